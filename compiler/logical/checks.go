@@ -1,0 +1,143 @@
+package logical
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/strata-metrics/strata/compiler/expr"
+	"github.com/strata-metrics/strata/model"
+)
+
+// checkRollups resolves each rollup's fields and checks that it aggregates one fact.
+func (c *Catalog) checkRollups(diags *model.Diagnostics) {
+	for _, r := range c.Project.Rollups {
+		facts := map[string]bool{}
+		for _, ms := range r.Metrics {
+			lm := c.Metrics[ms.Value]
+			if lm == nil {
+				continue
+			}
+			if lm.Kind == model.MetricOffset {
+				diags.Add(model.ErrInvalid(ms.Pos, "metrics", fmt.Sprintf("%s is period over period; a rollup stores its base %q, and the offset is read from it", lm.Name, lm.Def.Base.Value)))
+				continue
+			}
+			for _, b := range c.Measures(ms.Value) {
+				if b.Fact != nil {
+					facts[b.Fact.Fact.Name] = true
+				}
+			}
+		}
+		if len(facts) > 1 {
+			diags.Add(model.ErrInvalid(r.Pos, "rollup "+r.Name, fmt.Sprintf("its metrics come from several facts (%s); a rollup aggregates one fact", strings.Join(model.SortedKeys(facts), ", "))))
+			continue
+		}
+		var fact *WideTable
+		for f := range facts {
+			fact = c.wide[f]
+		}
+		check := func(s model.Str) *Field {
+			q, err := c.Resolve(s.Value)
+			if err != nil {
+				diags.Add(model.ErrExpr(s.Pos, err.Code, "%s", err.Msg))
+				return nil
+			}
+			if fact != nil && fact.fields[q] == nil {
+				diags.Add(model.ErrUnreachable(s.Pos, q, fact.Fact.Name))
+				return nil
+			}
+			return c.AnyField(q)
+		}
+		for _, d := range r.Dimensions {
+			check(d)
+		}
+		if r.Time != nil && r.Time.Field.Value != "" {
+			if f := check(r.Time.Field); f != nil {
+				if !f.IsTime() {
+					diags.Add(model.ErrInvalid(r.Time.Field.Pos, "time.field", fmt.Sprintf("%s is %s, not a date or timestamp", f.Name, f.Type)))
+				} else if g := r.Time.Grain.Value; g != "" && !contains(f.Grains(), g) {
+					diags.Add(model.ErrInvalid(r.Time.Grain.Pos, "time.grain", fmt.Sprintf("%s is a date; it has no %s grain", f.Name, g)))
+				}
+			}
+		}
+	}
+}
+
+// checkTags resolves each tag's fields from its entity table.
+func (c *Catalog) checkTags(diags *model.Diagnostics) {
+	for _, t := range c.Project.Tags {
+		ent := c.Project.Table(t.Entity.Value)
+		if ent == nil {
+			continue
+		}
+		reach := c.reachableFrom(ent.Name)
+		inEntity := func(pos model.Pos, name string) {
+			q, err := c.Resolve(name)
+			if err != nil {
+				diags.Add(model.ErrExpr(pos, err.Code, "%s", err.Msg))
+				return
+			}
+			alias, _, _ := strings.Cut(q, ".")
+			if !reach[alias] {
+				diags.Add(model.ErrExpr(pos, "unreachable-field", "field %q cannot be reached from entity %q", q, ent.Name))
+			}
+		}
+		if !t.Where.IsZero() {
+			if n, d := expr.ParseModel(t.Where); d != nil {
+				diags.Add(d)
+			} else if addExprErrors(t.Where, expr.Check(n, "a tag"), diags) {
+				for _, col := range expr.Columns(n) {
+					inEntity(expr.Pos(t.Where, expr.NodeOffset(col)), expr.Name(col.Name))
+				}
+			}
+		}
+		if t.Value.Value != "" {
+			inEntity(t.Value.Pos, t.Value.Value)
+		}
+		if wm := t.WhereMetric; wm != nil && !wm.Filter.IsZero() {
+			lm := c.Metrics[wm.Metric.Value]
+			if n, d := expr.ParseModel(wm.Filter); d != nil {
+				diags.Add(d)
+			} else if addExprErrors(wm.Filter, expr.Check(n, "a tag filter"), diags) && lm != nil && lm.Fact != nil {
+				names, _ := c.qualify(wm.Filter, n, diags)
+				for i, q := range names {
+					if lm.Fact.fields[q] == nil {
+						diags.Add(model.ErrUnreachable(expr.Pos(wm.Filter, expr.NodeOffset(expr.Columns(n)[i])), q, lm.Fact.Fact.Name))
+					}
+				}
+			}
+		}
+	}
+}
+
+// reachableFrom lists the table aliases reachable from a table along forward edges.
+func (c *Catalog) reachableFrom(table string) map[string]bool {
+	seen := map[string]bool{table: true}
+	queue := []string{table}
+	edges := c.Project.ForwardEdges()
+	for len(queue) > 0 {
+		t := queue[0]
+		queue = queue[1:]
+		for _, e := range edges {
+			if e.From.Table == t {
+				alias := e.To.Table
+				if e.Rel.As.Value != "" {
+					alias = e.Rel.As.Value
+				}
+				if !seen[alias] {
+					seen[alias] = true
+					queue = append(queue, e.To.Table)
+				}
+			}
+		}
+	}
+	return seen
+}
+
+func contains(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}

@@ -1,0 +1,172 @@
+// Package duckdb is the embedded columnar executor: DuckDB through duckdb-go.
+// It is the only package that imports the driver.
+package duckdb
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"math/big"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	duckdb "github.com/duckdb/duckdb-go/v2"
+
+	"github.com/strata-metrics/strata/engine"
+)
+
+// DB is an open DuckDB warehouse.
+type DB struct {
+	db   *sql.DB
+	path string
+}
+
+var _ engine.Engine = (*DB)(nil)
+
+// Open opens (creating if needed) the warehouse at path; "" or ":memory:" opens
+// an in-memory warehouse. threads > 0 caps DuckDB's worker threads.
+func Open(path string, threads int) (*DB, error) {
+	dsn := ""
+	if path != "" && path != ":memory:" {
+		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+			return nil, fmt.Errorf("duckdb: %w", err)
+		}
+		dsn = path
+	}
+	if threads > 0 {
+		sep := "?"
+		dsn += fmt.Sprintf("%sthreads=%d", sep, threads)
+	}
+	connector, err := duckdb.NewConnector(dsn, nil)
+	if err != nil {
+		return nil, fmt.Errorf("duckdb: open %q: %w", path, err)
+	}
+	db := sql.OpenDB(connector)
+	if err := db.Ping(); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("duckdb: open %q: %w", path, err)
+	}
+	return &DB{db: db, path: path}, nil
+}
+
+// Dialect implements engine.Engine.
+func (d *DB) Dialect() string { return "duckdb" }
+
+// SQLDB exposes the database handle for callers inside engine/ (the Arrow path).
+func (d *DB) SQLDB() *sql.DB { return d.db }
+
+// Close implements engine.Engine.
+func (d *DB) Close() error { return d.db.Close() }
+
+// Exec implements engine.Engine.
+func (d *DB) Exec(ctx context.Context, q string, args ...any) error {
+	if _, err := d.db.ExecContext(ctx, q, args...); err != nil {
+		return wrap(ctx, q, err)
+	}
+	return nil
+}
+
+// RegisterSource makes a file (parquet or csv, chosen by extension) queryable as
+// the view name. Paths are quoted as SQL string literals, never pasted raw.
+func (d *DB) RegisterSource(ctx context.Context, name, path string) error {
+	var reader string
+	switch strings.ToLower(filepath.Ext(path)) {
+	case ".parquet":
+		reader = "read_parquet"
+	case ".csv", ".tsv":
+		reader = "read_csv_auto"
+	default:
+		return fmt.Errorf("duckdb: source %q: unsupported file type (want .parquet or .csv)", path)
+	}
+	q := fmt.Sprintf("CREATE OR REPLACE VIEW %s AS SELECT * FROM %s(%s)", QuoteIdent(name), reader, QuoteString(path))
+	return d.Exec(ctx, q)
+}
+
+// Query implements engine.Engine.
+func (d *DB) Query(ctx context.Context, q string, args ...any) (*engine.Result, error) {
+	rows, err := d.db.QueryContext(ctx, q, args...)
+	if err != nil {
+		return nil, wrap(ctx, q, err)
+	}
+	defer rows.Close()
+	types, err := rows.ColumnTypes()
+	if err != nil {
+		return nil, wrap(ctx, q, err)
+	}
+	res := &engine.Result{Columns: make([]engine.Column, len(types))}
+	for i, t := range types {
+		res.Columns[i] = engine.Column{Name: t.Name(), Type: strings.ToLower(t.DatabaseTypeName())}
+	}
+	for rows.Next() {
+		vals := make([]any, len(types))
+		ptrs := make([]any, len(types))
+		for i := range vals {
+			ptrs[i] = &vals[i]
+		}
+		if err := rows.Scan(ptrs...); err != nil {
+			return nil, wrap(ctx, q, err)
+		}
+		for i, v := range vals {
+			vals[i] = normalize(v)
+		}
+		res.Rows = append(res.Rows, vals)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, wrap(ctx, q, err)
+	}
+	return res, nil
+}
+
+// normalize maps driver values onto the small set of Go types results carry.
+func normalize(v any) any {
+	switch x := v.(type) {
+	case nil:
+		return nil
+	case int8:
+		return int64(x)
+	case int16:
+		return int64(x)
+	case int32:
+		return int64(x)
+	case int64:
+		return x
+	case uint8:
+		return int64(x)
+	case uint16:
+		return int64(x)
+	case uint32:
+		return int64(x)
+	case uint64:
+		return int64(x)
+	case float32:
+		return float64(x)
+	case *big.Int:
+		if x.IsInt64() {
+			return x.Int64()
+		}
+		f, _ := new(big.Float).SetInt(x).Float64()
+		return f
+	case duckdb.Decimal:
+		return x.Float64()
+	case time.Time:
+		return x.UTC()
+	default:
+		return x
+	}
+}
+
+func wrap(ctx context.Context, q string, err error) error {
+	if ctx.Err() != nil || errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+		return &engine.Error{SQL: q, Err: engine.ErrCanceled}
+	}
+	return &engine.Error{SQL: q, Err: err}
+}
+
+// QuoteIdent quotes an identifier for DuckDB.
+func QuoteIdent(s string) string { return `"` + strings.ReplaceAll(s, `"`, `""`) + `"` }
+
+// QuoteString quotes a string literal for DuckDB.
+func QuoteString(s string) string { return `'` + strings.ReplaceAll(s, `'`, `''`) + `'` }

@@ -1,0 +1,47 @@
+package engine
+
+import (
+	"context"
+	"errors"
+	"fmt"
+)
+
+// Column describes one result column: its name and the engine's type name,
+// normalised to lower case (bigint, double, decimal(18,2), varchar, date, timestamp…).
+type Column struct {
+	Name string `json:"name"`
+	Type string `json:"type"`
+}
+
+// Result is a fully materialised query result. Values are Go values:
+// int64, float64, string, bool, time.Time, []byte or nil for NULL. Decimals
+// arrive as float64 unless the engine keeps them exact as strings.
+type Result struct {
+	Columns []Column
+	Rows    [][]any
+}
+
+// Engine runs SQL. Implementations are safe for concurrent use.
+type Engine interface {
+	// Dialect names the SQL dialect the engine speaks: "duckdb", "mysql", "starrocks".
+	Dialect() string
+	// Query runs one statement that returns rows.
+	Query(ctx context.Context, sql string, args ...any) (*Result, error)
+	// Exec runs statements that return no rows.
+	Exec(ctx context.Context, sql string, args ...any) error
+	// Close releases the engine.
+	Close() error
+}
+
+// Error wraps an engine failure with the statement that caused it, so that
+// callers can log the SQL while users see a clean message.
+type Error struct {
+	SQL string
+	Err error
+}
+
+func (e *Error) Error() string { return fmt.Sprintf("engine: %v", e.Err) }
+func (e *Error) Unwrap() error { return e.Err }
+
+// ErrCanceled is returned when the context ends before the statement does.
+var ErrCanceled = errors.New("query canceled")
