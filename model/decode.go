@@ -84,7 +84,9 @@ func (d *decoder) each(v ast.Node, key string, f func(ast.Node)) {
 func (d *decoder) engine(v ast.Node, p *Project) {
 	p.Engine.Pos = d.pos(v)
 	d.mapping(v, "engine", handlers{
-		"type":    func(v ast.Node) { p.Engine.Type = d.oneOf(v, "engine.type", []string{"duckdb", "starrocks", "doris", "mysql"}).Value },
+		"type": func(v ast.Node) {
+			p.Engine.Type = d.oneOf(v, "engine.type", []string{"duckdb", "starrocks", "doris", "mysql"}).Value
+		},
 		"path":    func(v ast.Node) { s, _ := d.str(v, "engine.path"); p.Engine.Path = s.Value },
 		"dsn":     func(v ast.Node) { s, _ := d.str(v, "engine.dsn"); p.Engine.DSN = s.Value },
 		"threads": func(v ast.Node) { p.Engine.Threads, _, _ = d.int(v, "engine.threads") },

@@ -35,7 +35,7 @@ var typeAliases = map[string]string{
 	"decimal": "decimal", "numeric": "decimal",
 	"varchar": "varchar", "string": "varchar", "text": "varchar", "char": "varchar",
 	"boolean": "boolean", "bool": "boolean",
-	"date": "date",
+	"date":      "date",
 	"timestamp": "timestamp", "datetime": "timestamp",
 	"timestamptz": "timestamptz", "timestamp with time zone": "timestamptz",
 }
