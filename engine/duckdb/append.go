@@ -48,7 +48,8 @@ const appendCheckEvery = 4096
 // Append bulk-loads rows into the existing table through DuckDB's appender,
 // which is far faster than INSERT statements. table is "name" or
 // "schema.name" (unquoted). fill is called once and calls row once per row,
-// with one value per table column in table order.
+// with one value per table column in table order; row must not be used after
+// fill returns.
 //
 // Values are the driver's usual Go types: integers, floats, bool, string,
 // []byte, time.Time (a TIMESTAMP gets the instant's UTC wall clock; a DATE gets
@@ -67,7 +68,7 @@ func (d *DB) Append(ctx context.Context, table string, fill func(row func(values
 	}
 	defer conn.Close()
 
-	scales, err := decimalScales(ctx, conn, schema, name)
+	decimals, err := decimalColumns(ctx, conn, schema, name)
 	if err != nil {
 		return err
 	}
@@ -83,11 +84,11 @@ func (d *DB) Append(ctx context.Context, table string, fill func(row func(values
 		if err != nil {
 			return fmt.Errorf("duckdb: append %s: %w", table, err)
 		}
-		buf := make([]driver.Value, len(scales))
+		buf := make([]driver.Value, len(decimals))
 		n := 0
 		row := func(values ...any) error {
-			if len(values) != len(scales) {
-				return fmt.Errorf("duckdb: append %s: row %d has %d values, table has %d columns", table, n+1, len(values), len(scales))
+			if len(values) != len(decimals) {
+				return fmt.Errorf("duckdb: append %s: row %d has %d values, table has %d columns", table, n+1, len(values), len(decimals))
 			}
 			if n%appendCheckEvery == 0 {
 				if err := ctx.Err(); err != nil {
@@ -95,8 +96,8 @@ func (d *DB) Append(ctx context.Context, table string, fill func(row func(values
 				}
 			}
 			for i, v := range values {
-				if s := scales[i]; s >= 0 && v != nil {
-					dv, err := decimalValue(v, s)
+				if dc := decimals[i]; dc.width > 0 && v != nil {
+					dv, err := dc.value(v)
 					if err != nil {
 						return fmt.Errorf("duckdb: append %s: row %d column %d: %w", table, n+1, i+1, err)
 					}
@@ -147,9 +148,12 @@ func splitTable(table string) (schema, name string) {
 	return "", table
 }
 
-// decimalScales returns, per column of the table, the scale of a DECIMAL column
-// or -1 for any other type.
-func decimalScales(ctx context.Context, conn *sql.Conn, schema, name string) ([]int, error) {
+// decimalColumn is the width and scale of a DECIMAL column; width is 0 for
+// columns of other types.
+type decimalColumn struct{ width, scale int }
+
+// decimalColumns describes each column of the table, in order.
+func decimalColumns(ctx context.Context, conn *sql.Conn, schema, name string) ([]decimalColumn, error) {
 	ref := QuoteIdent(name)
 	if schema != "" {
 		ref = QuoteIdent(schema) + "." + ref
@@ -164,71 +168,97 @@ func decimalScales(ctx context.Context, conn *sql.Conn, schema, name string) ([]
 	if err != nil {
 		return nil, wrap(ctx, q, err)
 	}
-	scales := make([]int, len(types))
+	cols := make([]decimalColumn, len(types))
 	for i, t := range types {
-		scales[i] = -1
 		tn := strings.ToUpper(t.DatabaseTypeName())
 		if !strings.HasPrefix(tn, "DECIMAL") {
 			continue
 		}
-		scales[i] = 3 // DuckDB's default DECIMAL is DECIMAL(18,3)
+		cols[i] = decimalColumn{18, 3} // DuckDB's DECIMAL without arguments
 		if open, comma := strings.IndexByte(tn, '('), strings.IndexByte(tn, ','); open >= 0 && comma > open {
-			s, err := strconv.Atoi(strings.TrimSpace(strings.TrimSuffix(tn[comma+1:], ")")))
-			if err != nil {
+			w, errW := strconv.Atoi(strings.TrimSpace(tn[open+1 : comma]))
+			s, errS := strconv.Atoi(strings.TrimSpace(strings.TrimSuffix(tn[comma+1:], ")")))
+			if errW != nil || errS != nil || w <= 0 {
 				return nil, fmt.Errorf("duckdb: column %q: unreadable type %q", t.Name(), tn)
 			}
-			scales[i] = s
+			cols[i] = decimalColumn{w, s}
 		}
 	}
-	return scales, rows.Err()
+	return cols, rows.Err()
 }
 
 var pow10 = [...]int64{1, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18}
 
 var errDecimalRange = errors.New("decimal out of range")
 
-// decimalValue converts v to the unscaled integer the driver stores for a
-// DECIMAL column of the given scale. Values of other types (such as the
-// driver's own Decimal) pass through untouched.
-func decimalValue(v any, scale int) (any, error) {
-	if scale < 0 || scale >= len(pow10) {
+// value converts v to the unscaled integer the driver stores for the column,
+// checking that it fits the column's precision. Values of types it does not
+// know (such as the driver's own Decimal) pass through untouched.
+func (c decimalColumn) value(v any) (any, error) {
+	u, ok, err := unscaled(v, c.scale)
+	if !ok {
 		return v, nil
 	}
+	if err != nil {
+		return nil, fmt.Errorf("%v: %w", v, err)
+	}
+	if c.width < len(pow10) && (u >= pow10[c.width] || u <= -pow10[c.width]) {
+		return nil, fmt.Errorf("%v does not fit DECIMAL(%d,%d)", v, c.width, c.scale)
+	}
+	return u, nil
+}
+
+// unscaled converts v to an integer at scale (v × 10^scale, rounded). ok is
+// false if v is not a number type it converts.
+func unscaled(v any, scale int) (u int64, ok bool, err error) {
+	var i int64
 	switch x := v.(type) {
 	case Decimal:
-		return rescale(x.Value, int(x.Scale), scale)
+		if scale < 0 || scale >= len(pow10) {
+			return 0, true, errDecimalRange
+		}
+		u, err = rescale(x.Value, int(x.Scale), scale)
+		return u, true, err
+	case float64:
+		u, err = floatDecimal(x, scale)
+		return u, true, err
+	case float32:
+		u, err = floatDecimal(float64(x), scale)
+		return u, true, err
 	case int64:
-		return rescale(x, 0, scale)
+		i = x
 	case int:
-		return rescale(int64(x), 0, scale)
+		i = int64(x)
 	case int32:
-		return rescale(int64(x), 0, scale)
+		i = int64(x)
 	case int16:
-		return rescale(int64(x), 0, scale)
+		i = int64(x)
 	case int8:
-		return rescale(int64(x), 0, scale)
+		i = int64(x)
 	case uint32:
-		return rescale(int64(x), 0, scale)
+		i = int64(x)
 	case uint16:
-		return rescale(int64(x), 0, scale)
+		i = int64(x)
 	case uint8:
-		return rescale(int64(x), 0, scale)
+		i = int64(x)
 	case uint64:
 		if x > math.MaxInt64 {
-			return nil, errDecimalRange
+			return 0, true, errDecimalRange
 		}
-		return rescale(int64(x), 0, scale)
+		i = int64(x)
 	case uint:
 		if uint64(x) > math.MaxInt64 {
-			return nil, errDecimalRange
+			return 0, true, errDecimalRange
 		}
-		return rescale(int64(x), 0, scale)
-	case float64:
-		return floatDecimal(x, scale)
-	case float32:
-		return floatDecimal(float64(x), scale)
+		i = int64(x)
+	default:
+		return 0, false, nil
 	}
-	return v, nil
+	if scale < 0 || scale >= len(pow10) {
+		return 0, true, errDecimalRange
+	}
+	u, err = rescale(i, 0, scale)
+	return u, true, err
 }
 
 func rescale(value int64, from, to int) (int64, error) {
@@ -260,6 +290,9 @@ func rescale(value int64, from, to int) (int64, error) {
 }
 
 func floatDecimal(f float64, scale int) (int64, error) {
+	if scale < 0 || scale >= len(pow10) {
+		return 0, errDecimalRange
+	}
 	r := math.Round(f * float64(pow10[scale]))
 	if math.IsNaN(r) || r >= math.MaxInt64 || r < math.MinInt64 {
 		return 0, errDecimalRange

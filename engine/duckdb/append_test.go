@@ -95,10 +95,11 @@ func TestAppendAllOrNothing(t *testing.T) {
 	db := openTest(t, 2)
 	mustExec(t, db, `CREATE TABLE t (a BIGINT, b VARCHAR)`)
 
-	// Enough rows that the appender has flushed chunks before the failure.
+	// Enough rows that DuckDB has flushed appended data into the table before
+	// the failure: the rollback must discard it too.
 	boom := errors.New("boom")
 	err := db.Append(ctx, "t", func(row func(...any) error) error {
-		for i := range 50000 {
+		for i := range 400000 {
 			if err := row(int64(i), "v"); err != nil {
 				return err
 			}
@@ -138,6 +139,27 @@ func TestAppendAllOrNothing(t *testing.T) {
 	}
 	if n := countRows(t, db, "t"); n != 1 {
 		t.Fatalf("got %d rows, want 1", n)
+	}
+
+	// A constraint DuckDB enforces when the appender flushes.
+	mustExec(t, db, `CREATE TABLE pk (a BIGINT PRIMARY KEY)`)
+	err = db.Append(ctx, "pk", func(row func(...any) error) error {
+		for _, v := range []int64{1, 2, 2} {
+			if err := row(v); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err == nil {
+		t.Fatal("duplicate key accepted")
+	}
+	t.Logf("duplicate key: %v", err)
+	if n := countRows(t, db, "pk"); n != 0 {
+		t.Fatalf("%d rows survived a failed append", n)
+	}
+	if err := db.Append(ctx, "pk", func(row func(...any) error) error { return row(int64(1)) }); err != nil {
+		t.Fatal(err)
 	}
 
 	if err := db.Append(ctx, "missing", func(row func(...any) error) error { return nil }); err == nil {
@@ -184,13 +206,24 @@ func TestDecimalRescale(t *testing.T) {
 		{19.99, 2, 1999},
 	}
 	for _, c := range cases {
-		got, err := decimalValue(c.in, c.scale)
+		got, err := decimalColumn{18, c.scale}.value(c.in)
 		if err != nil || got != c.want {
-			t.Errorf("decimalValue(%v, %d) = %v, %v; want %d", c.in, c.scale, got, err, c.want)
+			t.Errorf("value(%v) at scale %d = %v, %v; want %d", c.in, c.scale, got, err, c.want)
 		}
 	}
-	if _, err := decimalValue(int64(1)<<62, 2); err == nil {
-		t.Error("overflow not reported")
+	for _, bad := range []any{int64(1) << 62, int64(1e16), 1e17, Decimal{1e18, 1}} {
+		if _, err := (decimalColumn{18, 2}).value(bad); err == nil {
+			t.Errorf("%v accepted for DECIMAL(18,2)", bad)
+		}
+	}
+	if _, err := (decimalColumn{5, 2}).value(1000); err == nil {
+		t.Error("1000 accepted for DECIMAL(5,2)")
+	}
+	if v, err := (decimalColumn{5, 2}).value(999.99); v != int64(99999) || err != nil {
+		t.Errorf("999.99 for DECIMAL(5,2) = %v, %v", v, err)
+	}
+	if v, err := (decimalColumn{18, 2}).value("1.5"); v != "1.5" || err != nil {
+		t.Errorf("a string is passed through, got %v, %v", v, err)
 	}
 	if s := (Decimal{-5, 2}).String(); s != "-0.05" {
 		t.Errorf("String = %q", s)

@@ -246,7 +246,8 @@ func step(r *rand.Rand, kind productKind, dom int, st *balanceState) {
 	b := float64(st.cents)
 	switch kind {
 	case kindCurrent:
-		if r.Float64() < 0.5 {
+		b -= float64(st.salary) / 30 * (0.5 + r.Float64()) // daily spending
+		if r.Float64() < 0.3 {
 			b += r.NormFloat64() * (0.03*math.Abs(b) + 50_000)
 		}
 		if dom == 10 {
