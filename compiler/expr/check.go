@@ -65,7 +65,7 @@ func (c *checker) Enter(n ast.Node) (ast.Node, bool) {
 	case *ast.PatternLikeOrIlikeExpr:
 	case *ast.PatternInExpr:
 		if x.Sel != nil {
-			c.fail(n, "expr-not-allowed", "subqueries are not allowed in %s", c.what)
+			c.fail(x.Sel, "expr-not-allowed", "subqueries are not allowed in %s", c.what)
 			return n, true
 		}
 	case *ast.BinaryOperationExpr:

@@ -1,0 +1,34 @@
+package cli
+
+import (
+	"context"
+	"encoding/json"
+	"io"
+
+	"github.com/strata-metrics/strata/compiler/logical"
+	"github.com/strata-metrics/strata/compiler/sqlgen"
+	"github.com/strata-metrics/strata/materializer"
+)
+
+func readAll(r io.Reader) ([]byte, error) { return io.ReadAll(io.LimitReader(r, 16<<20)) }
+
+func writeJSON(w io.Writer, v any) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(v)
+}
+
+func dialectFor(engineType string) (sqlgen.Dialect, error) {
+	if engineType == "doris" {
+		engineType = "starrocks"
+	}
+	return sqlgen.Get(engineType)
+}
+
+func (e *env) openWarehouse(ctx context.Context, cat *logical.Catalog) (*materializer.Warehouse, error) {
+	w, err := materializer.Open(ctx, cat.Project, cat, materializer.Options{})
+	if err != nil {
+		return nil, fail("%v", err)
+	}
+	return w, nil
+}

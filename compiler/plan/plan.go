@@ -1,0 +1,196 @@
+package plan
+
+import (
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/pingcap/tidb/pkg/parser/ast"
+	"github.com/pingcap/tidb/pkg/parser/format"
+
+	"github.com/strata-metrics/strata/compiler/logical"
+	"github.com/strata-metrics/strata/model"
+)
+
+// Plan is a resolved metric query.
+type Plan struct {
+	Query   *Query
+	Catalog *logical.Catalog
+	TZ      string // the project's time zone: grains and timestamp literals use it
+
+	Dims    []*Dim
+	Metrics []*logical.Metric // the output metrics, in query order
+	Parts   []*Part
+	// Where holds the query filter's top-level AND terms, references qualified.
+	Where []ast.ExprNode
+	// Having references metrics by name; it is applied after aggregation.
+	Having ast.ExprNode
+	Order  []Order
+	Limit  int
+	Offset int
+	// Freshness is the staleness the query tolerates (0: any).
+	Freshness time.Duration
+}
+
+// Dim is one output dimension.
+type Dim struct {
+	Name  string // the output column: the qualified field, plus ".grain" for a time grain
+	Field string // the qualified field
+	Grain string // "" or a grain
+	Type  model.Type
+}
+
+// Order is one ORDER BY term over an output column.
+type Order struct {
+	Name string
+	Desc bool
+}
+
+// Part is one aggregation of one fact's wide table to the query's grain.
+// Several parts are joined on the shared dimensions (drill-across).
+type Part struct {
+	ID       string
+	Fact     *logical.WideTable
+	Measures []*Measure
+	// NonAdditive is set on a semi-additive part: it holds that metric only,
+	// and keeps only the rows at the last (or first) snapshot time of each period.
+	NonAdditive *logical.Metric
+	// Shift is set on a period-over-period part: rows are read with the time
+	// dimensions moved forward by Shift, so period P holds the values of P−Shift.
+	Shift model.Period
+	// Joins are the LEFT JOINs the part needs, parents before children.
+	Joins []logical.Join
+	// Where holds the query's filter terms; under Shift, time fields read shifted.
+	Where []ast.ExprNode
+	// Source is "raw" or, after the rewrite, the rollup that serves the part.
+	Source string
+	// Rollup is set by compiler/rewrite when a rollup serves the part.
+	Rollup *RollupSource
+	// TimeFields are the time fields the query's time dimensions use, which a
+	// shifted part reads shifted.
+	TimeFields map[string]bool
+}
+
+// RollupSource says how a rollup table serves a part.
+type RollupSource struct {
+	Name  string
+	Table string // the engine table holding the rollup's current version
+	// Columns maps a needed field (qualified, or field.grain for time) to the
+	// rollup column holding it.
+	Columns map[string]string
+	// Grain is the rollup's time grain and TimeField its time field.
+	Grain     string
+	TimeField string
+	Rows      int64
+	// Tail, when set, is a filter on the raw fact selecting the rows newer than the
+	// rollup's watermark, unioned with the rollup (lambda).
+	Tail ast.ExprNode
+}
+
+// Measure is a simple metric computed by a part, in column Col.
+type Measure struct {
+	Metric *logical.Metric
+	Col    string
+}
+
+// Measure returns the part's measure for the metric, or nil.
+func (p *Part) Measure(name string) *Measure {
+	for _, m := range p.Measures {
+		if m.Metric.Name == name {
+			return m
+		}
+	}
+	return nil
+}
+
+// ServedBy joins each part's source with "+": "raw", "txn_daily", "txn_daily+raw".
+func (p *Plan) ServedBy() string {
+	seen := map[string]bool{}
+	var out []string
+	for _, pt := range p.Parts {
+		if !seen[pt.Source] {
+			seen[pt.Source] = true
+			out = append(out, pt.Source)
+		}
+	}
+	return strings.Join(out, "+")
+}
+
+// String prints the plan for explain and golden tests.
+func (p *Plan) String() string {
+	var b strings.Builder
+	b.WriteString("dimensions:\n")
+	if len(p.Dims) == 0 {
+		b.WriteString("  (none: one row)\n")
+	}
+	for _, d := range p.Dims {
+		fmt.Fprintf(&b, "  %s %s\n", d.Name, d.Type)
+	}
+	for _, pt := range p.Parts {
+		fmt.Fprintf(&b, "part %s: fact %s, source %s\n", pt.ID, pt.Fact.Name(), pt.Source)
+		if !pt.Shift.IsZero() {
+			fmt.Fprintf(&b, "  shifted: time read %s later\n", pt.Shift)
+		}
+		if na := pt.NonAdditive; na != nil {
+			per := ""
+			if len(na.NonAdditive.Per) > 0 {
+				per = " per " + strings.Join(na.NonAdditive.Per, ", ")
+			}
+			fmt.Fprintf(&b, "  semi-additive: rows at the %s %s of each period%s\n", na.NonAdditive.Take, na.NonAdditive.Time, per)
+		}
+		for _, j := range pt.Joins {
+			fmt.Fprintf(&b, "  join %s\n", j)
+		}
+		for _, w := range pt.Where {
+			fmt.Fprintf(&b, "  where %s\n", ExprString(w))
+		}
+		for _, m := range pt.Measures {
+			fmt.Fprintf(&b, "  measure %s = %s\n", m.Col, MeasureString(m.Metric))
+		}
+	}
+	b.WriteString("output:\n")
+	for _, m := range p.Metrics {
+		fmt.Fprintf(&b, "  %s %s\n", m.Name, m.Type)
+	}
+	if p.Having != nil {
+		fmt.Fprintf(&b, "having %s\n", ExprString(p.Having))
+	}
+	for _, o := range p.Order {
+		dir := "asc"
+		if o.Desc {
+			dir = "desc"
+		}
+		fmt.Fprintf(&b, "order %s %s\n", o.Name, dir)
+	}
+	if p.Limit > 0 {
+		fmt.Fprintf(&b, "limit %d\n", p.Limit)
+	}
+	if p.Offset > 0 {
+		fmt.Fprintf(&b, "offset %d\n", p.Offset)
+	}
+	return b.String()
+}
+
+// MeasureString renders a simple metric's definition.
+func MeasureString(m *logical.Metric) string {
+	arg := "*"
+	if m.Expr != nil {
+		arg = ExprString(m.Expr)
+	}
+	s := fmt.Sprintf("%s(%s)", m.Agg, arg)
+	if m.Filter != nil {
+		s += " filter (" + ExprString(m.Filter) + ")"
+	}
+	return s
+}
+
+// ExprString renders an expression as MySQL-flavoured text for plans and
+// messages; it is never executed.
+func ExprString(n ast.Node) string {
+	var b strings.Builder
+	ctx := format.NewRestoreCtx(format.RestoreStringSingleQuotes|format.RestoreKeyWordUppercase|format.RestoreNameLowercase|format.RestoreSpacesAroundBinaryOperation, &b)
+	if err := n.Restore(ctx); err != nil {
+		return "?"
+	}
+	return b.String()
+}

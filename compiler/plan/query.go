@@ -1,0 +1,108 @@
+package plan
+
+import (
+	"encoding/json"
+	"fmt"
+	"strings"
+)
+
+// Query is a metric query, as sent to the DataAPI and built by the CLI.
+type Query struct {
+	Metrics    []string `json:"metrics"`
+	Dimensions []string `json:"dimensions,omitempty"`
+	Where      string   `json:"where,omitempty"`
+	Having     string   `json:"having,omitempty"`
+	Order      []string `json:"order,omitempty"`
+	Limit      int      `json:"limit,omitempty"`
+	Offset     int      `json:"offset,omitempty"`
+	// Freshness is how stale a rollup may be for this query ("1h"); empty: the
+	// project's default.
+	Freshness string `json:"freshness,omitempty"`
+	// NoRollup forbids the rewrite onto rollups.
+	NoRollup bool `json:"no_rollup,omitempty"`
+}
+
+// MaxLimit caps limit and offset.
+const MaxLimit = 1_000_000
+
+// DecodeQuery reads a query from JSON, rejecting unknown fields.
+func DecodeQuery(data []byte) (*Query, error) {
+	dec := json.NewDecoder(strings.NewReader(string(data)))
+	dec.DisallowUnknownFields()
+	var q Query
+	if err := dec.Decode(&q); err != nil {
+		return nil, &Error{Field: "query", Code: "bad-json", Msg: jsonMessage(err)}
+	}
+	if dec.More() {
+		return nil, &Error{Field: "query", Code: "bad-json", Msg: "unexpected data after the query object"}
+	}
+	return &q, nil
+}
+
+func jsonMessage(err error) string {
+	var se *json.SyntaxError
+	var te *json.UnmarshalTypeError
+	switch {
+	case asErr(err, &se):
+		return fmt.Sprintf("malformed JSON at byte %d: %v", se.Offset, se)
+	case asErr(err, &te):
+		return fmt.Sprintf("field %q must be %s, not a JSON %s", te.Field, jsonType(te.Type.String()), te.Value)
+	}
+	msg := err.Error()
+	if strings.HasPrefix(msg, "json: unknown field ") {
+		f := strings.Trim(strings.TrimPrefix(msg, "json: unknown field "), `"`)
+		return fmt.Sprintf("unknown field %q%s", f, didYouMean(f, []string{"metrics", "dimensions", "where", "having", "order", "limit", "offset", "freshness", "no_rollup"}))
+	}
+	if msg == "EOF" {
+		return "the query is empty; send a JSON object such as {\"metrics\": [\"txn_amount\"]}"
+	}
+	return "malformed JSON: " + strings.TrimPrefix(msg, "json: ")
+}
+
+func jsonType(goType string) string {
+	switch goType {
+	case "[]string":
+		return "a list of strings"
+	case "string":
+		return "a string"
+	case "int":
+		return "an integer"
+	case "bool":
+		return "true or false"
+	}
+	return goType
+}
+
+// Error is a problem with a query, located in one of its fields: "metrics[1]",
+// "dimensions[0]", "where" (with Offset into the expression), "order[0]"…
+type Error struct {
+	Field  string `json:"field"`
+	Offset int    `json:"offset,omitempty"` // byte offset inside an expression field
+	Code   string `json:"code"`
+	Msg    string `json:"message"`
+}
+
+func (e *Error) Error() string {
+	if e.Field == "where" || e.Field == "having" {
+		return fmt.Sprintf("%s (at %s offset %d): %s", e.Field, e.Field, e.Offset, e.Msg)
+	}
+	return e.Field + ": " + e.Msg
+}
+
+// Caret renders the expression the error points into with a caret under the
+// offending character; "" when the error is not inside an expression.
+func (e *Error) Caret(q *Query) string {
+	var text string
+	switch e.Field {
+	case "where":
+		text = q.Where
+	case "having":
+		text = q.Having
+	default:
+		return ""
+	}
+	if strings.Contains(text, "\n") {
+		return ""
+	}
+	return "  " + text + "\n  " + strings.Repeat(" ", min(e.Offset, len(text))) + "^\n"
+}

@@ -1,0 +1,407 @@
+package sqlgen
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/pingcap/tidb/pkg/parser/ast"
+
+	"github.com/strata-metrics/strata/compiler/logical"
+	"github.com/strata-metrics/strata/compiler/plan"
+	"github.com/strata-metrics/strata/model"
+)
+
+// Generate renders a plan as one SQL statement.
+//
+// Shape: each part is a CTE aggregating one fact's wide table (or a rollup) to
+// the query's dimensions d0…dn; several parts are stacked with UNION ALL and
+// regrouped on the dimensions — a portable drill-across that treats NULL keys
+// as equal and needs no FULL JOIN. The outer SELECT computes derived metrics,
+// applies having, order, limit and offset.
+func Generate(p *plan.Plan, d Dialect) (string, error) {
+	w := &writer{p: p, d: d, tz: p.TZ, cols: map[string]string{}}
+	return w.generate()
+}
+
+type writer struct {
+	p    *plan.Plan
+	d    Dialect
+	tz   string
+	cols map[string]string // metric|shift → measure column
+}
+
+func (w *writer) q(s string) string { return w.d.QuoteIdent(s) }
+
+func dimCol(i int) string { return fmt.Sprintf("d%d", i) }
+
+func measureCol(pt *plan.Part, m *plan.Measure) string { return pt.ID + "__" + m.Col }
+
+func (w *writer) generate() (string, error) {
+	var ctes []string
+	for _, pt := range w.p.Parts {
+		var body string
+		var err error
+		switch {
+		case pt.Rollup != nil:
+			body, err = w.rollupPart(pt)
+		case pt.NonAdditive != nil:
+			body, err = w.semiAdditivePart(pt)
+		default:
+			body, err = w.rawPart(pt)
+		}
+		if err != nil {
+			return "", err
+		}
+		ctes = append(ctes, w.q(pt.ID)+" AS (\n"+indent(body)+"\n)")
+		for _, m := range pt.Measures {
+			w.cols[m.Metric.Name+"|"+pt.Shift.String()] = measureCol(pt, m)
+		}
+	}
+	from := w.q(w.p.Parts[0].ID)
+	if len(w.p.Parts) > 1 {
+		ctes = append(ctes, w.q("j")+" AS (\n"+indent(w.stack())+"\n)")
+		from = w.q("j")
+	}
+	var sel []string
+	for i, dim := range w.p.Dims {
+		sel = append(sel, w.q(dimCol(i))+" AS "+w.q(dim.Name))
+	}
+	for _, m := range w.p.Metrics {
+		s, err := w.metric(m, model.Period{})
+		if err != nil {
+			return "", err
+		}
+		sel = append(sel, s+" AS "+w.q(m.Name))
+	}
+	var b strings.Builder
+	b.WriteString("WITH " + strings.Join(ctes, ",\n") + "\n")
+	b.WriteString("SELECT " + strings.Join(sel, ", ") + "\nFROM " + from)
+	if w.p.Having != nil {
+		h, err := Expr(w.d, w.p.Having, func(c *ast.ColumnName) (string, error) {
+			return w.metric(w.p.Catalog.Metrics[c.Name.O], model.Period{})
+		}, w.tz)
+		if err != nil {
+			return "", err
+		}
+		b.WriteString("\nWHERE " + h)
+	}
+	if order := w.order(); order != "" {
+		b.WriteString("\nORDER BY " + order)
+	}
+	if w.p.Limit > 0 {
+		fmt.Fprintf(&b, "\nLIMIT %d", w.p.Limit)
+	} else if w.p.Offset > 0 {
+		fmt.Fprintf(&b, "\nLIMIT %d", plan.MaxLimit)
+	}
+	if w.p.Offset > 0 {
+		fmt.Fprintf(&b, " OFFSET %d", w.p.Offset)
+	}
+	return b.String(), nil
+}
+
+func (w *writer) order() string {
+	var terms []string
+	if len(w.p.Order) == 0 {
+		for _, dim := range w.p.Dims {
+			terms = append(terms, w.d.OrderTerm(w.q(dim.Name), false))
+		}
+	}
+	for _, o := range w.p.Order {
+		terms = append(terms, w.d.OrderTerm(w.q(o.Name), o.Desc))
+	}
+	return strings.Join(terms, ", ")
+}
+
+// metric renders a metric over the measure columns, under a period shift.
+func (w *writer) metric(m *logical.Metric, shift model.Period) (string, error) {
+	switch m.Kind {
+	case model.MetricOffset:
+		s := m.Offset
+		if !shift.IsZero() {
+			s.N += shift.N
+		}
+		return w.metric(m.Base, s)
+	case model.MetricDerived:
+		return Expr(w.d, m.Expr, func(c *ast.ColumnName) (string, error) {
+			return w.metric(w.p.Catalog.Metrics[c.Name.O], shift)
+		}, w.tz)
+	}
+	col, ok := w.cols[m.Name+"|"+shift.String()]
+	if !ok {
+		return "", fmt.Errorf("internal: no part computes %s shifted by %q", m.Name, shift)
+	}
+	return w.q(col), nil
+}
+
+// stack unions the parts and regroups them on the dimensions.
+func (w *writer) stack() string {
+	var all []string
+	for _, pt := range w.p.Parts {
+		for _, m := range pt.Measures {
+			all = append(all, measureCol(pt, m))
+		}
+	}
+	hasBase := false
+	for _, pt := range w.p.Parts {
+		if pt.Shift.IsZero() {
+			hasBase = true
+		}
+	}
+	var branches []string
+	for _, pt := range w.p.Parts {
+		var cols []string
+		for i := range w.p.Dims {
+			cols = append(cols, w.q(dimCol(i)))
+		}
+		mine := map[string]bool{}
+		for _, m := range pt.Measures {
+			mine[measureCol(pt, m)] = true
+		}
+		for _, c := range all {
+			if mine[c] {
+				cols = append(cols, w.q(c))
+			} else {
+				cols = append(cols, "NULL AS "+w.q(c))
+			}
+		}
+		if hasBase {
+			if pt.Shift.IsZero() {
+				cols = append(cols, "1 AS "+w.q("_base"))
+			} else {
+				cols = append(cols, "NULL AS "+w.q("_base"))
+			}
+		}
+		branches = append(branches, "SELECT "+strings.Join(cols, ", ")+" FROM "+w.q(pt.ID))
+	}
+	var sel, group []string
+	for i := range w.p.Dims {
+		sel = append(sel, w.q(dimCol(i)))
+		group = append(group, w.q(dimCol(i)))
+	}
+	for _, c := range all {
+		sel = append(sel, "MAX("+w.q(c)+") AS "+w.q(c))
+	}
+	s := "SELECT " + strings.Join(sel, ", ") + "\nFROM (\n" + indent(strings.Join(branches, "\nUNION ALL\n")) + "\n) AS " + w.q("u")
+	if len(group) > 0 {
+		s += "\nGROUP BY " + strings.Join(group, ", ")
+	}
+	if hasBase {
+		s += "\nHAVING MAX(" + w.q("_base") + ") = 1"
+	}
+	return s
+}
+
+// field renders a wide-table field as read by a raw part.
+func (w *writer) field(pt *plan.Part, name string) (string, error) {
+	f := pt.Fact.Field(name)
+	if f == nil {
+		return "", fmt.Errorf("internal: field %s is not in %s's wide table", name, pt.Fact.Name())
+	}
+	var s string
+	if f.Computed != nil {
+		var err error
+		s, err = Expr(w.d, f.Computed, func(c *ast.ColumnName) (string, error) {
+			return w.column(pt, f.Alias, c.Name.O), nil
+		}, w.tz)
+		if err != nil {
+			return "", err
+		}
+	} else {
+		s = w.column(pt, f.Alias, f.Column)
+	}
+	if pt.TimeFields[name] && !pt.Shift.IsZero() {
+		s = w.d.Shift(s, pt.Shift)
+	}
+	return s, nil
+}
+
+// column renders a physical column; timestamps are read as wall time in the
+// project's time zone.
+func (w *writer) column(pt *plan.Part, alias, col string) string {
+	in := pt.Fact.Instance(alias)
+	s := w.q(alias) + "." + w.q(col)
+	c := in.Table.Column(col)
+	if c != nil && c.Type.Family() == model.FamTime {
+		from := in.Table.Timezone
+		if from == "" {
+			from = "UTC"
+		}
+		s = w.d.LocalTime(s, from, w.tz)
+	}
+	return s
+}
+
+func (w *writer) dim(pt *plan.Part, d *plan.Dim) (string, error) {
+	s, err := w.field(pt, d.Field)
+	if err != nil || d.Grain == "" {
+		return s, err
+	}
+	return w.d.TimeGrain(s, d.Grain), nil
+}
+
+func (w *writer) exprIn(pt *plan.Part, n ast.ExprNode) (string, error) {
+	return Expr(w.d, n, func(c *ast.ColumnName) (string, error) {
+		return w.field(pt, c.Table.O+"."+c.Name.O)
+	}, w.tz)
+}
+
+// from renders the FROM clause with the part's joins.
+func (w *writer) from(pt *plan.Part) string {
+	fact := pt.Fact.Fact
+	s := "FROM " + w.q(fact.Name) + " AS " + w.q(fact.Name)
+	for _, j := range pt.Joins {
+		to := pt.Fact.Instance(j.ToAlias)
+		s += fmt.Sprintf("\nLEFT JOIN %s AS %s ON %s.%s = %s.%s", w.q(to.Table.Name), w.q(j.ToAlias),
+			w.q(j.FromAlias), w.q(j.FromColumn), w.q(j.ToAlias), w.q(j.ToColumn))
+	}
+	return s
+}
+
+func (w *writer) where(pt *plan.Part, extra ...string) (string, error) {
+	var terms []string
+	for _, c := range pt.Where {
+		s, err := w.exprIn(pt, c)
+		if err != nil {
+			return "", err
+		}
+		terms = append(terms, s)
+	}
+	terms = append(terms, extra...)
+	if len(terms) == 0 {
+		return "", nil
+	}
+	return "\nWHERE " + strings.Join(terms, "\n  AND "), nil
+}
+
+// aggregate renders a simple metric's aggregate over the raw rows.
+func (w *writer) aggregate(pt *plan.Part, m *logical.Metric) (string, error) {
+	arg := "1"
+	if m.Expr != nil {
+		var err error
+		if arg, err = w.exprIn(pt, m.Expr); err != nil {
+			return "", err
+		}
+	}
+	if m.Filter != nil {
+		f, err := w.exprIn(pt, m.Filter)
+		if err != nil {
+			return "", err
+		}
+		arg = fmt.Sprintf("CASE WHEN %s THEN %s END", f, arg)
+	} else if m.Expr == nil && m.Agg == model.AggCount {
+		return "COUNT(*)", nil
+	}
+	return w.agg(m.Agg, arg), nil
+}
+
+func (w *writer) agg(agg, arg string) string {
+	if s, ok := w.d.Func(agg, []string{arg}, w.tz); ok {
+		return s
+	}
+	return strings.ToUpper(agg) + "(" + arg + ")"
+}
+
+func (w *writer) groupBy() string {
+	if len(w.p.Dims) == 0 {
+		return ""
+	}
+	var g []string
+	for i := range w.p.Dims {
+		g = append(g, fmt.Sprint(i+1))
+	}
+	return "\nGROUP BY " + strings.Join(g, ", ")
+}
+
+func (w *writer) rawPart(pt *plan.Part) (string, error) {
+	var sel []string
+	for i, d := range w.p.Dims {
+		s, err := w.dim(pt, d)
+		if err != nil {
+			return "", err
+		}
+		sel = append(sel, s+" AS "+w.q(dimCol(i)))
+	}
+	for _, m := range pt.Measures {
+		s, err := w.aggregate(pt, m.Metric)
+		if err != nil {
+			return "", err
+		}
+		sel = append(sel, s+" AS "+w.q(measureCol(pt, m)))
+	}
+	where, err := w.where(pt)
+	if err != nil {
+		return "", err
+	}
+	return "SELECT " + strings.Join(sel, ", ") + "\n" + w.from(pt) + where + w.groupBy(), nil
+}
+
+// semiAdditivePart keeps, per period, only the rows at the period's last (or
+// first) snapshot time — per entity when the metric says `per` — then
+// aggregates them. The period is given by the query's dimensions on the
+// metric's time field; without one, the whole filtered range is one period.
+func (w *writer) semiAdditivePart(pt *plan.Part) (string, error) {
+	m := pt.NonAdditive
+	na := m.NonAdditive
+	var inner, outer, partition []string
+	for i, d := range w.p.Dims {
+		s, err := w.dim(pt, d)
+		if err != nil {
+			return "", err
+		}
+		inner = append(inner, s+" AS "+w.q(dimCol(i)))
+		outer = append(outer, w.q(dimCol(i)))
+		if d.Field == na.Time {
+			partition = append(partition, s)
+		}
+	}
+	for _, f := range na.Per {
+		s, err := w.field(pt, f)
+		if err != nil {
+			return "", err
+		}
+		partition = append(partition, s)
+	}
+	t, err := w.field(pt, na.Time)
+	if err != nil {
+		return "", err
+	}
+	v := "1"
+	if m.Expr != nil {
+		if v, err = w.exprIn(pt, m.Expr); err != nil {
+			return "", err
+		}
+	}
+	edge := "MAX"
+	if na.Take == "first" {
+		edge = "MIN"
+	}
+	over := ""
+	if len(partition) > 0 {
+		over = "PARTITION BY " + strings.Join(partition, ", ")
+	}
+	inner = append(inner, v+" AS "+w.q("v"), t+" AS "+w.q("t"), fmt.Sprintf("%s(%s) OVER (%s) AS %s", edge, t, over, w.q("t_edge")))
+	var extra []string
+	if m.Filter != nil {
+		f, err := w.exprIn(pt, m.Filter)
+		if err != nil {
+			return "", err
+		}
+		extra = append(extra, f)
+	}
+	where, err := w.where(pt, extra...)
+	if err != nil {
+		return "", err
+	}
+	sub := "SELECT " + strings.Join(inner, ", ") + "\n" + w.from(pt) + where
+	outer = append(outer, w.agg(m.Agg, w.q("v"))+" AS "+w.q(measureCol(pt, pt.Measures[0])))
+	return "SELECT " + strings.Join(outer, ", ") + "\nFROM (\n" + indent(sub) + "\n) AS " + w.q("s") +
+		"\nWHERE " + w.q("t") + " = " + w.q("t_edge") + w.groupBy(), nil
+}
+
+func (w *writer) rollupPart(pt *plan.Part) (string, error) {
+	return "", fmt.Errorf("rollup parts are not supported by this writer yet")
+}
+
+func indent(s string) string {
+	return "  " + strings.ReplaceAll(s, "\n", "\n  ")
+}
