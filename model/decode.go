@@ -127,8 +127,12 @@ func (d *decoder) table(n ast.Node, p *Project) {
 }
 
 func (d *decoder) columns(v ast.Node, t *Table) {
-	vals, _ := d.entries(v, "columns")
-	for _, mv := range vals {
+	vals, ok := d.entries(v, "columns")
+	if ok && len(vals) == 0 {
+		d.add(ErrInvalid(d.pos(v), "columns", "a table needs at least one column"))
+	}
+	for i := 0; i < len(vals); i++ {
+		mv := vals[i]
 		c := &Column{Name: mv.Key.String(), Pos: d.pos(mv.Key)}
 		if !identRe.MatchString(c.Name) {
 			d.add(ErrBadName(c.Pos, "column", c.Name))
@@ -141,6 +145,17 @@ func (d *decoder) columns(v ast.Node, t *Table) {
 			}, "type")
 		} else {
 			typ, _ = d.str(mv.Value, "column type")
+			// Inside a flow mapping, `{ amount: decimal(18,2) }`, the comma ends
+			// the entry: the type arrives as "decimal(18" and "2)" as a key with
+			// no value. Say that once, rather than report both halves.
+			if next, ok := flowSplit(vals, i, typ.Value); ok {
+				whole := typ.Value + "," + next
+				d.add(ErrBadType(typ.Pos, c.Name, fmt.Sprintf("the comma in %q ends the entry inside { … }; quote the type: %s: %q", whole, c.Name, whole)))
+				c.Type, _ = ParseType(whole)
+				t.Columns = append(t.Columns, c)
+				i++
+				continue
+			}
 		}
 		if typ.Value != "" {
 			tt, err := ParseType(typ.Value)
@@ -151,6 +166,19 @@ func (d *decoder) columns(v ast.Node, t *Table) {
 		}
 		t.Columns = append(t.Columns, c)
 	}
+}
+
+// flowSplit reports whether the type at vals[i] was cut at a comma, and
+// returns the key that holds the rest of it.
+func flowSplit(vals []*ast.MappingValueNode, i int, typ string) (string, bool) {
+	if i+1 >= len(vals) || strings.Count(typ, "(") <= strings.Count(typ, ")") {
+		return "", false
+	}
+	next := vals[i+1]
+	if _, null := next.Value.(*ast.NullNode); !null || !strings.HasSuffix(next.Key.String(), ")") {
+		return "", false
+	}
+	return next.Key.String(), true
 }
 
 var relShortRe = regexp.MustCompile(`^\s*([A-Za-z_][A-Za-z0-9_]*)\.([A-Za-z_][A-Za-z0-9_]*)\s*->\s*([A-Za-z_][A-Za-z0-9_]*)\.([A-Za-z_][A-Za-z0-9_]*)\s*$`)

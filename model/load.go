@@ -126,7 +126,9 @@ func readYAML(p *Project, rel string, diags *Diagnostics) (ast.Node, bool) {
 		return nil, false
 	}
 	p.Sources[rel] = src
-	f, err := parser.ParseBytes(src, 0)
+	// Duplicate keys are left to the decoder, which names what is duplicated
+	// (a column, a key of a table…) and goes on checking the rest of the file.
+	f, err := parser.ParseBytes(src, 0, parser.AllowDuplicateMapKey())
 	if err != nil {
 		pos := Pos{File: rel, Line: 1, Col: 1}
 		msg := err.Error()

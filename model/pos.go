@@ -1,6 +1,9 @@
 package model
 
-import "fmt"
+import (
+	"fmt"
+	"strings"
+)
 
 // Pos is a position in a project file. File is relative to the project root;
 // Line and Col are 1-based. The zero Pos means "no position".
@@ -52,6 +55,11 @@ type Expr struct {
 	// Block is true for block scalars (| or >): expression line n is file line
 	// Pos.Line+n-1 and columns start at Pos.Col.
 	Block bool
+	// where, when set, holds the file position of every byte of Text (and of
+	// the end). YAML unescapes ('' and \") and folds line breaks into spaces, so
+	// the text is not always a verbatim copy of the file. A pointer keeps Expr
+	// comparable.
+	where *[]Pos
 }
 
 // IsZero reports whether no expression was written.
@@ -61,6 +69,19 @@ func (e Expr) IsZero() bool { return e.Text == "" }
 func (e Expr) At(line, col int) Pos {
 	if !e.Pos.IsValid() {
 		return e.Pos
+	}
+	if e.where != nil {
+		off := 0
+		for l := 1; l < line; l++ {
+			i := strings.IndexByte(e.Text[off:], '\n')
+			if i < 0 {
+				break
+			}
+			off += i + 1
+		}
+		if off += col - 1; off >= 0 && off < len(*e.where) {
+			return (*e.where)[off]
+		}
 	}
 	if line <= 1 {
 		return Pos{File: e.Pos.File, Line: e.Pos.Line, Col: e.Pos.Col + col - 1}

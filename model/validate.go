@@ -32,6 +32,9 @@ func checkTables(p *Project, diags *Diagnostics) {
 			}
 			t.columns[c.Name] = c
 		}
+		if len(t.Columns) == 0 {
+			continue // missing or malformed columns are reported already; do not cascade
+		}
 		cols := columnNames(t)
 		for _, k := range t.PrimaryKey {
 			if t.columns[k.Value] == nil {

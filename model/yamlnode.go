@@ -2,8 +2,10 @@ package model
 
 import (
 	"fmt"
+	"sort"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/goccy/go-yaml/ast"
 	"github.com/goccy/go-yaml/token"
@@ -17,11 +19,21 @@ type decoder struct {
 	src     []byte
 	diags   *Diagnostics
 	anchors map[string]ast.Node
+	lines   []int // byte offsets of line starts, built on first use
 }
 
 func (d *decoder) pos(n ast.Node) Pos {
 	if n == nil {
 		return Pos{File: d.file}
+	}
+	// A block mapping's token is the ':' after its first key; point at the key.
+	switch x := n.(type) {
+	case *ast.MappingNode:
+		if !x.IsFlowStyle && len(x.Values) > 0 {
+			return d.pos(x.Values[0].Key)
+		}
+	case *ast.MappingValueNode:
+		return d.pos(x.Key)
 	}
 	tk := n.GetToken()
 	if tk == nil || tk.Position == nil {
@@ -100,6 +112,7 @@ func (d *decoder) mapping(n ast.Node, where string, hs handlers, required ...str
 	}
 	known := SortedKeys(hs)
 	seen := map[string]Pos{}
+	suggested := map[string]bool{}
 	for _, mv := range vals {
 		key := mv.Key.String()
 		kp := d.pos(mv.Key)
@@ -115,12 +128,14 @@ func (d *decoder) mapping(n ast.Node, where string, hs handlers, required ...str
 		h, ok := hs[key]
 		if !ok {
 			d.add(ErrUnknownKey(kp, key, where, known))
+			suggested[Suggest(key, known)] = true
 			continue
 		}
 		h(mv.Value)
 	}
 	for _, r := range required {
-		if _, ok := seen[r]; !ok {
+		// A misspelt required key is reported once, as unknown with a suggestion.
+		if _, ok := seen[r]; !ok && !suggested[r] {
 			d.add(ErrMissing(d.pos(n), r, where))
 		}
 	}
@@ -204,7 +219,9 @@ func (d *decoder) expr(n ast.Node, key string) Expr {
 	if lit, ok := n.(*ast.LiteralNode); ok {
 		p := d.pos(lit)
 		line := p.Line + 1
-		return Expr{Text: strings.TrimRight(lit.Value.Value, "\n"), Pos: Pos{File: d.file, Line: line, Col: d.indentOf(line) + 1}, Block: true}
+		e := Expr{Text: strings.TrimRight(lit.Value.Value, "\n"), Pos: Pos{File: d.file, Line: line, Col: d.indentOf(line) + 1}, Block: true}
+		e.where = d.align(Pos{Line: line, Col: 1}, e.Text)
+		return e
 	}
 	s, ok := d.str(n, key)
 	if !ok {
@@ -213,7 +230,54 @@ func (d *decoder) expr(n ast.Node, key string) Expr {
 	if s.Value == "" {
 		d.add(ErrInvalid(s.Pos, key, "the expression is empty"))
 	}
-	return Expr{Text: s.Value, Pos: s.Pos}
+	return Expr{Text: s.Value, Pos: s.Pos, where: d.align(s.Pos, s.Value)}
+}
+
+// align finds the file position of each byte of a scalar's value, reading the
+// source from start (where the value's first character, or its block's first
+// line, is). Each byte of text is matched to the next equal source byte, and
+// what YAML drops on the way — indentation, line breaks folded into a space,
+// quotes doubled or escaped, backslashes — is skipped. A byte that an escape
+// produced (\n, \t) takes the escape's place.
+func (d *decoder) align(start Pos, text string) *[]Pos {
+	lines := d.lineStarts()
+	if start.Line < 1 || start.Line > len(lines) {
+		return nil
+	}
+	j := lines[start.Line-1]
+	for c := 1; c < start.Col && j < len(d.src) && d.src[j] != '\n'; c++ {
+		_, size := utf8.DecodeRune(d.src[j:])
+		j += size
+	}
+	at := make([]int, len(text)+1)
+	for i := 0; i < len(text); i++ {
+		for j < len(d.src) && d.src[j] != text[i] && !(text[i] == ' ' && d.src[j] == '\n') &&
+			strings.IndexByte(" \t\r\n'\"\\", d.src[j]) >= 0 {
+			j++
+		}
+		at[i] = j
+		j = min(j+1, len(d.src))
+	}
+	at[len(text)] = j
+	out := make([]Pos, len(at))
+	for i, off := range at {
+		l := sort.Search(len(lines), func(k int) bool { return lines[k] > off })
+		out[i] = Pos{File: d.file, Line: l, Col: utf8.RuneCount(d.src[lines[l-1]:off]) + 1}
+	}
+	return &out
+}
+
+// lineStarts lists the byte offset at which each line of the source begins.
+func (d *decoder) lineStarts() []int {
+	if d.lines == nil {
+		d.lines = []int{0}
+		for i, c := range d.src {
+			if c == '\n' {
+				d.lines = append(d.lines, i+1)
+			}
+		}
+	}
+	return d.lines
 }
 
 func (d *decoder) indentOf(line int) int {
