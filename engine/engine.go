@@ -29,8 +29,16 @@ type Engine interface {
 	Query(ctx context.Context, sql string, args ...any) (*Result, error)
 	// Exec runs statements that return no rows.
 	Exec(ctx context.Context, sql string, args ...any) error
+	// ExecTx runs statements in one transaction: all take effect or none.
+	ExecTx(ctx context.Context, stmts ...Statement) error
 	// Close releases the engine.
 	Close() error
+}
+
+// Statement is one SQL statement with its arguments.
+type Statement struct {
+	SQL  string
+	Args []any
 }
 
 // Error wraps an engine failure with the statement that caused it, so that

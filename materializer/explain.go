@@ -31,7 +31,18 @@ func (w *Warehouse) Explain(ctx context.Context, q *plan.Query) (*Explanation, e
 	if err != nil {
 		return nil, err
 	}
-	return &Explanation{ServedBy: c.Plan.ServedBy(), Plan: c.Plan.String(), SQL: c.SQL, Rollups: []Candidate{}}, nil
+	x := &Explanation{ServedBy: c.Plan.ServedBy(), Plan: c.Plan.String(), SQL: c.SQL, Rollups: []Candidate{}}
+	seen := map[string]bool{}
+	for _, d := range c.Decisions {
+		x.Rollups = append(x.Rollups, Candidate{Rollup: d.Rollup, Part: d.Part, Used: d.Used, Reason: d.Reason, Rows: d.Rows})
+		seen[d.Rollup] = true
+	}
+	for _, r := range w.rollups {
+		if !seen[r.Name] {
+			x.Rollups = append(x.Rollups, Candidate{Rollup: r.Name, Reason: fmt.Sprintf("aggregates %s, which the query does not read", r.Fact.Name())})
+		}
+	}
+	return x, nil
 }
 
 // Text renders the explanation for a terminal.

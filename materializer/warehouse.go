@@ -10,9 +10,9 @@ import (
 	"sync"
 	"time"
 
-	"github.com/strata-metrics/strata/compiler"
 	"github.com/strata-metrics/strata/compiler/logical"
 	"github.com/strata-metrics/strata/compiler/plan"
+	"github.com/strata-metrics/strata/compiler/rewrite"
 	"github.com/strata-metrics/strata/compiler/sqlgen"
 	"github.com/strata-metrics/strata/engine"
 	"github.com/strata-metrics/strata/engine/duckdb"
@@ -27,7 +27,10 @@ type Warehouse struct {
 	Engine  engine.Engine
 	Dialect sqlgen.Dialect
 
-	mu sync.RWMutex
+	rollups      []*rewrite.Rollup
+	mu           sync.RWMutex
+	states       map[string]rewrite.State
+	builtSources map[string]string
 }
 
 // Options tune Open.
@@ -61,8 +64,16 @@ func Open(ctx context.Context, p *model.Project, cat *logical.Catalog, opts Opti
 		}
 		return nil, err
 	}
-	w := &Warehouse{Project: p, Catalog: cat, Engine: db, Dialect: sqlgen.DuckDB{}}
+	w := &Warehouse{Project: p, Catalog: cat, Engine: db, Dialect: sqlgen.DuckDB{}, rollups: rewrite.Definitions(cat)}
 	if err := w.registerSources(ctx, db); err != nil {
+		db.Close()
+		return nil, err
+	}
+	if err := w.ensureState(ctx); err != nil {
+		db.Close()
+		return nil, cleanEngineError(err)
+	}
+	if err := w.loadStates(ctx); err != nil {
 		db.Close()
 		return nil, err
 	}
@@ -131,9 +142,29 @@ type Result struct {
 	Meta    Meta     `json:"meta"`
 }
 
+// Compiled is a compiled query with the rewrite's decisions.
+type Compiled struct {
+	Plan      *plan.Plan
+	SQL       string
+	Decisions []rewrite.Decision
+}
+
 // Compile plans the query, lets the rewrite pick rollups, and renders SQL.
-func (w *Warehouse) Compile(q *plan.Query) (*compiler.Compiled, error) {
-	return compiler.Compile(w.Catalog, q, w.Dialect)
+// A warehouse opened without an engine (compile only) plans on the raw tables.
+func (w *Warehouse) Compile(q *plan.Query) (*Compiled, error) {
+	p, perr := plan.Build(w.Catalog, q)
+	if perr != nil {
+		return nil, perr
+	}
+	var decisions []rewrite.Decision
+	if w.Engine != nil {
+		decisions = rewrite.Apply(p, w.rewriteInput())
+	}
+	s, err := sqlgen.Generate(p, w.Dialect)
+	if err != nil {
+		return nil, err
+	}
+	return &Compiled{Plan: p, SQL: s, Decisions: decisions}, nil
 }
 
 // Query compiles and runs a metric query.
@@ -147,12 +178,31 @@ func (w *Warehouse) Query(ctx context.Context, q *plan.Query) (*Result, error) {
 	if err != nil {
 		return nil, cleanEngineError(err)
 	}
-	out := &Result{Columns: columnsOf(c.Plan), Rows: res.Rows, Meta: Meta{ServedBy: c.Plan.ServedBy(), SQL: c.SQL}}
+	out := &Result{Columns: columnsOf(c.Plan), Rows: res.Rows, Meta: Meta{ServedBy: c.Plan.ServedBy(), SQL: c.SQL, Freshness: w.freshness(c.Plan)}}
 	if out.Rows == nil {
 		out.Rows = [][]any{}
 	}
 	out.Meta.TookMS = float64(time.Since(start).Microseconds()) / 1000
 	return out, nil
+}
+
+// freshness is the oldest build time among the rollups serving the plan.
+func (w *Warehouse) freshness(p *plan.Plan) string {
+	var oldest time.Time
+	w.mu.RLock()
+	defer w.mu.RUnlock()
+	for _, pt := range p.Parts {
+		if pt.Rollup == nil {
+			continue
+		}
+		if t := w.states[pt.Rollup.Name].BuiltAt; oldest.IsZero() || t.Before(oldest) {
+			oldest = t
+		}
+	}
+	if oldest.IsZero() {
+		return ""
+	}
+	return oldest.UTC().Format(time.RFC3339)
 }
 
 func columnsOf(p *plan.Plan) []Column {

@@ -48,6 +48,8 @@ type builder struct {
 	// metricField remembers where each metric was named, for error positions.
 	metricField map[string]string
 	partByKey   map[string]*Part
+	// partField is the query field whose metric first needed each part.
+	partField map[*Part]string
 }
 
 func (b *builder) limits() *Error {
@@ -243,6 +245,7 @@ func (p *Plan) HavingMetrics() []string {
 // parts assigns every measure the query needs to a part.
 func (b *builder) parts() *Error {
 	b.partByKey = map[string]*Part{}
+	b.partField = map[*Part]string{}
 	for _, m := range b.p.Metrics {
 		if err := b.walk(m, model.Period{}, b.metricField[m.Name], 0); err != nil {
 			return err
@@ -295,6 +298,7 @@ func (b *builder) walk(m *logical.Metric, shift model.Period, field string, dept
 			pt.NonAdditive = m
 		}
 		b.partByKey[key] = pt
+		b.partField[pt] = field
 		b.p.Parts = append(b.p.Parts, pt)
 	}
 	if pt.Measure(m.Name) == nil {
@@ -322,7 +326,7 @@ func (b *builder) finishPart(pt *Part) *Error {
 			}
 		}
 		if len(pt.TimeFields) == 0 {
-			return &Error{Field: b.metricField[b.p.Metrics[0].Name], Code: "offset-needs-time",
+			return &Error{Field: b.partField[pt], Code: "offset-needs-time",
 				Msg: fmt.Sprintf("period-over-period metrics compare periods: add a time dimension with a grain, e.g. %s.%s.month", w.Name(), w.Fact.Time.Value)}
 		}
 	}
@@ -353,7 +357,7 @@ func (b *builder) finishPart(pt *Part) *Error {
 			}
 		}
 	}
-	pt.Joins = joinsFor(w, needed)
+	pt.Joins = JoinsFor(w, needed)
 	return nil
 }
 
@@ -365,9 +369,9 @@ func (b *builder) measureNames(pt *Part) string {
 	return strings.Join(names, ", ")
 }
 
-// joinsFor lists the joins that reach the needed instances, in the wide
+// JoinsFor lists the joins that reach the needed instances, in the wide
 // table's breadth-first order so that each join's left side is already joined.
-func joinsFor(w *logical.WideTable, needed map[string]bool) []logical.Join {
+func JoinsFor(w *logical.WideTable, needed map[string]bool) []logical.Join {
 	onPath := map[string]bool{}
 	for alias := range needed {
 		in := w.Instance(alias)

@@ -138,8 +138,10 @@ func (p *Plan) String() string {
 			}
 			fmt.Fprintf(&b, "  semi-additive: rows at the %s %s of each period%s\n", na.NonAdditive.Take, na.NonAdditive.Time, per)
 		}
-		for _, j := range pt.Joins {
-			fmt.Fprintf(&b, "  join %s\n", j)
+		if pt.Rollup == nil {
+			for _, j := range pt.Joins {
+				fmt.Fprintf(&b, "  join %s\n", j)
+			}
 		}
 		for _, w := range pt.Where {
 			fmt.Fprintf(&b, "  where %s\n", ExprString(w))
@@ -188,7 +190,7 @@ func MeasureString(m *logical.Metric) string {
 // messages; it is never executed.
 func ExprString(n ast.Node) string {
 	var b strings.Builder
-	ctx := format.NewRestoreCtx(format.RestoreStringSingleQuotes|format.RestoreKeyWordUppercase|format.RestoreNameLowercase|format.RestoreSpacesAroundBinaryOperation, &b)
+	ctx := format.NewRestoreCtx(format.RestoreStringSingleQuotes|format.RestoreStringWithoutCharset|format.RestoreKeyWordUppercase|format.RestoreNameLowercase|format.RestoreSpacesAroundBinaryOperation, &b)
 	if err := n.Restore(ctx); err != nil {
 		return "?"
 	}

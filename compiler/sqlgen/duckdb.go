@@ -23,7 +23,12 @@ func (DuckDB) QuoteString(s string) string { return quoteWith(s, '\'') }
 
 // LocalTime implements Dialect: AT TIME ZONE reads a naive timestamp as wall
 // time in a zone (giving an instant), then an instant as wall time in another.
+// An instant takes only the second step: the first would read it back as
+// naive UTC wall time, and the second then shift it the wrong way.
 func (d DuckDB) LocalTime(sql, from, to string) string {
+	if from == "" {
+		return fmt.Sprintf("(%s AT TIME ZONE %s)", sql, d.QuoteString(to))
+	}
 	if from == to {
 		return sql
 	}
@@ -98,6 +103,15 @@ func (d DuckDB) Func(name string, args []string, tz string) (string, bool) {
 		return call("approx_count_distinct", args), true
 	case "is_not_distinct":
 		return fmt.Sprintf("(%s IS NOT DISTINCT FROM %s)", args[0], args[1]), true
+	// Exact distinct sets in rollups: the distinct values of each group, merged
+	// by union. A sketch depends only on the set of values, so an approximate
+	// count over the union equals the one over the raw rows.
+	case "set_build":
+		return fmt.Sprintf("list(DISTINCT %s) FILTER (WHERE %s IS NOT NULL)", args[0], args[0]), true
+	case "set_count":
+		return fmt.Sprintf("COALESCE(length(list_distinct(flatten(list(%s)))), 0)", args[0]), true
+	case "set_approx_count":
+		return fmt.Sprintf("COALESCE(list_aggregate(flatten(list(%s)), 'approx_count_distinct'), 0)", args[0]), true
 	}
 	return "", false
 }

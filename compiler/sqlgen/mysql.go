@@ -25,8 +25,13 @@ func (MySQL) QuoteString(s string) string {
 	return quoteWith(strings.ReplaceAll(s, `\`, `\\`), '\'')
 }
 
-// LocalTime implements Dialect.
+// LocalTime implements Dialect. MySQL has no instant type: a TIMESTAMP column
+// is read in the session's time zone, which Strata's connections must set to
+// UTC (time_zone='+00:00') for instants to convert correctly.
 func (m MySQL) LocalTime(sql, from, to string) string {
+	if from == "" {
+		from = "UTC"
+	}
 	if from == to {
 		return sql
 	}
@@ -79,6 +84,10 @@ func (m MySQL) Func(name string, args []string, tz string) (string, bool) {
 		return fmt.Sprintf("COUNT(DISTINCT %s)", args[0]), true
 	case "is_not_distinct":
 		return fmt.Sprintf("(%s <=> %s)", args[0], args[1]), true
+	// Distinct sets in rollups as comma-joined value lists; exact, and fine for
+	// the small deployments MySQL serves.
+	case "set_build":
+		return fmt.Sprintf("GROUP_CONCAT(DISTINCT %s)", args[0]), true
 	}
 	return "", false
 }
@@ -128,8 +137,15 @@ func (StarRocks) TimeGrain(sql, grain string) string {
 
 // Func implements Dialect.
 func (s StarRocks) Func(name string, args []string, tz string) (string, bool) {
-	if name == "approx_count_distinct" {
+	switch name {
+	case "approx_count_distinct":
 		return call("approx_count_distinct", args), true
+	case "set_build": // BITMAP columns: exact distinct counts that merge
+		return fmt.Sprintf("bitmap_union(to_bitmap(%s))", args[0]), true
+	case "set_count":
+		return fmt.Sprintf("bitmap_union_count(%s)", args[0]), true
+	case "set_approx_count":
+		return fmt.Sprintf("bitmap_union_count(%s)", args[0]), true
 	}
 	return s.MySQL.Func(name, args, tz)
 }

@@ -193,6 +193,9 @@ func (w *writer) stack() string {
 
 // field renders a wide-table field as read by a raw part.
 func (w *writer) field(pt *plan.Part, name string) (string, error) {
+	if pt.Rollup != nil {
+		return w.rollupField(pt, name), nil
+	}
 	f := pt.Fact.Field(name)
 	if f == nil {
 		return "", fmt.Errorf("internal: field %s is not in %s's wide table", name, pt.Fact.Name())
@@ -223,7 +226,9 @@ func (w *writer) column(pt *plan.Part, alias, col string) string {
 	c := in.Table.Column(col)
 	if c != nil && c.Type.Family() == model.FamTime {
 		from := in.Table.Timezone
-		if from == "" {
+		if c.Type.Base == "timestamptz" {
+			from = "" // an instant: the table's wall-time zone does not apply
+		} else if from == "" {
 			from = "UTC"
 		}
 		s = w.d.LocalTime(s, from, w.tz)
@@ -232,6 +237,9 @@ func (w *writer) column(pt *plan.Part, alias, col string) string {
 }
 
 func (w *writer) dim(pt *plan.Part, d *plan.Dim) (string, error) {
+	if rs := pt.Rollup; rs != nil && d.Field == rs.TimeField && pt.Shift.IsZero() && (d.Grain == "" || d.Grain == rs.Grain) {
+		return w.rollupTimeColumn(rs), nil
+	}
 	s, err := w.field(pt, d.Field)
 	if err != nil || d.Grain == "" {
 		return s, err
@@ -247,6 +255,9 @@ func (w *writer) exprIn(pt *plan.Part, n ast.ExprNode) (string, error) {
 
 // from renders the FROM clause with the part's joins.
 func (w *writer) from(pt *plan.Part) string {
+	if pt.Rollup != nil {
+		return "FROM " + w.table(pt.Rollup.Table) + " AS " + w.q("r")
+	}
 	fact := pt.Fact.Fact
 	s := "FROM " + w.q(fact.Name) + " AS " + w.q(fact.Name)
 	for _, j := range pt.Joins {
@@ -396,10 +407,6 @@ func (w *writer) semiAdditivePart(pt *plan.Part) (string, error) {
 	outer = append(outer, w.agg(m.Agg, w.q("v"))+" AS "+w.q(measureCol(pt, pt.Measures[0])))
 	return "SELECT " + strings.Join(outer, ", ") + "\nFROM (\n" + indent(sub) + "\n) AS " + w.q("s") +
 		"\nWHERE " + w.q("t") + " = " + w.q("t_edge") + w.groupBy(), nil
-}
-
-func (w *writer) rollupPart(pt *plan.Part) (string, error) {
-	return "", fmt.Errorf("rollup parts are not supported by this writer yet")
 }
 
 func indent(s string) string {

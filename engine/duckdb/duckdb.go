@@ -69,6 +69,24 @@ func (d *DB) Exec(ctx context.Context, q string, args ...any) error {
 	return nil
 }
 
+// ExecTx implements engine.Engine.
+func (d *DB) ExecTx(ctx context.Context, stmts ...engine.Statement) error {
+	tx, err := d.db.BeginTx(ctx, nil)
+	if err != nil {
+		return wrap(ctx, "BEGIN", err)
+	}
+	for _, st := range stmts {
+		if _, err := tx.ExecContext(ctx, st.SQL, st.Args...); err != nil {
+			_ = tx.Rollback()
+			return wrap(ctx, st.SQL, err)
+		}
+	}
+	if err := tx.Commit(); err != nil {
+		return wrap(ctx, "COMMIT", err)
+	}
+	return nil
+}
+
 // RegisterSource makes a file (parquet or csv, chosen by extension) queryable as
 // the view name. Paths are quoted as SQL string literals, never pasted raw.
 func (d *DB) RegisterSource(ctx context.Context, name, path string) error {

@@ -1,0 +1,38 @@
+# Strata — the two commands are `make demo` (set up and run the example) and `make test`.
+GO        ?= go
+GOFLAGS   ?= -trimpath
+BIN       := bin/strata
+BANK      := examples/bank
+TXNS      ?= 1000000
+
+.PHONY: all build demo data test vet bench bench-ssb clean
+
+all: build
+
+build:
+	$(GO) build $(GOFLAGS) -o $(BIN) ./cmd/strata
+
+# The main job on the embedded engine: build, generate the example bank's data,
+# validate and describe the model, build the rollups, answer queries.
+demo: build
+	@test -f $(BANK)/data/transactions.parquet || $(GO) run $(GOFLAGS) ./examples/bank/generate -out $(BANK)/data -transactions $(TXNS)
+	$(BIN) validate --project $(BANK)
+	$(BIN) describe --project $(BANK) transactions
+	$(BIN) refresh --project $(BANK)
+	$(BIN) query --project $(BANK) -m txn_amount,active_customers,avg_ticket -d customers.segment --order -txn_amount
+	$(BIN) query --project $(BANK) -m txn_amount,txn_amount_mom -d transactions.txn_time.month --where "transactions.txn_time >= '2025-01-01'"
+	$(BIN) query --project $(BANK) -m total_balance -d balances.snapshot_date.quarter,branches.region --limit 8
+	$(BIN) explain --project $(BANK) -m txn_amount,txn_count -d channels.name,transactions.txn_time.month
+
+data:
+	$(GO) run $(GOFLAGS) ./examples/bank/generate -out $(BANK)/data -transactions $(TXNS)
+
+test:
+	$(GO) vet ./...
+	$(GO) test $(GOFLAGS) -count=1 ./...
+
+bench:
+	$(GO) test $(GOFLAGS) -run '^$$' -bench . -benchtime 20x ./compiler/... ./materializer/...
+
+clean:
+	rm -rf bin $(BANK)/data $(BANK)/.strata .strata

@@ -1,0 +1,118 @@
+package cli
+
+import (
+	"fmt"
+	"text/tabwriter"
+	"time"
+
+	"github.com/schollz/progressbar/v3"
+	"github.com/spf13/cobra"
+
+	"github.com/strata-metrics/strata/materializer"
+)
+
+func init() {
+	extraCommands = append(extraCommands, (*env).refreshCmd, (*env).statusCmd)
+}
+
+func (e *env) refreshCmd() *cobra.Command {
+	var quiet bool
+	cmd := &cobra.Command{
+		Use:   "refresh [ROLLUP…]",
+		Short: "Build rollups (all, or the named ones); a failed build keeps the previous version serving",
+		RunE: func(cmd *cobra.Command, args []string) error {
+			_, cat, err := e.load()
+			if err != nil {
+				return err
+			}
+			ctx, cancel := signalContext()
+			defer cancel()
+			w, err := e.openWarehouse(ctx, cat)
+			if err != nil {
+				return err
+			}
+			defer w.Close()
+			n := len(args)
+			if n == 0 {
+				n = len(cat.Project.Rollups)
+			}
+			var bar *progressbar.ProgressBar
+			if !quiet {
+				bar = progressbar.NewOptions(n, progressbar.OptionSetWriter(e.stderr), progressbar.OptionSetDescription("building rollups"),
+					progressbar.OptionShowCount(), progressbar.OptionClearOnFinish())
+			}
+			results, err := w.Refresh(ctx, args, func(r materializer.RefreshResult) {
+				if bar != nil {
+					_ = bar.Add(1)
+				}
+			})
+			if bar != nil {
+				_ = bar.Finish()
+			}
+			if err != nil {
+				return fail("%v", err)
+			}
+			tw := tabwriter.NewWriter(e.stdout, 2, 4, 2, ' ', 0)
+			failed := 0
+			for _, r := range results {
+				if r.Err != nil {
+					failed++
+					fmt.Fprintf(tw, "%s\tFAILED\t%v\n", r.Name, r.Err)
+					continue
+				}
+				fmt.Fprintf(tw, "%s\t%d rows\t%s\n", r.Name, r.Rows, r.Duration.Round(time.Millisecond))
+			}
+			tw.Flush()
+			if failed > 0 {
+				return fail("%d of %d rollups failed to build; the previous versions keep serving", failed, len(results))
+			}
+			return nil
+		},
+	}
+	cmd.Flags().BoolVarP(&quiet, "quiet", "q", false, "no progress bar")
+	return cmd
+}
+
+func (e *env) statusCmd() *cobra.Command {
+	var format string
+	cmd := &cobra.Command{
+		Use:   "status",
+		Short: "Show each rollup's state: built, fresh, rows, last error",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if err := checkFormat(format, "table", "json"); err != nil {
+				return err
+			}
+			_, cat, err := e.load()
+			if err != nil {
+				return err
+			}
+			ctx, cancel := signalContext()
+			defer cancel()
+			w, err := e.openWarehouse(ctx, cat)
+			if err != nil {
+				return err
+			}
+			defer w.Close()
+			st, err := w.Status(ctx)
+			if err != nil {
+				return fail("%v", err)
+			}
+			if format == "json" {
+				return writeJSON(e.stdout, map[string]any{"rollups": st})
+			}
+			tw := tabwriter.NewWriter(e.stdout, 2, 4, 2, ' ', 0)
+			fmt.Fprintln(tw, "ROLLUP\tSTATE\tROWS\tBUILT\tWATERMARK\tTOOK\tERROR")
+			for _, s := range st {
+				built := "-"
+				if !s.BuiltAt.IsZero() {
+					built = time.Since(s.BuiltAt).Round(time.Second).String() + " ago"
+				}
+				fmt.Fprintf(tw, "%s\t%s\t%d\t%s\t%s\t%.0fms\t%s\n", s.Name, s.State, s.Rows, built, s.Watermark, s.DurationMS, s.LastError)
+			}
+			return tw.Flush()
+		},
+	}
+	cmd.Flags().StringVar(&format, "format", "table", "output: table | json")
+	return cmd
+}

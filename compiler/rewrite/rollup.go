@@ -1,0 +1,300 @@
+package rewrite
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/pingcap/tidb/pkg/parser/ast"
+	"github.com/pingcap/tidb/pkg/parser/opcode"
+
+	"github.com/strata-metrics/strata/compiler/expr"
+	"github.com/strata-metrics/strata/compiler/plan"
+	"github.com/strata-metrics/strata/model"
+)
+
+// State is a rollup's built state as the materializer last recorded it.
+type State struct {
+	Table   string    // the engine table holding the current version
+	Hash    string    // the definition hash it was built from
+	Rows    int64     // its row count: the cost of reading it
+	BuiltAt time.Time // when its build finished
+	// SourceChanged is true when a source the rollup reads changed after it was built.
+	SourceChanged bool
+}
+
+// Input is what the rewrite needs besides the plan.
+type Input struct {
+	Rollups []*Rollup
+	States  map[string]State
+	Now     time.Time
+}
+
+// Decision records, for one rollup and one part, whether it serves the part or
+// the first rule it failed.
+type Decision struct {
+	Rollup string `json:"rollup"`
+	Part   string `json:"part"`
+	Used   bool   `json:"used"`
+	Reason string `json:"reason,omitempty"`
+	Rows   int64  `json:"rows,omitempty"`
+}
+
+// Apply moves each part of the plan onto the cheapest rollup that answers it
+// exactly.
+//
+// Algorithm, for every part and every rollup of the part's fact:
+//  1. The rollup aggregates the part's fact.
+//  2. It is built, and from the model's current definition (same hash).
+//  3. Every dimension of the query is a rollup dimension, or a grain of the
+//     rollup's time field that its grain rolls up to (hour→day→week;
+//     day→month→quarter→year; never month→week). A plain date field is served
+//     by a day grain, whose label is the date itself.
+//  4. Every filter term reads only such fields; a term on the rollup's time
+//     field compares it with >= or < against a literal on a boundary of the
+//     rollup's grain in the project's time zone (a date field kept by day is
+//     exact under any comparison).
+//  5. Every measure of the part is stored by the rollup (a stored measure is
+//     the same definition: the hash covers it). A semi-additive measure also
+//     needs its snapshot date kept by day and its `per` fields kept.
+//  6. It is fresh: its sources have not changed since the build, or the build
+//     is within the query's staleness tolerance.
+//
+// Among the rollups that pass, the one with the fewest rows wins; ties go to
+// the first declared. Every other rollup is recorded with the rule it failed.
+func Apply(p *plan.Plan, in Input) []Decision {
+	var out []Decision
+	for _, pt := range p.Parts {
+		var best *Rollup
+		var bestRows int64
+		var cands []Decision
+		for _, r := range in.Rollups {
+			if r.Fact != pt.Fact {
+				continue // rule 1: other facts' rollups are not candidates for this part
+			}
+			d := Decision{Rollup: r.Name, Part: pt.ID}
+			if p.Query.NoRollup {
+				d.Reason = "rollups are disabled for this query (no_rollup)"
+			} else {
+				d.Reason = check(p, pt, r, in)
+			}
+			if d.Reason == "" {
+				st := in.States[r.Name]
+				d.Rows = st.Rows
+				if best == nil || st.Rows < bestRows {
+					best, bestRows = r, st.Rows
+				}
+			}
+			cands = append(cands, d)
+		}
+		for i := range cands {
+			if best != nil && cands[i].Rollup == best.Name {
+				cands[i].Used = true
+			} else if cands[i].Reason == "" {
+				cands[i].Reason = fmt.Sprintf("a cheaper rollup serves it (%s: %d rows against %d)", best.Name, bestRows, cands[i].Rows)
+			}
+		}
+		out = append(out, cands...)
+		if best != nil {
+			st := in.States[best.Name]
+			pt.Source = best.Name
+			pt.Rollup = &plan.RollupSource{Name: best.Name, Table: st.Table, Grain: best.Grain, TimeField: best.TimeField, Rows: st.Rows}
+		}
+	}
+	sort.SliceStable(out, func(i, j int) bool { return out[i].Part < out[j].Part })
+	return out
+}
+
+// check returns "" when the rollup can serve the part, else the first rule it fails.
+func check(p *plan.Plan, pt *plan.Part, r *Rollup, in Input) string {
+	st, built := in.States[r.Name]
+	switch {
+	case !built || st.Table == "":
+		return "not built yet (run `strata refresh " + r.Name + "`)"
+	case st.Hash != r.Hash:
+		return "built from an older definition; it is rebuilt by the next refresh"
+	}
+	for _, d := range p.Dims {
+		if why := covers(r, d.Field, d.Grain, pt.Fact.Field(d.Field).Type); why != "" {
+			return why
+		}
+	}
+	for _, c := range pt.Where {
+		if why := filterCovered(p, r, c, pt); why != "" {
+			return why
+		}
+	}
+	for _, m := range pt.Measures {
+		if r.Measure(m.Metric.Name) == nil {
+			return fmt.Sprintf("measure %s not in rollup", m.Metric.Name)
+		}
+		if na := m.Metric.NonAdditive; na != nil {
+			f := pt.Fact.Field(na.Time)
+			if r.TimeField != na.Time || r.Grain != "day" || f.Type.Family() != model.FamDate {
+				return fmt.Sprintf("semi-additive %s needs %s kept by day", m.Metric.Name, na.Time)
+			}
+			for _, per := range na.Per {
+				if !r.HasDim(per) {
+					return fmt.Sprintf("semi-additive %s needs its per field %s in the rollup", m.Metric.Name, per)
+				}
+			}
+		}
+	}
+	if st.SourceChanged {
+		age := in.Now.Sub(st.BuiltAt).Round(time.Second)
+		if p.Freshness <= 0 {
+			return fmt.Sprintf("stale: its sources changed since it was built %s ago, and the query tolerates no staleness", age)
+		}
+		if age > p.Freshness {
+			return fmt.Sprintf("stale: built %s ago, its sources changed since, and the query tolerates %s", age, p.Freshness)
+		}
+	}
+	return ""
+}
+
+// rollsUp says which query grains a rollup grain can compute.
+var rollsUp = map[string][]string{
+	"hour":    {"hour", "day", "week", "month", "quarter", "year"},
+	"day":     {"day", "week", "month", "quarter", "year"},
+	"week":    {"week"},
+	"month":   {"month", "quarter", "year"},
+	"quarter": {"quarter", "year"},
+	"year":    {"year"},
+}
+
+func covers(r *Rollup, field, grain string, t model.Type) string {
+	if r.HasDim(field) && grain == "" {
+		return ""
+	}
+	if field != r.TimeField {
+		if grain != "" {
+			return fmt.Sprintf("dimension %s.%s not in rollup", field, grain)
+		}
+		return fmt.Sprintf("dimension %s not in rollup", field)
+	}
+	if grain == "" {
+		if t.Family() == model.FamDate && r.Grain == "day" {
+			return ""
+		}
+		return fmt.Sprintf("dimension %s is kept only by %s", field, r.Grain)
+	}
+	for _, g := range rollsUp[r.Grain] {
+		if g == grain {
+			return ""
+		}
+	}
+	return fmt.Sprintf("grain %s cannot be computed from the rollup's %s grain", grain, r.Grain)
+}
+
+// filterCovered checks rule 4 for one filter term.
+func filterCovered(p *plan.Plan, r *Rollup, c ast.ExprNode, pt *plan.Part) string {
+	onTime := false
+	for _, col := range expr.Columns(c) {
+		q := col.Name.Table.O + "." + col.Name.Name.O
+		if r.HasDim(q) {
+			continue
+		}
+		if q != r.TimeField {
+			return fmt.Sprintf("filter field %s not in rollup", q)
+		}
+		onTime = true
+	}
+	if !onTime {
+		return ""
+	}
+	f := pt.Fact.Field(r.TimeField)
+	if f.Type.Family() == model.FamDate && r.Grain == "day" {
+		return ""
+	}
+	return boundOK(c, r)
+}
+
+// boundOK accepts `field >= literal` and `field < literal` (either side) with
+// the literal on a boundary of the rollup's grain.
+func boundOK(c ast.ExprNode, r *Rollup) string {
+	bad := fmt.Sprintf("filter on %s must be >= or < a %s boundary to be answered at %s grain", r.TimeField, r.Grain, r.Grain)
+	b, ok := unparen(c).(*ast.BinaryOperationExpr)
+	if !ok {
+		return bad
+	}
+	var lit ast.ExprNode
+	switch op := b.Op; {
+	case isField(b.L) && (op == opcode.GE || op == opcode.LT):
+		lit = b.R
+	case isField(b.R) && (op == opcode.LE || op == opcode.GT):
+		lit = b.L
+	default:
+		return bad
+	}
+	t, ok := literalTime(lit)
+	if !ok {
+		return fmt.Sprintf("filter on %s compares it with something other than a date or timestamp literal", r.TimeField)
+	}
+	if !onBoundary(t, r.Grain) {
+		return fmt.Sprintf("filter bound %s is not on a %s boundary", t.Format("2006-01-02 15:04:05"), r.Grain)
+	}
+	return ""
+}
+
+func unparen(n ast.ExprNode) ast.ExprNode {
+	for {
+		p, ok := n.(*ast.ParenthesesExpr)
+		if !ok {
+			return n
+		}
+		n = p.Expr
+	}
+}
+
+func isField(n ast.ExprNode) bool {
+	_, ok := unparen(n).(*ast.ColumnNameExpr)
+	return ok
+}
+
+var timeLayouts = []string{"2006-01-02", "2006-01-02 15:04:05", "2006-01-02T15:04:05", "2006-01-02 15:04", "2006-01-02 15:04:05.000"}
+
+// literalTime reads a string, DATE '…' or TIMESTAMP '…' literal as wall time.
+func literalTime(n ast.ExprNode) (time.Time, bool) {
+	n = unparen(n)
+	if f, ok := n.(*ast.FuncCallExpr); ok {
+		name := expr.FuncName(f)
+		if (name == "dateliteral" || name == "timestampliteral") && len(f.Args) == 1 {
+			n = f.Args[0]
+		}
+	}
+	v, ok := n.(ast.ValueExpr)
+	if !ok {
+		return time.Time{}, false
+	}
+	s, ok := v.GetValue().(string)
+	if !ok {
+		return time.Time{}, false
+	}
+	for _, l := range timeLayouts {
+		if t, err := time.Parse(l, strings.TrimSpace(s)); err == nil {
+			return t, true
+		}
+	}
+	return time.Time{}, false
+}
+
+func onBoundary(t time.Time, grain string) bool {
+	if grain == "hour" {
+		return t.Minute() == 0 && t.Second() == 0 && t.Nanosecond() == 0
+	}
+	if t.Hour() != 0 || t.Minute() != 0 || t.Second() != 0 || t.Nanosecond() != 0 {
+		return false
+	}
+	switch grain {
+	case "week":
+		return t.Weekday() == time.Monday
+	case "month":
+		return t.Day() == 1
+	case "quarter":
+		return t.Day() == 1 && (t.Month()-1)%3 == 0
+	case "year":
+		return t.Day() == 1 && t.Month() == time.January
+	}
+	return true
+}

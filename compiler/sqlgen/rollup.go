@@ -1,0 +1,216 @@
+package sqlgen
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/pingcap/tidb/pkg/parser/ast"
+
+	"github.com/strata-metrics/strata/compiler/expr"
+	"github.com/strata-metrics/strata/compiler/logical"
+	"github.com/strata-metrics/strata/compiler/plan"
+	"github.com/strata-metrics/strata/compiler/rewrite"
+	"github.com/strata-metrics/strata/model"
+)
+
+// table quotes a schema-qualified table name.
+func (w *writer) table(name string) string {
+	if schema, t, ok := strings.Cut(name, "."); ok {
+		return w.q(schema) + "." + w.q(t)
+	}
+	return w.q(name)
+}
+
+func (w *writer) rollupTimeColumn(rs *plan.RollupSource) string {
+	return w.q("r") + "." + w.q(rs.TimeField+"."+rs.Grain)
+}
+
+// rollupField renders a field as a rollup holds it: kept dimensions by name;
+// the time field as its period label, read as a timestamp when the field is one.
+func (w *writer) rollupField(pt *plan.Part, name string) string {
+	rs := pt.Rollup
+	if name != rs.TimeField {
+		return w.q("r") + "." + w.q(name)
+	}
+	s := w.rollupTimeColumn(rs)
+	if f := pt.Fact.Field(name); f.Type.Family() == model.FamTime && rs.Grain != "hour" {
+		s = fmt.Sprintf("CAST(%s AS %s)", s, w.d.Type(model.Type{Base: "timestamp"}))
+	}
+	if pt.TimeFields[name] && !pt.Shift.IsZero() {
+		s = w.d.Shift(s, pt.Shift)
+	}
+	return s
+}
+
+// merge re-aggregates a stored measure's columns into the measure's value.
+func (w *writer) merge(m *logical.Metric, col func(string) string) string {
+	st := rewrite.Storages(m)
+	c := col(st[0].Column)
+	switch m.Agg {
+	case model.AggSum:
+		return "SUM(" + c + ")"
+	case model.AggCount:
+		return "COALESCE(SUM(" + c + "), 0)"
+	case model.AggMin, model.AggMax:
+		return strings.ToUpper(m.Agg) + "(" + c + ")"
+	case model.AggAvg:
+		return fmt.Sprintf("(SUM(%s) / NULLIF(SUM(%s), 0))", c, col(st[1].Column))
+	case model.AggCountDistinct:
+		s, _ := w.d.Func("set_count", []string{c}, w.tz)
+		return s
+	case model.AggApproxCountDistinct:
+		s, _ := w.d.Func("set_approx_count", []string{c}, w.tz)
+		return s
+	}
+	return "NULL"
+}
+
+func (w *writer) rollupPart(pt *plan.Part) (string, error) {
+	if pt.NonAdditive != nil {
+		return w.rollupSemiAdditive(pt)
+	}
+	var sel []string
+	for i, d := range w.p.Dims {
+		s, err := w.dim(pt, d)
+		if err != nil {
+			return "", err
+		}
+		sel = append(sel, s+" AS "+w.q(dimCol(i)))
+	}
+	rcol := func(c string) string { return w.q("r") + "." + w.q(c) }
+	for _, m := range pt.Measures {
+		sel = append(sel, w.merge(m.Metric, rcol)+" AS "+w.q(measureCol(pt, m)))
+	}
+	where, err := w.where(pt)
+	if err != nil {
+		return "", err
+	}
+	return "SELECT " + strings.Join(sel, ", ") + "\n" + w.from(pt) + where + w.groupBy(), nil
+}
+
+// rollupSemiAdditive applies the raw path's rule to a rollup that keeps the
+// snapshot date by day: per period, the groups at the last (first) date where
+// the measure had rows.
+func (w *writer) rollupSemiAdditive(pt *plan.Part) (string, error) {
+	m := pt.NonAdditive
+	na := m.NonAdditive
+	var inner, outer, partition []string
+	for i, d := range w.p.Dims {
+		s, err := w.dim(pt, d)
+		if err != nil {
+			return "", err
+		}
+		inner = append(inner, s+" AS "+w.q(dimCol(i)))
+		outer = append(outer, w.q(dimCol(i)))
+		if d.Field == na.Time {
+			partition = append(partition, s)
+		}
+	}
+	for _, f := range na.Per {
+		partition = append(partition, w.rollupField(pt, f))
+	}
+	t := w.rollupTimeColumn(pt.Rollup)
+	edge := "MAX"
+	if na.Take == "first" {
+		edge = "MIN"
+	}
+	over := ""
+	if len(partition) > 0 {
+		over = "PARTITION BY " + strings.Join(partition, ", ")
+	}
+	st := rewrite.Storages(m)
+	for _, s := range st {
+		inner = append(inner, w.q("r")+"."+w.q(s.Column)+" AS "+w.q(s.Column))
+	}
+	inner = append(inner, t+" AS "+w.q("t"), fmt.Sprintf("%s(%s) OVER (%s) AS %s", edge, t, over, w.q("t_edge")))
+	where, err := w.where(pt, w.q("r")+"."+w.q(st[len(st)-1].Column)+" > 0")
+	if err != nil {
+		return "", err
+	}
+	sub := "SELECT " + strings.Join(inner, ", ") + "\n" + w.from(pt) + where
+	outer = append(outer, w.merge(m, w.q)+" AS "+w.q(measureCol(pt, pt.Measures[0])))
+	return "SELECT " + strings.Join(outer, ", ") + "\nFROM (\n" + indent(sub) + "\n) AS " + w.q("s") +
+		"\nWHERE " + w.q("t") + " = " + w.q("t_edge") + w.groupBy(), nil
+}
+
+// RollupBuild renders the statement that computes a rollup's rows from the raw
+// wide table: one row per kept dimension values and time period, each measure
+// in its storage columns (see rewrite.Storages).
+func RollupBuild(cat *logical.Catalog, r *rewrite.Rollup, d Dialect) (string, error) {
+	p := &plan.Plan{Catalog: cat, TZ: cat.Project.Timezone}
+	pt := &plan.Part{ID: "build", Fact: r.Fact, Source: "raw", TimeFields: map[string]bool{}}
+	needed := map[string]bool{r.Fact.Name(): true}
+	use := func(q string) {
+		if f := r.Fact.Field(q); f != nil {
+			needed[f.Alias] = true
+		}
+	}
+	var cols []string
+	for _, dim := range r.Dims {
+		p.Dims = append(p.Dims, &plan.Dim{Name: dim, Field: dim})
+		cols = append(cols, dim)
+		use(dim)
+	}
+	if r.TimeField != "" {
+		p.Dims = append(p.Dims, &plan.Dim{Name: r.TimeColumn(), Field: r.TimeField, Grain: r.Grain})
+		cols = append(cols, r.TimeColumn())
+		use(r.TimeField)
+	}
+	for _, m := range r.Measures {
+		for _, e := range []ast.ExprNode{m.Expr, m.Filter} {
+			if e != nil {
+				for _, c := range expr.Columns(e) {
+					use(c.Name.Table.O + "." + c.Name.Name.O)
+				}
+			}
+		}
+	}
+	pt.Joins = plan.JoinsFor(r.Fact, needed)
+	w := &writer{p: p, d: d, tz: p.TZ}
+	var sel []string
+	for i, dim := range p.Dims {
+		s, err := w.dim(pt, dim)
+		if err != nil {
+			return "", err
+		}
+		sel = append(sel, s+" AS "+w.q(cols[i]))
+	}
+	for _, m := range r.Measures {
+		for _, st := range rewrite.Storages(m) {
+			s, err := w.storage(pt, m, st.Kind)
+			if err != nil {
+				return "", err
+			}
+			sel = append(sel, s+" AS "+w.q(st.Column))
+		}
+	}
+	return "SELECT " + strings.Join(sel, ", ") + "\n" + w.from(pt) + w.groupBy(), nil
+}
+
+// storage renders one storage aggregate over raw rows.
+func (w *writer) storage(pt *plan.Part, m *logical.Metric, kind string) (string, error) {
+	arg := "1"
+	if m.Expr != nil && kind != "rows" {
+		var err error
+		if arg, err = w.exprIn(pt, m.Expr); err != nil {
+			return "", err
+		}
+	}
+	if m.Filter != nil {
+		f, err := w.exprIn(pt, m.Filter)
+		if err != nil {
+			return "", err
+		}
+		arg = fmt.Sprintf("CASE WHEN %s THEN %s END", f, arg)
+	} else if arg == "1" && (kind == "count" || kind == "rows") {
+		return "COUNT(*)", nil
+	}
+	switch kind {
+	case "set":
+		s, _ := w.d.Func("set_build", []string{arg}, w.tz)
+		return s, nil
+	case "rows":
+		return "COUNT(" + arg + ")", nil
+	}
+	return strings.ToUpper(kind) + "(" + arg + ")", nil
+}
