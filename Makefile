@@ -20,7 +20,7 @@ demo: build
 	$(BIN) describe --project $(BANK) transactions
 	$(BIN) refresh --project $(BANK)
 	$(BIN) query --project $(BANK) -m txn_amount,active_customers,avg_ticket -d customers.segment --order -txn_amount
-	$(BIN) query --project $(BANK) -m txn_amount,txn_amount_mom -d transactions.txn_time.month --where "transactions.txn_time >= '2025-01-01'"
+	$(BIN) query --project $(BANK) -m txn_amount,txn_amount_mom -d transactions.txn_time.month --where "transactions.txn_time >= '2025-01-01' AND transactions.txn_time < '2025-07-01'"
 	$(BIN) query --project $(BANK) -m total_balance -d balances.snapshot_date.quarter,branches.region --limit 8
 	$(BIN) explain --project $(BANK) -m txn_amount,txn_count -d channels.name,transactions.txn_time.month
 

@@ -37,7 +37,7 @@ func (e *env) refreshCmd() *cobra.Command {
 				n = len(cat.Project.Rollups)
 			}
 			var bar *progressbar.ProgressBar
-			if !quiet {
+			if !quiet && isTerminal(e.stderr) {
 				bar = progressbar.NewOptions(n, progressbar.OptionSetWriter(e.stderr), progressbar.OptionSetDescription("building rollups"),
 					progressbar.OptionShowCount(), progressbar.OptionClearOnFinish())
 			}

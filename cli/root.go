@@ -123,7 +123,7 @@ func (e *env) load() (*model.Project, *logical.Catalog, error) {
 	}
 	if diags.HasErrors() {
 		fmt.Fprint(e.stderr, diags.Format(p.Sources, 20))
-		return nil, nil, &exitError{code: ExitFail, msg: fmt.Sprintf("%d problems in the model", len(diags)), silent: false}
+		return nil, nil, &exitError{code: ExitFail, msg: plural(len(diags), "problem") + " in the model; `strata validate` lists them all"}
 	}
 	return p, cat, nil
 }

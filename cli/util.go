@@ -4,11 +4,20 @@ import (
 	"context"
 	"encoding/json"
 	"io"
+	"os"
+
+	"golang.org/x/term"
 
 	"github.com/strata-metrics/strata/compiler/logical"
 	"github.com/strata-metrics/strata/compiler/sqlgen"
 	"github.com/strata-metrics/strata/materializer"
 )
+
+// isTerminal reports whether w is a terminal; progress bars are drawn only there.
+func isTerminal(w io.Writer) bool {
+	f, ok := w.(*os.File)
+	return ok && term.IsTerminal(int(f.Fd()))
+}
 
 func readAll(r io.Reader) ([]byte, error) { return io.ReadAll(io.LimitReader(r, 16<<20)) }
 

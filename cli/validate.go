@@ -40,7 +40,7 @@ func (e *env) validateCmd() *cobra.Command {
 				fmt.Fprint(e.stdout, diags.Format(p.Sources, 0))
 			}
 			if diags.HasErrors() {
-				return &exitError{code: ExitFail, msg: fmt.Sprintf("%d problems", len(diags)), silent: format == "json"}
+				return &exitError{code: ExitFail, msg: plural(len(diags), "problem"), silent: format == "json"}
 			}
 			if format == "text" {
 				fmt.Fprintf(e.stdout, "ok: %s — %d tables, %d relationships, %d wide tables, %d metrics, %d rollups, %d tags\n",
@@ -51,4 +51,11 @@ func (e *env) validateCmd() *cobra.Command {
 	}
 	cmd.Flags().StringVar(&format, "format", "text", "output format: text | json")
 	return cmd
+}
+
+func plural(n int, word string) string {
+	if n == 1 {
+		return "1 " + word
+	}
+	return fmt.Sprintf("%d %ss", n, word)
 }
