@@ -101,18 +101,18 @@ func (b *builder) metrics() *Error {
 // ResolveDim reads a dimension as written: a field, optionally followed by a grain.
 func ResolveDim(cat *logical.Catalog, name string) (*Dim, *logical.ResolveError) {
 	name = strings.TrimSpace(name)
-	q, err := cat.Resolve(name)
-	grain := ""
-	if err != nil {
-		i := strings.LastIndexByte(name, '.')
-		if i < 0 || !isGrain(name[i+1:]) {
+	// A field named as written wins over a grain suffix. Look it up before
+	// calling Resolve on the whole name: a failed Resolve builds a "did you
+	// mean" over every field, which dominated compiling any time grain.
+	q, grain := name, ""
+	if cat.AnyField(name) == nil {
+		var err *logical.ResolveError
+		if i := strings.LastIndexByte(name, '.'); i >= 0 && isGrain(name[i+1:]) {
+			q, grain = name[:i], name[i+1:]
+		}
+		if q, err = cat.Resolve(q); err != nil {
 			return nil, err
 		}
-		var err2 *logical.ResolveError
-		if q, err2 = cat.Resolve(name[:i]); err2 != nil {
-			return nil, err2
-		}
-		grain = name[i+1:]
 	}
 	f := cat.AnyField(q)
 	d := &Dim{Name: q, Field: q, Type: f.Type}
@@ -256,12 +256,34 @@ func (b *builder) parts() *Error {
 			return err
 		}
 	}
+	b.driverParts()
 	for _, pt := range b.p.Parts {
 		if err := b.finishPart(pt); err != nil {
 			return err
 		}
 	}
 	return nil
+}
+
+// driverParts adds, when every part is shifted (only period-over-period
+// metrics), an unshifted part without measures for each of their facts: the
+// result keeps only the periods those parts have, so the query reports its own
+// periods and earlier data never creates later periods that have no data.
+func (b *builder) driverParts() {
+	for _, pt := range b.p.Parts {
+		if pt.Shift.IsZero() {
+			return
+		}
+	}
+	for _, pt := range append([]*Part(nil), b.p.Parts...) {
+		key := pt.Fact.Name() + "|" + model.Period{}.String()
+		if b.partByKey[key] != nil {
+			continue
+		}
+		d := &Part{ID: fmt.Sprintf("p%d", len(b.p.Parts)), Fact: pt.Fact, Source: "raw"}
+		b.partByKey[key] = d
+		b.p.Parts = append(b.p.Parts, d)
+	}
 }
 
 func (b *builder) walk(m *logical.Metric, shift model.Period, field string, depth int) *Error {

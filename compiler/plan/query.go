@@ -84,7 +84,7 @@ type Error struct {
 
 func (e *Error) Error() string {
 	if e.Field == "where" || e.Field == "having" {
-		return fmt.Sprintf("%s (at %s offset %d): %s", e.Field, e.Field, e.Offset, e.Msg)
+		return fmt.Sprintf("%s offset %d: %s", e.Field, e.Offset, e.Msg)
 	}
 	return e.Field + ": " + e.Msg
 }

@@ -15,7 +15,7 @@ type Dialect interface {
 	QuoteIdent(s string) string
 	QuoteString(s string) string
 	// LocalTime converts a naive timestamp holding wall time in fromTZ into
-	// wall time in toTZ.
+	// wall time in toTZ; fromTZ "" means sql is an instant (TIMESTAMPTZ).
 	LocalTime(sql, fromTZ, toTZ string) string
 	// TimeGrain truncates a local date or timestamp to the first instant of its
 	// period; day and coarser grains yield a DATE.

@@ -140,6 +140,8 @@ func (s StarRocks) Func(name string, args []string, tz string) (string, bool) {
 	switch name {
 	case "approx_count_distinct":
 		return call("approx_count_distinct", args), true
+	case "timestampliteral": // its grammar has DATE '…' and DATETIME '…', no TIMESTAMP '…'
+		return "DATETIME " + args[0], true
 	case "set_build": // BITMAP columns: exact distinct counts that merge
 		return fmt.Sprintf("bitmap_union(to_bitmap(%s))", args[0]), true
 	case "set_count":

@@ -209,6 +209,13 @@ func (w *writer) field(pt *plan.Part, name string) (string, error) {
 		if err != nil {
 			return "", err
 		}
+		// A computed field of a joined table is NULL when the fact row has no
+		// row there (its join key is NULL), like the table's columns; without
+		// the guard, CASE … ELSE would give orphan rows a made-up value.
+		if in := pt.Fact.Instance(f.Alias); in != nil && len(in.Path) > 0 {
+			key := w.q(f.Alias) + "." + w.q(in.Path[len(in.Path)-1].ToColumn)
+			s = fmt.Sprintf("(CASE WHEN %s IS NULL THEN NULL ELSE %s END)", key, s)
+		}
 	} else {
 		s = w.column(pt, f.Alias, f.Column)
 	}

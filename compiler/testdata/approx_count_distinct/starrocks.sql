@@ -1,0 +1,9 @@
+WITH `p0` AS (
+  SELECT `customers`.`segment` AS `d0`, approx_count_distinct(`transactions`.`customer_id`) AS `p0__approx_customers`
+  FROM `transactions` AS `transactions`
+  LEFT JOIN `customers` AS `customers` ON `transactions`.`customer_id` = `customers`.`customer_id`
+  GROUP BY 1
+)
+SELECT `d0` AS `customers.segment`, `p0__approx_customers` AS `approx_customers`
+FROM `p0`
+ORDER BY `customers.segment` ASC NULLS LAST

@@ -1,0 +1,9 @@
+WITH `p0` AS (
+  SELECT `customers`.`gender` AS `d0`, AVG(CASE WHEN (`transactions`.`status` = 'posted') THEN `transactions`.`amount` END) AS `p0__avg_amount`
+  FROM `transactions` AS `transactions`
+  LEFT JOIN `customers` AS `customers` ON `transactions`.`customer_id` = `customers`.`customer_id`
+  GROUP BY 1
+)
+SELECT `d0` AS `customers.gender`, `p0__avg_amount` AS `avg_amount`
+FROM `p0`
+ORDER BY `customers.gender` IS NULL, `customers.gender` ASC

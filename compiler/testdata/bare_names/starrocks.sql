@@ -1,0 +1,11 @@
+WITH `p0` AS (
+  SELECT `customers`.`segment` AS `d0`, `transactions`.`merchant_category` AS `d1`, SUM(CASE WHEN (`transactions`.`status` = 'posted') THEN `transactions`.`amount` END) AS `p0__txn_amount`
+  FROM `transactions` AS `transactions`
+  LEFT JOIN `customers` AS `customers` ON `transactions`.`customer_id` = `customers`.`customer_id`
+  LEFT JOIN `branches` AS `branches` ON `customers`.`branch_id` = `branches`.`branch_id`
+  WHERE (`branches`.`region` = 'East')
+  GROUP BY 1, 2
+)
+SELECT `d0` AS `customers.segment`, `d1` AS `transactions.merchant_category`, `p0__txn_amount` AS `txn_amount`
+FROM `p0`
+ORDER BY `customers.segment` ASC NULLS LAST

@@ -1,0 +1,10 @@
+WITH `p0` AS (
+  SELECT `branches`.`region` AS `d0`, COUNT(DISTINCT `transactions`.`customer_id`) AS `p0__active_customers`
+  FROM `transactions` AS `transactions`
+  LEFT JOIN `customers` AS `customers` ON `transactions`.`customer_id` = `customers`.`customer_id`
+  LEFT JOIN `branches` AS `branches` ON `customers`.`branch_id` = `branches`.`branch_id`
+  GROUP BY 1
+)
+SELECT `d0` AS `branches.region`, `p0__active_customers` AS `active_customers`
+FROM `p0`
+ORDER BY `branches.region` ASC NULLS LAST

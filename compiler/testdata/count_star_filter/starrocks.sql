@@ -1,0 +1,9 @@
+WITH `p0` AS (
+  SELECT `channels`.`kind` AS `d0`, COUNT(CASE WHEN (`transactions`.`status` = 'posted') THEN 1 END) AS `p0__posted_count`, COUNT(CASE WHEN (`transactions`.`status` = 'reversed') THEN 1 END) AS `p0__reversed_count`
+  FROM `transactions` AS `transactions`
+  LEFT JOIN `channels` AS `channels` ON `transactions`.`channel_id` = `channels`.`channel_id`
+  GROUP BY 1
+)
+SELECT `d0` AS `channels.kind`, `p0__posted_count` AS `posted_count`, `p0__reversed_count` AS `reversed_count`
+FROM `p0`
+ORDER BY `channels.kind` ASC NULLS LAST

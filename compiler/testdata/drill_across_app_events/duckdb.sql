@@ -1,0 +1,25 @@
+WITH "p0" AS (
+  SELECT "customers"."segment" AS "d0", SUM(CASE WHEN ("transactions"."status" = 'posted') THEN "transactions"."amount" END) AS "p0__txn_amount"
+  FROM "transactions" AS "transactions"
+  LEFT JOIN "customers" AS "customers" ON "transactions"."customer_id" = "customers"."customer_id"
+  GROUP BY 1
+),
+"p1" AS (
+  SELECT "customers"."segment" AS "d0", COUNT(DISTINCT "app_events"."customer_id") AS "p1__app_users"
+  FROM "app_events" AS "app_events"
+  LEFT JOIN "customers" AS "customers" ON "app_events"."customer_id" = "customers"."customer_id"
+  GROUP BY 1
+),
+"j" AS (
+  SELECT "d0", MAX("p0__txn_amount") AS "p0__txn_amount", MAX("p1__app_users") AS "p1__app_users"
+  FROM (
+    SELECT "d0", "p0__txn_amount", NULL AS "p1__app_users", 1 AS "_base" FROM "p0"
+    UNION ALL
+    SELECT "d0", NULL AS "p0__txn_amount", "p1__app_users", 1 AS "_base" FROM "p1"
+  ) AS "u"
+  GROUP BY "d0"
+  HAVING MAX("_base") = 1
+)
+SELECT "d0" AS "customers.segment", "p0__txn_amount" AS "txn_amount", "p1__app_users" AS "app_users", ("p0__txn_amount" / NULLIF("p1__app_users", 0)) AS "amount_per_user"
+FROM "j"
+ORDER BY "customers.segment" ASC NULLS LAST

@@ -1,0 +1,29 @@
+WITH `p0` AS (
+  SELECT `customers`.`segment` AS `d0`, SUM(CASE WHEN (`transactions`.`status` = 'posted') THEN `transactions`.`amount` END) AS `p0__txn_amount`
+  FROM `transactions` AS `transactions`
+  LEFT JOIN `customers` AS `customers` ON `transactions`.`customer_id` = `customers`.`customer_id`
+  GROUP BY 1
+),
+`p1` AS (
+  SELECT `d0`, SUM(`v`) AS `p1__total_balance`
+  FROM (
+    SELECT `customers`.`segment` AS `d0`, `balances`.`balance` AS `v`, `balances`.`snapshot_date` AS `t`, MAX(`balances`.`snapshot_date`) OVER () AS `t_edge`
+    FROM `balances` AS `balances`
+    LEFT JOIN `customers` AS `customers` ON `balances`.`customer_id` = `customers`.`customer_id`
+  ) AS `s`
+  WHERE `t` = `t_edge`
+  GROUP BY 1
+),
+`j` AS (
+  SELECT `d0`, MAX(`p0__txn_amount`) AS `p0__txn_amount`, MAX(`p1__total_balance`) AS `p1__total_balance`
+  FROM (
+    SELECT `d0`, `p0__txn_amount`, NULL AS `p1__total_balance`, 1 AS `_base` FROM `p0`
+    UNION ALL
+    SELECT `d0`, NULL AS `p0__txn_amount`, `p1__total_balance`, 1 AS `_base` FROM `p1`
+  ) AS `u`
+  GROUP BY `d0`
+  HAVING MAX(`_base`) = 1
+)
+SELECT `d0` AS `customers.segment`, `p0__txn_amount` AS `txn_amount`, `p1__total_balance` AS `total_balance`
+FROM `j`
+ORDER BY `customers.segment` IS NULL, `customers.segment` ASC

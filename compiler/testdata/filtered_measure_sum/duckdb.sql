@@ -1,0 +1,9 @@
+WITH "p0" AS (
+  SELECT "channels"."name" AS "d0", SUM(CASE WHEN ("transactions"."status" = 'posted') THEN "transactions"."amount" END) AS "p0__txn_amount"
+  FROM "transactions" AS "transactions"
+  LEFT JOIN "channels" AS "channels" ON "transactions"."channel_id" = "channels"."channel_id"
+  GROUP BY 1
+)
+SELECT "d0" AS "channels.name", "p0__txn_amount" AS "txn_amount"
+FROM "p0"
+ORDER BY "channels.name" ASC NULLS LAST

@@ -1,0 +1,8 @@
+WITH "p0" AS (
+  SELECT date_trunc('hour', (("transactions"."txn_time" AT TIME ZONE 'UTC') AT TIME ZONE 'Asia/Shanghai')) AS "d0", COUNT("transactions"."txn_id") AS "p0__txn_count"
+  FROM "transactions" AS "transactions"
+  GROUP BY 1
+)
+SELECT "d0" AS "transactions.txn_time.hour", "p0__txn_count" AS "txn_count"
+FROM "p0"
+ORDER BY "transactions.txn_time.hour" ASC NULLS LAST

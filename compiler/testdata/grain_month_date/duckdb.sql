@@ -1,0 +1,8 @@
+WITH "p0" AS (
+  SELECT CAST(date_trunc('month', "transactions"."value_date") AS DATE) AS "d0", COUNT("transactions"."txn_id") AS "p0__txn_count"
+  FROM "transactions" AS "transactions"
+  GROUP BY 1
+)
+SELECT "d0" AS "transactions.value_date.month", "p0__txn_count" AS "txn_count"
+FROM "p0"
+ORDER BY "transactions.value_date.month" ASC NULLS LAST

@@ -1,0 +1,8 @@
+WITH `p0` AS (
+  SELECT MAKEDATE(YEAR(`transactions`.`value_date`), 1) + INTERVAL (QUARTER(`transactions`.`value_date`) - 1) QUARTER AS `d0`, COUNT(`transactions`.`txn_id`) AS `p0__txn_count`
+  FROM `transactions` AS `transactions`
+  GROUP BY 1
+)
+SELECT `d0` AS `transactions.value_date.quarter`, `p0__txn_count` AS `txn_count`
+FROM `p0`
+ORDER BY `transactions.value_date.quarter` IS NULL, `transactions.value_date.quarter` ASC

@@ -1,0 +1,8 @@
+WITH `p0` AS (
+  SELECT MAKEDATE(YEAR(CONVERT_TZ(`transactions`.`txn_time`, 'UTC', 'Asia/Shanghai')), 1) + INTERVAL (QUARTER(CONVERT_TZ(`transactions`.`txn_time`, 'UTC', 'Asia/Shanghai')) - 1) QUARTER AS `d0`, COUNT(`transactions`.`txn_id`) AS `p0__txn_count`
+  FROM `transactions` AS `transactions`
+  GROUP BY 1
+)
+SELECT `d0` AS `transactions.txn_time.quarter`, `p0__txn_count` AS `txn_count`
+FROM `p0`
+ORDER BY `transactions.txn_time.quarter` IS NULL, `transactions.txn_time.quarter` ASC

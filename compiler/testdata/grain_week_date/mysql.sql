@@ -1,0 +1,8 @@
+WITH `p0` AS (
+  SELECT DATE_SUB(DATE(`transactions`.`value_date`), INTERVAL WEEKDAY(`transactions`.`value_date`) DAY) AS `d0`, COUNT(`transactions`.`txn_id`) AS `p0__txn_count`
+  FROM `transactions` AS `transactions`
+  GROUP BY 1
+)
+SELECT `d0` AS `transactions.value_date.week`, `p0__txn_count` AS `txn_count`
+FROM `p0`
+ORDER BY `transactions.value_date.week` IS NULL, `transactions.value_date.week` ASC

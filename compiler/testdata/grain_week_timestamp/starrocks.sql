@@ -1,0 +1,8 @@
+WITH `p0` AS (
+  SELECT CAST(date_trunc('week', CONVERT_TZ(`transactions`.`txn_time`, 'UTC', 'Asia/Shanghai')) AS DATE) AS `d0`, COUNT(`transactions`.`txn_id`) AS `p0__txn_count`
+  FROM `transactions` AS `transactions`
+  GROUP BY 1
+)
+SELECT `d0` AS `transactions.txn_time.week`, `p0__txn_count` AS `txn_count`
+FROM `p0`
+ORDER BY `transactions.txn_time.week` ASC NULLS LAST

@@ -1,0 +1,11 @@
+WITH `p0` AS (
+  SELECT `branches`.`city` AS `d0`, SUM(CASE WHEN (`transactions`.`status` = 'posted') THEN `transactions`.`amount` END) AS `p0__txn_amount`, COUNT(`transactions`.`txn_id`) AS `p0__txn_count`
+  FROM `transactions` AS `transactions`
+  LEFT JOIN `customers` AS `customers` ON `transactions`.`customer_id` = `customers`.`customer_id`
+  LEFT JOIN `branches` AS `branches` ON `customers`.`branch_id` = `branches`.`branch_id`
+  GROUP BY 1
+)
+SELECT `d0` AS `branches.city`, `p0__txn_amount` AS `txn_amount`
+FROM `p0`
+WHERE ((`p0__txn_amount` > 1000000) AND (`p0__txn_count` >= 10))
+ORDER BY `branches.city` ASC NULLS LAST

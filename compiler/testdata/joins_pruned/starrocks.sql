@@ -1,0 +1,9 @@
+WITH `p0` AS (
+  SELECT `transactions`.`status` AS `d0`, SUM(CASE WHEN (`transactions`.`status` = 'posted') THEN `transactions`.`amount` END) AS `p0__txn_amount`, COUNT(`transactions`.`txn_id`) AS `p0__txn_count`
+  FROM `transactions` AS `transactions`
+  WHERE (`transactions`.`amount` > 0)
+  GROUP BY 1
+)
+SELECT `d0` AS `transactions.status`, `p0__txn_amount` AS `txn_amount`, `p0__txn_count` AS `txn_count`
+FROM `p0`
+ORDER BY `transactions.status` ASC NULLS LAST

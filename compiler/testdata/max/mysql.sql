@@ -1,0 +1,9 @@
+WITH `p0` AS (
+  SELECT `customers`.`risk_level` AS `d0`, MAX(`transactions`.`amount`) AS `p0__max_txn`
+  FROM `transactions` AS `transactions`
+  LEFT JOIN `customers` AS `customers` ON `transactions`.`customer_id` = `customers`.`customer_id`
+  GROUP BY 1
+)
+SELECT `d0` AS `customers.risk_level`, `p0__max_txn` AS `max_txn`
+FROM `p0`
+ORDER BY `customers.risk_level` IS NULL, `customers.risk_level` ASC

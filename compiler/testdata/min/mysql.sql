@@ -1,0 +1,8 @@
+WITH `p0` AS (
+  SELECT `transactions`.`merchant_category` AS `d0`, MIN(`transactions`.`amount`) AS `p0__min_txn`
+  FROM `transactions` AS `transactions`
+  GROUP BY 1
+)
+SELECT `d0` AS `transactions.merchant_category`, `p0__min_txn` AS `min_txn`
+FROM `p0`
+ORDER BY `transactions.merchant_category` IS NULL, `transactions.merchant_category` ASC

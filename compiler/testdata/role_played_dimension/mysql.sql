@@ -1,0 +1,9 @@
+WITH `p0` AS (
+  SELECT `value_day`.`is_weekend` AS `d0`, `value_day`.`fiscal_quarter` AS `d1`, SUM(CASE WHEN (`transactions`.`status` = 'posted') THEN `transactions`.`amount` END) AS `p0__txn_amount`
+  FROM `transactions` AS `transactions`
+  LEFT JOIN `calendar` AS `value_day` ON `transactions`.`value_date` = `value_day`.`cal_date`
+  GROUP BY 1, 2
+)
+SELECT `d0` AS `value_day.is_weekend`, `d1` AS `value_day.fiscal_quarter`, `p0__txn_amount` AS `txn_amount`
+FROM `p0`
+ORDER BY `value_day.is_weekend` IS NULL, `value_day.is_weekend` ASC, `value_day.fiscal_quarter` IS NULL, `value_day.fiscal_quarter` ASC

@@ -1,0 +1,12 @@
+WITH "p0" AS (
+  SELECT "d0", SUM("v") AS "p0__opening_balance"
+  FROM (
+    SELECT CAST(date_trunc('quarter', "balances"."snapshot_date") AS DATE) AS "d0", "balances"."balance" AS "v", "balances"."snapshot_date" AS "t", MIN("balances"."snapshot_date") OVER (PARTITION BY CAST(date_trunc('quarter', "balances"."snapshot_date") AS DATE)) AS "t_edge"
+    FROM "balances" AS "balances"
+  ) AS "s"
+  WHERE "t" = "t_edge"
+  GROUP BY 1
+)
+SELECT "d0" AS "balances.snapshot_date.quarter", "p0__opening_balance" AS "opening_balance"
+FROM "p0"
+ORDER BY "balances.snapshot_date.quarter" ASC NULLS LAST

@@ -1,0 +1,12 @@
+WITH `p0` AS (
+  SELECT `d0`, SUM(`v`) AS `p0__total_balance`
+  FROM (
+    SELECT CAST(DATE_FORMAT(`balances`.`snapshot_date`, '%Y-%m-01') AS DATE) AS `d0`, `balances`.`balance` AS `v`, `balances`.`snapshot_date` AS `t`, MAX(`balances`.`snapshot_date`) OVER (PARTITION BY CAST(DATE_FORMAT(`balances`.`snapshot_date`, '%Y-%m-01') AS DATE)) AS `t_edge`
+    FROM `balances` AS `balances`
+  ) AS `s`
+  WHERE `t` = `t_edge`
+  GROUP BY 1
+)
+SELECT `d0` AS `balances.snapshot_date.month`, `p0__total_balance` AS `total_balance`
+FROM `p0`
+ORDER BY `balances.snapshot_date.month` IS NULL, `balances.snapshot_date.month` ASC

@@ -1,0 +1,14 @@
+WITH "p0" AS (
+  SELECT "d0", SUM("v") AS "p0__total_balance"
+  FROM (
+    SELECT "customers"."segment" AS "d0", "balances"."balance" AS "v", "balances"."snapshot_date" AS "t", MAX("balances"."snapshot_date") OVER () AS "t_edge"
+    FROM "balances" AS "balances"
+    LEFT JOIN "customers" AS "customers" ON "balances"."customer_id" = "customers"."customer_id"
+    WHERE ("balances"."snapshot_date" < DATE '2024-07-01')
+  ) AS "s"
+  WHERE "t" = "t_edge"
+  GROUP BY 1
+)
+SELECT "d0" AS "customers.segment", "p0__total_balance" AS "total_balance"
+FROM "p0"
+ORDER BY "customers.segment" ASC NULLS LAST

@@ -1,0 +1,9 @@
+WITH `p0` AS (
+  SELECT `stores`.`city` AS `d0`, SUM(`orders`.`amount`) AS `p0__revenue`
+  FROM `orders` AS `orders`
+  LEFT JOIN `stores` AS `stores` ON `orders`.`store_id` = `stores`.`store_id`
+  GROUP BY 1
+)
+SELECT `d0` AS `stores.city`, `p0__revenue` AS `revenue`
+FROM `p0`
+ORDER BY `stores.city` IS NULL, `stores.city` ASC

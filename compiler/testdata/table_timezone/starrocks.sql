@@ -1,0 +1,8 @@
+WITH `p0` AS (
+  SELECT CAST(date_trunc('day', CONVERT_TZ(`orders`.`placed_at`, 'America/New_York', 'Asia/Shanghai')) AS DATE) AS `d0`, SUM(`orders`.`amount`) AS `p0__revenue`
+  FROM `orders` AS `orders`
+  GROUP BY 1
+)
+SELECT `d0` AS `orders.placed_at.day`, `p0__revenue` AS `revenue`
+FROM `p0`
+ORDER BY `orders.placed_at.day` ASC NULLS LAST

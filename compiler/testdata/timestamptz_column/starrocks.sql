@@ -1,0 +1,8 @@
+WITH `p0` AS (
+  SELECT date_trunc('hour', CONVERT_TZ(`web_hits`.`hit_time`, 'UTC', 'Asia/Shanghai')) AS `d0`, COUNT(`web_hits`.`hit_id`) AS `p0__hits`
+  FROM `web_hits` AS `web_hits`
+  GROUP BY 1
+)
+SELECT `d0` AS `web_hits.hit_time.hour`, `p0__hits` AS `hits`
+FROM `p0`
+ORDER BY `web_hits.hit_time.hour` ASC NULLS LAST

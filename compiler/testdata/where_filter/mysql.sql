@@ -1,0 +1,12 @@
+WITH `p0` AS (
+  SELECT `customers`.`segment` AS `d0`, SUM(CASE WHEN (`transactions`.`status` = 'posted') THEN `transactions`.`amount` END) AS `p0__txn_amount`
+  FROM `transactions` AS `transactions`
+  LEFT JOIN `customers` AS `customers` ON `transactions`.`customer_id` = `customers`.`customer_id`
+  LEFT JOIN `channels` AS `channels` ON `transactions`.`channel_id` = `channels`.`channel_id`
+  WHERE (`channels`.`name` IN ('app', 'web'))
+    AND (`transactions`.`value_date` BETWEEN DATE '2024-01-01' AND DATE '2024-03-31')
+  GROUP BY 1
+)
+SELECT `d0` AS `customers.segment`, `p0__txn_amount` AS `txn_amount`
+FROM `p0`
+ORDER BY `customers.segment` IS NULL, `customers.segment` ASC
