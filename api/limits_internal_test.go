@@ -1,0 +1,42 @@
+package api
+
+import (
+	"errors"
+	"fmt"
+	"net/http"
+	"testing"
+
+	"github.com/strata-metrics/strata/materializer"
+)
+
+// Over the concurrency limit a query is refused at once with 429, not queued;
+// a freed slot is usable again.
+func TestAcquireRefusesBeyondLimit(t *testing.T) {
+	s := &Server{opts: Options{MaxConcurrent: 1}, slots: make(chan struct{}, 1)}
+	release, err := s.acquire()
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = s.acquire()
+	var ae *Error
+	if !errors.As(err, &ae) || ae.Status != http.StatusTooManyRequests || ae.Code != "too_many" {
+		t.Fatalf("second acquire: %v", err)
+	}
+	release()
+	if r, err := s.acquire(); err != nil {
+		t.Fatalf("after release: %v", err)
+	} else {
+		r()
+	}
+}
+
+// Canceled and timed-out queries map to 504; engine failures to 500 without SQL.
+func TestErrorStatuses(t *testing.T) {
+	if e := toError(fmt.Errorf("wrapped: %w", materializer.ErrCanceled)); e.Status != http.StatusGatewayTimeout || e.Code != "timeout" {
+		t.Fatalf("canceled: %+v", e)
+	}
+	e := toError(&materializer.EngineError{Msg: "IO Error: no file", SQL: "SELECT secret"})
+	if e.Status != http.StatusInternalServerError || e.Code != "engine" || e.Message != "the engine could not run the query: IO Error: no file" {
+		t.Fatalf("engine: %+v", e)
+	}
+}

@@ -1,0 +1,233 @@
+package api
+
+import (
+	"context"
+	"crypto/subtle"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/gin-gonic/gin"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/strata-metrics/strata/compiler/plan"
+	"github.com/strata-metrics/strata/materializer"
+)
+
+// Options bound what one request may cost.
+type Options struct {
+	// Token, when set, is required as `Authorization: Bearer <token>`.
+	Token string
+	// MaxBody is the largest request body accepted (413 beyond).
+	MaxBody int64
+	// MaxRows is the largest result returned (413 beyond; page with limit/offset).
+	MaxRows int
+	// Timeout bounds one query (504 beyond).
+	Timeout time.Duration
+	// MaxConcurrent bounds queries running at once (429 beyond).
+	MaxConcurrent int
+}
+
+// DefaultOptions are the limits `strata serve` starts with.
+var DefaultOptions = Options{MaxBody: 1 << 20, MaxRows: 100_000, Timeout: 30 * time.Second, MaxConcurrent: 16}
+
+// Server serves the DataAPI for one warehouse.
+type Server struct {
+	w       *materializer.Warehouse
+	opts    Options
+	slots   chan struct{}
+	reg     *prometheus.Registry
+	queries *prometheus.CounterVec
+	latency *prometheus.HistogramVec
+}
+
+// New builds the DataAPI's handler.
+func New(w *materializer.Warehouse, opts Options) http.Handler {
+	if opts.MaxBody <= 0 {
+		opts.MaxBody = DefaultOptions.MaxBody
+	}
+	if opts.MaxRows <= 0 {
+		opts.MaxRows = DefaultOptions.MaxRows
+	}
+	if opts.Timeout <= 0 {
+		opts.Timeout = DefaultOptions.Timeout
+	}
+	if opts.MaxConcurrent <= 0 {
+		opts.MaxConcurrent = DefaultOptions.MaxConcurrent
+	}
+	s := &Server{w: w, opts: opts, slots: make(chan struct{}, opts.MaxConcurrent), reg: prometheus.NewRegistry()}
+	s.queries = prometheus.NewCounterVec(prometheus.CounterOpts{Name: "strata_queries_total", Help: "Metric queries answered, by source and outcome."}, []string{"served_by", "code"})
+	s.latency = prometheus.NewHistogramVec(prometheus.HistogramOpts{Name: "strata_query_seconds", Help: "Metric query latency, compile and run.", Buckets: prometheus.ExponentialBuckets(0.0005, 2, 16)}, []string{"served_by"})
+	s.reg.MustRegister(s.queries, s.latency, newRollupCollector(w))
+
+	gin.SetMode(gin.ReleaseMode)
+	r := gin.New()
+	r.Use(gin.Recovery())
+	r.GET("/healthz", func(c *gin.Context) { c.JSON(http.StatusOK, gin.H{"status": "ok"}) })
+	r.GET("/metrics", gin.WrapH(promhttp.HandlerFor(s.reg, promhttp.HandlerOpts{})))
+	v1 := r.Group("/v1", s.auth)
+	v1.POST("/query", s.wrap(s.query))
+	v1.POST("/explain", s.wrap(s.explain))
+	v1.GET("/catalog", s.wrap(s.catalog))
+	v1.GET("/rollups", s.wrap(s.rollups))
+	v1.POST("/rollups/:name/refresh", s.wrap(s.refresh))
+	r.NoRoute(func(c *gin.Context) {
+		render(c, nil, &Error{Status: http.StatusNotFound, Code: "not_found", Message: fmt.Sprintf("no endpoint %s %s; see /v1/query, /v1/explain, /v1/catalog, /v1/rollups", c.Request.Method, c.Request.URL.Path)})
+	})
+	return r
+}
+
+func (s *Server) auth(c *gin.Context) {
+	if s.opts.Token == "" {
+		return
+	}
+	got := strings.TrimPrefix(c.GetHeader("Authorization"), "Bearer ")
+	if subtle.ConstantTimeCompare([]byte(got), []byte(s.opts.Token)) != 1 {
+		render(c, nil, &Error{Status: http.StatusUnauthorized, Code: "unauthorized", Message: "send Authorization: Bearer <token>"})
+		c.Abort()
+	}
+}
+
+// handler is what every endpoint is: a function from the request to a value
+// or an error. wrap renders either.
+type handler func(c *gin.Context) (any, error)
+
+func (s *Server) wrap(h handler) gin.HandlerFunc {
+	return func(c *gin.Context) {
+		v, err := h(c)
+		var ae *Error
+		if err != nil {
+			ae = toError(err)
+		}
+		render(c, v, ae)
+	}
+}
+
+func render(c *gin.Context, v any, err *Error) {
+	if err != nil {
+		c.JSON(err.Status, gin.H{"error": err})
+		return
+	}
+	if res, ok := v.(*materializer.Result); ok {
+		renderResult(c, res)
+		return
+	}
+	c.JSON(http.StatusOK, v)
+}
+
+// renderResult answers in the format the client accepts: JSON by default, CSV,
+// or an Arrow IPC stream. Source, freshness and time travel in headers too.
+func renderResult(c *gin.Context, res *materializer.Result) {
+	h := c.Writer.Header()
+	h.Set("Strata-Served-By", res.Meta.ServedBy)
+	h.Set("Strata-Took-Ms", strconv.FormatFloat(res.Meta.TookMS, 'f', 3, 64))
+	if res.Meta.Freshness != "" {
+		h.Set("Strata-Freshness", res.Meta.Freshness)
+	}
+	switch accept := c.GetHeader("Accept"); {
+	case strings.Contains(accept, mimeArrow):
+		b, err := writeArrow(res)
+		if err != nil {
+			render(c, nil, toError(err))
+			return
+		}
+		c.Data(http.StatusOK, mimeArrow, b)
+	case strings.Contains(accept, mimeCSV):
+		c.Status(http.StatusOK)
+		h.Set("Content-Type", mimeCSV+"; charset=utf-8")
+		_ = res.WriteCSV(c.Writer)
+	default:
+		c.Status(http.StatusOK)
+		h.Set("Content-Type", mimeJSON+"; charset=utf-8")
+		_ = res.WriteJSON(c.Writer, false)
+	}
+}
+
+// readQuery decodes the request body as a metric query, strictly.
+func (s *Server) readQuery(c *gin.Context) (*plan.Query, error) {
+	body, err := io.ReadAll(http.MaxBytesReader(c.Writer, c.Request.Body, s.opts.MaxBody))
+	if err != nil {
+		var mbe *http.MaxBytesError
+		if errors.As(err, &mbe) {
+			return nil, &Error{Status: http.StatusRequestEntityTooLarge, Code: "too_large", Message: fmt.Sprintf("the request body is over %d bytes", s.opts.MaxBody)}
+		}
+		return nil, badData("bad_request", "could not read the request body")
+	}
+	return plan.DecodeQuery(body)
+}
+
+// acquire takes a query slot, or answers 429 at once when all are busy.
+func (s *Server) acquire() (func(), error) {
+	select {
+	case s.slots <- struct{}{}:
+		return func() { <-s.slots }, nil
+	default:
+		return nil, &Error{Status: http.StatusTooManyRequests, Code: "too_many", Message: fmt.Sprintf("%d queries are already running; retry shortly", s.opts.MaxConcurrent)}
+	}
+}
+
+func (s *Server) query(c *gin.Context) (any, error) {
+	q, err := s.readQuery(c)
+	if err != nil {
+		return nil, err
+	}
+	release, err := s.acquire()
+	if err != nil {
+		return nil, err
+	}
+	defer release()
+	ctx, cancel := context.WithTimeout(c.Request.Context(), s.opts.Timeout)
+	defer cancel()
+	start := time.Now()
+	res, err := s.w.Query(ctx, q)
+	if err != nil {
+		ae := toError(err)
+		s.queries.WithLabelValues("", strconv.Itoa(ae.Status)).Inc()
+		return nil, ae
+	}
+	s.queries.WithLabelValues(res.Meta.ServedBy, "200").Inc()
+	s.latency.WithLabelValues(res.Meta.ServedBy).Observe(time.Since(start).Seconds())
+	if len(res.Rows) > s.opts.MaxRows {
+		return nil, &Error{Status: http.StatusRequestEntityTooLarge, Code: "too_large",
+			Message: fmt.Sprintf("the result has %d rows, over the limit of %d; add a limit and page with offset", len(res.Rows), s.opts.MaxRows)}
+	}
+	return res, nil
+}
+
+func (s *Server) explain(c *gin.Context) (any, error) {
+	q, err := s.readQuery(c)
+	if err != nil {
+		return nil, err
+	}
+	return s.w.Explain(c.Request.Context(), q)
+}
+
+func (s *Server) catalog(c *gin.Context) (any, error) { return Catalog(s.w.Catalog), nil }
+
+func (s *Server) rollups(c *gin.Context) (any, error) {
+	st, err := s.w.Status(c.Request.Context())
+	if err != nil {
+		return nil, err
+	}
+	return gin.H{"rollups": st}, nil
+}
+
+func (s *Server) refresh(c *gin.Context) (any, error) {
+	name := c.Param("name")
+	res, err := s.w.Refresh(c.Request.Context(), []string{name}, nil)
+	if err != nil {
+		if strings.Contains(err.Error(), "unknown rollup") {
+			return nil, &Error{Status: http.StatusNotFound, Code: "not_found", Message: err.Error()}
+		}
+		return nil, err
+	}
+	if res[0].Err != nil {
+		return nil, &Error{Status: http.StatusInternalServerError, Code: "build_failed", Message: res[0].Error + "; the previous version keeps serving"}
+	}
+	return gin.H{"rollup": name, "rows": res[0].Rows, "took_ms": float64(res[0].Duration.Microseconds()) / 1000}, nil
+}
