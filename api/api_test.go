@@ -239,4 +239,3 @@ func TestCatalogRollupsExplainMetrics(t *testing.T) {
 	}
 	_ = resp
 }
-
