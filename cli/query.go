@@ -112,32 +112,23 @@ func (e *env) queryCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			_, cat, err := e.load()
-			if err != nil {
-				return err
-			}
-			ctx, cancel := signalContext()
-			defer cancel()
-			w, err := e.openWarehouse(ctx, cat)
-			if err != nil {
-				return err
-			}
-			defer w.Close()
-			res, err := w.Query(ctx, q)
-			if err != nil {
-				return e.queryError(q, err)
-			}
-			switch format {
-			case "json":
-				return res.WriteJSON(e.stdout, true)
-			case "csv":
-				return res.WriteCSV(e.stdout)
-			}
-			if err := res.WriteTable(e.stdout); err != nil {
-				return err
-			}
-			fmt.Fprintf(e.stderr, "%d rows · served by %s · %.1f ms\n", len(res.Rows), res.Meta.ServedBy, res.Meta.TookMS)
-			return nil
+			return e.withWarehouse(func(ctx context.Context, w *materializer.Warehouse) error {
+				res, err := w.Query(ctx, q)
+				if err != nil {
+					return e.queryError(q, err)
+				}
+				switch format {
+				case "json":
+					return res.WriteJSON(e.stdout, true)
+				case "csv":
+					return res.WriteCSV(e.stdout)
+				}
+				if err := res.WriteTable(e.stdout); err != nil {
+					return err
+				}
+				fmt.Fprintf(e.stderr, "%d rows · served by %s · %.1f ms\n", len(res.Rows), res.Meta.ServedBy, res.Meta.TookMS)
+				return nil
+			})
 		},
 	}
 	f.register(cmd)
@@ -192,26 +183,17 @@ func (e *env) explainCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			_, cat, err := e.load()
-			if err != nil {
-				return err
-			}
-			ctx, cancel := signalContext()
-			defer cancel()
-			w, err := e.openWarehouse(ctx, cat)
-			if err != nil {
-				return err
-			}
-			defer w.Close()
-			ex, err := w.Explain(ctx, q)
-			if err != nil {
-				return e.queryError(q, err)
-			}
-			if format == "json" {
-				return writeJSON(e.stdout, ex)
-			}
-			fmt.Fprint(e.stdout, ex.Text())
-			return nil
+			return e.withWarehouse(func(ctx context.Context, w *materializer.Warehouse) error {
+				ex, err := w.Explain(ctx, q)
+				if err != nil {
+					return e.queryError(q, err)
+				}
+				if format == "json" {
+					return writeJSON(e.stdout, ex)
+				}
+				fmt.Fprint(e.stdout, ex.Text())
+				return nil
+			})
 		},
 	}
 	f.register(cmd)

@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"context"
 	"fmt"
 	"text/tabwriter"
 	"time"
@@ -21,56 +22,51 @@ func (e *env) refreshCmd() *cobra.Command {
 		Use:   "refresh [ROLLUP…]",
 		Short: "Build rollups (all, or the named ones); a failed build keeps the previous version serving",
 		RunE: func(cmd *cobra.Command, args []string) error {
-			_, cat, err := e.load()
-			if err != nil {
-				return err
-			}
-			ctx, cancel := signalContext()
-			defer cancel()
-			w, err := e.openWarehouse(ctx, cat)
-			if err != nil {
-				return err
-			}
-			defer w.Close()
-			n := len(args)
-			if n == 0 {
-				n = len(cat.Project.Rollups)
-			}
-			var bar *progressbar.ProgressBar
-			if !quiet && isTerminal(e.stderr) {
-				bar = progressbar.NewOptions(n, progressbar.OptionSetWriter(e.stderr), progressbar.OptionSetDescription("building rollups"),
-					progressbar.OptionShowCount(), progressbar.OptionClearOnFinish())
-			}
-			results, err := w.Refresh(ctx, args, func(r materializer.RefreshResult) {
-				if bar != nil {
-					_ = bar.Add(1)
-				}
+			return e.withWarehouse(func(ctx context.Context, w *materializer.Warehouse) error {
+				return e.refresh(ctx, w, args, quiet)
 			})
-			if bar != nil {
-				_ = bar.Finish()
-			}
-			if err != nil {
-				return fail("%v", err)
-			}
-			tw := tabwriter.NewWriter(e.stdout, 2, 4, 2, ' ', 0)
-			failed := 0
-			for _, r := range results {
-				if r.Err != nil {
-					failed++
-					fmt.Fprintf(tw, "%s\tFAILED\t%v\n", r.Name, r.Err)
-					continue
-				}
-				fmt.Fprintf(tw, "%s\t%d rows\t%s\n", r.Name, r.Rows, r.Duration.Round(time.Millisecond))
-			}
-			tw.Flush()
-			if failed > 0 {
-				return fail("%d of %d rollups failed to build; the previous versions keep serving", failed, len(results))
-			}
-			return nil
 		},
 	}
 	cmd.Flags().BoolVarP(&quiet, "quiet", "q", false, "no progress bar")
 	return cmd
+}
+
+func (e *env) refresh(ctx context.Context, w *materializer.Warehouse, args []string, quiet bool) error {
+	n := len(args)
+	if n == 0 {
+		n = len(w.Project.Rollups)
+	}
+	var bar *progressbar.ProgressBar
+	if !quiet && isTerminal(e.stderr) {
+		bar = progressbar.NewOptions(n, progressbar.OptionSetWriter(e.stderr), progressbar.OptionSetDescription("building rollups"),
+			progressbar.OptionShowCount(), progressbar.OptionClearOnFinish())
+	}
+	results, err := w.Refresh(ctx, args, func(r materializer.RefreshResult) {
+		if bar != nil {
+			_ = bar.Add(1)
+		}
+	})
+	if bar != nil {
+		_ = bar.Finish()
+	}
+	if err != nil {
+		return fail("%v", err)
+	}
+	tw := tabwriter.NewWriter(e.stdout, 2, 4, 2, ' ', 0)
+	failed := 0
+	for _, r := range results {
+		if r.Err != nil {
+			failed++
+			fmt.Fprintf(tw, "%s\tFAILED\t%v\n", r.Name, r.Err)
+			continue
+		}
+		fmt.Fprintf(tw, "%s\t%d rows\t%s\n", r.Name, r.Rows, r.Duration.Round(time.Millisecond))
+	}
+	tw.Flush()
+	if failed > 0 {
+		return fail("%d of %d rollups failed to build; the previous versions keep serving", failed, len(results))
+	}
+	return nil
 }
 
 func (e *env) statusCmd() *cobra.Command {
@@ -83,34 +79,25 @@ func (e *env) statusCmd() *cobra.Command {
 			if err := checkFormat(format, "table", "json"); err != nil {
 				return err
 			}
-			_, cat, err := e.load()
-			if err != nil {
-				return err
-			}
-			ctx, cancel := signalContext()
-			defer cancel()
-			w, err := e.openWarehouse(ctx, cat)
-			if err != nil {
-				return err
-			}
-			defer w.Close()
-			st, err := w.Status(ctx)
-			if err != nil {
-				return fail("%v", err)
-			}
-			if format == "json" {
-				return writeJSON(e.stdout, map[string]any{"rollups": st})
-			}
-			tw := tabwriter.NewWriter(e.stdout, 2, 4, 2, ' ', 0)
-			fmt.Fprintln(tw, "ROLLUP\tSTATE\tROWS\tBUILT\tWATERMARK\tTOOK\tERROR")
-			for _, s := range st {
-				built := "-"
-				if !s.BuiltAt.IsZero() {
-					built = time.Since(s.BuiltAt).Round(time.Second).String() + " ago"
+			return e.withWarehouse(func(ctx context.Context, w *materializer.Warehouse) error {
+				st, err := w.Status(ctx)
+				if err != nil {
+					return fail("%v", err)
 				}
-				fmt.Fprintf(tw, "%s\t%s\t%d\t%s\t%s\t%.0fms\t%s\n", s.Name, s.State, s.Rows, built, s.Watermark, s.DurationMS, s.LastError)
-			}
-			return tw.Flush()
+				if format == "json" {
+					return writeJSON(e.stdout, map[string]any{"rollups": st})
+				}
+				tw := tabwriter.NewWriter(e.stdout, 2, 4, 2, ' ', 0)
+				fmt.Fprintln(tw, "ROLLUP\tSTATE\tROWS\tBUILT\tWATERMARK\tTOOK\tERROR")
+				for _, s := range st {
+					built := "-"
+					if !s.BuiltAt.IsZero() {
+						built = time.Since(s.BuiltAt).Round(time.Second).String() + " ago"
+					}
+					fmt.Fprintf(tw, "%s\t%s\t%d\t%s\t%s\t%.0fms\t%s\n", s.Name, s.State, s.Rows, built, s.Watermark, s.DurationMS, s.LastError)
+				}
+				return tw.Flush()
+			})
 		},
 	}
 	cmd.Flags().StringVar(&format, "format", "table", "output: table | json")

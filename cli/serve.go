@@ -13,6 +13,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/strata-metrics/strata/api"
+	"github.com/strata-metrics/strata/materializer"
 )
 
 func init() {
@@ -30,36 +31,9 @@ GET /v1/rollups, POST /v1/rollups/{name}/refresh, GET /healthz, GET /metrics.
 Set STRATA_API_TOKEN to require "Authorization: Bearer <token>" on /v1.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			_, cat, err := e.load()
-			if err != nil {
-				return err
-			}
-			ctx, cancel := signalContext()
-			defer cancel()
-			w, err := e.openWarehouse(ctx, cat)
-			if err != nil {
-				return err
-			}
-			defer w.Close()
-			opts.Token = os.Getenv("STRATA_API_TOKEN")
-			ln, err := net.Listen("tcp", addr)
-			if err != nil {
-				return fail("listen on %s: %v", addr, err)
-			}
-			srv := &http.Server{Handler: api.New(w, opts), ReadHeaderTimeout: 10 * time.Second}
-			log := slog.New(slog.NewTextHandler(e.stderr, nil))
-			log.Info("serving the DataAPI", "addr", ln.Addr().String(), "project", cat.Project.Name, "auth", opts.Token != "")
-			go func() {
-				<-ctx.Done()
-				shut, c := context.WithTimeout(context.Background(), 10*time.Second)
-				defer c()
-				_ = srv.Shutdown(shut)
-			}()
-			if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
-				return fail("%v", err)
-			}
-			fmt.Fprintln(e.stderr, "stopped")
-			return nil
+			return e.withWarehouse(func(ctx context.Context, w *materializer.Warehouse) error {
+				return e.serve(ctx, w, addr, opts)
+			})
 		},
 	}
 	f := cmd.Flags()
@@ -68,4 +42,26 @@ Set STRATA_API_TOKEN to require "Authorization: Bearer <token>" on /v1.`,
 	f.DurationVar(&opts.Timeout, "timeout", opts.Timeout, "longest query (504 beyond)")
 	f.IntVar(&opts.MaxConcurrent, "max-concurrent", opts.MaxConcurrent, "queries at once (429 beyond)")
 	return cmd
+}
+
+func (e *env) serve(ctx context.Context, w *materializer.Warehouse, addr string, opts api.Options) error {
+	opts.Token = os.Getenv("STRATA_API_TOKEN")
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return fail("listen on %s: %v", addr, err)
+	}
+	srv := &http.Server{Handler: api.New(w, opts), ReadHeaderTimeout: 10 * time.Second}
+	log := slog.New(slog.NewTextHandler(e.stderr, nil))
+	log.Info("serving the DataAPI", "addr", ln.Addr().String(), "project", w.Project.Name, "auth", opts.Token != "")
+	go func() {
+		<-ctx.Done()
+		shut, c := context.WithTimeout(context.Background(), 10*time.Second)
+		defer c()
+		_ = srv.Shutdown(shut)
+	}()
+	if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+		return fail("%v", err)
+	}
+	fmt.Fprintln(e.stderr, "stopped")
+	return nil
 }

@@ -34,6 +34,23 @@ func dialectFor(engineType string) (sqlgen.Dialect, error) {
 	return sqlgen.Get(engineType)
 }
 
+// withWarehouse loads the project, opens its warehouse for the duration of f,
+// and cancels f's context on an interrupt.
+func (e *env) withWarehouse(f func(context.Context, *materializer.Warehouse) error) error {
+	_, cat, err := e.load()
+	if err != nil {
+		return err
+	}
+	ctx, cancel := signalContext()
+	defer cancel()
+	w, err := e.openWarehouse(ctx, cat)
+	if err != nil {
+		return err
+	}
+	defer w.Close()
+	return f(ctx, w)
+}
+
 func (e *env) openWarehouse(ctx context.Context, cat *logical.Catalog) (*materializer.Warehouse, error) {
 	w, err := materializer.Open(ctx, cat.Project, cat, materializer.Options{})
 	if err != nil {
