@@ -359,7 +359,33 @@ func (w *writer) rawPart(pt *plan.Part) (string, error) {
 // metric's time field; without one, the whole filtered range is one period.
 func (w *writer) semiAdditivePart(pt *plan.Part) (string, error) {
 	m := pt.NonAdditive
-	na := m.NonAdditive
+	t, err := w.field(pt, m.NonAdditive.Time)
+	if err != nil {
+		return "", err
+	}
+	v := "1"
+	if m.Expr != nil {
+		if v, err = w.exprIn(pt, m.Expr); err != nil {
+			return "", err
+		}
+	}
+	var extra []string
+	if m.Filter != nil {
+		f, err := w.exprIn(pt, m.Filter)
+		if err != nil {
+			return "", err
+		}
+		extra = append(extra, f)
+	}
+	return w.semiAdditive(pt, []string{v + " AS " + w.q("v")}, t, extra, w.agg(m.Agg, w.q("v")))
+}
+
+// semiAdditive writes the shape both sources share: the rows (values, read
+// from the part's source) with their snapshot time t and the period's edge time
+// computed by a window over the period dimensions and `per` fields; then the
+// rows at the edge, aggregated by agg.
+func (w *writer) semiAdditive(pt *plan.Part, values []string, t string, extra []string, agg string) (string, error) {
+	na := pt.NonAdditive.NonAdditive
 	var inner, outer, partition []string
 	for i, d := range w.p.Dims {
 		s, err := w.dim(pt, d)
@@ -379,16 +405,6 @@ func (w *writer) semiAdditivePart(pt *plan.Part) (string, error) {
 		}
 		partition = append(partition, s)
 	}
-	t, err := w.field(pt, na.Time)
-	if err != nil {
-		return "", err
-	}
-	v := "1"
-	if m.Expr != nil {
-		if v, err = w.exprIn(pt, m.Expr); err != nil {
-			return "", err
-		}
-	}
 	edge := "MAX"
 	if na.Take == "first" {
 		edge = "MIN"
@@ -397,21 +413,14 @@ func (w *writer) semiAdditivePart(pt *plan.Part) (string, error) {
 	if len(partition) > 0 {
 		over = "PARTITION BY " + strings.Join(partition, ", ")
 	}
-	inner = append(inner, v+" AS "+w.q("v"), t+" AS "+w.q("t"), fmt.Sprintf("%s(%s) OVER (%s) AS %s", edge, t, over, w.q("t_edge")))
-	var extra []string
-	if m.Filter != nil {
-		f, err := w.exprIn(pt, m.Filter)
-		if err != nil {
-			return "", err
-		}
-		extra = append(extra, f)
-	}
+	inner = append(inner, values...)
+	inner = append(inner, t+" AS "+w.q("t"), fmt.Sprintf("%s(%s) OVER (%s) AS %s", edge, t, over, w.q("t_edge")))
 	where, err := w.where(pt, extra...)
 	if err != nil {
 		return "", err
 	}
 	sub := "SELECT " + strings.Join(inner, ", ") + "\n" + w.from(pt) + where
-	outer = append(outer, w.agg(m.Agg, w.q("v"))+" AS "+w.q(measureCol(pt, pt.Measures[0])))
+	outer = append(outer, agg+" AS "+w.q(measureCol(pt, pt.Measures[0])))
 	return "SELECT " + strings.Join(outer, ", ") + "\nFROM (\n" + indent(sub) + "\n) AS " + w.q("s") +
 		"\nWHERE " + w.q("t") + " = " + w.q("t_edge") + w.groupBy(), nil
 }

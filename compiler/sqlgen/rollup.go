@@ -93,44 +93,13 @@ func (w *writer) rollupPart(pt *plan.Part) (string, error) {
 // the measure had rows.
 func (w *writer) rollupSemiAdditive(pt *plan.Part) (string, error) {
 	m := pt.NonAdditive
-	na := m.NonAdditive
-	var inner, outer, partition []string
-	for i, d := range w.p.Dims {
-		s, err := w.dim(pt, d)
-		if err != nil {
-			return "", err
-		}
-		inner = append(inner, s+" AS "+w.q(dimCol(i)))
-		outer = append(outer, w.q(dimCol(i)))
-		if d.Field == na.Time {
-			partition = append(partition, s)
-		}
-	}
-	for _, f := range na.Per {
-		partition = append(partition, w.rollupField(pt, f))
-	}
-	t := w.rollupTimeColumn(pt.Rollup)
-	edge := "MAX"
-	if na.Take == "first" {
-		edge = "MIN"
-	}
-	over := ""
-	if len(partition) > 0 {
-		over = "PARTITION BY " + strings.Join(partition, ", ")
-	}
 	st := rewrite.Storages(m)
+	var values []string
 	for _, s := range st {
-		inner = append(inner, w.q("r")+"."+w.q(s.Column)+" AS "+w.q(s.Column))
+		values = append(values, w.q("r")+"."+w.q(s.Column)+" AS "+w.q(s.Column))
 	}
-	inner = append(inner, t+" AS "+w.q("t"), fmt.Sprintf("%s(%s) OVER (%s) AS %s", edge, t, over, w.q("t_edge")))
-	where, err := w.where(pt, w.q("r")+"."+w.q(st[len(st)-1].Column)+" > 0")
-	if err != nil {
-		return "", err
-	}
-	sub := "SELECT " + strings.Join(inner, ", ") + "\n" + w.from(pt) + where
-	outer = append(outer, w.merge(m, w.q)+" AS "+w.q(measureCol(pt, pt.Measures[0])))
-	return "SELECT " + strings.Join(outer, ", ") + "\nFROM (\n" + indent(sub) + "\n) AS " + w.q("s") +
-		"\nWHERE " + w.q("t") + " = " + w.q("t_edge") + w.groupBy(), nil
+	rows := w.q("r") + "." + w.q(st[len(st)-1].Column) + " > 0"
+	return w.semiAdditive(pt, values, w.rollupTimeColumn(pt.Rollup), []string{rows}, w.merge(m, w.q))
 }
 
 // RollupBuild renders the statement that computes a rollup's rows from the raw
