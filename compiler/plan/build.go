@@ -352,14 +352,25 @@ func (b *builder) finishPart(pt *Part) *Error {
 				Msg: fmt.Sprintf("period-over-period metrics compare periods: add a time dimension with a grain, e.g. %s.%s.month", w.Name(), w.Fact.Time.Value)}
 		}
 	}
+	clamps := b.shiftClamps(pt)
 	for _, c := range b.p.Where {
+		onlyTime := true
 		for _, col := range expr.Columns(c) {
 			q := col.Name.Table.O + "." + col.Name.Name.O
 			if w.Field(q) == nil {
 				return &Error{Field: "where", Offset: expr.NodeOffset(col), Code: "unreachable-field",
 					Msg: fmt.Sprintf("field %q cannot be reached from fact %q, which metric %s needs", q, w.Name(), b.measureNames(pt))}
 			}
-			useField(q)
+			onlyTime = onlyTime && pt.TimeFields[q]
+		}
+		if clamps && onlyTime {
+			// Shifting rows forward by months would fold several days onto
+			// one (January 29–31 all land on February's last day), so the
+			// filter cannot select the earlier rows; the join on periods does.
+			continue
+		}
+		for _, col := range expr.Columns(c) {
+			useField(col.Name.Table.O + "." + col.Name.Name.O)
 		}
 		pt.Where = append(pt.Where, c)
 	}
@@ -381,6 +392,23 @@ func (b *builder) finishPart(pt *Part) *Error {
 	}
 	pt.Joins = JoinsFor(w, needed)
 	return nil
+}
+
+// shiftClamps reports whether a shifted part moves time by calendar months
+// while the query groups one of the shifted fields finer than a month: then
+// moving a row forward and moving a period back are not inverses.
+func (b *builder) shiftClamps(pt *Part) bool {
+	switch pt.Shift.Unit {
+	case "month", "quarter", "year":
+	default:
+		return false
+	}
+	for _, d := range b.p.Dims {
+		if pt.TimeFields[d.Field] && (d.Grain == "hour" || d.Grain == "day" || d.Grain == "week") {
+			return true
+		}
+	}
+	return false
 }
 
 func (b *builder) measureNames(pt *Part) string {

@@ -52,6 +52,9 @@ func (DuckDB) Shift(sql string, p model.Period) string {
 	if unit == "quarter" {
 		n, unit = 3*n, "month"
 	}
+	if n < 0 {
+		return fmt.Sprintf("(%s - INTERVAL %d %s)", sql, -n, strings.ToUpper(unit))
+	}
 	return fmt.Sprintf("(%s + INTERVAL %d %s)", sql, n, strings.ToUpper(unit))
 }
 

@@ -58,6 +58,9 @@ func (MySQL) TimeGrain(sql, grain string) string {
 
 // Shift implements Dialect.
 func (MySQL) Shift(sql string, p model.Period) string {
+	if p.N < 0 {
+		return fmt.Sprintf("DATE_SUB(%s, INTERVAL %d %s)", sql, -p.N, strings.ToUpper(p.Unit))
+	}
 	return fmt.Sprintf("DATE_ADD(%s, INTERVAL %d %s)", sql, p.N, strings.ToUpper(p.Unit))
 }
 

@@ -57,14 +57,26 @@ func (w *writer) generate() (string, error) {
 			w.cols[m.Metric.Name+"|"+pt.Shift.String()] = measureCol(pt, m)
 		}
 	}
-	from := w.q(w.p.Parts[0].ID)
-	if len(w.p.Parts) > 1 {
-		ctes = append(ctes, w.q("j")+" AS (\n"+indent(w.stack())+"\n)")
-		from = w.q("j")
+	var base, shifted []*plan.Part
+	for _, pt := range w.p.Parts {
+		if pt.Shift.IsZero() {
+			base = append(base, pt)
+		} else {
+			shifted = append(shifted, pt)
+		}
+	}
+	b0 := w.q("b")
+	from := w.q(base[0].ID) + " AS " + b0
+	if len(base) > 1 {
+		ctes = append(ctes, w.q("j")+" AS (\n"+indent(w.stack(base))+"\n)")
+		from = w.q("j") + " AS " + b0
+	}
+	for _, pt := range shifted {
+		from += "\nLEFT JOIN " + w.q(pt.ID) + " ON " + w.shiftedJoin(pt)
 	}
 	var sel []string
 	for i, dim := range w.p.Dims {
-		sel = append(sel, w.q(dimCol(i))+" AS "+w.q(dim.Name))
+		sel = append(sel, b0+"."+w.q(dimCol(i))+" AS "+w.q(dim.Name))
 	}
 	for _, m := range w.p.Metrics {
 		s, err := w.metric(m, model.Period{})
@@ -133,22 +145,16 @@ func (w *writer) metric(m *logical.Metric, shift model.Period) (string, error) {
 	return w.q(col), nil
 }
 
-// stack unions the parts and regroups them on the dimensions.
-func (w *writer) stack() string {
+// stack unions the unshifted parts and regroups them on the dimensions.
+func (w *writer) stack(parts []*plan.Part) string {
 	var all []string
-	for _, pt := range w.p.Parts {
+	for _, pt := range parts {
 		for _, m := range pt.Measures {
 			all = append(all, measureCol(pt, m))
 		}
 	}
-	hasBase := false
-	for _, pt := range w.p.Parts {
-		if pt.Shift.IsZero() {
-			hasBase = true
-		}
-	}
 	var branches []string
-	for _, pt := range w.p.Parts {
+	for _, pt := range parts {
 		var cols []string
 		for i := range w.p.Dims {
 			cols = append(cols, w.q(dimCol(i)))
@@ -162,13 +168,6 @@ func (w *writer) stack() string {
 				cols = append(cols, w.q(c))
 			} else {
 				cols = append(cols, "NULL AS "+w.q(c))
-			}
-		}
-		if hasBase {
-			if pt.Shift.IsZero() {
-				cols = append(cols, "1 AS "+w.q("_base"))
-			} else {
-				cols = append(cols, "NULL AS "+w.q("_base"))
 			}
 		}
 		branches = append(branches, "SELECT "+strings.Join(cols, ", ")+" FROM "+w.q(pt.ID))
@@ -185,10 +184,28 @@ func (w *writer) stack() string {
 	if len(group) > 0 {
 		s += "\nGROUP BY " + strings.Join(group, ", ")
 	}
-	if hasBase {
-		s += "\nHAVING MAX(" + w.q("_base") + ") = 1"
-	}
 	return s
+}
+
+// shiftedJoin matches a period-over-period part to the query's periods: the
+// part is aggregated on the earlier periods as they are, and period P reads the
+// part's period containing P − shift (calendar arithmetic, so the day before
+// March 31 by a month is the last day of February). Other dimensions match
+// NULL-safely.
+func (w *writer) shiftedJoin(pt *plan.Part) string {
+	back := pt.Shift
+	back.N = -back.N
+	var conds []string
+	for i, d := range w.p.Dims {
+		mine, theirs := w.q(pt.ID)+"."+w.q(dimCol(i)), w.q("b")+"."+w.q(dimCol(i))
+		if d.Grain != "" && pt.TimeFields[d.Field] {
+			conds = append(conds, mine+" = "+w.d.TimeGrain(w.d.Shift(theirs, back), d.Grain))
+			continue
+		}
+		s, _ := w.d.Func("is_not_distinct", []string{mine, theirs}, w.tz)
+		conds = append(conds, s)
+	}
+	return strings.Join(conds, " AND ")
 }
 
 // field renders a wide-table field as read by a raw part.
@@ -219,9 +236,6 @@ func (w *writer) field(pt *plan.Part, name string) (string, error) {
 	} else {
 		s = w.column(pt, f.Alias, f.Column)
 	}
-	if pt.TimeFields[name] && !pt.Shift.IsZero() {
-		s = w.d.Shift(s, pt.Shift)
-	}
 	return s, nil
 }
 
@@ -244,7 +258,7 @@ func (w *writer) column(pt *plan.Part, alias, col string) string {
 }
 
 func (w *writer) dim(pt *plan.Part, d *plan.Dim) (string, error) {
-	if rs := pt.Rollup; rs != nil && d.Field == rs.TimeField && pt.Shift.IsZero() && (d.Grain == "" || d.Grain == rs.Grain) {
+	if rs := pt.Rollup; rs != nil && d.Field == rs.TimeField && (d.Grain == "" || d.Grain == rs.Grain) {
 		return w.rollupTimeColumn(rs), nil
 	}
 	s, err := w.field(pt, d.Field)
@@ -278,7 +292,16 @@ func (w *writer) from(pt *plan.Part) string {
 func (w *writer) where(pt *plan.Part, extra ...string) (string, error) {
 	var terms []string
 	for _, c := range pt.Where {
-		s, err := w.exprIn(pt, c)
+		// A period-over-period part reads the query's filter with its time
+		// fields moved forward by the shift: the rows of the earlier periods.
+		s, err := Expr(w.d, c, func(col *ast.ColumnName) (string, error) {
+			name := col.Table.O + "." + col.Name.O
+			f, err := w.field(pt, name)
+			if err == nil && pt.TimeFields[name] && !pt.Shift.IsZero() {
+				f = w.d.Shift(f, pt.Shift)
+			}
+			return f, err
+		}, w.tz)
 		if err != nil {
 			return "", err
 		}

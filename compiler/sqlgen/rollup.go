@@ -36,9 +36,6 @@ func (w *writer) rollupField(pt *plan.Part, name string) string {
 	if f := pt.Fact.Field(name); f.Type.Family() == model.FamTime && rs.Grain != "hour" {
 		s = fmt.Sprintf("CAST(%s AS %s)", s, w.d.Type(model.Type{Base: "timestamp"}))
 	}
-	if pt.TimeFields[name] && !pt.Shift.IsZero() {
-		s = w.d.Shift(s, pt.Shift)
-	}
 	return s
 }
 

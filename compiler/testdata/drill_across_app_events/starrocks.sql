@@ -13,13 +13,12 @@ WITH `p0` AS (
 `j` AS (
   SELECT `d0`, MAX(`p0__txn_amount`) AS `p0__txn_amount`, MAX(`p1__app_users`) AS `p1__app_users`
   FROM (
-    SELECT `d0`, `p0__txn_amount`, NULL AS `p1__app_users`, 1 AS `_base` FROM `p0`
+    SELECT `d0`, `p0__txn_amount`, NULL AS `p1__app_users` FROM `p0`
     UNION ALL
-    SELECT `d0`, NULL AS `p0__txn_amount`, `p1__app_users`, 1 AS `_base` FROM `p1`
+    SELECT `d0`, NULL AS `p0__txn_amount`, `p1__app_users` FROM `p1`
   ) AS `u`
   GROUP BY `d0`
-  HAVING MAX(`_base`) = 1
 )
-SELECT `d0` AS `customers.segment`, `p0__txn_amount` AS `txn_amount`, `p1__app_users` AS `app_users`, (`p0__txn_amount` / NULLIF(`p1__app_users`, 0)) AS `amount_per_user`
-FROM `j`
+SELECT `b`.`d0` AS `customers.segment`, `p0__txn_amount` AS `txn_amount`, `p1__app_users` AS `app_users`, (`p0__txn_amount` / NULLIF(`p1__app_users`, 0)) AS `amount_per_user`
+FROM `j` AS `b`
 ORDER BY `customers.segment` ASC NULLS LAST

@@ -17,13 +17,12 @@ WITH "p0" AS (
 "j" AS (
   SELECT "d0", MAX("p0__txn_amount") AS "p0__txn_amount", MAX("p1__total_balance") AS "p1__total_balance"
   FROM (
-    SELECT "d0", "p0__txn_amount", NULL AS "p1__total_balance", 1 AS "_base" FROM "p0"
+    SELECT "d0", "p0__txn_amount", NULL AS "p1__total_balance" FROM "p0"
     UNION ALL
-    SELECT "d0", NULL AS "p0__txn_amount", "p1__total_balance", 1 AS "_base" FROM "p1"
+    SELECT "d0", NULL AS "p0__txn_amount", "p1__total_balance" FROM "p1"
   ) AS "u"
   GROUP BY "d0"
-  HAVING MAX("_base") = 1
 )
-SELECT "d0" AS "customers.segment", "p0__txn_amount" AS "txn_amount", "p1__total_balance" AS "total_balance"
-FROM "j"
+SELECT "b"."d0" AS "customers.segment", "p0__txn_amount" AS "txn_amount", "p1__total_balance" AS "total_balance"
+FROM "j" AS "b"
 ORDER BY "customers.segment" ASC NULLS LAST

@@ -5,4 +5,4 @@ WITH `p0` AS (
     AND (`transactions`.`status` <> '\\')
 )
 SELECT `p0__txn_count` AS `txn_count`
-FROM `p0`
+FROM `p0` AS `b`

@@ -4,20 +4,11 @@ WITH `p0` AS (
   GROUP BY 1
 ),
 `p1` AS (
-  SELECT CAST(date_trunc('month', DATE_ADD(CONVERT_TZ(`transactions`.`txn_time`, 'UTC', 'Asia/Shanghai'), INTERVAL 1 MONTH)) AS DATE) AS `d0`, SUM(CASE WHEN (`transactions`.`status` = 'posted') THEN `transactions`.`amount` END) AS `p1__txn_amount`
+  SELECT CAST(date_trunc('month', CONVERT_TZ(`transactions`.`txn_time`, 'UTC', 'Asia/Shanghai')) AS DATE) AS `d0`, SUM(CASE WHEN (`transactions`.`status` = 'posted') THEN `transactions`.`amount` END) AS `p1__txn_amount`
   FROM `transactions` AS `transactions`
   GROUP BY 1
-),
-`j` AS (
-  SELECT `d0`, MAX(`p0__txn_amount`) AS `p0__txn_amount`, MAX(`p1__txn_amount`) AS `p1__txn_amount`
-  FROM (
-    SELECT `d0`, `p0__txn_amount`, NULL AS `p1__txn_amount`, 1 AS `_base` FROM `p0`
-    UNION ALL
-    SELECT `d0`, NULL AS `p0__txn_amount`, `p1__txn_amount`, NULL AS `_base` FROM `p1`
-  ) AS `u`
-  GROUP BY `d0`
-  HAVING MAX(`_base`) = 1
 )
-SELECT `d0` AS `transactions.txn_time.month`, ((`p0__txn_amount` / NULLIF(`p1__txn_amount`, 0)) - 1) AS `txn_amount_mom`
-FROM `j`
+SELECT `b`.`d0` AS `transactions.txn_time.month`, ((`p0__txn_amount` / NULLIF(`p1__txn_amount`, 0)) - 1) AS `txn_amount_mom`
+FROM `p0` AS `b`
+LEFT JOIN `p1` ON `p1`.`d0` = CAST(date_trunc('month', DATE_SUB(`b`.`d0`, INTERVAL 1 MONTH)) AS DATE)
 ORDER BY `transactions.txn_time.month` ASC NULLS LAST

@@ -3,4 +3,4 @@ WITH "p0" AS (
   FROM "transactions" AS "transactions"
 )
 SELECT "p0__txn_amount" AS "txn_amount", "p0__active_customers" AS "active_customers"
-FROM "p0"
+FROM "p0" AS "b"

@@ -1,5 +1,5 @@
 WITH `p0` AS (
-  SELECT CAST(date_trunc('quarter', DATE_ADD(CONVERT_TZ(`transactions`.`txn_time`, 'UTC', 'Asia/Shanghai'), INTERVAL 1 YEAR)) AS DATE) AS `d0`, `customers`.`segment` AS `d1`, SUM(CASE WHEN (`transactions`.`status` = 'posted') THEN `transactions`.`amount` END) AS `p0__txn_amount`
+  SELECT CAST(date_trunc('quarter', CONVERT_TZ(`transactions`.`txn_time`, 'UTC', 'Asia/Shanghai')) AS DATE) AS `d0`, `customers`.`segment` AS `d1`, SUM(CASE WHEN (`transactions`.`status` = 'posted') THEN `transactions`.`amount` END) AS `p0__txn_amount`
   FROM `transactions` AS `transactions`
   LEFT JOIN `customers` AS `customers` ON `transactions`.`customer_id` = `customers`.`customer_id`
   GROUP BY 1, 2
@@ -9,17 +9,8 @@ WITH `p0` AS (
   FROM `transactions` AS `transactions`
   LEFT JOIN `customers` AS `customers` ON `transactions`.`customer_id` = `customers`.`customer_id`
   GROUP BY 1, 2
-),
-`j` AS (
-  SELECT `d0`, `d1`, MAX(`p0__txn_amount`) AS `p0__txn_amount`
-  FROM (
-    SELECT `d0`, `d1`, `p0__txn_amount`, NULL AS `_base` FROM `p0`
-    UNION ALL
-    SELECT `d0`, `d1`, NULL AS `p0__txn_amount`, 1 AS `_base` FROM `p1`
-  ) AS `u`
-  GROUP BY `d0`, `d1`
-  HAVING MAX(`_base`) = 1
 )
-SELECT `d0` AS `transactions.txn_time.quarter`, `d1` AS `customers.segment`, `p0__txn_amount` AS `txn_amount_prev_year`
-FROM `j`
+SELECT `b`.`d0` AS `transactions.txn_time.quarter`, `b`.`d1` AS `customers.segment`, `p0__txn_amount` AS `txn_amount_prev_year`
+FROM `p1` AS `b`
+LEFT JOIN `p0` ON `p0`.`d0` = CAST(date_trunc('quarter', DATE_SUB(`b`.`d0`, INTERVAL 1 YEAR)) AS DATE) AND (`p0`.`d1` <=> `b`.`d1`)
 ORDER BY `transactions.txn_time.quarter` ASC NULLS LAST, `customers.segment` ASC NULLS LAST
