@@ -280,7 +280,13 @@ func (b *builder) driverParts() {
 		if b.partByKey[key] != nil {
 			continue
 		}
+		// The driver computes the shifted measures too: when the filter does
+		// not read time, the SQL writer lets the shifted part read the
+		// driver's result a period back instead of scanning twice.
 		d := &Part{ID: fmt.Sprintf("p%d", len(b.p.Parts)), Fact: pt.Fact, Source: "raw"}
+		for _, m := range pt.Measures {
+			d.Measures = append(d.Measures, &Measure{Metric: m.Metric, Col: m.Col})
+		}
 		b.partByKey[key] = d
 		b.p.Parts = append(b.p.Parts, d)
 	}

@@ -6,6 +6,7 @@ import (
 
 	"github.com/pingcap/tidb/pkg/parser/ast"
 
+	"github.com/strata-metrics/strata/compiler/expr"
 	"github.com/strata-metrics/strata/compiler/logical"
 	"github.com/strata-metrics/strata/compiler/plan"
 	"github.com/strata-metrics/strata/model"
@@ -37,8 +38,25 @@ func dimCol(i int) string { return fmt.Sprintf("d%d", i) }
 func measureCol(pt *plan.Part, m *plan.Measure) string { return pt.ID + "__" + m.Col }
 
 func (w *writer) generate() (string, error) {
+	var base, shifted []*plan.Part
+	for _, pt := range w.p.Parts {
+		if pt.Shift.IsZero() {
+			base = append(base, pt)
+		} else {
+			shifted = append(shifted, pt)
+		}
+	}
+	reuse := map[*plan.Part]*plan.Part{}
+	for _, pt := range shifted {
+		if bp := reusable(pt, base); bp != nil {
+			reuse[pt] = bp
+		}
+	}
 	var ctes []string
 	for _, pt := range w.p.Parts {
+		if reuse[pt] != nil {
+			continue
+		}
 		var body string
 		var err error
 		switch {
@@ -53,17 +71,6 @@ func (w *writer) generate() (string, error) {
 			return "", err
 		}
 		ctes = append(ctes, w.q(pt.ID)+" AS (\n"+indent(body)+"\n)")
-		for _, m := range pt.Measures {
-			w.cols[m.Metric.Name+"|"+pt.Shift.String()] = measureCol(pt, m)
-		}
-	}
-	var base, shifted []*plan.Part
-	for _, pt := range w.p.Parts {
-		if pt.Shift.IsZero() {
-			base = append(base, pt)
-		} else {
-			shifted = append(shifted, pt)
-		}
 	}
 	b0 := w.q("b")
 	from := w.q(base[0].ID) + " AS " + b0
@@ -71,8 +78,24 @@ func (w *writer) generate() (string, error) {
 		ctes = append(ctes, w.q("j")+" AS (\n"+indent(w.stack(base))+"\n)")
 		from = w.q("j") + " AS " + b0
 	}
+	for _, pt := range base {
+		for _, m := range pt.Measures {
+			w.cols[m.Metric.Name+"|"] = b0 + "." + w.q(measureCol(pt, m))
+		}
+	}
 	for _, pt := range shifted {
-		from += "\nLEFT JOIN " + w.q(pt.ID) + " ON " + w.shiftedJoin(pt)
+		src := pt
+		if bp := reuse[pt]; bp != nil {
+			src = bp
+		}
+		from += "\nLEFT JOIN " + w.q(src.ID)
+		if src != pt {
+			from += " AS " + w.q(pt.ID)
+		}
+		from += " ON " + w.shiftedJoin(pt)
+		for _, m := range pt.Measures {
+			w.cols[m.Metric.Name+"|"+pt.Shift.String()] = w.q(pt.ID) + "." + w.q(measureCol(src, src.Measure(m.Metric.Name)))
+		}
 	}
 	var sel []string
 	for i, dim := range w.p.Dims {
@@ -142,7 +165,39 @@ func (w *writer) metric(m *logical.Metric, shift model.Period) (string, error) {
 	if !ok {
 		return "", fmt.Errorf("internal: no part computes %s shifted by %q", m.Name, shift)
 	}
-	return w.q(col), nil
+	return col, nil
+}
+
+// reusable finds an unshifted part that already computes what a shifted part
+// needs: the same fact, source and rows (a filter that does not read the
+// shifted time fields), and every one of its measures. The shifted part then
+// reads that part's result a period back instead of scanning again.
+func reusable(pt *plan.Part, base []*plan.Part) *plan.Part {
+	for _, c := range pt.Where {
+		for _, col := range expr.Columns(c) {
+			if pt.TimeFields[col.Name.Table.O+"."+col.Name.Name.O] {
+				return nil
+			}
+		}
+	}
+next:
+	for _, bp := range base {
+		if bp.Fact != pt.Fact || bp.Source != pt.Source || bp.NonAdditive != pt.NonAdditive || len(bp.Where) != len(pt.Where) {
+			continue
+		}
+		for i := range bp.Where {
+			if bp.Where[i] != pt.Where[i] {
+				continue next
+			}
+		}
+		for _, m := range pt.Measures {
+			if bp.Measure(m.Metric.Name) == nil {
+				continue next
+			}
+		}
+		return bp
+	}
+	return nil
 }
 
 // stack unions the unshifted parts and regroups them on the dimensions.

@@ -6,6 +6,6 @@ WITH "p0" AS (
   WHERE ("branches"."region" = 'East')
   GROUP BY 1, 2
 )
-SELECT "b"."d0" AS "customers.segment", "b"."d1" AS "transactions.merchant_category", "p0__txn_amount" AS "txn_amount"
+SELECT "b"."d0" AS "customers.segment", "b"."d1" AS "transactions.merchant_category", "b"."p0__txn_amount" AS "txn_amount"
 FROM "p0" AS "b"
 ORDER BY "customers.segment" ASC NULLS LAST

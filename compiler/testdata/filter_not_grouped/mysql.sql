@@ -7,6 +7,6 @@ WITH `p0` AS (
   WHERE (`branches`.`city` = 'Shanghai')
   GROUP BY 1
 )
-SELECT `b`.`d0` AS `channels.name`, `p0__txn_amount` AS `txn_amount`
+SELECT `b`.`d0` AS `channels.name`, `b`.`p0__txn_amount` AS `txn_amount`
 FROM `p0` AS `b`
 ORDER BY `channels.name` IS NULL, `channels.name` ASC

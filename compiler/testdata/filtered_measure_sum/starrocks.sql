@@ -4,6 +4,6 @@ WITH `p0` AS (
   LEFT JOIN `channels` AS `channels` ON `transactions`.`channel_id` = `channels`.`channel_id`
   GROUP BY 1
 )
-SELECT `b`.`d0` AS `channels.name`, `p0__txn_amount` AS `txn_amount`
+SELECT `b`.`d0` AS `channels.name`, `b`.`p0__txn_amount` AS `txn_amount`
 FROM `p0` AS `b`
 ORDER BY `channels.name` ASC NULLS LAST

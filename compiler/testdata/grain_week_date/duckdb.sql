@@ -3,6 +3,6 @@ WITH "p0" AS (
   FROM "transactions" AS "transactions"
   GROUP BY 1
 )
-SELECT "b"."d0" AS "transactions.value_date.week", "p0__txn_count" AS "txn_count"
+SELECT "b"."d0" AS "transactions.value_date.week", "b"."p0__txn_count" AS "txn_count"
 FROM "p0" AS "b"
 ORDER BY "transactions.value_date.week" ASC NULLS LAST

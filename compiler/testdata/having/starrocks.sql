@@ -5,7 +5,7 @@ WITH `p0` AS (
   LEFT JOIN `branches` AS `branches` ON `customers`.`branch_id` = `branches`.`branch_id`
   GROUP BY 1
 )
-SELECT `b`.`d0` AS `branches.city`, `p0__txn_amount` AS `txn_amount`
+SELECT `b`.`d0` AS `branches.city`, `b`.`p0__txn_amount` AS `txn_amount`
 FROM `p0` AS `b`
-WHERE ((`p0__txn_amount` > 1000000) AND (`p0__txn_count` >= 10))
+WHERE ((`b`.`p0__txn_amount` > 1000000) AND (`b`.`p0__txn_count` >= 10))
 ORDER BY `branches.city` ASC NULLS LAST

@@ -4,5 +4,5 @@ WITH `p0` AS (
   WHERE (`transactions`.`merchant_category` = 'a'' OR ''1''=''1')
     AND (`transactions`.`status` <> '\\')
 )
-SELECT `p0__txn_count` AS `txn_count`
+SELECT `b`.`p0__txn_count` AS `txn_count`
 FROM `p0` AS `b`

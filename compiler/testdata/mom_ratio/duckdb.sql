@@ -2,13 +2,8 @@ WITH "p0" AS (
   SELECT CAST(date_trunc('month', (("transactions"."txn_time" AT TIME ZONE 'UTC') AT TIME ZONE 'Asia/Shanghai')) AS DATE) AS "d0", SUM(CASE WHEN ("transactions"."status" = 'posted') THEN "transactions"."amount" END) AS "p0__txn_amount"
   FROM "transactions" AS "transactions"
   GROUP BY 1
-),
-"p1" AS (
-  SELECT CAST(date_trunc('month', (("transactions"."txn_time" AT TIME ZONE 'UTC') AT TIME ZONE 'Asia/Shanghai')) AS DATE) AS "d0", SUM(CASE WHEN ("transactions"."status" = 'posted') THEN "transactions"."amount" END) AS "p1__txn_amount"
-  FROM "transactions" AS "transactions"
-  GROUP BY 1
 )
-SELECT "b"."d0" AS "transactions.txn_time.month", (("p0__txn_amount" / NULLIF("p1__txn_amount", 0)) - 1) AS "txn_amount_mom"
+SELECT "b"."d0" AS "transactions.txn_time.month", (("b"."p0__txn_amount" / NULLIF("p1"."p0__txn_amount", 0)) - 1) AS "txn_amount_mom"
 FROM "p0" AS "b"
-LEFT JOIN "p1" ON "p1"."d0" = CAST(date_trunc('month', ("b"."d0" - INTERVAL 1 MONTH)) AS DATE)
+LEFT JOIN "p0" AS "p1" ON "p1"."d0" = CAST(date_trunc('month', ("b"."d0" - INTERVAL 1 MONTH)) AS DATE)
 ORDER BY "transactions.txn_time.month" ASC NULLS LAST

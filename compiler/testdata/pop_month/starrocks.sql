@@ -10,7 +10,7 @@ WITH `p0` AS (
   WHERE (DATE_ADD(CONVERT_TZ(`transactions`.`txn_time`, 'UTC', 'Asia/Shanghai'), INTERVAL 1 MONTH) >= DATETIME '2024-03-01 00:00:00')
   GROUP BY 1
 )
-SELECT `b`.`d0` AS `transactions.txn_time.month`, `p0__txn_amount` AS `txn_amount`, `p1__txn_amount` AS `txn_amount_prev_month`
+SELECT `b`.`d0` AS `transactions.txn_time.month`, `b`.`p0__txn_amount` AS `txn_amount`, `p1`.`p1__txn_amount` AS `txn_amount_prev_month`
 FROM `p0` AS `b`
 LEFT JOIN `p1` ON `p1`.`d0` = CAST(date_trunc('month', DATE_SUB(`b`.`d0`, INTERVAL 1 MONTH)) AS DATE)
 ORDER BY `transactions.txn_time.month` ASC NULLS LAST

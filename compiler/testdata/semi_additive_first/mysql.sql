@@ -7,6 +7,6 @@ WITH `p0` AS (
   WHERE `t` = `t_edge`
   GROUP BY 1
 )
-SELECT `b`.`d0` AS `balances.snapshot_date.quarter`, `p0__opening_balance` AS `opening_balance`
+SELECT `b`.`d0` AS `balances.snapshot_date.quarter`, `b`.`p0__opening_balance` AS `opening_balance`
 FROM `p0` AS `b`
 ORDER BY `balances.snapshot_date.quarter` IS NULL, `balances.snapshot_date.quarter` ASC

@@ -7,6 +7,6 @@ WITH `p0` AS (
   WHERE `t` = `t_edge`
   GROUP BY 1
 )
-SELECT `b`.`d0` AS `balances.snapshot_date.month`, `p0__total_balance` AS `total_balance`
+SELECT `b`.`d0` AS `balances.snapshot_date.month`, `b`.`p0__total_balance` AS `total_balance`
 FROM `p0` AS `b`
 ORDER BY `balances.snapshot_date.month` IS NULL, `balances.snapshot_date.month` ASC

@@ -9,6 +9,6 @@ WITH `p0` AS (
   WHERE `t` = `t_edge`
   GROUP BY 1
 )
-SELECT `b`.`d0` AS `customers.segment`, `p0__total_balance` AS `total_balance`
+SELECT `b`.`d0` AS `customers.segment`, `b`.`p0__total_balance` AS `total_balance`
 FROM `p0` AS `b`
 ORDER BY `customers.segment` ASC NULLS LAST

@@ -9,6 +9,6 @@ WITH `p0` AS (
   WHERE `t` = `t_edge`
   GROUP BY 1, 2
 )
-SELECT `b`.`d0` AS `balances.snapshot_date.month`, `b`.`d1` AS `products.category`, `p0__account_balance` AS `account_balance`
+SELECT `b`.`d0` AS `balances.snapshot_date.month`, `b`.`d1` AS `products.category`, `b`.`p0__account_balance` AS `account_balance`
 FROM `p0` AS `b`
 ORDER BY `balances.snapshot_date.month` IS NULL, `balances.snapshot_date.month` ASC, `products.category` IS NULL, `products.category` ASC

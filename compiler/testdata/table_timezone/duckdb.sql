@@ -3,6 +3,6 @@ WITH "p0" AS (
   FROM "orders" AS "orders"
   GROUP BY 1
 )
-SELECT "b"."d0" AS "orders.placed_at.day", "p0__revenue" AS "revenue"
+SELECT "b"."d0" AS "orders.placed_at.day", "b"."p0__revenue" AS "revenue"
 FROM "p0" AS "b"
 ORDER BY "orders.placed_at.day" ASC NULLS LAST

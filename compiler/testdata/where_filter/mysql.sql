@@ -7,6 +7,6 @@ WITH `p0` AS (
     AND (`transactions`.`value_date` BETWEEN DATE '2024-01-01' AND DATE '2024-03-31')
   GROUP BY 1
 )
-SELECT `b`.`d0` AS `customers.segment`, `p0__txn_amount` AS `txn_amount`
+SELECT `b`.`d0` AS `customers.segment`, `b`.`p0__txn_amount` AS `txn_amount`
 FROM `p0` AS `b`
 ORDER BY `customers.segment` IS NULL, `customers.segment` ASC
