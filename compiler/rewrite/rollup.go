@@ -54,7 +54,9 @@ type Decision struct {
 //  4. Every filter term reads only such fields; a term on the rollup's time
 //     field compares it with >= or < against a literal on a boundary of the
 //     rollup's grain in the project's time zone (a date field kept by day is
-//     exact under any comparison).
+//     exact under any comparison). A period-over-period part reads that term
+//     with the time shifted forward: the shift must then move each of the
+//     rollup's periods whole (a month rollup by months, never by weeks).
 //  5. Every measure of the part is stored by the rollup (a stored measure is
 //     the same definition: the hash covers it). A semi-additive measure also
 //     needs its snapshot date kept by day and its `per` fields kept.
@@ -163,6 +165,45 @@ var rollsUp = map[string][]string{
 	"year":    {"year"},
 }
 
+// shiftKeepsPeriods reports whether shifting by p maps every period of the
+// grain onto exactly one period of the grain, so that a filter on the shifted
+// period labels selects what it selects on each raw row's shifted time (with
+// bounds on the grain's boundaries): whole hours for an hour
+// grain; whole days for a day grain (calendar months and years move a date
+// to a date); whole weeks for a week; whole months, quarters, years for those.
+func shiftKeepsPeriods(p model.Period, grain string) bool {
+	n, unit := p.N, p.Unit
+	switch unit {
+	case "week":
+		n, unit = 7*n, "day"
+	case "quarter":
+		n, unit = 3*n, "month"
+	case "year":
+		n, unit = 12*n, "month"
+	}
+	if unit == "hour" && grain != "hour" {
+		if n%24 != 0 {
+			return false
+		}
+		n, unit = n/24, "day"
+	}
+	switch grain {
+	case "hour":
+		return true
+	case "day":
+		return unit == "day" || unit == "month"
+	case "week":
+		return unit == "day" && n%7 == 0
+	case "month":
+		return unit == "month"
+	case "quarter":
+		return unit == "month" && n%3 == 0
+	case "year":
+		return unit == "month" && n%12 == 0
+	}
+	return false
+}
+
 func covers(r *Rollup, field, grain string, t model.Type) string {
 	if r.HasDim(field) && grain == "" {
 		return ""
@@ -206,6 +247,9 @@ func filterCovered(p *plan.Plan, r *Rollup, c ast.ExprNode, pt *plan.Part) strin
 	f := pt.Fact.Field(r.TimeField)
 	if f.Type.Family() == model.FamDate && r.Grain == "day" {
 		return ""
+	}
+	if !pt.Shift.IsZero() && pt.TimeFields[r.TimeField] && !shiftKeepsPeriods(pt.Shift, r.Grain) {
+		return fmt.Sprintf("filter on %s, moved %s forward for period over period, splits the rollup's %s periods", r.TimeField, pt.Shift, r.Grain)
 	}
 	return boundOK(c, r)
 }
