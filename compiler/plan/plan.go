@@ -52,9 +52,9 @@ type Part struct {
 	ID       string
 	Fact     *logical.WideTable
 	Measures []*Measure
-	// NonAdditive is set on a semi-additive part: it holds that metric only,
-	// and keeps only the rows at the last (or first) snapshot time of each period.
-	NonAdditive *logical.Metric
+	// SemiAdditive parts hold only semi-additive measures: each reads only the
+	// rows at the last (or first) snapshot time of each period.
+	SemiAdditive bool
 	// Shift is set on a period-over-period part: rows are read with the time
 	// dimensions moved forward by Shift, so period P holds the values of P−Shift.
 	Shift model.Period
@@ -131,12 +131,14 @@ func (p *Plan) String() string {
 		if !pt.Shift.IsZero() {
 			fmt.Fprintf(&b, "  shifted: time read %s later\n", pt.Shift)
 		}
-		if na := pt.NonAdditive; na != nil {
-			per := ""
-			if len(na.NonAdditive.Per) > 0 {
-				per = " per " + strings.Join(na.NonAdditive.Per, ", ")
+		for _, m := range pt.Measures {
+			if na := m.Metric.NonAdditive; pt.SemiAdditive && na != nil {
+				per := ""
+				if len(na.Per) > 0 {
+					per = " per " + strings.Join(na.Per, ", ")
+				}
+				fmt.Fprintf(&b, "  semi-additive %s: rows at the %s %s of each period%s\n", m.Col, na.Take, na.Time, per)
 			}
-			fmt.Fprintf(&b, "  semi-additive: rows at the %s %s of each period%s\n", na.NonAdditive.Take, na.NonAdditive.Time, per)
 		}
 		if pt.Rollup == nil {
 			for _, j := range pt.Joins {
