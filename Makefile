@@ -5,7 +5,7 @@ BIN       := bin/strata
 BANK      := examples/bank
 TXNS      ?= 1000000
 
-.PHONY: all build demo data test vet bench bench-ssb clean
+.PHONY: all build demo data test bench bench-ssb clean
 
 all: build
 
@@ -31,8 +31,16 @@ test:
 	$(GO) vet ./...
 	$(GO) test $(GOFLAGS) -count=1 ./...
 
+SF ?= 1
+
+# Go benchmarks: model load, compile, raw path vs DuckDB, rollups vs raw
+# (STRATA_BENCH_TXNS sets the bank's size; data is cached under .strata/bench).
 bench:
-	$(GO) test $(GOFLAGS) -run '^$$' -bench . -benchtime 20x ./compiler/... ./materializer/...
+	$(GO) test $(GOFLAGS) -run '^$$' -bench . -benchtime 5x ./model/ ./compiler/ ./materializer/...
+
+# The Star Schema Benchmark side by side with DuckDB (see BENCHMARKS.md).
+bench-ssb:
+	$(GO) run $(GOFLAGS) ./examples/ssb/bench -sf $(SF) -json .strata/bench/ssb-sf$(SF).json
 
 clean:
 	rm -rf bin $(BANK)/data $(BANK)/.strata .strata
