@@ -43,4 +43,4 @@ bench-ssb:
 	$(GO) run $(GOFLAGS) ./examples/ssb/bench -sf $(SF) -json .strata/bench/ssb-sf$(SF).json
 
 clean:
-	rm -rf bin $(BANK)/data $(BANK)/.strata .strata
+	rm -rf bin $(BANK)/data $(BANK)/.strata examples/ssb/data examples/ssb/.strata .strata
