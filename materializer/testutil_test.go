@@ -6,7 +6,6 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
-	"runtime"
 	"sync"
 	"testing"
 
@@ -37,10 +36,15 @@ func TestMain(m *testing.M) {
 	os.Exit(code)
 }
 
-// repoRoot is the module root: the parent of this package's directory.
+// repoRoot is the module root. Tests run in their package's directory;
+// the path is absolute so that it survives a chdir. (runtime.Caller cannot
+// be used: builds with -trimpath record module paths, not file paths.)
 func repoRoot() string {
-	_, file, _, _ := runtime.Caller(0)
-	return filepath.Dir(filepath.Dir(file))
+	root, err := filepath.Abs("..")
+	if err != nil {
+		panic(err)
+	}
+	return root
 }
 
 // copyBankModel copies examples/bank/strata.yaml and models/ into dir, so the
