@@ -15,10 +15,9 @@ import (
 	"github.com/apache/arrow-go/v18/arrow/ipc"
 
 	"github.com/strata-metrics/strata/api"
-	"github.com/strata-metrics/strata/compiler/logical"
 	"github.com/strata-metrics/strata/examples/bank/generate/bankgen"
+	"github.com/strata-metrics/strata/internal/banktest"
 	"github.com/strata-metrics/strata/materializer"
-	"github.com/strata-metrics/strata/model"
 )
 
 var srvURL string
@@ -32,27 +31,14 @@ func TestMain(m *testing.M) {
 	}
 	code := func() int {
 		defer os.RemoveAll(dir)
-		for _, f := range []string{"strata.yaml", "models/physical.yaml", "models/metrics.yaml", "models/rollups.yaml"} {
-			b, err := os.ReadFile(filepath.Join("../examples/bank", f))
-			if err != nil {
-				panic(err)
-			}
-			os.MkdirAll(filepath.Dir(filepath.Join(dir, f)), 0o755)
-			os.WriteFile(filepath.Join(dir, f), b, 0o644)
+		if err := banktest.CopyModel(dir); err != nil {
+			panic(err)
 		}
 		ctx := context.Background()
 		if _, err := bankgen.Generate(ctx, filepath.Join(dir, "data"), bankgen.Options{Transactions: 4000, Seed: 5}); err != nil {
 			panic(err)
 		}
-		p, diags := model.Load(dir)
-		if diags.HasErrors() {
-			panic(diags.Error())
-		}
-		cat, cd := logical.Build(p)
-		if cd.HasErrors() {
-			panic(cd.Error())
-		}
-		w, err := materializer.Open(ctx, p, cat, materializer.Options{Memory: true})
+		w, err := banktest.Open(ctx, dir, materializer.Options{})
 		if err != nil {
 			panic(err)
 		}

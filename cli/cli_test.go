@@ -12,6 +12,7 @@ import (
 
 	"github.com/strata-metrics/strata/cli"
 	"github.com/strata-metrics/strata/examples/bank/generate/bankgen"
+	"github.com/strata-metrics/strata/internal/banktest"
 )
 
 var (
@@ -31,17 +32,8 @@ func bankProject(t *testing.T) string {
 			return
 		}
 		projectDir = dir
-		if err := copyFile("../examples/bank/strata.yaml", filepath.Join(dir, "strata.yaml")); err != nil {
-			projectErr = err
+		if projectErr = banktest.CopyModel(dir); projectErr != nil {
 			return
-		}
-		entries, _ := os.ReadDir("../examples/bank/models")
-		os.MkdirAll(filepath.Join(dir, "models"), 0o755)
-		for _, e := range entries {
-			if err := copyFile(filepath.Join("../examples/bank/models", e.Name()), filepath.Join(dir, "models", e.Name())); err != nil {
-				projectErr = err
-				return
-			}
 		}
 		_, projectErr = bankgen.Generate(context.Background(), filepath.Join(dir, "data"), bankgen.Options{Transactions: 5000, Seed: 7})
 	})
@@ -57,14 +49,6 @@ func TestMain(m *testing.M) {
 		os.RemoveAll(projectDir)
 	}
 	os.Exit(code)
-}
-
-func copyFile(from, to string) error {
-	b, err := os.ReadFile(from)
-	if err != nil {
-		return err
-	}
-	return os.WriteFile(to, b, 0o644)
 }
 
 func run(args ...string) (int, string, string) {

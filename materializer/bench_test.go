@@ -3,6 +3,7 @@ package materializer_test
 import (
 	"context"
 	"fmt"
+	"github.com/strata-metrics/strata/internal/banktest"
 	"os"
 	"path/filepath"
 	"sort"
@@ -47,7 +48,7 @@ func benchTransactions(b *testing.B) int {
 func benchWarehouse(b *testing.B, n int) *materializer.Warehouse {
 	b.Helper()
 	dir := filepath.Join(repoRoot(), ".strata", "bench", fmt.Sprintf("bank-%d", n))
-	if err := copyBankModel(dir); err != nil {
+	if err := banktest.CopyModel(dir); err != nil {
 		b.Fatal(err)
 	}
 	marker := filepath.Join(dir, "data", ".complete")

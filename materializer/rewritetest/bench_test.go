@@ -3,6 +3,7 @@ package rewritetest
 import (
 	"context"
 	"fmt"
+	"github.com/strata-metrics/strata/internal/banktest"
 	"os"
 	"path/filepath"
 	"sort"
@@ -73,7 +74,7 @@ func benchWarehouse(b *testing.B) *materializer.Warehouse {
 // generation in progress in another process (data files still growing) is
 // waited for rather than raced.
 func ensureBenchData(b *testing.B, dir string, n int) error {
-	if err := copyBankModel(dir); err != nil {
+	if err := banktest.CopyModel(dir); err != nil {
 		return err
 	}
 	data := filepath.Join(dir, "data")

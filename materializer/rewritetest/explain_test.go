@@ -3,6 +3,7 @@ package rewritetest
 import (
 	"context"
 	"flag"
+	"github.com/strata-metrics/strata/internal/banktest"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -166,7 +167,7 @@ func staleWarehouse(t *testing.T) *materializer.Warehouse {
 	_, src := sharedWarehouse(t)
 	stale.once.Do(func() {
 		dir := filepath.Join(testRoot, "stale")
-		if stale.err = copyTree(src, dir); stale.err != nil {
+		if stale.err = banktest.CopyTree(src, dir); stale.err != nil {
 			return
 		}
 		ctx := context.Background()

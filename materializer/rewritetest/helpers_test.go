@@ -8,17 +8,15 @@ package rewritetest
 import (
 	"context"
 	"fmt"
-	"io/fs"
+	"github.com/strata-metrics/strata/internal/banktest"
 	"os"
 	"path/filepath"
 	"sync"
 	"testing"
 
-	"github.com/strata-metrics/strata/compiler/logical"
 	"github.com/strata-metrics/strata/engine/duckdb"
 	"github.com/strata-metrics/strata/examples/bank/generate/bankgen"
 	"github.com/strata-metrics/strata/materializer"
-	"github.com/strata-metrics/strata/model"
 )
 
 // testTransactions sizes the data set the tests run on.
@@ -44,65 +42,20 @@ func TestMain(m *testing.M) {
 	os.Exit(code)
 }
 
-// repoRoot is the module root. Tests run in their package's directory;
-// the path is absolute so that it survives a chdir. (runtime.Caller cannot
-// be used: builds with -trimpath record module paths, not file paths.)
+// repoRoot is the module root.
 func repoRoot() string {
-	root, err := filepath.Abs("../..")
+	root, err := banktest.RepoRoot()
 	if err != nil {
 		panic(err)
 	}
 	return root
 }
 
-// copyBankModel copies examples/bank/strata.yaml and models/ into dir, so the
-// project resolves its sources under dir/data.
-func copyBankModel(dir string) error {
-	src := filepath.Join(repoRoot(), "examples", "bank")
-	if err := copyFile(filepath.Join(src, "strata.yaml"), filepath.Join(dir, "strata.yaml")); err != nil {
-		return err
-	}
-	return copyTree(filepath.Join(src, "models"), filepath.Join(dir, "models"))
-}
-
-// copyTree copies the regular files under from into to.
-func copyTree(from, to string) error {
-	return filepath.WalkDir(from, func(path string, d fs.DirEntry, err error) error {
-		if err != nil || d.IsDir() {
-			return err
-		}
-		rel, err := filepath.Rel(from, path)
-		if err != nil {
-			return err
-		}
-		return copyFile(path, filepath.Join(to, rel))
-	})
-}
-
-func copyFile(from, to string) error {
-	b, err := os.ReadFile(from)
-	if err != nil {
-		return err
-	}
-	if err := os.MkdirAll(filepath.Dir(to), 0o755); err != nil {
-		return err
-	}
-	return os.WriteFile(to, b, 0o644)
-}
-
 // openBank loads the bank model from dir (strata.yaml, models/ and data/) and
 // opens an in-memory warehouse over it. One engine thread: on data this
 // small, DuckDB's parallelism costs more than it gains.
 func openBank(ctx context.Context, dir string) (*materializer.Warehouse, error) {
-	p, diags := model.Load(dir)
-	if diags.HasErrors() {
-		return nil, fmt.Errorf("load %s: %s", dir, diags.Format(p.Sources, 10))
-	}
-	cat, cdiags := logical.Build(p)
-	if cdiags.HasErrors() {
-		return nil, fmt.Errorf("build %s: %s", dir, cdiags.Format(p.Sources, 10))
-	}
-	return materializer.Open(ctx, p, cat, materializer.Options{Memory: true, Threads: 1})
+	return banktest.Open(ctx, dir, materializer.Options{Threads: 1})
 }
 
 // openBuilt opens a warehouse over dir and builds every rollup.
@@ -152,7 +105,7 @@ func sharedWarehouse(t testing.TB) (*materializer.Warehouse, string) {
 	t.Helper()
 	shared.once.Do(func() {
 		dir := filepath.Join(testRoot, "bank")
-		if shared.err = copyBankModel(dir); shared.err != nil {
+		if shared.err = banktest.CopyModel(dir); shared.err != nil {
 			return
 		}
 		if shared.err = os.WriteFile(filepath.Join(dir, "models", "test_extra.yaml"), []byte(diffExtraModel), 0o644); shared.err != nil {
@@ -184,7 +137,7 @@ func moreRollupsWarehouse(t testing.TB) *materializer.Warehouse {
 	_, src := sharedWarehouse(t)
 	more.once.Do(func() {
 		dir := filepath.Join(testRoot, "more")
-		if more.err = copyTree(src, dir); more.err != nil {
+		if more.err = banktest.CopyTree(src, dir); more.err != nil {
 			return
 		}
 		if more.err = os.WriteFile(filepath.Join(dir, "models", "more_rollups.yaml"), []byte(moreRollupsModel), 0o644); more.err != nil {
