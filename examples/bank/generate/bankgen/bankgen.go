@@ -2,16 +2,14 @@ package bankgen
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
 	"runtime"
-	"strings"
-	"sync"
 	"time"
 
 	"github.com/strata-metrics/strata/engine/duckdb"
+	"github.com/strata-metrics/strata/examples/internal/pqgen"
 )
 
 // DefaultTransactions is the number of transactions Generate writes when
@@ -30,70 +28,55 @@ type Options struct {
 	Parallelism int
 }
 
-// FileStats describes one written file.
-type FileStats struct {
-	Table   string
-	Path    string
-	Rows    int64
-	Bytes   int64
-	Elapsed time.Duration // generating, loading and writing this table
-}
-
-// Stats describes a Generate run. Files are in the order of Tables.
-type Stats struct {
-	Files   []FileStats
-	Elapsed time.Duration
-}
-
-// Column is a column of a generated table with its DuckDB type.
-type Column struct {
-	Name string
-	Type string
-}
-
-// Table is a generated table: it is written to Name + ".parquet".
-type Table struct {
-	Name    string
-	Columns []Column
-}
+// The generator's types are pqgen's, shared with the other example generators.
+type (
+	// FileStats describes one written file.
+	FileStats = pqgen.FileStats
+	// Stats describes a Generate run. Files are in the order of Tables.
+	Stats = pqgen.Stats
+	// Column is a column of a generated table with its DuckDB type.
+	Column = pqgen.Column
+	// Table is a generated table: it is written to Name + ".parquet".
+	Table = pqgen.Table
+)
 
 // Tables lists the generated tables and their columns, as declared in
 // examples/bank/models/physical.yaml.
 var Tables = []Table{
-	{"transactions", []Column{
-		{"txn_id", "BIGINT"}, {"account_id", "BIGINT"}, {"customer_id", "BIGINT"},
-		{"channel_id", "INTEGER"}, {"amount", "DECIMAL(18,2)"}, {"status", "VARCHAR"},
-		{"merchant_category", "VARCHAR"}, {"txn_time", "TIMESTAMP"}, {"value_date", "DATE"},
+	{Name: "transactions", Columns: []Column{
+		{Name: "txn_id", Type: "BIGINT"}, {Name: "account_id", Type: "BIGINT"}, {Name: "customer_id", Type: "BIGINT"},
+		{Name: "channel_id", Type: "INTEGER"}, {Name: "amount", Type: "DECIMAL(18,2)"}, {Name: "status", Type: "VARCHAR"},
+		{Name: "merchant_category", Type: "VARCHAR"}, {Name: "txn_time", Type: "TIMESTAMP"}, {Name: "value_date", Type: "DATE"},
 	}},
-	{"balances", []Column{
-		{"account_id", "BIGINT"}, {"customer_id", "BIGINT"}, {"snapshot_date", "DATE"},
-		{"balance", "DECIMAL(18,2)"},
+	{Name: "balances", Columns: []Column{
+		{Name: "account_id", Type: "BIGINT"}, {Name: "customer_id", Type: "BIGINT"}, {Name: "snapshot_date", Type: "DATE"},
+		{Name: "balance", Type: "DECIMAL(18,2)"},
 	}},
-	{"app_events", []Column{
-		{"event_id", "BIGINT"}, {"customer_id", "BIGINT"}, {"event_type", "VARCHAR"},
-		{"device", "VARCHAR"}, {"event_time", "TIMESTAMP"},
+	{Name: "app_events", Columns: []Column{
+		{Name: "event_id", Type: "BIGINT"}, {Name: "customer_id", Type: "BIGINT"}, {Name: "event_type", Type: "VARCHAR"},
+		{Name: "device", Type: "VARCHAR"}, {Name: "event_time", Type: "TIMESTAMP"},
 	}},
-	{"customers", []Column{
-		{"customer_id", "BIGINT"}, {"branch_id", "INTEGER"}, {"segment", "VARCHAR"},
-		{"risk_level", "VARCHAR"}, {"gender", "VARCHAR"}, {"birth_date", "DATE"},
-		{"aum", "DECIMAL(18,2)"}, {"joined_date", "DATE"},
+	{Name: "customers", Columns: []Column{
+		{Name: "customer_id", Type: "BIGINT"}, {Name: "branch_id", Type: "INTEGER"}, {Name: "segment", Type: "VARCHAR"},
+		{Name: "risk_level", Type: "VARCHAR"}, {Name: "gender", Type: "VARCHAR"}, {Name: "birth_date", Type: "DATE"},
+		{Name: "aum", Type: "DECIMAL(18,2)"}, {Name: "joined_date", Type: "DATE"},
 	}},
-	{"branches", []Column{
-		{"branch_id", "INTEGER"}, {"name", "VARCHAR"}, {"city", "VARCHAR"}, {"region", "VARCHAR"},
+	{Name: "branches", Columns: []Column{
+		{Name: "branch_id", Type: "INTEGER"}, {Name: "name", Type: "VARCHAR"}, {Name: "city", Type: "VARCHAR"}, {Name: "region", Type: "VARCHAR"},
 	}},
-	{"accounts", []Column{
-		{"account_id", "BIGINT"}, {"customer_id", "BIGINT"}, {"product_id", "INTEGER"},
-		{"opened_date", "DATE"}, {"status", "VARCHAR"},
+	{Name: "accounts", Columns: []Column{
+		{Name: "account_id", Type: "BIGINT"}, {Name: "customer_id", Type: "BIGINT"}, {Name: "product_id", Type: "INTEGER"},
+		{Name: "opened_date", Type: "DATE"}, {Name: "status", Type: "VARCHAR"},
 	}},
-	{"products", []Column{
-		{"product_id", "INTEGER"}, {"name", "VARCHAR"}, {"category", "VARCHAR"},
+	{Name: "products", Columns: []Column{
+		{Name: "product_id", Type: "INTEGER"}, {Name: "name", Type: "VARCHAR"}, {Name: "category", Type: "VARCHAR"},
 	}},
-	{"channels", []Column{
-		{"channel_id", "INTEGER"}, {"name", "VARCHAR"}, {"kind", "VARCHAR"},
+	{Name: "channels", Columns: []Column{
+		{Name: "channel_id", Type: "INTEGER"}, {Name: "name", Type: "VARCHAR"}, {Name: "kind", Type: "VARCHAR"},
 	}},
-	{"calendar", []Column{
-		{"cal_date", "DATE"}, {"is_weekend", "BOOLEAN"}, {"is_holiday", "BOOLEAN"},
-		{"fiscal_quarter", "VARCHAR"},
+	{Name: "calendar", Columns: []Column{
+		{Name: "cal_date", Type: "DATE"}, {Name: "is_weekend", Type: "BOOLEAN"}, {Name: "is_holiday", Type: "BOOLEAN"},
+		{Name: "fiscal_quarter", Type: "VARCHAR"},
 	}},
 }
 
@@ -125,7 +108,7 @@ func Generate(ctx context.Context, outDir string, opts Options) (Stats, error) {
 	defer db.Close()
 
 	w := newWorld(opts.Transactions, opts.Seed)
-	fills := map[string]func(row func(...any) error) (int64, error){
+	fills := map[string]pqgen.Fill{
 		"transactions": w.fillTransactions,
 		"balances":     w.fillBalances,
 		"app_events":   w.fillAppEvents,
@@ -137,89 +120,16 @@ func Generate(ctx context.Context, outDir string, opts Options) (Stats, error) {
 		"calendar":     w.fillCalendar,
 	}
 
-	ctx, cancel := context.WithCancel(ctx)
-	defer cancel()
-	stats := Stats{Files: make([]FileStats, len(Tables))}
-	errs := make([]error, len(Tables))
-	sem := make(chan struct{}, par)
-	var wg sync.WaitGroup
 	// Tables are listed biggest first, so the long ones start first.
+	tasks := make([]pqgen.Task, len(Tables))
 	for i, t := range Tables {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			select {
-			case sem <- struct{}{}:
-			case <-ctx.Done():
-				errs[i] = ctx.Err()
-				return
-			}
-			defer func() { <-sem }()
-			fs, err := writeTable(ctx, db, outDir, t, fills[t.Name])
-			if err != nil {
-				errs[i] = fmt.Errorf("bankgen: %s: %w", t.Name, err)
-				cancel()
-				return
-			}
-			stats.Files[i] = fs
-		}()
+		tasks[i] = pqgen.Task{Table: t, Name: t.Name, Path: filepath.Join(outDir, t.Name+".parquet"), Fill: fills[t.Name]}
 	}
-	wg.Wait()
-	if err := firstError(errs); err != nil {
-		return Stats{}, err
+	files, err := pqgen.Run(ctx, db, tasks, par)
+	if err != nil {
+		return Stats{}, fmt.Errorf("bankgen: %w", err)
 	}
+	stats := Stats{Files: files}
 	stats.Elapsed = time.Since(start)
 	return stats, nil
-}
-
-// firstError prefers a real failure over the cancellations it caused.
-func firstError(errs []error) error {
-	var canceled error
-	for _, err := range errs {
-		switch {
-		case err == nil:
-		case errors.Is(err, context.Canceled) && canceled == nil:
-			canceled = err
-		case !errors.Is(err, context.Canceled):
-			return err
-		}
-	}
-	return canceled
-}
-
-func writeTable(ctx context.Context, db *duckdb.DB, outDir string, t Table, fill func(row func(...any) error) (int64, error)) (FileStats, error) {
-	start := time.Now()
-	cols := make([]string, len(t.Columns))
-	for i, c := range t.Columns {
-		cols[i] = duckdb.QuoteIdent(c.Name) + " " + c.Type
-	}
-	if err := db.Exec(ctx, fmt.Sprintf("CREATE TABLE %s (%s)", duckdb.QuoteIdent(t.Name), strings.Join(cols, ", "))); err != nil {
-		return FileStats{}, err
-	}
-	defer db.Exec(context.Background(), "DROP TABLE IF EXISTS "+duckdb.QuoteIdent(t.Name))
-
-	var rows int64
-	err := db.Append(ctx, t.Name, func(row func(...any) error) error {
-		n, err := fill(row)
-		rows = n
-		return err
-	})
-	if err != nil {
-		return FileStats{}, err
-	}
-	path := filepath.Join(outDir, t.Name+".parquet")
-	tmp := path + ".tmp"
-	if err := db.CopyTableToParquet(ctx, t.Name, tmp); err != nil {
-		os.Remove(tmp)
-		return FileStats{}, err
-	}
-	if err := os.Rename(tmp, path); err != nil {
-		os.Remove(tmp)
-		return FileStats{}, err
-	}
-	fi, err := os.Stat(path)
-	if err != nil {
-		return FileStats{}, err
-	}
-	return FileStats{Table: t.Name, Path: path, Rows: rows, Bytes: fi.Size(), Elapsed: time.Since(start)}, nil
 }

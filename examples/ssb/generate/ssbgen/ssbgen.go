@@ -2,17 +2,16 @@ package ssbgen
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"math"
 	"os"
 	"path/filepath"
 	"runtime"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/strata-metrics/strata/engine/duckdb"
+	"github.com/strata-metrics/strata/examples/internal/pqgen"
 )
 
 // Options size and seed a data set.
@@ -50,66 +49,51 @@ func SizesFor(sf float64) Sizes {
 	return s
 }
 
-// FileStats describes one written file.
-type FileStats struct {
-	Table   string
-	Path    string
-	Rows    int64
-	Bytes   int64
-	Elapsed time.Duration // generating, loading and writing this table
-}
-
-// Stats describes a Generate run. Files are in the order of Tables.
-type Stats struct {
-	Files   []FileStats
-	Elapsed time.Duration
-}
-
-// Column is a column of a generated table with its DuckDB type.
-type Column struct {
-	Name string
-	Type string
-}
-
-// Table is a generated table: it is written to Name + ".parquet".
-type Table struct {
-	Name    string
-	Columns []Column
-}
+// The generator's types are pqgen's, shared with the other example generators.
+type (
+	// FileStats describes one written file.
+	FileStats = pqgen.FileStats
+	// Stats describes a Generate run. Files are in the order of Tables.
+	Stats = pqgen.Stats
+	// Column is a column of a generated table with its DuckDB type.
+	Column = pqgen.Column
+	// Table is a generated table: it is written to Name + ".parquet".
+	Table = pqgen.Table
+)
 
 // Tables lists the generated tables and their columns, as declared in
 // examples/ssb/models/physical.yaml.
 var Tables = []Table{
-	{"lineorder", []Column{
-		{"lo_orderkey", "BIGINT"}, {"lo_linenumber", "INTEGER"}, {"lo_custkey", "INTEGER"},
-		{"lo_partkey", "INTEGER"}, {"lo_suppkey", "INTEGER"}, {"lo_orderdate", "DATE"},
-		{"lo_orderpriority", "VARCHAR"}, {"lo_shippriority", "INTEGER"}, {"lo_quantity", "INTEGER"},
-		{"lo_extendedprice", "BIGINT"}, {"lo_ordtotalprice", "BIGINT"}, {"lo_discount", "INTEGER"},
-		{"lo_revenue", "BIGINT"}, {"lo_supplycost", "BIGINT"}, {"lo_tax", "INTEGER"},
-		{"lo_commitdate", "DATE"}, {"lo_shipmode", "VARCHAR"},
+	{Name: "lineorder", Columns: []Column{
+		{Name: "lo_orderkey", Type: "BIGINT"}, {Name: "lo_linenumber", Type: "INTEGER"}, {Name: "lo_custkey", Type: "INTEGER"},
+		{Name: "lo_partkey", Type: "INTEGER"}, {Name: "lo_suppkey", Type: "INTEGER"}, {Name: "lo_orderdate", Type: "DATE"},
+		{Name: "lo_orderpriority", Type: "VARCHAR"}, {Name: "lo_shippriority", Type: "INTEGER"}, {Name: "lo_quantity", Type: "INTEGER"},
+		{Name: "lo_extendedprice", Type: "BIGINT"}, {Name: "lo_ordtotalprice", Type: "BIGINT"}, {Name: "lo_discount", Type: "INTEGER"},
+		{Name: "lo_revenue", Type: "BIGINT"}, {Name: "lo_supplycost", Type: "BIGINT"}, {Name: "lo_tax", Type: "INTEGER"},
+		{Name: "lo_commitdate", Type: "DATE"}, {Name: "lo_shipmode", Type: "VARCHAR"},
 	}},
-	{"part", []Column{
-		{"p_partkey", "INTEGER"}, {"p_name", "VARCHAR"}, {"p_mfgr", "VARCHAR"},
-		{"p_category", "VARCHAR"}, {"p_brand1", "VARCHAR"}, {"p_color", "VARCHAR"},
-		{"p_type", "VARCHAR"}, {"p_size", "INTEGER"}, {"p_container", "VARCHAR"},
+	{Name: "part", Columns: []Column{
+		{Name: "p_partkey", Type: "INTEGER"}, {Name: "p_name", Type: "VARCHAR"}, {Name: "p_mfgr", Type: "VARCHAR"},
+		{Name: "p_category", Type: "VARCHAR"}, {Name: "p_brand1", Type: "VARCHAR"}, {Name: "p_color", Type: "VARCHAR"},
+		{Name: "p_type", Type: "VARCHAR"}, {Name: "p_size", Type: "INTEGER"}, {Name: "p_container", Type: "VARCHAR"},
 	}},
-	{"customer", []Column{
-		{"c_custkey", "INTEGER"}, {"c_name", "VARCHAR"}, {"c_address", "VARCHAR"},
-		{"c_city", "VARCHAR"}, {"c_nation", "VARCHAR"}, {"c_region", "VARCHAR"},
-		{"c_phone", "VARCHAR"}, {"c_mktsegment", "VARCHAR"},
+	{Name: "customer", Columns: []Column{
+		{Name: "c_custkey", Type: "INTEGER"}, {Name: "c_name", Type: "VARCHAR"}, {Name: "c_address", Type: "VARCHAR"},
+		{Name: "c_city", Type: "VARCHAR"}, {Name: "c_nation", Type: "VARCHAR"}, {Name: "c_region", Type: "VARCHAR"},
+		{Name: "c_phone", Type: "VARCHAR"}, {Name: "c_mktsegment", Type: "VARCHAR"},
 	}},
-	{"supplier", []Column{
-		{"s_suppkey", "INTEGER"}, {"s_name", "VARCHAR"}, {"s_address", "VARCHAR"},
-		{"s_city", "VARCHAR"}, {"s_nation", "VARCHAR"}, {"s_region", "VARCHAR"},
-		{"s_phone", "VARCHAR"},
+	{Name: "supplier", Columns: []Column{
+		{Name: "s_suppkey", Type: "INTEGER"}, {Name: "s_name", Type: "VARCHAR"}, {Name: "s_address", Type: "VARCHAR"},
+		{Name: "s_city", Type: "VARCHAR"}, {Name: "s_nation", Type: "VARCHAR"}, {Name: "s_region", Type: "VARCHAR"},
+		{Name: "s_phone", Type: "VARCHAR"},
 	}},
-	{"date", []Column{
-		{"d_datekey", "DATE"}, {"d_date", "VARCHAR"}, {"d_dayofweek", "VARCHAR"},
-		{"d_month", "VARCHAR"}, {"d_year", "INTEGER"}, {"d_yearmonthnum", "INTEGER"},
-		{"d_yearmonth", "VARCHAR"}, {"d_daynuminweek", "INTEGER"}, {"d_daynuminmonth", "INTEGER"},
-		{"d_daynuminyear", "INTEGER"}, {"d_monthnuminyear", "INTEGER"}, {"d_weeknuminyear", "INTEGER"},
-		{"d_sellingseason", "VARCHAR"}, {"d_lastdayinweekfl", "BOOLEAN"}, {"d_lastdayinmonthfl", "BOOLEAN"},
-		{"d_holidayfl", "BOOLEAN"}, {"d_weekdayfl", "BOOLEAN"},
+	{Name: "date", Columns: []Column{
+		{Name: "d_datekey", Type: "DATE"}, {Name: "d_date", Type: "VARCHAR"}, {Name: "d_dayofweek", Type: "VARCHAR"},
+		{Name: "d_month", Type: "VARCHAR"}, {Name: "d_year", Type: "INTEGER"}, {Name: "d_yearmonthnum", Type: "INTEGER"},
+		{Name: "d_yearmonth", Type: "VARCHAR"}, {Name: "d_daynuminweek", Type: "INTEGER"}, {Name: "d_daynuminmonth", Type: "INTEGER"},
+		{Name: "d_daynuminyear", Type: "INTEGER"}, {Name: "d_monthnuminyear", Type: "INTEGER"}, {Name: "d_weeknuminyear", Type: "INTEGER"},
+		{Name: "d_sellingseason", Type: "VARCHAR"}, {Name: "d_lastdayinweekfl", Type: "BOOLEAN"}, {Name: "d_lastdayinmonthfl", Type: "BOOLEAN"},
+		{Name: "d_holidayfl", Type: "BOOLEAN"}, {Name: "d_weekdayfl", Type: "BOOLEAN"},
 	}},
 }
 
@@ -150,13 +134,7 @@ func Generate(ctx context.Context, outDir string, opts Options) (Stats, error) {
 	nChunks := int((g.sizes.Lineorder + chunkRows - 1) / chunkRows)
 
 	// The work: lineorder chunks first (the long ones), then the dimensions.
-	type task struct {
-		table Table
-		name  string // the DuckDB table
-		path  string
-		fill  func(row func(...any) error) (int64, error)
-	}
-	var tasks []task
+	var tasks []pqgen.Task
 	loPath := filepath.Join(outDir, "lineorder.parquet")
 	var chunkPaths []string
 	for k := range nChunks {
@@ -165,49 +143,23 @@ func Generate(ctx context.Context, outDir string, opts Options) (Stats, error) {
 			p = filepath.Join(outDir, fmt.Sprintf(".lineorder.chunk%05d.parquet", k))
 			chunkPaths = append(chunkPaths, p)
 		}
-		tasks = append(tasks, task{Tables[0], fmt.Sprintf("lineorder_%d", k), p, g.lineorderChunk(k)})
+		tasks = append(tasks, pqgen.Task{Table: Tables[0], Name: fmt.Sprintf("lineorder_%d", k), Path: p, Fill: g.lineorderChunk(k)})
 	}
 	defer func() {
 		for _, p := range chunkPaths {
 			os.Remove(p)
 		}
 	}()
-	fills := map[string]func(row func(...any) error) (int64, error){
+	fills := map[string]pqgen.Fill{
 		"part": g.fillPart, "customer": g.fillCustomer, "supplier": g.fillSupplier, "date": g.fillDate,
 	}
 	for _, t := range Tables[1:] {
-		tasks = append(tasks, task{t, t.Name, filepath.Join(outDir, t.Name+".parquet"), fills[t.Name]})
+		tasks = append(tasks, pqgen.Task{Table: t, Name: t.Name, Path: filepath.Join(outDir, t.Name+".parquet"), Fill: fills[t.Name]})
 	}
 
-	ctx, cancel := context.WithCancel(ctx)
-	defer cancel()
-	results := make([]FileStats, len(tasks))
-	errs := make([]error, len(tasks))
-	sem := make(chan struct{}, par)
-	var wg sync.WaitGroup
-	for i, t := range tasks {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			select {
-			case sem <- struct{}{}:
-			case <-ctx.Done():
-				errs[i] = ctx.Err()
-				return
-			}
-			defer func() { <-sem }()
-			fs, err := writeTable(ctx, db, t.name, t.table, t.path, t.fill)
-			if err != nil {
-				errs[i] = fmt.Errorf("ssbgen: %s: %w", t.name, err)
-				cancel()
-				return
-			}
-			results[i] = fs
-		}()
-	}
-	wg.Wait()
-	if err := firstError(errs); err != nil {
-		return Stats{}, err
+	results, err := pqgen.Run(ctx, db, tasks, par)
+	if err != nil {
+		return Stats{}, fmt.Errorf("ssbgen: %w", err)
 	}
 
 	stats := Stats{Files: make([]FileStats, len(Tables))}
@@ -242,57 +194,4 @@ func Generate(ctx context.Context, outDir string, opts Options) (Stats, error) {
 	copy(stats.Files[1:], results[nChunks:])
 	stats.Elapsed = time.Since(start)
 	return stats, nil
-}
-
-// firstError prefers a real failure over the cancellations it caused.
-func firstError(errs []error) error {
-	var canceled error
-	for _, err := range errs {
-		switch {
-		case err == nil:
-		case errors.Is(err, context.Canceled) && canceled == nil:
-			canceled = err
-		case !errors.Is(err, context.Canceled):
-			return err
-		}
-	}
-	return canceled
-}
-
-// writeTable creates the DuckDB table name with t's columns, fills it, and
-// copies it to path (through a temporary file).
-func writeTable(ctx context.Context, db *duckdb.DB, name string, t Table, path string, fill func(row func(...any) error) (int64, error)) (FileStats, error) {
-	start := time.Now()
-	cols := make([]string, len(t.Columns))
-	for i, c := range t.Columns {
-		cols[i] = duckdb.QuoteIdent(c.Name) + " " + c.Type
-	}
-	if err := db.Exec(ctx, fmt.Sprintf("CREATE TABLE %s (%s)", duckdb.QuoteIdent(name), strings.Join(cols, ", "))); err != nil {
-		return FileStats{}, err
-	}
-	defer db.Exec(context.Background(), "DROP TABLE IF EXISTS "+duckdb.QuoteIdent(name))
-
-	var rows int64
-	err := db.Append(ctx, name, func(row func(...any) error) error {
-		n, err := fill(row)
-		rows = n
-		return err
-	})
-	if err != nil {
-		return FileStats{}, err
-	}
-	tmp := path + ".tmp"
-	if err := db.CopyTableToParquet(ctx, name, tmp); err != nil {
-		os.Remove(tmp)
-		return FileStats{}, err
-	}
-	if err := os.Rename(tmp, path); err != nil {
-		os.Remove(tmp)
-		return FileStats{}, err
-	}
-	fi, err := os.Stat(path)
-	if err != nil {
-		return FileStats{}, err
-	}
-	return FileStats{Table: t.Name, Path: path, Rows: rows, Bytes: fi.Size(), Elapsed: time.Since(start)}, nil
 }
