@@ -3,22 +3,24 @@
 //	go run ./examples/ssb/bench -sf 1 -runs 5 -json out.json
 //
 // For each of the 13 SSB queries, on the same data and with the same DuckDB
-// thread count, it times four paths:
+// thread count, it times five paths:
 //
 //   - duckdb: DuckDB alone running the hand-written star-join SQL
 //     (queries/qN.M.sql) over the parquet files;
 //   - raw: Strata in-process, planning the metric query (queries/qN.M.json)
 //     on the raw tables (no_rollup) and running the SQL it generates;
 //   - rollup: Strata in-process, the same query served by its rollup;
+//   - http: the DataAPI (POST /v1/query on a loopback listener) over the same
+//     warehouse, request sent to JSON read;
 //   - cli: the strata binary (built first) answering `strata query -f
 //     qN.M.json --format json`, process start to exit.
 //
 // Each time is the median of -runs runs after -warmup unmeasured ones (of
-// -fast-runs for the rollup and CLI paths, which take milliseconds, so that
+// -fast-runs for the rollup, HTTP and CLI paths, which take milliseconds, so that
 // one descheduling does not move the median); the in-process paths are
 // interleaved run by run. It also reports how long the rollups took to build
 // and the median time to compile each query to SQL.
-// Before timing, it checks that all four paths return the same answer, cell
+// Before timing, it checks that all five paths return the same answer, cell
 // by cell, and that every query is served by a rollup.
 //
 // Data is generated when missing and cached under
@@ -36,6 +38,8 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"net"
+	"net/http"
 	"os"
 	"os/exec"
 	"os/signal"
@@ -47,6 +51,7 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"github.com/strata-metrics/strata/api"
 	"github.com/strata-metrics/strata/compiler/logical"
 	"github.com/strata-metrics/strata/examples/ssb"
 	"github.com/strata-metrics/strata/examples/ssb/generate/ssbgen"
@@ -122,6 +127,7 @@ type queryResult struct {
 	RawMS      float64 `json:"raw_ms"`
 	RollupMS   float64 `json:"rollup_ms"`
 	CLIMS      float64 `json:"cli_ms,omitempty"`
+	HTTPMS     float64 `json:"http_ms,omitempty"`
 	CompileUS  float64 `json:"compile_us"`
 	// RawOverDuckDB is raw_ms / duckdb_ms: Strata's overhead on raw tables.
 	RawOverDuckDB float64 `json:"raw_over_duckdb"`
@@ -142,6 +148,7 @@ type summary struct {
 	MedianRawMS           float64 `json:"median_raw_ms"`
 	MedianRollupMS        float64 `json:"median_rollup_ms"`
 	MedianCLIMS           float64 `json:"median_cli_ms,omitempty"`
+	MedianHTTPMS          float64 `json:"median_http_ms,omitempty"`
 	MedianCompileUS       float64 `json:"median_compile_us"`
 	Baseline              string  `json:"baseline,omitempty"`
 	BaselineSF            float64 `json:"baseline_sf,omitempty"`
@@ -399,6 +406,9 @@ func run(ctx context.Context, c config) (*Report, error) {
 		qr.Speedup = qr.DuckDBMS / qr.RollupMS
 		logf("  %-5s duckdb %8.2f ms  raw %8.2f ms  rollup %7.3f ms (%s)", q.Name, qr.DuckDBMS, qr.RawMS, qr.RollupMS, qr.ServedBy)
 	}
+	if err := timeHTTP(ctx, c, w, queries, answers, results, problem); err != nil {
+		return nil, err
+	}
 	// The warehouse file must be free for the binary.
 	w.Close()
 	w = nil
@@ -446,6 +456,78 @@ func ensureData(ctx context.Context, c config, dir string, info *dataInfo) error
 			return err
 		}
 		info.Bytes += fi.Size()
+	}
+	return nil
+}
+
+// timeHTTP serves the warehouse's DataAPI on a loopback listener and times
+// POST /v1/query per query, from sending the request to reading the JSON.
+func timeHTTP(ctx context.Context, c config, w *materializer.Warehouse, queries []ssb.Query, answers [][][]any, results []queryResult, problem func(string, ...any)) error {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return err
+	}
+	srv := &http.Server{Handler: api.New(w, api.Options{})}
+	go srv.Serve(ln)
+	defer srv.Close()
+	url := "http://" + ln.Addr().String() + "/v1/query"
+	client := &http.Client{}
+	logf("timing %d queries through the DataAPI at %s", len(queries), url)
+	for i, q := range queries {
+		qr := &results[i]
+		body, err := os.ReadFile(q.JSONPath)
+		if err != nil {
+			return err
+		}
+		runOnce := func() ([]byte, time.Duration, error) {
+			t0 := time.Now()
+			req, err := http.NewRequestWithContext(ctx, http.MethodPost, url, bytes.NewReader(body))
+			if err != nil {
+				return nil, 0, err
+			}
+			resp, err := client.Do(req)
+			if err != nil {
+				return nil, 0, err
+			}
+			out, err := io.ReadAll(resp.Body)
+			resp.Body.Close()
+			d := time.Since(t0)
+			if err != nil {
+				return nil, 0, err
+			}
+			if resp.StatusCode != http.StatusOK {
+				return nil, 0, fmt.Errorf("%s: HTTP %d: %s", q.Name, resp.StatusCode, out)
+			}
+			return out, d, nil
+		}
+		out, _, err := runOnce()
+		if err != nil {
+			return err
+		}
+		rows, servedBy, err := ssb.CLIRows(out)
+		if err != nil {
+			return fmt.Errorf("%s: %w", q.Name, err)
+		}
+		if servedBy != qr.ServedBy {
+			problem("%s: the DataAPI was served by %s, in-process by %s", q.Name, servedBy, qr.ServedBy)
+		}
+		if err := ssb.CompareRows(answers[i], rows); err != nil {
+			problem("%s: the DataAPI differs from the hand-written SQL: %v", q.Name, err)
+		}
+		for range c.Warmup - 1 {
+			if _, _, err := runOnce(); err != nil {
+				return err
+			}
+		}
+		for range c.FastRuns {
+			_, d, err := runOnce()
+			if err != nil {
+				return err
+			}
+			qr.Samples["http"] = append(qr.Samples["http"], ms(d))
+		}
+		qr.HTTPMS = median(qr.Samples["http"])
+		logf("  %-5s http %8.2f ms", q.Name, qr.HTTPMS)
 	}
 	return nil
 }
@@ -530,6 +612,9 @@ func summarize(rs []queryResult) summary {
 		MedianRollupMS:       median(col(func(r queryResult) float64 { return r.RollupMS })),
 		MedianCompileUS:      median(col(func(r queryResult) float64 { return r.CompileUS })),
 	}
+	if h := col(func(r queryResult) float64 { return r.HTTPMS }); h[0] > 0 {
+		s.MedianHTTPMS = median(h)
+	}
 	if cli := col(func(r queryResult) float64 { return r.CLIMS }); cli[0] > 0 {
 		s.MedianCLIMS = median(cli)
 	}
@@ -563,21 +648,21 @@ func printReport(rep *Report) {
 	fmt.Printf("machine: %d CPUs (%s), %d GB RAM, %s, %s; load average %.2f at the start, %.2f at the end\n\n",
 		rep.Machine.CPUs, rep.Machine.CPUModel, rep.Machine.MemoryGB, rep.Machine.OS, rep.Machine.GoVersion, rep.Machine.LoadStart, rep.Machine.LoadEnd)
 	tw := tabwriter.NewWriter(os.Stdout, 0, 4, 2, ' ', tabwriter.AlignRight)
-	head := "query\trows\tduckdb ms\tstrata raw ms\traw/duckdb\trollup ms\tduckdb/rollup\tcli ms\tcompile µs\tserved by\trollup rows\t"
+	head := "query\trows\tduckdb ms\tstrata raw ms\traw/duckdb\trollup ms\tduckdb/rollup\thttp ms\tcli ms\tcompile µs\tserved by\trollup rows\t"
 	if rep.Summary.Baseline != "" {
 		head += fmt.Sprintf("rollup vs SF %v\t", rep.Summary.BaselineSF)
 	}
 	fmt.Fprintln(tw, head)
 	for _, q := range rep.Queries {
-		line := fmt.Sprintf("%s\t%d\t%.2f\t%.2f\t%.3f\t%.3f\t%.1f×\t%s\t%.0f\t%s\t%d\t",
-			q.Name, q.Rows, q.DuckDBMS, q.RawMS, q.RawOverDuckDB, q.RollupMS, q.Speedup, optMS(q.CLIMS), q.CompileUS, q.ServedBy, q.RollupRows)
+		line := fmt.Sprintf("%s\t%d\t%.2f\t%.2f\t%.3f\t%.3f\t%.1f×\t%s\t%s\t%.0f\t%s\t%d\t",
+			q.Name, q.Rows, q.DuckDBMS, q.RawMS, q.RawOverDuckDB, q.RollupMS, q.Speedup, optMS(q.HTTPMS), optMS(q.CLIMS), q.CompileUS, q.ServedBy, q.RollupRows)
 		if rep.Summary.Baseline != "" {
 			line += fmt.Sprintf("%.2f×\t", q.BaselineRatio)
 		}
 		fmt.Fprintln(tw, line)
 	}
 	s := rep.Summary
-	line := fmt.Sprintf("median\t\t%.2f\t%.2f\t%.3f\t%.3f\t%.1f×\t%s\t%.0f\t\t\t", s.MedianDuckDBMS, s.MedianRawMS, s.MedianRawOverDuckDB, s.MedianRollupMS, s.MedianSpeedup, optMS(s.MedianCLIMS), s.MedianCompileUS)
+	line := fmt.Sprintf("median\t\t%.2f\t%.2f\t%.3f\t%.3f\t%.1f×\t%s\t%s\t%.0f\t\t\t", s.MedianDuckDBMS, s.MedianRawMS, s.MedianRawOverDuckDB, s.MedianRollupMS, s.MedianSpeedup, optMS(s.MedianHTTPMS), optMS(s.MedianCLIMS), s.MedianCompileUS)
 	if s.Baseline != "" {
 		line += fmt.Sprintf("%.2f×\t", s.MedianRollupOverBase)
 	}
@@ -608,8 +693,8 @@ func printMarkdown(out io.Writer, rep *Report) {
 	fmt.Fprintf(out, "SF %v · %d lineorder rows · %d DuckDB threads · DuckDB %s · commit %s · load average %.1f → %.1f\n\n",
 		c.SF, rep.Data.Rows["lineorder"], c.Threads, rep.Machine.DuckDB, rep.Commit, rep.Machine.LoadStart, rep.Machine.LoadEnd)
 	base := s.Baseline != ""
-	head := "| query | rows | DuckDB ms | Strata raw ms | raw / DuckDB | rollup ms | DuckDB / rollup | CLI ms | compile µs | served by | rollup rows |"
-	rule := "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- | ---: |"
+	head := "| query | rows | DuckDB ms | Strata raw ms | raw / DuckDB | rollup ms | DuckDB / rollup | HTTP ms | CLI ms | compile µs | served by | rollup rows |"
+	rule := "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- | ---: |"
 	if base {
 		head += fmt.Sprintf(" rollup vs SF %v |", s.BaselineSF)
 		rule += " ---: |"
@@ -617,15 +702,15 @@ func printMarkdown(out io.Writer, rep *Report) {
 	fmt.Fprintln(out, head)
 	fmt.Fprintln(out, rule)
 	for _, q := range rep.Queries {
-		line := fmt.Sprintf("| %s | %d | %.1f | %.1f | %.3f | %.2f | %.1f× | %s | %.0f | `%s` | %s |",
-			strings.ToUpper(q.Name[:1])+q.Name[1:], q.Rows, q.DuckDBMS, q.RawMS, q.RawOverDuckDB, q.RollupMS, q.Speedup, optMS(q.CLIMS), q.CompileUS, q.ServedBy, thousands(q.RollupRows))
+		line := fmt.Sprintf("| %s | %d | %.1f | %.1f | %.3f | %.2f | %.1f× | %s | %s | %.0f | `%s` | %s |",
+			strings.ToUpper(q.Name[:1])+q.Name[1:], q.Rows, q.DuckDBMS, q.RawMS, q.RawOverDuckDB, q.RollupMS, q.Speedup, optMS(q.HTTPMS), optMS(q.CLIMS), q.CompileUS, q.ServedBy, thousands(q.RollupRows))
 		if base {
 			line += fmt.Sprintf(" %.2f× |", q.BaselineRatio)
 		}
 		fmt.Fprintln(out, line)
 	}
-	line := fmt.Sprintf("| **median** | | %.1f | %.1f | **%.3f** | %.2f | **%.1f×** | %s | %.0f | | |",
-		s.MedianDuckDBMS, s.MedianRawMS, s.MedianRawOverDuckDB, s.MedianRollupMS, s.MedianSpeedup, optMS(s.MedianCLIMS), s.MedianCompileUS)
+	line := fmt.Sprintf("| **median** | | %.1f | %.1f | **%.3f** | %.2f | **%.1f×** | %s | %s | %.0f | | |",
+		s.MedianDuckDBMS, s.MedianRawMS, s.MedianRawOverDuckDB, s.MedianRollupMS, s.MedianSpeedup, optMS(s.MedianHTTPMS), optMS(s.MedianCLIMS), s.MedianCompileUS)
 	if base {
 		line += fmt.Sprintf(" **%.2f×** |", s.MedianRollupOverBase)
 	}
