@@ -317,11 +317,14 @@ func (b *builder) walk(m *logical.Metric, shift model.Period, field string, dept
 	}
 	key := m.Fact.Name() + "|" + shift.String()
 	if m.NonAdditive != nil {
-		key += "|semi-additive"
+		key += "|" + m.Name
 	}
 	pt := b.partByKey[key]
 	if pt == nil {
-		pt = &Part{ID: fmt.Sprintf("p%d", len(b.p.Parts)), Fact: m.Fact, Shift: shift, Source: "raw", SemiAdditive: m.NonAdditive != nil}
+		pt = &Part{ID: fmt.Sprintf("p%d", len(b.p.Parts)), Fact: m.Fact, Shift: shift, Source: "raw"}
+		if m.NonAdditive != nil {
+			pt.NonAdditive = m
+		}
 		b.partByKey[key] = pt
 		b.partField[pt] = field
 		b.p.Parts = append(b.p.Parts, pt)

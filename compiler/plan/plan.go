@@ -52,9 +52,9 @@ type Part struct {
 	ID       string
 	Fact     *logical.WideTable
 	Measures []*Measure
-	// SemiAdditive parts hold only semi-additive measures: each reads only the
-	// rows at the last (or first) snapshot time of each period.
-	SemiAdditive bool
+	// NonAdditive is set on a semi-additive part: it holds that metric only,
+	// and keeps only the rows at the last (or first) snapshot time of each period.
+	NonAdditive *logical.Metric
 	// Shift is set on a period-over-period part: rows are read with the time
 	// dimensions moved forward by Shift, so period P holds the values of P−Shift.
 	Shift model.Period
@@ -131,14 +131,12 @@ func (p *Plan) String() string {
 		if !pt.Shift.IsZero() {
 			fmt.Fprintf(&b, "  shifted: time read %s later\n", pt.Shift)
 		}
-		for _, m := range pt.Measures {
-			if na := m.Metric.NonAdditive; pt.SemiAdditive && na != nil {
-				per := ""
-				if len(na.Per) > 0 {
-					per = " per " + strings.Join(na.Per, ", ")
-				}
-				fmt.Fprintf(&b, "  semi-additive %s: rows at the %s %s of each period%s\n", m.Col, na.Take, na.Time, per)
+		if na := pt.NonAdditive; na != nil {
+			per := ""
+			if len(na.NonAdditive.Per) > 0 {
+				per = " per " + strings.Join(na.NonAdditive.Per, ", ")
 			}
+			fmt.Fprintf(&b, "  semi-additive: rows at the %s %s of each period%s\n", na.NonAdditive.Take, na.NonAdditive.Time, per)
 		}
 		if pt.Rollup == nil {
 			for _, j := range pt.Joins {

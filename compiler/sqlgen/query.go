@@ -62,7 +62,7 @@ func (w *writer) generate() (string, error) {
 		switch {
 		case pt.Rollup != nil:
 			body, err = w.rollupPart(pt)
-		case pt.SemiAdditive:
+		case pt.NonAdditive != nil:
 			body, err = w.semiAdditivePart(pt)
 		default:
 			body, err = w.rawPart(pt)
@@ -182,7 +182,7 @@ func reusable(pt *plan.Part, base []*plan.Part) *plan.Part {
 	}
 next:
 	for _, bp := range base {
-		if bp.Fact != pt.Fact || bp.Source != pt.Source || bp.SemiAdditive != pt.SemiAdditive || len(bp.Where) != len(pt.Where) {
+		if bp.Fact != pt.Fact || bp.Source != pt.Source || bp.NonAdditive != pt.NonAdditive || len(bp.Where) != len(pt.Where) {
 			continue
 		}
 		for i := range bp.Where {
@@ -432,54 +432,39 @@ func (w *writer) rawPart(pt *plan.Part) (string, error) {
 }
 
 // semiAdditivePart keeps, per period, only the rows at the period's last (or
-// first) snapshot time — per entity when a metric says `per` — then
+// first) snapshot time — per entity when the metric says `per` — then
 // aggregates them. The period is given by the query's dimensions on the
 // metric's time field; without one, the whole filtered range is one period.
 func (w *writer) semiAdditivePart(pt *plan.Part) (string, error) {
-	var ms []semiMeasure
-	for k, m := range pt.Measures {
-		lm := m.Metric
-		t, err := w.field(pt, lm.NonAdditive.Time)
+	m := pt.NonAdditive
+	t, err := w.field(pt, m.NonAdditive.Time)
+	if err != nil {
+		return "", err
+	}
+	v := "1"
+	if m.Expr != nil {
+		if v, err = w.exprIn(pt, m.Expr); err != nil {
+			return "", err
+		}
+	}
+	var extra []string
+	if m.Filter != nil {
+		f, err := w.exprIn(pt, m.Filter)
 		if err != nil {
 			return "", err
 		}
-		v := "1"
-		if lm.Expr != nil {
-			if v, err = w.exprIn(pt, lm.Expr); err != nil {
-				return "", err
-			}
-		}
-		cond := ""
-		if lm.Filter != nil {
-			if cond, err = w.exprIn(pt, lm.Filter); err != nil {
-				return "", err
-			}
-		}
-		vcol := fmt.Sprintf("v%d", k)
-		ms = append(ms, semiMeasure{m: m, t: t, cond: cond, values: []string{v + " AS " + w.q(vcol)},
-			agg: func(at func(string) string) string { return w.agg(lm.Agg, at(w.q(vcol))) }})
+		extra = append(extra, f)
 	}
-	return w.semiAdditive(pt, ms)
+	return w.semiAdditive(pt, []string{v + " AS " + w.q("v")}, t, extra, w.agg(m.Agg, w.q("v")))
 }
 
-// semiMeasure is one semi-additive measure as the part's source holds it.
-type semiMeasure struct {
-	m      *plan.Measure
-	t      string   // its snapshot time
-	cond   string   // the rows it reads; "" for all
-	values []string // select items carrying its value columns
-	// agg aggregates the value columns, each wrapped by at to keep only the
-	// rows at the period's edge.
-	agg func(at func(string) string) string
-}
-
-// semiAdditive writes the shape both sources share, for every semi-additive
-// measure of the part in one scan: each row with, per measure, whether it
-// counts and the edge (last or first) time of its period — a window over the
-// period dimensions and the measure's `per` fields; then the rows at some
-// measure's edge, each measure aggregating only its own.
-func (w *writer) semiAdditive(pt *plan.Part, ms []semiMeasure) (string, error) {
-	var inner, outer, dims []string
+// semiAdditive writes the shape both sources share: the rows (values, read
+// from the part's source) with their snapshot time t and the period's edge time
+// computed by a window over the period dimensions and `per` fields; then the
+// rows at the edge, aggregated by agg.
+func (w *writer) semiAdditive(pt *plan.Part, values []string, t string, extra []string, agg string) (string, error) {
+	na := pt.NonAdditive.NonAdditive
+	var inner, outer, partition []string
 	for i, d := range w.p.Dims {
 		s, err := w.dim(pt, d)
 		if err != nil {
@@ -487,74 +472,35 @@ func (w *writer) semiAdditive(pt *plan.Part, ms []semiMeasure) (string, error) {
 		}
 		inner = append(inner, s+" AS "+w.q(dimCol(i)))
 		outer = append(outer, w.q(dimCol(i)))
-		dims = append(dims, s)
-	}
-	var anyRow, atEdge []string
-	for k, sm := range ms {
-		na := sm.m.Metric.NonAdditive
-		var partition []string
-		for i, d := range w.p.Dims {
-			if d.Field == na.Time {
-				partition = append(partition, dims[i])
-			}
-		}
-		for _, f := range na.Per {
-			s, err := w.field(pt, f)
-			if err != nil {
-				return "", err
-			}
+		if d.Field == na.Time {
 			partition = append(partition, s)
 		}
-		edge := "MAX"
-		if na.Take == "first" {
-			edge = "MIN"
-		}
-		over := ""
-		if len(partition) > 0 {
-			over = "PARTITION BY " + strings.Join(partition, ", ")
-		}
-		t, e := w.q(fmt.Sprintf("t%d", k)), w.q(fmt.Sprintf("e%d", k))
-		inner = append(inner, sm.values...)
-		inner = append(inner, sm.t+" AS "+t)
-		here := fmt.Sprintf("(%s = %s)", t, e)
-		if sm.cond == "" {
-			inner = append(inner, fmt.Sprintf("%s(%s) OVER (%s) AS %s", edge, sm.t, over, e))
-			anyRow = append(anyRow, "TRUE")
-		} else {
-			c := w.q(fmt.Sprintf("c%d", k))
-			inner = append(inner, sm.cond+" AS "+c, fmt.Sprintf("%s(CASE WHEN %s THEN %s END) OVER (%s) AS %s", edge, sm.cond, sm.t, over, e))
-			anyRow = append(anyRow, sm.cond)
-			here = fmt.Sprintf("(%s AND %s = %s)", c, t, e)
-		}
-		atEdge = append(atEdge, here)
-		agg := sm.agg(func(col string) string { return fmt.Sprintf("CASE WHEN %s THEN %s END", here, col) })
-		if sm.m.Metric.Agg == model.AggCount {
-			// A count over no rows is 0; a measure with no row at its edge
-			// has no value in the group, as with the other aggregates.
-			agg = fmt.Sprintf("CASE WHEN COUNT(CASE WHEN %s THEN 1 END) > 0 THEN %s END", here, agg)
-		}
-		outer = append(outer, agg+" AS "+w.q(measureCol(pt, sm.m)))
 	}
-	var extra []string
-	if !containsStr(anyRow, "TRUE") {
-		extra = append(extra, "("+strings.Join(anyRow, " OR ")+")")
+	for _, f := range na.Per {
+		s, err := w.field(pt, f)
+		if err != nil {
+			return "", err
+		}
+		partition = append(partition, s)
 	}
+	edge := "MAX"
+	if na.Take == "first" {
+		edge = "MIN"
+	}
+	over := ""
+	if len(partition) > 0 {
+		over = "PARTITION BY " + strings.Join(partition, ", ")
+	}
+	inner = append(inner, values...)
+	inner = append(inner, t+" AS "+w.q("t"), fmt.Sprintf("%s(%s) OVER (%s) AS %s", edge, t, over, w.q("t_edge")))
 	where, err := w.where(pt, extra...)
 	if err != nil {
 		return "", err
 	}
 	sub := "SELECT " + strings.Join(inner, ", ") + "\n" + w.from(pt) + where
+	outer = append(outer, agg+" AS "+w.q(measureCol(pt, pt.Measures[0])))
 	return "SELECT " + strings.Join(outer, ", ") + "\nFROM (\n" + indent(sub) + "\n) AS " + w.q("s") +
-		"\nWHERE " + strings.Join(atEdge, " OR ") + w.groupBy(), nil
-}
-
-func containsStr(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
+		"\nWHERE " + w.q("t") + " = " + w.q("t_edge") + w.groupBy(), nil
 }
 
 func indent(s string) string {

@@ -80,7 +80,7 @@ func (w *writer) mergeRows(m *logical.Metric, col func(string) string, single bo
 }
 
 func (w *writer) rollupPart(pt *plan.Part) (string, error) {
-	if pt.SemiAdditive {
+	if pt.NonAdditive != nil {
 		return w.rollupSemiAdditive(pt)
 	}
 	var sel []string
@@ -144,21 +144,14 @@ func (w *writer) oneRowPerGroup(pt *plan.Part) bool {
 // snapshot date by day: per period, the groups at the last (first) date where
 // the measure had rows.
 func (w *writer) rollupSemiAdditive(pt *plan.Part) (string, error) {
-	var ms []semiMeasure
-	for _, m := range pt.Measures {
-		lm := m.Metric
-		st := rewrite.Storages(lm)
-		var values []string
-		for _, s := range st {
-			values = append(values, w.q("r")+"."+w.q(s.Column)+" AS "+w.q(s.Column))
-		}
-		rows := "(" + w.q("r") + "." + w.q(st[len(st)-1].Column) + " > 0)"
-		ms = append(ms, semiMeasure{m: m, t: w.rollupTimeColumn(pt.Rollup), cond: rows, values: values,
-			agg: func(at func(string) string) string {
-				return w.merge(lm, func(c string) string { return at(w.q(c)) })
-			}})
+	m := pt.NonAdditive
+	st := rewrite.Storages(m)
+	var values []string
+	for _, s := range st {
+		values = append(values, w.q("r")+"."+w.q(s.Column)+" AS "+w.q(s.Column))
 	}
-	return w.semiAdditive(pt, ms)
+	rows := w.q("r") + "." + w.q(st[len(st)-1].Column) + " > 0"
+	return w.semiAdditive(pt, values, w.rollupTimeColumn(pt.Rollup), []string{rows}, w.merge(m, w.q))
 }
 
 // RollupBuild renders the statement that computes a rollup's rows from the raw

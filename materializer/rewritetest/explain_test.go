@@ -34,7 +34,7 @@ var explainCases = map[string]string{
 	"filter_field_not_in_rollup":  "raw",
 	"measure_not_in_rollup":       "txn_daily",
 	"semi_additive_balance_daily": "balance_daily",
-	"semi_additive_per_raw":       "raw",
+	"semi_additive_per_raw":       "raw+balance_daily",
 	"cheaper_rollup":              "txn_monthly_segment",
 	"no_rollup":                   "raw",
 	"drill_across_partial":        "txn_daily+raw",

@@ -5,13 +5,13 @@ WITH `p0` AS (
   GROUP BY 1
 ),
 `p1` AS (
-  SELECT `d0`, SUM(CASE WHEN (`t0` = `e0`) THEN `v0` END) AS `p1__total_balance`
+  SELECT `d0`, SUM(`v`) AS `p1__total_balance`
   FROM (
-    SELECT `customers`.`segment` AS `d0`, `balances`.`balance` AS `v0`, `balances`.`snapshot_date` AS `t0`, MAX(`balances`.`snapshot_date`) OVER () AS `e0`
+    SELECT `customers`.`segment` AS `d0`, `balances`.`balance` AS `v`, `balances`.`snapshot_date` AS `t`, MAX(`balances`.`snapshot_date`) OVER () AS `t_edge`
     FROM `balances` AS `balances`
     LEFT JOIN `customers` AS `customers` ON `balances`.`customer_id` = `customers`.`customer_id`
   ) AS `s`
-  WHERE (`t0` = `e0`)
+  WHERE `t` = `t_edge`
   GROUP BY 1
 ),
 `j` AS (

@@ -1,10 +1,10 @@
 WITH `p0` AS (
-  SELECT `d0`, SUM(CASE WHEN (`t0` = `e0`) THEN `v0` END) AS `p0__opening_balance`
+  SELECT `d0`, SUM(`v`) AS `p0__opening_balance`
   FROM (
-    SELECT MAKEDATE(YEAR(`balances`.`snapshot_date`), 1) + INTERVAL (QUARTER(`balances`.`snapshot_date`) - 1) QUARTER AS `d0`, `balances`.`balance` AS `v0`, `balances`.`snapshot_date` AS `t0`, MIN(`balances`.`snapshot_date`) OVER (PARTITION BY MAKEDATE(YEAR(`balances`.`snapshot_date`), 1) + INTERVAL (QUARTER(`balances`.`snapshot_date`) - 1) QUARTER) AS `e0`
+    SELECT MAKEDATE(YEAR(`balances`.`snapshot_date`), 1) + INTERVAL (QUARTER(`balances`.`snapshot_date`) - 1) QUARTER AS `d0`, `balances`.`balance` AS `v`, `balances`.`snapshot_date` AS `t`, MIN(`balances`.`snapshot_date`) OVER (PARTITION BY MAKEDATE(YEAR(`balances`.`snapshot_date`), 1) + INTERVAL (QUARTER(`balances`.`snapshot_date`) - 1) QUARTER) AS `t_edge`
     FROM `balances` AS `balances`
   ) AS `s`
-  WHERE (`t0` = `e0`)
+  WHERE `t` = `t_edge`
   GROUP BY 1
 )
 SELECT `b`.`d0` AS `balances.snapshot_date.quarter`, `b`.`p0__opening_balance` AS `opening_balance`

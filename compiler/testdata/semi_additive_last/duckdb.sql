@@ -1,10 +1,10 @@
 WITH "p0" AS (
-  SELECT "d0", SUM(CASE WHEN ("t0" = "e0") THEN "v0" END) AS "p0__total_balance"
+  SELECT "d0", SUM("v") AS "p0__total_balance"
   FROM (
-    SELECT CAST(date_trunc('month', "balances"."snapshot_date") AS DATE) AS "d0", "balances"."balance" AS "v0", "balances"."snapshot_date" AS "t0", MAX("balances"."snapshot_date") OVER (PARTITION BY CAST(date_trunc('month', "balances"."snapshot_date") AS DATE)) AS "e0"
+    SELECT CAST(date_trunc('month', "balances"."snapshot_date") AS DATE) AS "d0", "balances"."balance" AS "v", "balances"."snapshot_date" AS "t", MAX("balances"."snapshot_date") OVER (PARTITION BY CAST(date_trunc('month', "balances"."snapshot_date") AS DATE)) AS "t_edge"
     FROM "balances" AS "balances"
   ) AS "s"
-  WHERE ("t0" = "e0")
+  WHERE "t" = "t_edge"
   GROUP BY 1
 )
 SELECT "b"."d0" AS "balances.snapshot_date.month", "b"."p0__total_balance" AS "total_balance"

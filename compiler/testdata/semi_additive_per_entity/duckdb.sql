@@ -1,12 +1,12 @@
 WITH "p0" AS (
-  SELECT "d0", "d1", SUM(CASE WHEN ("t0" = "e0") THEN "v0" END) AS "p0__account_balance"
+  SELECT "d0", "d1", SUM("v") AS "p0__account_balance"
   FROM (
-    SELECT CAST(date_trunc('month', "balances"."snapshot_date") AS DATE) AS "d0", "products"."category" AS "d1", "balances"."balance" AS "v0", "balances"."snapshot_date" AS "t0", MAX("balances"."snapshot_date") OVER (PARTITION BY CAST(date_trunc('month', "balances"."snapshot_date") AS DATE), "balances"."account_id") AS "e0"
+    SELECT CAST(date_trunc('month', "balances"."snapshot_date") AS DATE) AS "d0", "products"."category" AS "d1", "balances"."balance" AS "v", "balances"."snapshot_date" AS "t", MAX("balances"."snapshot_date") OVER (PARTITION BY CAST(date_trunc('month', "balances"."snapshot_date") AS DATE), "balances"."account_id") AS "t_edge"
     FROM "balances" AS "balances"
     LEFT JOIN "accounts" AS "accounts" ON "balances"."account_id" = "accounts"."account_id"
     LEFT JOIN "products" AS "products" ON "accounts"."product_id" = "products"."product_id"
   ) AS "s"
-  WHERE ("t0" = "e0")
+  WHERE "t" = "t_edge"
   GROUP BY 1, 2
 )
 SELECT "b"."d0" AS "balances.snapshot_date.month", "b"."d1" AS "products.category", "b"."p0__account_balance" AS "account_balance"
