@@ -500,36 +500,46 @@ func timeHTTP(ctx context.Context, c config, w *materializer.Warehouse, queries 
 			}
 			return out, d, nil
 		}
-		out, _, err := runOnce()
-		if err != nil {
+		if qr.HTTPMS, err = timeJSONPath(c, "http", "the DataAPI", q, answers[i], qr, problem, runOnce); err != nil {
 			return err
 		}
-		rows, servedBy, err := ssb.CLIRows(out)
-		if err != nil {
-			return fmt.Errorf("%s: %w", q.Name, err)
-		}
-		if servedBy != qr.ServedBy {
-			problem("%s: the DataAPI was served by %s, in-process by %s", q.Name, servedBy, qr.ServedBy)
-		}
-		if err := ssb.CompareRows(answers[i], rows); err != nil {
-			problem("%s: the DataAPI differs from the hand-written SQL: %v", q.Name, err)
-		}
-		for range c.Warmup - 1 {
-			if _, _, err := runOnce(); err != nil {
-				return err
-			}
-		}
-		for range c.FastRuns {
-			_, d, err := runOnce()
-			if err != nil {
-				return err
-			}
-			qr.Samples["http"] = append(qr.Samples["http"], ms(d))
-		}
-		qr.HTTPMS = median(qr.Samples["http"])
-		logf("  %-5s http %8.2f ms", q.Name, qr.HTTPMS)
 	}
 	return nil
+}
+
+// timeJSONPath checks one out-of-process path's JSON answer against the
+// hand-written SQL's and the in-process source, then times it: -warmup runs,
+// then -fast-runs samples recorded under name. It returns the median.
+func timeJSONPath(c config, name, what string, q ssb.Query, want [][]any, qr *queryResult, problem func(string, ...any), runOnce func() ([]byte, time.Duration, error)) (float64, error) {
+	out, _, err := runOnce()
+	if err != nil {
+		return 0, err
+	}
+	rows, servedBy, err := ssb.CLIRows(out)
+	if err != nil {
+		return 0, fmt.Errorf("%s: %w", q.Name, err)
+	}
+	if servedBy != qr.ServedBy {
+		problem("%s: %s was served by %s, in-process by %s", q.Name, what, servedBy, qr.ServedBy)
+	}
+	if err := ssb.CompareRows(want, rows); err != nil {
+		problem("%s: %s differs from the hand-written SQL: %v", q.Name, what, err)
+	}
+	for range c.Warmup - 1 {
+		if _, _, err := runOnce(); err != nil {
+			return 0, err
+		}
+	}
+	for range c.FastRuns {
+		_, d, err := runOnce()
+		if err != nil {
+			return 0, err
+		}
+		qr.Samples[name] = append(qr.Samples[name], ms(d))
+	}
+	m := median(qr.Samples[name])
+	logf("  %-5s %s %8.2f ms", q.Name, name, m)
+	return m, nil
 }
 
 // timeCLI builds the strata binary and times `strata query` per query.
@@ -561,34 +571,10 @@ func timeCLI(ctx context.Context, c config, dir string, queries []ssb.Query, ans
 			}
 			return stdout.Bytes(), d, nil
 		}
-		out, _, err := runOnce()
-		if err != nil {
+		var err error
+		if qr.CLIMS, err = timeJSONPath(c, "cli", "the CLI", q, answers[i], qr, problem, runOnce); err != nil {
 			return err
 		}
-		rows, servedBy, err := ssb.CLIRows(out)
-		if err != nil {
-			return fmt.Errorf("%s: %w", q.Name, err)
-		}
-		if servedBy != qr.ServedBy {
-			problem("%s: the CLI was served by %s, in-process by %s", q.Name, servedBy, qr.ServedBy)
-		}
-		if err := ssb.CompareRows(answers[i], rows); err != nil {
-			problem("%s: the CLI differs from the hand-written SQL: %v", q.Name, err)
-		}
-		for range c.Warmup - 1 {
-			if _, _, err := runOnce(); err != nil {
-				return err
-			}
-		}
-		for range c.FastRuns {
-			_, d, err := runOnce()
-			if err != nil {
-				return err
-			}
-			qr.Samples["cli"] = append(qr.Samples["cli"], ms(d))
-		}
-		qr.CLIMS = median(qr.Samples["cli"])
-		logf("  %-5s cli %8.2f ms", q.Name, qr.CLIMS)
 	}
 	return nil
 }
