@@ -1,0 +1,65 @@
+package sqlgen
+
+// The scheduler's two tables in the _strata schema: one row per rollup
+// holding the scheduler's state as JSON (pending change, backoff, recent
+// durations, breaches), and one lease row per rollup being built.
+//
+// Times are stored as Unix nanoseconds in BIGINT columns: every engine
+// compares integers the same way, while TIMESTAMP columns differ in time
+// zone handling and precision between DuckDB and MySQL. Column types are
+// the portable subset (VARCHAR(n) keys, TEXT values) that DuckDB and MySQL
+// both accept.
+
+func scheduleTable(d Dialect) string { return d.QuoteIdent("_strata") + "." + d.QuoteIdent("schedule") }
+func leaseTable(d Dialect) string    { return d.QuoteIdent("_strata") + "." + d.QuoteIdent("leases") }
+
+// ScheduleDDL creates the scheduler's tables when they are missing.
+func ScheduleDDL(d Dialect) []string {
+	return []string{
+		"CREATE SCHEMA IF NOT EXISTS " + d.QuoteIdent("_strata"),
+		"CREATE TABLE IF NOT EXISTS " + scheduleTable(d) + " (" + d.QuoteIdent("name") + " VARCHAR(255) PRIMARY KEY, " + d.QuoteIdent("state") + " TEXT)",
+		"CREATE TABLE IF NOT EXISTS " + leaseTable(d) + " (" + d.QuoteIdent("name") + " VARCHAR(255) PRIMARY KEY, " +
+			d.QuoteIdent("holder") + " VARCHAR(255) NOT NULL, " + d.QuoteIdent("expires_ns") + " BIGINT NOT NULL)",
+	}
+}
+
+// ReadSchedule selects (name, state) of every job.
+func ReadSchedule(d Dialect) string {
+	return "SELECT " + d.QuoteIdent("name") + ", " + d.QuoteIdent("state") + " FROM " + scheduleTable(d)
+}
+
+// SaveSchedule replaces one job's state: run DeleteSchedule then
+// InsertSchedule in one transaction (arguments name; name, state). Delete
+// and insert rather than an upsert: both engines run them the same way.
+func DeleteSchedule(d Dialect) string {
+	return "DELETE FROM " + scheduleTable(d) + " WHERE " + d.QuoteIdent("name") + " = ?"
+}
+
+// InsertSchedule inserts one job's state (arguments name, state).
+func InsertSchedule(d Dialect) string {
+	return "INSERT INTO " + scheduleTable(d) + " (" + d.QuoteIdent("name") + ", " + d.QuoteIdent("state") + ") VALUES (?, ?)"
+}
+
+// ClearLease deletes a job's lease row when it has expired or is the
+// caller's (arguments name, now_ns, holder). Followed by InsertLease in one
+// transaction it takes the lease: the insert breaks the primary key, and
+// the transaction fails, exactly when another holder's lease is live.
+func ClearLease(d Dialect) string {
+	return "DELETE FROM " + leaseTable(d) + " WHERE " + d.QuoteIdent("name") + " = ? AND (" +
+		d.QuoteIdent("expires_ns") + " < ? OR " + d.QuoteIdent("holder") + " = ?)"
+}
+
+// InsertLease inserts a lease row (arguments name, holder, expires_ns).
+func InsertLease(d Dialect) string {
+	return "INSERT INTO " + leaseTable(d) + " (" + d.QuoteIdent("name") + ", " + d.QuoteIdent("holder") + ", " + d.QuoteIdent("expires_ns") + ") VALUES (?, ?, ?)"
+}
+
+// ReadLease selects (holder, expires_ns) of a job's lease (argument name).
+func ReadLease(d Dialect) string {
+	return "SELECT " + d.QuoteIdent("holder") + ", " + d.QuoteIdent("expires_ns") + " FROM " + leaseTable(d) + " WHERE " + d.QuoteIdent("name") + " = ?"
+}
+
+// ReleaseLease deletes the holder's lease row (arguments name, holder).
+func ReleaseLease(d Dialect) string {
+	return "DELETE FROM " + leaseTable(d) + " WHERE " + d.QuoteIdent("name") + " = ? AND " + d.QuoteIdent("holder") + " = ?"
+}

@@ -1,0 +1,130 @@
+package materializer
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"sync"
+	"time"
+
+	"github.com/strata-metrics/strata/compiler/sqlgen"
+	"github.com/strata-metrics/strata/engine"
+	"github.com/strata-metrics/strata/materializer/schedule"
+)
+
+// EngineStore keeps the scheduler's state in the engine's _strata schema,
+// beside the rollups it describes, so a restarted process (or another one
+// over the same warehouse) resumes from it.
+type EngineStore struct {
+	Engine  engine.Engine
+	Dialect sqlgen.Dialect
+	once    sync.Once
+	err     error
+}
+
+var (
+	_ schedule.Store = (*EngineStore)(nil)
+	_ schedule.Lease = (*EngineLease)(nil)
+)
+
+func ensureSchedule(ctx context.Context, eng engine.Engine, d sqlgen.Dialect) error {
+	for _, s := range sqlgen.ScheduleDDL(d) {
+		if err := eng.Exec(ctx, s); err != nil {
+			return fmt.Errorf("creating the scheduler's state tables: %w", cleanEngineError(err))
+		}
+	}
+	return nil
+}
+
+func (s *EngineStore) ensure(ctx context.Context) error {
+	s.once.Do(func() { s.err = ensureSchedule(ctx, s.Engine, s.Dialect) })
+	return s.err
+}
+
+// Load implements schedule.Store.
+func (s *EngineStore) Load(ctx context.Context) (map[string]schedule.State, error) {
+	if err := s.ensure(ctx); err != nil {
+		return nil, err
+	}
+	res, err := s.Engine.Query(ctx, sqlgen.ReadSchedule(s.Dialect))
+	if err != nil {
+		return nil, cleanEngineError(err)
+	}
+	out := map[string]schedule.State{}
+	for _, row := range res.Rows {
+		name, _ := row[0].(string)
+		text, _ := row[1].(string)
+		var st schedule.State
+		if err := json.Unmarshal([]byte(text), &st); err != nil {
+			return nil, fmt.Errorf("rollup %s: unreadable scheduler state in _strata.schedule: %v", name, err)
+		}
+		st.Name = name
+		out[name] = st
+	}
+	return out, nil
+}
+
+// Save implements schedule.Store: the row is replaced in one transaction.
+func (s *EngineStore) Save(ctx context.Context, st schedule.State) error {
+	if err := s.ensure(ctx); err != nil {
+		return err
+	}
+	text, err := json.Marshal(st)
+	if err != nil {
+		return err
+	}
+	err = s.Engine.ExecTx(ctx,
+		engine.Statement{SQL: sqlgen.DeleteSchedule(s.Dialect), Args: []any{st.Name}},
+		engine.Statement{SQL: sqlgen.InsertSchedule(s.Dialect), Args: []any{st.Name, string(text)}})
+	return cleanEngineError(err)
+}
+
+// EngineLease is the lease row per rollup in _strata.leases. Now is the
+// clock leases are read against (the scheduler's); nil means time.Now.
+type EngineLease struct {
+	Engine  engine.Engine
+	Dialect sqlgen.Dialect
+	Now     func() time.Time
+	once    sync.Once
+	err     error
+}
+
+func (l *EngineLease) now() time.Time {
+	if l.Now != nil {
+		return l.Now()
+	}
+	return time.Now()
+}
+
+// Acquire implements schedule.Lease. Clearing an expired (or own) row and
+// inserting a new one run in one transaction; when another holder's lease
+// is live the insert breaks the key, nothing changes, and the live row is
+// read back to say who holds it.
+func (l *EngineLease) Acquire(ctx context.Context, job, holder string, ttl time.Duration) (bool, string, time.Time, error) {
+	l.once.Do(func() { l.err = ensureSchedule(ctx, l.Engine, l.Dialect) })
+	if l.err != nil {
+		return false, "", time.Time{}, l.err
+	}
+	now := l.now()
+	until := now.Add(ttl)
+	err := l.Engine.ExecTx(ctx,
+		engine.Statement{SQL: sqlgen.ClearLease(l.Dialect), Args: []any{job, now.UnixNano(), holder}},
+		engine.Statement{SQL: sqlgen.InsertLease(l.Dialect), Args: []any{job, holder, until.UnixNano()}})
+	if err == nil {
+		return true, holder, until, nil
+	}
+	res, qerr := l.Engine.Query(ctx, sqlgen.ReadLease(l.Dialect), job)
+	if qerr == nil && len(res.Rows) == 1 {
+		other, _ := res.Rows[0][0].(string)
+		ns, _ := res.Rows[0][1].(int64)
+		if exp := time.Unix(0, ns); other != holder && exp.After(now) {
+			return false, other, exp, nil
+		}
+	}
+	return false, "", time.Time{}, fmt.Errorf("taking the build lease of %s: %w", job, cleanEngineError(err))
+}
+
+// Release implements schedule.Lease.
+func (l *EngineLease) Release(ctx context.Context, job, holder string) error {
+	return cleanEngineError(l.Engine.Exec(ctx, sqlgen.ReleaseLease(l.Dialect), job, holder))
+}
