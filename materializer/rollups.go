@@ -5,8 +5,6 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
-	"os"
-	"path/filepath"
 	"sort"
 	"strings"
 	"time"
@@ -63,19 +61,9 @@ func (w *Warehouse) sourceFingerprint(r *rewrite.Rollup, seen map[string]string)
 	h := sha256.New()
 	for _, in := range r.Fact.Instances {
 		src := in.Table.Source.Value
-		if src == "" || filepath.Ext(src) == "" {
-			fmt.Fprintf(h, "%s:engine\n", in.Table.Name)
-			continue
-		}
-		if !filepath.IsAbs(src) {
-			src = filepath.Join(w.Project.Dir, src)
-		}
 		stat, ok := seen[src]
 		if !ok {
-			stat = "missing"
-			if st, err := os.Stat(src); err == nil {
-				stat = fmt.Sprintf("%d:%d", st.Size(), st.ModTime().UnixNano())
-			}
+			stat = w.tableStat(in.Table)
 			if seen != nil {
 				seen[src] = stat
 			}
@@ -122,8 +110,12 @@ func (w *Warehouse) loadStates(ctx context.Context) error {
 		states[r.Name] = rewrite.State{Table: row.status.Table, Hash: row.status.Hash, Rows: row.status.Rows, BuiltAt: row.status.BuiltAt}
 		fps[r.Name] = row.sources
 	}
+	files, err := w.loadBuiltFiles(ctx)
+	if err != nil {
+		return err
+	}
 	w.mu.Lock()
-	w.states, w.builtSources = states, fps
+	w.states, w.builtSources, w.builtFiles = states, fps, files
 	w.mu.Unlock()
 	return nil
 }
@@ -141,6 +133,10 @@ func (w *Warehouse) rewriteInput() rewrite.Input {
 			continue
 		}
 		st.SourceChanged = w.sourceFingerprint(r, seen) != w.builtSources[r.Name]
+		if st.SourceChanged {
+			built, ok := w.builtFiles[r.Name]
+			st.Stale, _ = w.staleRanges(context.Background(), r, built, ok)
+		}
 		states[r.Name] = st
 	}
 	return rewrite.Input{Rollups: w.rollups, States: states, Now: time.Now()}
@@ -237,14 +233,24 @@ func (w *Warehouse) select_(names []string) ([]*rewrite.Rollup, error) {
 	return out, nil
 }
 
+const recordFailureSQL = `INSERT INTO _strata.rollups (name, last_error, last_try) VALUES (?, ?, ?)
+ON CONFLICT (name) DO UPDATE SET last_error = excluded.last_error, last_try = excluded.last_try`
+
+const recordBuildSQL = `INSERT INTO _strata.rollups (name, table_name, def_hash, row_count, watermark, built_at, duration_ms, sources, last_error, last_try)
+VALUES (?, ?, ?, ?, ?, ?, ?, ?, NULL, ?)
+ON CONFLICT (name) DO UPDATE SET table_name = excluded.table_name, def_hash = excluded.def_hash, row_count = excluded.row_count,
+  watermark = excluded.watermark, built_at = excluded.built_at, duration_ms = excluded.duration_ms, sources = excluded.sources,
+  last_error = NULL, last_try = excluded.last_try`
+
 func (w *Warehouse) build(ctx context.Context, r *rewrite.Rollup) RefreshResult {
+	if r.Def != nil && r.Def.Partition.Value != "" {
+		return w.buildPartitioned(ctx, r)
+	}
 	start := time.Now()
 	res := RefreshResult{Name: r.Name}
 	fail := func(err error) RefreshResult {
 		res.Err, res.Duration = err, time.Since(start)
-		q := `INSERT INTO _strata.rollups (name, last_error, last_try) VALUES (?, ?, ?)
-ON CONFLICT (name) DO UPDATE SET last_error = excluded.last_error, last_try = excluded.last_try`
-		_ = w.Engine.Exec(context.WithoutCancel(ctx), q, r.Name, err.Error(), time.Now().UTC())
+		_ = w.Engine.Exec(context.WithoutCancel(ctx), recordFailureSQL, r.Name, err.Error(), time.Now().UTC())
 		return res
 	}
 	sources := w.sourceFingerprint(r, nil)
@@ -279,13 +285,8 @@ ON CONFLICT (name) DO UPDATE SET last_error = excluded.last_error, last_try = ex
 		old = rows[r.Name].status.Table
 	}
 	res.Duration = time.Since(start)
-	swap := `INSERT INTO _strata.rollups (name, table_name, def_hash, row_count, watermark, built_at, duration_ms, sources, last_error, last_try)
-VALUES (?, ?, ?, ?, ?, ?, ?, ?, NULL, ?)
-ON CONFLICT (name) DO UPDATE SET table_name = excluded.table_name, def_hash = excluded.def_hash, row_count = excluded.row_count,
-  watermark = excluded.watermark, built_at = excluded.built_at, duration_ms = excluded.duration_ms, sources = excluded.sources,
-  last_error = NULL, last_try = excluded.last_try`
 	now := time.Now().UTC()
-	stmts := []engine.Statement{{SQL: swap, Args: []any{r.Name, table, r.Hash, res.Rows, watermark, now, float64(res.Duration.Microseconds()) / 1000, sources, now}}}
+	stmts := []engine.Statement{{SQL: recordBuildSQL, Args: []any{r.Name, table, r.Hash, res.Rows, watermark, now, float64(res.Duration.Microseconds()) / 1000, sources, now}}}
 	if old != "" && old != table {
 		stmts = append(stmts, engine.Statement{SQL: "DROP TABLE IF EXISTS " + quoteTable(old)})
 	}

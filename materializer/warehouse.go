@@ -16,6 +16,7 @@ import (
 	"github.com/strata-metrics/strata/compiler/sqlgen"
 	"github.com/strata-metrics/strata/engine"
 	"github.com/strata-metrics/strata/engine/duckdb"
+	"github.com/strata-metrics/strata/materializer/partition"
 	"github.com/strata-metrics/strata/model"
 )
 
@@ -31,6 +32,11 @@ type Warehouse struct {
 	mu           sync.RWMutex
 	states       map[string]rewrite.State
 	builtSources map[string]string
+	// builtFiles are the fact files each partitioned rollup's version was
+	// built from; fileStats caches files' time ranges by source.
+	builtFiles map[string]builtFiles
+	statsMu    sync.Mutex
+	fileStats  map[string][]partition.File
 }
 
 // Options tune Open.
@@ -87,6 +93,21 @@ func (w *Warehouse) registerSources(ctx context.Context, db *duckdb.DB) error {
 	var missing []string
 	for _, t := range w.Project.Tables {
 		src := t.Source.Value
+		if partition.IsPattern(src) {
+			files, err := partition.List(w.Project.Dir, src)
+			if err != nil || len(files) == 0 {
+				missing = append(missing, fmt.Sprintf("%s (%s: no files match)", src, t.Name))
+				continue
+			}
+			glob := partition.Glob(src)
+			if !filepath.IsAbs(glob) {
+				glob = filepath.Join(w.Project.Dir, glob)
+			}
+			if err := db.RegisterSource(ctx, t.Name, glob); err != nil {
+				return fmt.Errorf("table %s: %w", t.Name, cleanEngineError(err))
+			}
+			continue
+		}
 		switch ext := strings.ToLower(filepath.Ext(src)); ext {
 		case ".parquet", ".csv", ".tsv":
 			full := src

@@ -82,10 +82,22 @@ type RollupSource struct {
 	Grain     string
 	TimeField string
 	Rows      int64
-	// Tail, when set, is a filter on the raw fact selecting the rows newer than the
-	// rollup's watermark, unioned with the rollup (lambda).
-	Tail ast.ExprNode
+	// Stale, when set, lists the partitions whose sources changed since the
+	// build: the part reads the rollup's other rows UNION ALL the raw rows of
+	// these partitions aggregated the way the rollup stores them (the lambda
+	// tail), so the answer stays exact while the builder catches up.
+	Stale []Range
 }
+
+// Range is a half-open range [From, To) of a rollup's time labels, as
+// YYYY-MM-DD dates in the project's time zone. The zero Range stands for
+// the rows whose time is NULL.
+type Range struct {
+	From, To string
+}
+
+// IsNull reports whether the range stands for the NULL time labels.
+func (r Range) IsNull() bool { return r.From == "" && r.To == "" }
 
 // Measure is a simple metric computed by a part, in column Col.
 type Measure struct {

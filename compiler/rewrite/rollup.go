@@ -22,6 +22,10 @@ type State struct {
 	BuiltAt time.Time // when its build finished
 	// SourceChanged is true when a source the rollup reads changed after it was built.
 	SourceChanged bool
+	// Stale, when SourceChanged, lists the partitions the change touched,
+	// if the materializer could tell (a partitioned rollup whose fact files
+	// changed); the rollup then serves with a lambda tail (see tail.go).
+	Stale []plan.Range
 }
 
 // Input is what the rewrite needs besides the plan.
@@ -102,6 +106,7 @@ func Apply(p *plan.Plan, in Input) []Decision {
 			st := in.States[best.Name]
 			pt.Source = best.Name
 			pt.Rollup = &plan.RollupSource{Name: best.Name, Table: st.Table, Grain: best.Grain, TimeField: best.TimeField, Rows: st.Rows}
+			withTail(pt, st)
 		}
 	}
 	sort.SliceStable(out, func(i, j int) bool { return out[i].Part < out[j].Part })
@@ -143,7 +148,7 @@ func check(p *plan.Plan, pt *plan.Part, r *Rollup, in Input) string {
 			}
 		}
 	}
-	if st.SourceChanged {
+	if st.SourceChanged && !tailServes(st) {
 		age := in.Now.Sub(st.BuiltAt).Round(time.Second)
 		if p.Freshness <= 0 {
 			return fmt.Sprintf("stale: its sources changed since it was built %s ago, and the query tolerates no staleness", age)

@@ -21,6 +21,9 @@ import (
 // applies having, order, limit and offset.
 func Generate(p *plan.Plan, d Dialect) (string, error) {
 	w := &writer{p: p, d: d, tz: p.TZ, cols: map[string]string{}}
+	if err := w.tails(); err != nil {
+		return "", err
+	}
 	return w.generate()
 }
 
@@ -29,6 +32,8 @@ type writer struct {
 	d    Dialect
 	tz   string
 	cols map[string]string // metric|shift → measure column
+	// tail holds the FROM of each part served by a rollup with a lambda tail.
+	tail map[*plan.Part]string
 }
 
 func (w *writer) q(s string) string { return w.d.QuoteIdent(s) }
@@ -332,6 +337,9 @@ func (w *writer) exprIn(pt *plan.Part, n ast.ExprNode) (string, error) {
 // from renders the FROM clause with the part's joins.
 func (w *writer) from(pt *plan.Part) string {
 	if pt.Rollup != nil {
+		if t, ok := w.tail[pt]; ok {
+			return t
+		}
 		return "FROM " + w.table(pt.Rollup.Table) + " AS " + w.q("r")
 	}
 	fact := pt.Fact.Fact

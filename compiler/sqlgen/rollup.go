@@ -158,6 +158,13 @@ func (w *writer) rollupSemiAdditive(pt *plan.Part) (string, error) {
 // wide table: one row per kept dimension values and time period, each measure
 // in its storage columns (see rewrite.Storages).
 func RollupBuild(cat *logical.Catalog, r *rewrite.Rollup, d Dialect) (string, error) {
+	s, _, err := rollupBuild(cat, r, d, nil)
+	return s, err
+}
+
+// rollupBuild renders a rollup's build, restricted to the time labels in
+// ranges when there are any, and returns its column names in order.
+func rollupBuild(cat *logical.Catalog, r *rewrite.Rollup, d Dialect, ranges []plan.Range) (string, []string, error) {
 	p := &plan.Plan{Catalog: cat, TZ: cat.Project.Timezone}
 	pt := &plan.Part{ID: "build", Fact: r.Fact, Source: "raw", TimeFields: map[string]bool{}}
 	needed := map[string]bool{r.Fact.Name(): true}
@@ -192,7 +199,7 @@ func RollupBuild(cat *logical.Catalog, r *rewrite.Rollup, d Dialect) (string, er
 	for i, dim := range p.Dims {
 		s, err := w.dim(pt, dim)
 		if err != nil {
-			return "", err
+			return "", nil, err
 		}
 		sel = append(sel, s+" AS "+w.q(cols[i]))
 	}
@@ -200,12 +207,21 @@ func RollupBuild(cat *logical.Catalog, r *rewrite.Rollup, d Dialect) (string, er
 		for _, st := range rewrite.Storages(m) {
 			s, err := w.storage(pt, m, st.Kind)
 			if err != nil {
-				return "", err
+				return "", nil, err
 			}
 			sel = append(sel, s+" AS "+w.q(st.Column))
+			cols = append(cols, st.Column)
 		}
 	}
-	return "SELECT " + strings.Join(sel, ", ") + "\n" + w.from(pt) + w.groupBy(), nil
+	where := ""
+	if len(ranges) > 0 {
+		terms, err := w.rangeTerms(pt, r, ranges)
+		if err != nil {
+			return "", nil, err
+		}
+		where = "\nWHERE " + strings.Join(terms, "\n  AND ")
+	}
+	return "SELECT " + strings.Join(sel, ", ") + "\n" + w.from(pt) + where + w.groupBy(), cols, nil
 }
 
 // storage renders one storage aggregate over raw rows.

@@ -63,3 +63,65 @@ func ReadLease(d Dialect) string {
 func ReleaseLease(d Dialect) string {
 	return "DELETE FROM " + leaseTable(d) + " WHERE " + d.QuoteIdent("name") + " = ? AND " + d.QuoteIdent("holder") + " = ?"
 }
+
+// Partition state: one row per stored partition of a partitioned rollup
+// (its label range's first day, rows, latest time label, the fingerprint
+// of the files it was built from, when it was built), and one row per
+// rollup with the fact files its current version was built from (JSON) and
+// the fingerprint of its other sources. Both are replaced in the
+// transaction that swaps the version in.
+func partitionTable(d Dialect) string {
+	return d.QuoteIdent("_strata") + "." + d.QuoteIdent("partitions")
+}
+func filesTable(d Dialect) string {
+	return d.QuoteIdent("_strata") + "." + d.QuoteIdent("rollup_files")
+}
+
+// PartitionDDL creates the partition state tables when they are missing.
+func PartitionDDL(d Dialect) []string {
+	q := d.QuoteIdent
+	return []string{
+		"CREATE SCHEMA IF NOT EXISTS " + q("_strata"),
+		"CREATE TABLE IF NOT EXISTS " + partitionTable(d) + " (" + q("rollup") + " VARCHAR(255) NOT NULL, " + q("part") + " VARCHAR(32) NOT NULL, " +
+			q("row_count") + " BIGINT, " + q("watermark") + " VARCHAR(64), " + q("fingerprint") + " VARCHAR(64), " + q("built_ns") + " BIGINT, PRIMARY KEY (" + q("rollup") + ", " + q("part") + "))",
+		"CREATE TABLE IF NOT EXISTS " + filesTable(d) + " (" + q("rollup") + " VARCHAR(255) PRIMARY KEY, " + q("files") + " TEXT, " + q("others") + " VARCHAR(64))",
+	}
+}
+
+// ReadPartitions selects (part, row_count, watermark, fingerprint, built_ns)
+// of a rollup's partitions (argument rollup), in order.
+func ReadPartitions(d Dialect) string {
+	q := d.QuoteIdent
+	return "SELECT " + q("part") + ", " + q("row_count") + ", " + q("watermark") + ", " + q("fingerprint") + ", " + q("built_ns") +
+		" FROM " + partitionTable(d) + " WHERE " + q("rollup") + " = ? ORDER BY " + q("part")
+}
+
+// DeletePartitions deletes a rollup's partition rows (argument rollup).
+func DeletePartitions(d Dialect) string {
+	return "DELETE FROM " + partitionTable(d) + " WHERE " + d.QuoteIdent("rollup") + " = ?"
+}
+
+// InsertPartition inserts one partition row (arguments rollup, part,
+// row_count, watermark, fingerprint, built_ns).
+func InsertPartition(d Dialect) string {
+	q := d.QuoteIdent
+	return "INSERT INTO " + partitionTable(d) + " (" + q("rollup") + ", " + q("part") + ", " + q("row_count") + ", " + q("watermark") + ", " +
+		q("fingerprint") + ", " + q("built_ns") + ") VALUES (?, ?, ?, ?, ?, ?)"
+}
+
+// ReadFiles selects (rollup, files, others) of every rollup.
+func ReadFiles(d Dialect) string {
+	q := d.QuoteIdent
+	return "SELECT " + q("rollup") + ", " + q("files") + ", " + q("others") + " FROM " + filesTable(d)
+}
+
+// DeleteFiles deletes a rollup's files row (argument rollup).
+func DeleteFiles(d Dialect) string {
+	return "DELETE FROM " + filesTable(d) + " WHERE " + d.QuoteIdent("rollup") + " = ?"
+}
+
+// InsertFiles inserts a rollup's files row (arguments rollup, files, others).
+func InsertFiles(d Dialect) string {
+	q := d.QuoteIdent
+	return "INSERT INTO " + filesTable(d) + " (" + q("rollup") + ", " + q("files") + ", " + q("others") + ") VALUES (?, ?, ?)"
+}

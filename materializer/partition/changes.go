@@ -16,6 +16,8 @@ import (
 //  4. A changed file without a known range (no statistics, or a time column
 //     the statistics cannot bound) touches every partition: All.
 //  5. A file with no rows touches nothing, whatever its range.
+//  6. Rows whose time is NULL form a partition of their own (Change.Null),
+//     touched by a changed file that has such rows or does not say.
 
 // Grain is a partition grain: day, month or year.
 type Grain string
@@ -62,10 +64,11 @@ func (g Grain) Span(lo, hi time.Time) []string {
 type Change struct {
 	All  bool
 	Keys map[string]bool
+	Null bool
 }
 
 // Empty reports whether nothing changed.
-func (c Change) Empty() bool { return !c.All && len(c.Keys) == 0 }
+func (c Change) Empty() bool { return !c.All && !c.Null && len(c.Keys) == 0 }
 
 // Sorted lists the touched keys in order.
 func (c Change) Sorted() []string {
@@ -80,6 +83,7 @@ func (c Change) Sorted() []string {
 // Add merges another change into c.
 func (c *Change) Add(o Change) {
 	c.All = c.All || o.All
+	c.Null = c.Null || o.Null
 	for k := range o.Keys {
 		c.touch(k)
 	}
@@ -93,8 +97,12 @@ func (c *Change) touch(k string) {
 }
 
 func (c *Change) file(g Grain, f File) {
+	if f.Nulls > 0 || (!f.NullsKnown && f.Rows > 0) {
+		c.Null = true
+	}
 	switch {
-	case f.Rows == 0 && f.HasRange:
+	case f.Rows == 0 || (f.NullsKnown && f.Rows == f.Nulls):
+		// No rows with a time: no dated partition.
 	case !f.HasRange:
 		c.All = true
 	default:

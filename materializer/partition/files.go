@@ -21,6 +21,10 @@ type File struct {
 	Max      time.Time `json:"max,omitzero"`
 	HasRange bool      `json:"has_range,omitempty"`
 	Rows     int64     `json:"rows"`
+	// Nulls counts the rows whose time is NULL; NullsKnown says the
+	// statistics recorded it (unknown counts as possibly some).
+	Nulls      int64 `json:"nulls,omitempty"`
+	NullsKnown bool  `json:"nulls_known,omitempty"`
 }
 
 // Same reports whether two fingerprints describe the same bytes.
@@ -91,7 +95,7 @@ func Carry(files []File, previous []File) []int {
 	var need []int
 	for i := range files {
 		if p, ok := prev[files[i].Path]; ok && p.Same(files[i]) {
-			files[i].Min, files[i].Max, files[i].HasRange, files[i].Rows = p.Min, p.Max, p.HasRange, p.Rows
+			files[i] = p
 			continue
 		}
 		need = append(need, i)

@@ -77,7 +77,7 @@ func TestDiff(t *testing.T) {
 		{"new file", append(append([]File{}, built...), f("d", 1, "2025-01-04 01:00:00", "2025-01-05 02:00:00")), []string{"2025-01-04", "2025-01-05"}, false},
 		{"rewritten with late rows", []File{built[0], f("b", 2, "2024-12-31 23:00:00", "2025-01-02 12:00:00"), built[2]}, []string{"2024-12-31", "2025-01-01", "2025-01-02"}, false},
 		{"removed", built[:2], []string{"2025-01-03"}, false},
-		{"no statistics", []File{built[0], built[1], {Path: "c", Size: 9, ModTime: mt}}, []string{"2025-01-03"}, true},
+		{"no statistics", []File{built[0], built[1], {Path: "c", Size: 9, ModTime: mt, Rows: 5}}, []string{"2025-01-03"}, true},
 		{"empty file", append(append([]File{}, built...), File{Path: "e", Size: 1, ModTime: mt, HasRange: true}), nil, false},
 	}
 	for _, c := range cases {

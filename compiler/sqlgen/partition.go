@@ -1,0 +1,70 @@
+package sqlgen
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/strata-metrics/strata/compiler/rewrite"
+	"github.com/strata-metrics/strata/model"
+)
+
+// ParquetTimeStats reads, from the parquet footers alone, each file's
+// (file_name, min, max, rows, nulls) of one column: the min and max as
+// text, nulls NULL when a row group does not record them. Only DuckDB reads
+// parquet statistics; other engines never hold file sources.
+func ParquetTimeStats(d Dialect, files []string, column string) (string, error) {
+	if d.Name() != "duckdb" {
+		return "", fmt.Errorf("reading parquet statistics needs the duckdb engine, not %s", d.Name())
+	}
+	list := make([]string, len(files))
+	for i, f := range files {
+		list[i] = d.QuoteString(f)
+	}
+	return "SELECT file_name, MIN(stats_min_value), MAX(stats_max_value), SUM(row_group_num_rows), " +
+		"CASE WHEN COUNT(stats_null_count) = COUNT(*) THEN SUM(stats_null_count) END" +
+		" FROM parquet_metadata([" + strings.Join(list, ", ") + "]) WHERE path_in_schema = " + d.QuoteString(column) +
+		" GROUP BY file_name", nil
+}
+
+// PartitionStats selects (first day of the partition, rows, latest label)
+// of a stored rollup version, one row per partition of the grain; rows
+// with a NULL time label come out with a NULL partition.
+func PartitionStats(d Dialect, r *rewrite.Rollup, table, grain string) string {
+	w := &writer{d: d}
+	label := w.q(r.TimeColumn())
+	part := label
+	if grain != r.Grain || r.Grain == "hour" {
+		part = d.TimeGrain(label, grain)
+	}
+	return "SELECT " + part + ", COUNT(*), MAX(" + label + ") FROM " + w.table(table) + " GROUP BY 1"
+}
+
+// CreateRollupTable stores a rollup version: body's rows sorted by the
+// time label, then by the given dimension columns (lowest cardinality
+// first), so that range filters skip most row groups by their statistics.
+func CreateRollupTable(d Dialect, r *rewrite.Rollup, table, body string, dims []string) string {
+	w := &writer{d: d}
+	var order []string
+	if r.TimeField != "" {
+		order = append(order, w.q(r.TimeColumn()))
+	}
+	for _, c := range dims {
+		order = append(order, w.q(c))
+	}
+	s := "CREATE TABLE " + w.table(table) + " AS SELECT * FROM (\n" + body + "\n) AS " + w.q("b")
+	if len(order) > 0 {
+		s += "\nORDER BY " + strings.Join(order, ", ")
+	}
+	return s
+}
+
+// UnionAll joins two selects of the same columns.
+func UnionAll(a, b string) string { return a + "\nUNION ALL\n" + b }
+
+// LabelType is the type of a rollup's time label column.
+func LabelType(grain string) model.Type {
+	if grain == "hour" {
+		return model.Type{Base: "timestamp"}
+	}
+	return model.Type{Base: "date"}
+}

@@ -1,0 +1,306 @@
+package materializer
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"time"
+
+	"github.com/strata-metrics/strata/compiler/plan"
+	"github.com/strata-metrics/strata/compiler/rewrite"
+	"github.com/strata-metrics/strata/compiler/sqlgen"
+	"github.com/strata-metrics/strata/engine"
+	"github.com/strata-metrics/strata/materializer/partition"
+)
+
+// Incremental refresh of a partitioned rollup.
+//
+// Algorithm:
+//  1. List the fact's files with their time ranges (footers read only for
+//     files not seen before) and fingerprint the other tables' sources.
+//  2. Rebuild everything when there is no current version, its definition
+//     hash differs, another table's source changed, or the fact's changes
+//     cannot be placed (a file without statistics, a computed time field).
+//  3. Otherwise the partitions to rebuild are those the file differences
+//     touch (partition.Diff) plus those inside `refresh.lookback` of now,
+//     where late rows may land in files already seen. Nothing to rebuild:
+//     the state is brought up to date and no table is written.
+//  4. The new version is one statement: the current version's rows outside
+//     those partitions UNION ALL the build over only their raw rows (bounded
+//     on the raw time column so the engine skips other files), sorted by
+//     time. It is written under a new name; the state row, the partition
+//     rows and the file list are replaced and the old version dropped in
+//     one transaction. Readers see the old version or the new, never a mix,
+//     and a build that fails or is killed midway leaves the old one serving
+//     (a half-written table under a new name is never referenced, and is
+//     dropped by the next build of the rollup).
+
+// PartitionState is one stored partition of a partitioned rollup.
+type PartitionState struct {
+	Key         string    `json:"partition"`
+	Rows        int64     `json:"rows"`
+	Watermark   string    `json:"watermark,omitempty"`
+	Fingerprint string    `json:"fingerprint,omitempty"`
+	BuiltAt     time.Time `json:"built_at"`
+}
+
+// buildPlan is what one refresh of a partitioned rollup will do.
+type buildPlan struct {
+	full   bool
+	reason string
+	ranges []plan.Range
+	files  []partition.File
+	others string
+}
+
+// planBuild decides between a full and a partial rebuild (steps 1–3).
+func (w *Warehouse) planBuild(ctx context.Context, r *rewrite.Rollup, prev stateRow, built builtFiles, hasBuilt bool, now time.Time) (*buildPlan, error) {
+	bp := &buildPlan{others: w.othersFingerprint(r)}
+	ps, ok := w.partSourceOf(r)
+	if ok {
+		files, err := w.factFiles(ctx, ps)
+		if err != nil {
+			return nil, err
+		}
+		bp.files = files
+	}
+	switch {
+	case prev.status.Table == "":
+		bp.full, bp.reason = true, "no current version"
+	case prev.status.Hash != r.Hash:
+		bp.full, bp.reason = true, "definition changed"
+	case !ok:
+		bp.full, bp.reason = true, "its partitions cannot be placed by file statistics"
+	case !hasBuilt:
+		bp.full, bp.reason = true, "no recorded file list"
+	case built.Others != bp.others:
+		bp.full, bp.reason = true, "a dimension table's source changed"
+	}
+	if bp.full {
+		return bp, nil
+	}
+	ch := partition.Diff(ps.grain, built.Files, bp.files)
+	if ch.All {
+		bp.full, bp.reason = true, "a changed file has no statistics for "+ps.column
+		return bp, nil
+	}
+	lb := r.Def.Refresh.Lookback
+	for _, k := range partition.Lookback(ps.grain, localWall(now, ps.local), lb.N, lb.Unit) {
+		ch.Add(partition.Change{Keys: map[string]bool{k: true}})
+	}
+	bp.ranges = toRanges(ps.grain, ch)
+	return bp, nil
+}
+
+// localWall is now as a wall time in loc, held in UTC like the labels.
+func localWall(now time.Time, loc *time.Location) time.Time {
+	l := now.In(loc)
+	return time.Date(l.Year(), l.Month(), l.Day(), l.Hour(), l.Minute(), l.Second(), 0, time.UTC)
+}
+
+// buildPartitioned refreshes a partitioned rollup (step 4).
+func (w *Warehouse) buildPartitioned(ctx context.Context, r *rewrite.Rollup) RefreshResult {
+	start := time.Now()
+	res := RefreshResult{Name: r.Name}
+	fail := func(err error) RefreshResult {
+		res.Err, res.Duration = err, time.Since(start)
+		_ = w.Engine.Exec(context.WithoutCancel(ctx), recordFailureSQL, r.Name, err.Error(), time.Now().UTC())
+		return res
+	}
+	if err := w.ensurePartitionState(ctx); err != nil {
+		return fail(err)
+	}
+	sources := w.sourceFingerprint(r, nil)
+	states, err := w.readStates(ctx)
+	if err != nil {
+		return fail(err)
+	}
+	prev := states[r.Name]
+	allBuilt, err := w.readBuiltFiles(ctx)
+	if err != nil {
+		return fail(err)
+	}
+	built, hasBuilt := allBuilt[r.Name]
+	bp, err := w.planBuild(ctx, r, prev, built, hasBuilt, start)
+	if err != nil {
+		return fail(err)
+	}
+	d := w.Dialect
+	var body string
+	switch {
+	case bp.full:
+		body, err = sqlgen.RollupBuild(w.Catalog, r, d)
+	case len(bp.ranges) == 0:
+		return w.recordUnchanged(ctx, r, prev, bp, sources, start)
+	default:
+		var build string
+		var cols []string
+		build, cols, err = sqlgen.RollupBuildRanges(w.Catalog, r, d, bp.ranges)
+		body = sqlgen.UnionAll(sqlgen.RollupKeep(d, r, prev.status.Table, cols, bp.ranges), build)
+	}
+	if err != nil {
+		return fail(err)
+	}
+	table := fmt.Sprintf("%s.r_%s_%s_%d", stateSchema, r.Name, r.Hash[:8], time.Now().UnixNano())
+	qt := quoteTable(table)
+	drop := func() { _ = w.Engine.Exec(context.WithoutCancel(ctx), "DROP TABLE IF EXISTS "+qt) }
+	if err := w.Engine.Exec(ctx, sqlgen.CreateRollupTable(d, r, table, body, r.Dims)); err != nil {
+		drop()
+		return fail(cleanEngineError(err))
+	}
+	if err := w.narrowSums(ctx, r, qt); err != nil {
+		drop()
+		return fail(cleanEngineError(err))
+	}
+	parts, err := w.readPartitionStats(ctx, r, table, bp, prev, start)
+	if err != nil {
+		drop()
+		return fail(err)
+	}
+	watermark := ""
+	for _, p := range parts {
+		res.Rows += p.Rows
+		if p.Watermark > watermark {
+			watermark = p.Watermark
+		}
+	}
+	res.Duration = time.Since(start)
+	stmts, err := w.swapPartitioned(r, table, prev.status.Table, res, watermark, sources, bp, parts)
+	if err != nil {
+		drop()
+		return fail(err)
+	}
+	if err := w.Engine.ExecTx(ctx, stmts...); err != nil {
+		drop()
+		return fail(cleanEngineError(err))
+	}
+	return res
+}
+
+// readPartitionStats reads the new version's partitions; a partition that
+// was copied keeps its previous build time.
+func (w *Warehouse) readPartitionStats(ctx context.Context, r *rewrite.Rollup, table string, bp *buildPlan, prev stateRow, now time.Time) ([]PartitionState, error) {
+	grain := r.Def.Partition.Value
+	res, err := w.Engine.Query(ctx, sqlgen.PartitionStats(w.Dialect, r, table, grain))
+	if err != nil {
+		return nil, cleanEngineError(err)
+	}
+	old := map[string]PartitionState{}
+	if !bp.full && prev.status.Table != "" {
+		rows, err := w.Engine.Query(ctx, sqlgen.ReadPartitions(w.Dialect), r.Name)
+		if err != nil {
+			return nil, cleanEngineError(err)
+		}
+		for _, row := range rows.Rows {
+			p := PartitionState{Key: fmt.Sprint(row[0])}
+			if ns, ok := row[4].(int64); ok {
+				p.BuiltAt = time.Unix(0, ns).UTC()
+			}
+			old[p.Key] = p
+		}
+	}
+	fps := partitionFingerprints(partition.Grain(grain), bp.files)
+	rebuilt := func(key string) bool {
+		if bp.full {
+			return true
+		}
+		for _, rg := range bp.ranges {
+			if (rg.IsNull() && key == "null") || (!rg.IsNull() && key >= rg.From && key < rg.To) {
+				return true
+			}
+		}
+		return false
+	}
+	var out []PartitionState
+	for _, row := range res.Rows {
+		p := PartitionState{Key: "null", Rows: toInt64(row[1]), Watermark: labelText(row[2])}
+		if row[0] != nil {
+			p.Key = labelText(row[0])[:10]
+		}
+		p.Fingerprint = fps[p.Key]
+		p.BuiltAt = now.UTC()
+		if o, ok := old[p.Key]; ok && !rebuilt(p.Key) && !o.BuiltAt.IsZero() {
+			p.BuiltAt = o.BuiltAt
+		}
+		out = append(out, p)
+	}
+	return out, nil
+}
+
+func labelText(v any) string {
+	switch x := v.(type) {
+	case time.Time:
+		if x.Hour() == 0 && x.Minute() == 0 && x.Second() == 0 && x.Nanosecond() == 0 {
+			return x.Format(time.DateOnly)
+		}
+		return x.Format(time.DateTime)
+	case nil:
+		return ""
+	}
+	return fmt.Sprint(v)
+}
+
+// swapPartitioned is the transaction that puts the new version in place.
+func (w *Warehouse) swapPartitioned(r *rewrite.Rollup, table, old string, res RefreshResult, watermark, sources string, bp *buildPlan, parts []PartitionState) ([]engine.Statement, error) {
+	d := w.Dialect
+	files, err := json.Marshal(bp.files)
+	if err != nil {
+		return nil, err
+	}
+	now := time.Now().UTC()
+	stmts := []engine.Statement{
+		{SQL: recordBuildSQL, Args: []any{r.Name, table, r.Hash, res.Rows, watermark, now, float64(res.Duration.Microseconds()) / 1000, sources, now}},
+		{SQL: sqlgen.DeletePartitions(d), Args: []any{r.Name}},
+		{SQL: sqlgen.DeleteFiles(d), Args: []any{r.Name}},
+		{SQL: sqlgen.InsertFiles(d), Args: []any{r.Name, string(files), bp.others}},
+	}
+	for _, p := range parts {
+		stmts = append(stmts, engine.Statement{SQL: sqlgen.InsertPartition(d), Args: []any{r.Name, p.Key, p.Rows, p.Watermark, p.Fingerprint, p.BuiltAt.UnixNano()}})
+	}
+	if old != "" && old != table {
+		stmts = append(stmts, engine.Statement{SQL: "DROP TABLE IF EXISTS " + quoteTable(old)})
+	}
+	return stmts, nil
+}
+
+// recordUnchanged records that the sources were looked at and nothing the
+// rollup holds changed: the version stays, its fingerprints move on.
+func (w *Warehouse) recordUnchanged(ctx context.Context, r *rewrite.Rollup, prev stateRow, bp *buildPlan, sources string, start time.Time) RefreshResult {
+	res := RefreshResult{Name: r.Name, Rows: prev.status.Rows}
+	files, err := json.Marshal(bp.files)
+	if err != nil {
+		res.Err = err
+		return res
+	}
+	d := w.Dialect
+	res.Duration = time.Since(start)
+	now := time.Now().UTC()
+	err = w.Engine.ExecTx(ctx,
+		engine.Statement{SQL: recordBuildSQL, Args: []any{r.Name, prev.status.Table, r.Hash, prev.status.Rows, prev.status.Watermark, now, float64(res.Duration.Microseconds()) / 1000, sources, now}},
+		engine.Statement{SQL: sqlgen.DeleteFiles(d), Args: []any{r.Name}},
+		engine.Statement{SQL: sqlgen.InsertFiles(d), Args: []any{r.Name, string(files), bp.others}})
+	res.Err = cleanEngineError(err)
+	return res
+}
+
+// Partitions reports a partitioned rollup's stored partitions.
+func (w *Warehouse) Partitions(ctx context.Context, name string) ([]PartitionState, error) {
+	if err := w.ensurePartitionState(ctx); err != nil {
+		return nil, err
+	}
+	res, err := w.Engine.Query(ctx, sqlgen.ReadPartitions(w.Dialect), name)
+	if err != nil {
+		return nil, cleanEngineError(err)
+	}
+	var out []PartitionState
+	for _, row := range res.Rows {
+		p := PartitionState{Key: fmt.Sprint(row[0]), Rows: toInt64(row[1])}
+		p.Watermark, _ = row[2].(string)
+		p.Fingerprint, _ = row[3].(string)
+		if ns, ok := row[4].(int64); ok {
+			p.BuiltAt = time.Unix(0, ns).UTC()
+		}
+		out = append(out, p)
+	}
+	return out, nil
+}

@@ -1,0 +1,319 @@
+package materializer
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/strata-metrics/strata/compiler/plan"
+	"github.com/strata-metrics/strata/compiler/rewrite"
+	"github.com/strata-metrics/strata/compiler/sqlgen"
+	"github.com/strata-metrics/strata/materializer/partition"
+	"github.com/strata-metrics/strata/model"
+)
+
+// partSource is how a partitioned rollup's fact files map onto its
+// partitions: the fact's parquet source (one file, a glob or a hive
+// directory) and the time column whose statistics place each file.
+type partSource struct {
+	grain   partition.Grain
+	source  string
+	column  string
+	colType string         // timestamp, timestamptz or date
+	wall    *time.Location // the zone a naive timestamp's wall time is in
+	local   *time.Location // the project's zone: partitions are local periods
+}
+
+// partSourceOf reports how the rollup's partitions follow its fact files;
+// false when they cannot (no partition, a computed or joined time field, a
+// fact that is not parquet files), and then any change rebuilds everything.
+func (w *Warehouse) partSourceOf(r *rewrite.Rollup) (*partSource, bool) {
+	if r.Def == nil || r.Def.Partition.Value == "" || r.TimeField == "" {
+		return nil, false
+	}
+	f := r.Fact.Field(r.TimeField)
+	fact := r.Fact.Fact
+	if f == nil || f.Computed != nil || f.Alias != fact.Name {
+		return nil, false
+	}
+	src := fact.Source.Value
+	if strings.ToLower(filepath.Ext(partition.Glob(src))) != ".parquet" {
+		return nil, false
+	}
+	col := fact.Column(f.Column)
+	if col == nil {
+		return nil, false
+	}
+	ps := &partSource{grain: partition.Grain(r.Def.Partition.Value), source: src, column: f.Column, colType: col.Type.Base, wall: time.UTC, local: time.UTC}
+	if fact.Timezone != "" {
+		if loc, err := time.LoadLocation(fact.Timezone); err == nil {
+			ps.wall = loc
+		}
+	}
+	if tz := w.Project.Timezone; tz != "" {
+		if loc, err := time.LoadLocation(tz); err == nil {
+			ps.local = loc
+		}
+	}
+	switch ps.colType {
+	case "timestamp", "timestamptz", "date":
+		return ps, true
+	}
+	return nil, false
+}
+
+// toLocal reads a statistics value as the project's local wall time (held
+// in a UTC time.Time), the way the rollup labels its rows.
+func (ps *partSource) toLocal(text string) (time.Time, bool) {
+	text = strings.TrimSpace(text)
+	if ps.colType == "timestamptz" {
+		for _, layout := range []string{"2006-01-02 15:04:05.999999999-07", "2006-01-02 15:04:05.999999999-07:00", "2006-01-02 15:04:05.999999999Z07:00"} {
+			if t, err := time.Parse(layout, text); err == nil {
+				l := t.In(ps.local)
+				return time.Date(l.Year(), l.Month(), l.Day(), l.Hour(), l.Minute(), l.Second(), l.Nanosecond(), time.UTC), true
+			}
+		}
+		return time.Time{}, false
+	}
+	var t time.Time
+	var err error
+	if ps.colType == "date" {
+		t, err = time.Parse(time.DateOnly, text)
+		return t, err == nil
+	}
+	if t, err = time.ParseInLocation("2006-01-02 15:04:05.999999999", text, ps.wall); err != nil {
+		return time.Time{}, false
+	}
+	l := t.In(ps.local)
+	return time.Date(l.Year(), l.Month(), l.Day(), l.Hour(), l.Minute(), l.Second(), l.Nanosecond(), time.UTC), true
+}
+
+// factFiles lists the rollup's fact files with their time ranges. Only the
+// footers of files not seen before (by path, size and mtime) are read.
+func (w *Warehouse) factFiles(ctx context.Context, ps *partSource) ([]partition.File, error) {
+	files, err := partition.List(w.Project.Dir, ps.source)
+	if err != nil {
+		return nil, err
+	}
+	key := ps.source + "\x00" + ps.column
+	w.statsMu.Lock()
+	prev := w.fileStats[key]
+	w.statsMu.Unlock()
+	need := partition.Carry(files, prev)
+	if len(need) > 0 {
+		paths := make([]string, len(need))
+		for i, n := range need {
+			paths[i] = files[n].Path
+		}
+		q, err := sqlgen.ParquetTimeStats(w.Dialect, paths, ps.column)
+		if err != nil {
+			return nil, err
+		}
+		res, err := w.Engine.Query(ctx, q)
+		if err != nil {
+			return nil, fmt.Errorf("reading the statistics of %s: %w", ps.source, cleanEngineError(err))
+		}
+		byPath := map[string][]any{}
+		for _, row := range res.Rows {
+			p, _ := row[0].(string)
+			byPath[p] = row
+		}
+		for _, n := range need {
+			f := &files[n]
+			row, ok := byPath[files[n].Path]
+			if !ok {
+				f.NullsKnown, f.HasRange = true, true // no row groups: no rows
+				continue
+			}
+			f.Rows = toInt64(row[3])
+			if row[4] != nil {
+				f.Nulls, f.NullsKnown = toInt64(row[4]), true
+			}
+			lo, ok1 := row[1].(string)
+			hi, ok2 := row[2].(string)
+			if ok1 && ok2 {
+				min, okMin := ps.toLocal(lo)
+				max, okMax := ps.toLocal(hi)
+				f.Min, f.Max, f.HasRange = min, max, okMin && okMax
+			}
+		}
+	}
+	w.statsMu.Lock()
+	if w.fileStats == nil {
+		w.fileStats = map[string][]partition.File{}
+	}
+	w.fileStats[key] = files
+	w.statsMu.Unlock()
+	return files, nil
+}
+
+func toInt64(v any) int64 {
+	switch x := v.(type) {
+	case int64:
+		return x
+	case int32:
+		return int64(x)
+	case float64:
+		return int64(x)
+	case string:
+		var n int64
+		fmt.Sscan(x, &n)
+		return n
+	}
+	return 0
+}
+
+// othersFingerprint hashes the sources of every table the rollup reads
+// except its fact: a change there may move rows between any partitions.
+func (w *Warehouse) othersFingerprint(r *rewrite.Rollup) string {
+	h := sha256.New()
+	for _, in := range r.Fact.Instances {
+		if in.Table == r.Fact.Fact {
+			continue
+		}
+		fmt.Fprintf(h, "%s:%s\n", in.Alias, w.tableStat(in.Table))
+	}
+	return hex.EncodeToString(h.Sum(nil))[:16]
+}
+
+// tableStat describes a table's source as found now: each file's size and
+// mtime, or "engine" for an engine table.
+func (w *Warehouse) tableStat(t *model.Table) string {
+	src := t.Source.Value
+	if src == "" || (filepath.Ext(src) == "" && !partition.IsPattern(src)) {
+		return "engine"
+	}
+	if partition.IsPattern(src) {
+		files, err := partition.List(w.Project.Dir, src)
+		if err != nil {
+			return "missing"
+		}
+		h := sha256.New()
+		for _, f := range files {
+			fmt.Fprintf(h, "%s:%d:%d\n", f.Path, f.Size, f.ModTime.UnixNano())
+		}
+		return hex.EncodeToString(h.Sum(nil))[:16]
+	}
+	if !filepath.IsAbs(src) {
+		src = filepath.Join(w.Project.Dir, src)
+	}
+	st, err := os.Stat(src)
+	if err != nil {
+		return "missing"
+	}
+	return fmt.Sprintf("%d:%d", st.Size(), st.ModTime().UnixNano())
+}
+
+// builtFiles is what a partitioned rollup's version was built from.
+type builtFiles struct {
+	Files  []partition.File
+	Others string
+}
+
+func (w *Warehouse) ensurePartitionState(ctx context.Context) error {
+	for _, s := range sqlgen.PartitionDDL(w.Dialect) {
+		if err := w.Engine.Exec(ctx, s); err != nil {
+			return cleanEngineError(err)
+		}
+	}
+	return nil
+}
+
+func (w *Warehouse) readBuiltFiles(ctx context.Context) (map[string]builtFiles, error) {
+	res, err := w.Engine.Query(ctx, sqlgen.ReadFiles(w.Dialect))
+	if err != nil {
+		return nil, cleanEngineError(err)
+	}
+	out := map[string]builtFiles{}
+	for _, row := range res.Rows {
+		name, _ := row[0].(string)
+		text, _ := row[1].(string)
+		others, _ := row[2].(string)
+		var files []partition.File
+		if err := json.Unmarshal([]byte(text), &files); err != nil {
+			return nil, fmt.Errorf("rollup %s: unreadable file state in _strata.rollup_files: %v", name, err)
+		}
+		out[name] = builtFiles{Files: files, Others: others}
+	}
+	return out, nil
+}
+
+// staleRanges lists the partitions of a rollup whose sources changed since
+// its build, when the change is confined to fact files that the statistics
+// place; false when the rollup must be treated as wholly stale.
+func (w *Warehouse) staleRanges(ctx context.Context, r *rewrite.Rollup, built builtFiles, ok bool) ([]plan.Range, bool) {
+	ps, pok := w.partSourceOf(r)
+	if !pok || !ok || built.Others != w.othersFingerprint(r) {
+		return nil, false
+	}
+	files, err := w.factFiles(ctx, ps)
+	if err != nil {
+		return nil, false
+	}
+	ch := partition.Diff(ps.grain, built.Files, files)
+	// A tail over most of the rollup reads most raw rows and the rollup's
+	// rows besides: then the raw path is cheaper, and the rollup is stale.
+	if ch.All || 2*len(ch.Keys) > len(partitionFingerprints(ps.grain, files)) {
+		return nil, false
+	}
+	rs := toRanges(ps.grain, ch)
+	return rs, len(rs) > 0
+}
+
+// toRanges turns touched partition keys into label ranges, merging
+// neighbours, with the NULL partition last.
+func toRanges(g partition.Grain, ch partition.Change) []plan.Range {
+	var out []plan.Range
+	for _, k := range ch.Sorted() {
+		from, err := time.Parse(time.DateOnly, k)
+		if err != nil {
+			continue
+		}
+		to := g.Next(from).Format(time.DateOnly)
+		if n := len(out); n > 0 && out[n-1].To == k {
+			out[n-1].To = to
+			continue
+		}
+		out = append(out, plan.Range{From: k, To: to})
+	}
+	if ch.Null {
+		out = append(out, plan.Range{})
+	}
+	return out
+}
+
+// partitionFingerprints hashes, per partition key, the files whose range
+// reaches it: what each stored partition was built from.
+func partitionFingerprints(g partition.Grain, files []partition.File) map[string]string {
+	lists := map[string][]string{}
+	for _, f := range files {
+		if !f.HasRange || f.Rows == 0 {
+			continue
+		}
+		for _, k := range g.Span(f.Min, f.Max) {
+			lists[k] = append(lists[k], fmt.Sprintf("%s:%d:%d", f.Path, f.Size, f.ModTime.UnixNano()))
+		}
+	}
+	out := make(map[string]string, len(lists))
+	for k, l := range lists {
+		sort.Strings(l)
+		h := sha256.Sum256([]byte(strings.Join(l, "\n")))
+		out[k] = hex.EncodeToString(h[:])[:16]
+	}
+	return out
+}
+
+// loadBuiltFiles reads the file lists of the partitioned rollups' versions.
+func (w *Warehouse) loadBuiltFiles(ctx context.Context) (map[string]builtFiles, error) {
+	if err := w.ensurePartitionState(ctx); err != nil {
+		return nil, err
+	}
+	return w.readBuiltFiles(ctx)
+}
