@@ -143,7 +143,9 @@ func (DuckDB) TimestampLiteral(quoted string) string { return "TIMESTAMP " + quo
 func (DuckDB) CountDistinct(arg string) string { return fmt.Sprintf("COUNT(DISTINCT %s)", arg) }
 
 // ApproxCountDistinct implements Aggregates.
-func (DuckDB) ApproxCountDistinct(arg string) string { return call("approx_count_distinct", []string{arg}) }
+func (DuckDB) ApproxCountDistinct(arg string) string {
+	return call("approx_count_distinct", []string{arg})
+}
 
 // Sets implements Aggregates: a set is the LIST of a group's distinct values,
 // merged by flattening and de-duplicating.
