@@ -13,6 +13,7 @@ import (
 
 	"github.com/strata-metrics/strata/compiler"
 	"github.com/strata-metrics/strata/compiler/plan"
+	"github.com/strata-metrics/strata/compiler/sqlgen"
 	"github.com/strata-metrics/strata/service"
 )
 
@@ -152,7 +153,7 @@ func (e *env) compileCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			d, err := service.DialectFor(cat.Project.Engine.Type)
+			d, err := sqlgen.ForEngine(cat.Project.Engine.Type)
 			if err != nil {
 				return fail("%v", err)
 			}

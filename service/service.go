@@ -41,18 +41,36 @@ type Options struct {
 	Threads int
 }
 
-// DialectFor is the SQL dialect of an engine type; doris speaks StarRocks'.
-func DialectFor(engineType string) (sqlgen.Dialect, error) {
-	if engineType == "doris" {
-		engineType = "starrocks"
+// An opener opens an engine type's warehouse at path (for DuckDB, "" is in
+// memory) and names the dialect it speaks.
+type opener func(path string, threads int) (engine.Engine, sqlgen.Dialect, error)
+
+// openers are the engines Open can open, by engine.type; an engine adds
+// itself with registerOpener in a file of its own.
+var openers = map[string]opener{}
+
+func registerOpener(engineType string, o opener) {
+	if _, dup := openers[engineType]; dup {
+		panic("service: engine registered twice: " + engineType)
 	}
-	return sqlgen.Get(engineType)
+	openers[engineType] = o
 }
 
-// Open opens the project's engine (the embedded DuckDB warehouse) for queries.
+func init() {
+	registerOpener("duckdb", func(path string, threads int) (engine.Engine, sqlgen.Dialect, error) {
+		db, err := duckdb.Open(path, threads)
+		if err != nil && strings.Contains(err.Error(), "lock") {
+			return nil, nil, fmt.Errorf("the warehouse %s is in use by another strata process (for example `strata serve`); query through its API, or stop it", path)
+		}
+		return db, sqlgen.DuckDB{}, err
+	})
+}
+
+// Open opens the project's engine for queries.
 func Open(ctx context.Context, cat *logical.Catalog, opts Options) (*Project, error) {
 	p := cat.Project
-	if p.Engine.Type != "duckdb" {
+	open, ok := openers[p.Engine.Type]
+	if !ok {
 		return nil, fmt.Errorf("engine %q: only the embedded duckdb engine can be opened by this build's CLI; set engine.type: duckdb", p.Engine.Type)
 	}
 	path := ""
@@ -66,16 +84,13 @@ func Open(ctx context.Context, cat *logical.Catalog, opts Options) (*Project, er
 	if opts.Threads > 0 {
 		threads = opts.Threads
 	}
-	db, err := duckdb.Open(path, threads)
+	eng, d, err := open(path, threads)
 	if err != nil {
-		if strings.Contains(err.Error(), "lock") {
-			return nil, fmt.Errorf("the warehouse %s is in use by another strata process (for example `strata serve`); query through its API, or stop it", path)
-		}
 		return nil, err
 	}
-	s, err := New(ctx, cat, db, sqlgen.DuckDB{})
+	s, err := New(ctx, cat, eng, d)
 	if err != nil {
-		db.Close()
+		eng.Close()
 		return nil, err
 	}
 	return s, nil

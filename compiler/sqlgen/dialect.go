@@ -110,6 +110,15 @@ func Get(name string) (Dialect, error) {
 	return nil, fmt.Errorf("unknown SQL dialect %q (known: duckdb, mysql, starrocks)", name)
 }
 
+// ForEngine is the dialect an engine type speaks: its own, or for doris
+// StarRocks'.
+func ForEngine(engineType string) (Dialect, error) {
+	if engineType == "doris" {
+		engineType = "starrocks"
+	}
+	return Get(engineType)
+}
+
 func init() {
 	Register(DuckDB{})
 	Register(MySQL{})
