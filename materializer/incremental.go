@@ -7,7 +7,7 @@ import (
 	"time"
 
 	"github.com/strata-metrics/strata/compiler/plan"
-	"github.com/strata-metrics/strata/compiler/rewrite"
+	"github.com/strata-metrics/strata/compiler/rollup"
 	"github.com/strata-metrics/strata/compiler/sqlgen"
 	"github.com/strata-metrics/strata/engine"
 	"github.com/strata-metrics/strata/materializer/partition"
@@ -54,20 +54,20 @@ type buildPlan struct {
 }
 
 // planBuild decides between a full and a partial rebuild (steps 1–3).
-func (w *Warehouse) planBuild(ctx context.Context, r *rewrite.Rollup, prev stateRow, built builtFiles, hasBuilt bool, now time.Time) (*buildPlan, error) {
-	bp := &buildPlan{others: w.othersFingerprint(r)}
-	ps, ok := w.partSourceOf(r)
+func (m *Materializer) planBuild(ctx context.Context, r *rollup.Rollup, prev Recorded, built BuiltFiles, hasBuilt bool, now time.Time) (*buildPlan, error) {
+	bp := &buildPlan{others: m.othersFingerprint(r)}
+	ps, ok := m.partSourceOf(r)
 	if ok {
-		files, err := w.factFiles(ctx, ps)
+		files, err := m.factFiles(ctx, ps)
 		if err != nil {
 			return nil, err
 		}
 		bp.files = files
 	}
 	switch {
-	case prev.status.Table == "":
+	case prev.Status.Table == "":
 		bp.full, bp.reason = true, "no current version"
-	case prev.status.Hash != r.Hash:
+	case prev.Status.Hash != r.Hash:
 		bp.full, bp.reason = true, "definition changed"
 	case !ok:
 		bp.full, bp.reason = true, "its partitions cannot be placed by file statistics"
@@ -99,60 +99,59 @@ func localWall(now time.Time, loc *time.Location) time.Time {
 }
 
 // buildPartitioned refreshes a partitioned rollup (step 4).
-func (w *Warehouse) buildPartitioned(ctx context.Context, r *rewrite.Rollup) RefreshResult {
+func (m *Materializer) buildPartitioned(ctx context.Context, r *rollup.Rollup) RefreshResult {
 	start := time.Now()
 	res := RefreshResult{Name: r.Name}
 	fail := func(err error) RefreshResult {
 		res.Err, res.Duration = err, time.Since(start)
-		_ = w.Engine.Exec(context.WithoutCancel(ctx), recordFailureSQL, r.Name, err.Error(), time.Now().UTC())
+		_ = m.Engine.Exec(context.WithoutCancel(ctx), sqlgen.RecordFailure(m.Dialect), r.Name, err.Error(), time.Now().UTC())
 		return res
 	}
-	if err := w.ensurePartitionState(ctx); err != nil {
+	if err := m.ensurePartitionState(ctx); err != nil {
 		return fail(err)
 	}
-	sources := w.sourceFingerprint(r, nil)
-	states, err := w.readStates(ctx)
+	sources := m.Fingerprint(r, nil)
+	states, err := m.Recorded(ctx)
 	if err != nil {
 		return fail(err)
 	}
 	prev := states[r.Name]
-	allBuilt, err := w.readBuiltFiles(ctx)
+	allBuilt, err := m.readBuiltFiles(ctx)
 	if err != nil {
 		return fail(err)
 	}
 	built, hasBuilt := allBuilt[r.Name]
-	bp, err := w.planBuild(ctx, r, prev, built, hasBuilt, start)
+	bp, err := m.planBuild(ctx, r, prev, built, hasBuilt, start)
 	if err != nil {
 		return fail(err)
 	}
-	d := w.Dialect
+	d := m.Dialect
 	var body string
 	switch {
 	case bp.full:
-		body, err = sqlgen.RollupBuild(w.Catalog, r, d)
+		body, err = sqlgen.RollupBuild(m.Catalog, r, d)
 	case len(bp.ranges) == 0:
-		return w.recordUnchanged(ctx, r, prev, bp, sources, start)
+		return m.recordUnchanged(ctx, r, prev, bp, sources, start)
 	default:
 		var build string
 		var cols []string
-		build, cols, err = sqlgen.RollupBuildRanges(w.Catalog, r, d, bp.ranges)
-		body = sqlgen.UnionAll(sqlgen.RollupKeep(d, r, prev.status.Table, cols, bp.ranges), build)
+		build, cols, err = sqlgen.RollupBuildRanges(m.Catalog, r, d, bp.ranges)
+		body = sqlgen.UnionAll(sqlgen.RollupKeep(d, r, prev.Status.Table, cols, bp.ranges), build)
 	}
 	if err != nil {
 		return fail(err)
 	}
-	table := fmt.Sprintf("%s.r_%s_%s_%d", stateSchema, r.Name, r.Hash[:8], time.Now().UnixNano())
-	qt := quoteTable(table)
-	drop := func() { _ = w.Engine.Exec(context.WithoutCancel(ctx), "DROP TABLE IF EXISTS "+qt) }
-	if err := w.Engine.Exec(ctx, sqlgen.CreateRollupTable(d, r, table, body, r.Dims)); err != nil {
+	table := fmt.Sprintf("%s.r_%s_%s_%d", sqlgen.StateSchema, r.Name, r.Hash[:8], time.Now().UnixNano())
+	drop := func() { _ = m.Engine.Exec(context.WithoutCancel(ctx), sqlgen.DropTable(d, table)) }
+	if err := m.Engine.Exec(ctx, sqlgen.CreateRollupTable(d, r, table, body, r.Dims)); err != nil {
 		drop()
-		return fail(cleanEngineError(err))
+		return fail(engine.Clean(err))
 	}
-	if err := w.narrowSums(ctx, r, qt); err != nil {
+	if err := m.narrowSums(ctx, r, table); err != nil {
 		drop()
-		return fail(cleanEngineError(err))
+		return fail(engine.Clean(err))
 	}
-	parts, err := w.readPartitionStats(ctx, r, table, bp, prev, start)
+	parts, err := m.readPartitionStats(ctx, r, table, bp, prev, start)
 	if err != nil {
 		drop()
 		return fail(err)
@@ -165,31 +164,31 @@ func (w *Warehouse) buildPartitioned(ctx context.Context, r *rewrite.Rollup) Ref
 		}
 	}
 	res.Duration = time.Since(start)
-	stmts, err := w.swapPartitioned(r, table, prev.status.Table, res, watermark, sources, bp, parts)
+	stmts, err := m.swapPartitioned(r, table, prev.Status.Table, res, watermark, sources, bp, parts)
 	if err != nil {
 		drop()
 		return fail(err)
 	}
-	if err := w.Engine.ExecTx(ctx, stmts...); err != nil {
+	if err := m.Engine.ExecTx(ctx, stmts...); err != nil {
 		drop()
-		return fail(cleanEngineError(err))
+		return fail(engine.Clean(err))
 	}
 	return res
 }
 
 // readPartitionStats reads the new version's partitions; a partition that
 // was copied keeps its previous build time.
-func (w *Warehouse) readPartitionStats(ctx context.Context, r *rewrite.Rollup, table string, bp *buildPlan, prev stateRow, now time.Time) ([]PartitionState, error) {
+func (m *Materializer) readPartitionStats(ctx context.Context, r *rollup.Rollup, table string, bp *buildPlan, prev Recorded, now time.Time) ([]PartitionState, error) {
 	grain := r.Def.Partition.Value
-	res, err := w.Engine.Query(ctx, sqlgen.PartitionStats(w.Dialect, r, table, grain))
+	res, err := m.Engine.Query(ctx, sqlgen.PartitionStats(m.Dialect, r, table, grain))
 	if err != nil {
-		return nil, cleanEngineError(err)
+		return nil, engine.Clean(err)
 	}
 	old := map[string]PartitionState{}
-	if !bp.full && prev.status.Table != "" {
-		rows, err := w.Engine.Query(ctx, sqlgen.ReadPartitions(w.Dialect), r.Name)
+	if !bp.full && prev.Status.Table != "" {
+		rows, err := m.Engine.Query(ctx, sqlgen.ReadPartitions(m.Dialect), r.Name)
 		if err != nil {
-			return nil, cleanEngineError(err)
+			return nil, engine.Clean(err)
 		}
 		for _, row := range rows.Rows {
 			p := PartitionState{Key: fmt.Sprint(row[0])}
@@ -241,15 +240,15 @@ func labelText(v any) string {
 }
 
 // swapPartitioned is the transaction that puts the new version in place.
-func (w *Warehouse) swapPartitioned(r *rewrite.Rollup, table, old string, res RefreshResult, watermark, sources string, bp *buildPlan, parts []PartitionState) ([]engine.Statement, error) {
-	d := w.Dialect
+func (m *Materializer) swapPartitioned(r *rollup.Rollup, table, old string, res RefreshResult, watermark, sources string, bp *buildPlan, parts []PartitionState) ([]engine.Statement, error) {
+	d := m.Dialect
 	files, err := json.Marshal(bp.files)
 	if err != nil {
 		return nil, err
 	}
 	now := time.Now().UTC()
 	stmts := []engine.Statement{
-		{SQL: recordBuildSQL, Args: []any{r.Name, table, r.Hash, res.Rows, watermark, now, float64(res.Duration.Microseconds()) / 1000, sources, now}},
+		{SQL: sqlgen.RecordBuild(d), Args: []any{r.Name, table, r.Hash, res.Rows, watermark, now, float64(res.Duration.Microseconds()) / 1000, sources, nil, now}},
 		{SQL: sqlgen.DeletePartitions(d), Args: []any{r.Name}},
 		{SQL: sqlgen.DeleteFiles(d), Args: []any{r.Name}},
 		{SQL: sqlgen.InsertFiles(d), Args: []any{r.Name, string(files), bp.others}},
@@ -258,39 +257,39 @@ func (w *Warehouse) swapPartitioned(r *rewrite.Rollup, table, old string, res Re
 		stmts = append(stmts, engine.Statement{SQL: sqlgen.InsertPartition(d), Args: []any{r.Name, p.Key, p.Rows, p.Watermark, p.Fingerprint, p.BuiltAt.UnixNano()}})
 	}
 	if old != "" && old != table {
-		stmts = append(stmts, engine.Statement{SQL: "DROP TABLE IF EXISTS " + quoteTable(old)})
+		stmts = append(stmts, engine.Statement{SQL: sqlgen.DropTable(d, old)})
 	}
 	return stmts, nil
 }
 
 // recordUnchanged records that the sources were looked at and nothing the
 // rollup holds changed: the version stays, its fingerprints move on.
-func (w *Warehouse) recordUnchanged(ctx context.Context, r *rewrite.Rollup, prev stateRow, bp *buildPlan, sources string, start time.Time) RefreshResult {
-	res := RefreshResult{Name: r.Name, Rows: prev.status.Rows}
+func (m *Materializer) recordUnchanged(ctx context.Context, r *rollup.Rollup, prev Recorded, bp *buildPlan, sources string, start time.Time) RefreshResult {
+	res := RefreshResult{Name: r.Name, Rows: prev.Status.Rows}
 	files, err := json.Marshal(bp.files)
 	if err != nil {
 		res.Err = err
 		return res
 	}
-	d := w.Dialect
+	d := m.Dialect
 	res.Duration = time.Since(start)
 	now := time.Now().UTC()
-	err = w.Engine.ExecTx(ctx,
-		engine.Statement{SQL: recordBuildSQL, Args: []any{r.Name, prev.status.Table, r.Hash, prev.status.Rows, prev.status.Watermark, now, float64(res.Duration.Microseconds()) / 1000, sources, now}},
+	err = m.Engine.ExecTx(ctx,
+		engine.Statement{SQL: sqlgen.RecordBuild(d), Args: []any{r.Name, prev.Status.Table, r.Hash, prev.Status.Rows, prev.Status.Watermark, now, float64(res.Duration.Microseconds()) / 1000, sources, nil, now}},
 		engine.Statement{SQL: sqlgen.DeleteFiles(d), Args: []any{r.Name}},
 		engine.Statement{SQL: sqlgen.InsertFiles(d), Args: []any{r.Name, string(files), bp.others}})
-	res.Err = cleanEngineError(err)
+	res.Err = engine.Clean(err)
 	return res
 }
 
 // Partitions reports a partitioned rollup's stored partitions.
-func (w *Warehouse) Partitions(ctx context.Context, name string) ([]PartitionState, error) {
-	if err := w.ensurePartitionState(ctx); err != nil {
+func (m *Materializer) Partitions(ctx context.Context, name string) ([]PartitionState, error) {
+	if err := m.ensurePartitionState(ctx); err != nil {
 		return nil, err
 	}
-	res, err := w.Engine.Query(ctx, sqlgen.ReadPartitions(w.Dialect), name)
+	res, err := m.Engine.Query(ctx, sqlgen.ReadPartitions(m.Dialect), name)
 	if err != nil {
-		return nil, cleanEngineError(err)
+		return nil, engine.Clean(err)
 	}
 	var out []PartitionState
 	for _, row := range res.Rows {

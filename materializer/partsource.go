@@ -13,8 +13,9 @@ import (
 	"time"
 
 	"github.com/strata-metrics/strata/compiler/plan"
-	"github.com/strata-metrics/strata/compiler/rewrite"
+	"github.com/strata-metrics/strata/compiler/rollup"
 	"github.com/strata-metrics/strata/compiler/sqlgen"
+	"github.com/strata-metrics/strata/engine"
 	"github.com/strata-metrics/strata/materializer/partition"
 	"github.com/strata-metrics/strata/model"
 )
@@ -34,7 +35,7 @@ type partSource struct {
 // partSourceOf reports how the rollup's partitions follow its fact files;
 // false when they cannot (no partition, a computed or joined time field, a
 // fact that is not parquet files), and then any change rebuilds everything.
-func (w *Warehouse) partSourceOf(r *rewrite.Rollup) (*partSource, bool) {
+func (m *Materializer) partSourceOf(r *rollup.Rollup) (*partSource, bool) {
 	if r.Def == nil || r.Def.Partition.Value == "" || r.TimeField == "" {
 		return nil, false
 	}
@@ -57,7 +58,7 @@ func (w *Warehouse) partSourceOf(r *rewrite.Rollup) (*partSource, bool) {
 			ps.wall = loc
 		}
 	}
-	if tz := w.Project.Timezone; tz != "" {
+	if tz := m.Project.Timezone; tz != "" {
 		if loc, err := time.LoadLocation(tz); err == nil {
 			ps.local = loc
 		}
@@ -97,28 +98,28 @@ func (ps *partSource) toLocal(text string) (time.Time, bool) {
 
 // factFiles lists the rollup's fact files with their time ranges. Only the
 // footers of files not seen before (by path, size and mtime) are read.
-func (w *Warehouse) factFiles(ctx context.Context, ps *partSource) ([]partition.File, error) {
-	files, err := partition.List(w.Project.Dir, ps.source)
+func (m *Materializer) factFiles(ctx context.Context, ps *partSource) ([]partition.File, error) {
+	files, err := partition.List(m.Project.Dir, ps.source)
 	if err != nil {
 		return nil, err
 	}
 	key := ps.source + "\x00" + ps.column
-	w.statsMu.Lock()
-	prev := w.fileStats[key]
-	w.statsMu.Unlock()
+	m.statsMu.Lock()
+	prev := m.fileStats[key]
+	m.statsMu.Unlock()
 	need := partition.Carry(files, prev)
 	if len(need) > 0 {
 		paths := make([]string, len(need))
 		for i, n := range need {
 			paths[i] = files[n].Path
 		}
-		q, err := sqlgen.ParquetTimeStats(w.Dialect, paths, ps.column)
+		q, err := sqlgen.ParquetTimeStats(m.Dialect, paths, ps.column)
 		if err != nil {
 			return nil, err
 		}
-		res, err := w.Engine.Query(ctx, q)
+		res, err := m.Engine.Query(ctx, q)
 		if err != nil {
-			return nil, fmt.Errorf("reading the statistics of %s: %w", ps.source, cleanEngineError(err))
+			return nil, fmt.Errorf("reading the statistics of %s: %w", ps.source, engine.Clean(err))
 		}
 		byPath := map[string][]any{}
 		for _, row := range res.Rows {
@@ -145,12 +146,12 @@ func (w *Warehouse) factFiles(ctx context.Context, ps *partSource) ([]partition.
 			}
 		}
 	}
-	w.statsMu.Lock()
-	if w.fileStats == nil {
-		w.fileStats = map[string][]partition.File{}
+	m.statsMu.Lock()
+	if m.fileStats == nil {
+		m.fileStats = map[string][]partition.File{}
 	}
-	w.fileStats[key] = files
-	w.statsMu.Unlock()
+	m.fileStats[key] = files
+	m.statsMu.Unlock()
 	return files, nil
 }
 
@@ -172,26 +173,26 @@ func toInt64(v any) int64 {
 
 // othersFingerprint hashes the sources of every table the rollup reads
 // except its fact: a change there may move rows between any partitions.
-func (w *Warehouse) othersFingerprint(r *rewrite.Rollup) string {
+func (m *Materializer) othersFingerprint(r *rollup.Rollup) string {
 	h := sha256.New()
 	for _, in := range r.Fact.Instances {
 		if in.Table == r.Fact.Fact {
 			continue
 		}
-		fmt.Fprintf(h, "%s:%s\n", in.Alias, w.tableStat(in.Table))
+		fmt.Fprintf(h, "%s:%s\n", in.Alias, m.tableStat(in.Table))
 	}
 	return hex.EncodeToString(h.Sum(nil))[:16]
 }
 
 // tableStat describes a table's source as found now: each file's size and
 // mtime, or "engine" for an engine table.
-func (w *Warehouse) tableStat(t *model.Table) string {
+func (m *Materializer) tableStat(t *model.Table) string {
 	src := t.Source.Value
 	if src == "" || (filepath.Ext(src) == "" && !partition.IsPattern(src)) {
 		return "engine"
 	}
 	if partition.IsPattern(src) {
-		files, err := partition.List(w.Project.Dir, src)
+		files, err := partition.List(m.Project.Dir, src)
 		if err != nil {
 			return "missing"
 		}
@@ -202,7 +203,7 @@ func (w *Warehouse) tableStat(t *model.Table) string {
 		return hex.EncodeToString(h.Sum(nil))[:16]
 	}
 	if !filepath.IsAbs(src) {
-		src = filepath.Join(w.Project.Dir, src)
+		src = filepath.Join(m.Project.Dir, src)
 	}
 	st, err := os.Stat(src)
 	if err != nil {
@@ -211,27 +212,27 @@ func (w *Warehouse) tableStat(t *model.Table) string {
 	return fmt.Sprintf("%d:%d", st.Size(), st.ModTime().UnixNano())
 }
 
-// builtFiles is what a partitioned rollup's version was built from.
-type builtFiles struct {
+// BuiltFiles is what a partitioned rollup's version was built from.
+type BuiltFiles struct {
 	Files  []partition.File
 	Others string
 }
 
-func (w *Warehouse) ensurePartitionState(ctx context.Context) error {
-	for _, s := range sqlgen.PartitionDDL(w.Dialect) {
-		if err := w.Engine.Exec(ctx, s); err != nil {
-			return cleanEngineError(err)
+func (m *Materializer) ensurePartitionState(ctx context.Context) error {
+	for _, s := range sqlgen.PartitionDDL(m.Dialect) {
+		if err := m.Engine.Exec(ctx, s); err != nil {
+			return engine.Clean(err)
 		}
 	}
 	return nil
 }
 
-func (w *Warehouse) readBuiltFiles(ctx context.Context) (map[string]builtFiles, error) {
-	res, err := w.Engine.Query(ctx, sqlgen.ReadFiles(w.Dialect))
+func (m *Materializer) readBuiltFiles(ctx context.Context) (map[string]BuiltFiles, error) {
+	res, err := m.Engine.Query(ctx, sqlgen.ReadFiles(m.Dialect))
 	if err != nil {
-		return nil, cleanEngineError(err)
+		return nil, engine.Clean(err)
 	}
-	out := map[string]builtFiles{}
+	out := map[string]BuiltFiles{}
 	for _, row := range res.Rows {
 		name, _ := row[0].(string)
 		text, _ := row[1].(string)
@@ -240,20 +241,20 @@ func (w *Warehouse) readBuiltFiles(ctx context.Context) (map[string]builtFiles, 
 		if err := json.Unmarshal([]byte(text), &files); err != nil {
 			return nil, fmt.Errorf("rollup %s: unreadable file state in _strata.rollup_files: %v", name, err)
 		}
-		out[name] = builtFiles{Files: files, Others: others}
+		out[name] = BuiltFiles{Files: files, Others: others}
 	}
 	return out, nil
 }
 
-// staleRanges lists the partitions of a rollup whose sources changed since
+// StaleRanges lists the partitions of a rollup whose sources changed since
 // its build, when the change is confined to fact files that the statistics
 // place; false when the rollup must be treated as wholly stale.
-func (w *Warehouse) staleRanges(ctx context.Context, r *rewrite.Rollup, built builtFiles, ok bool) ([]plan.Range, bool) {
-	ps, pok := w.partSourceOf(r)
-	if !pok || !ok || built.Others != w.othersFingerprint(r) {
+func (m *Materializer) StaleRanges(ctx context.Context, r *rollup.Rollup, built BuiltFiles, ok bool) ([]plan.Range, bool) {
+	ps, pok := m.partSourceOf(r)
+	if !pok || !ok || built.Others != m.othersFingerprint(r) {
 		return nil, false
 	}
-	files, err := w.factFiles(ctx, ps)
+	files, err := m.factFiles(ctx, ps)
 	if err != nil {
 		return nil, false
 	}
@@ -310,10 +311,15 @@ func partitionFingerprints(g partition.Grain, files []partition.File) map[string
 	return out
 }
 
-// loadBuiltFiles reads the file lists of the partitioned rollups' versions.
-func (w *Warehouse) loadBuiltFiles(ctx context.Context) (map[string]builtFiles, error) {
-	if err := w.ensurePartitionState(ctx); err != nil {
-		return nil, err
+// LoadBuiltFiles reads the file lists of the partitioned rollups'
+// versions; an engine without the table has none (nothing is written).
+func (m *Materializer) LoadBuiltFiles(ctx context.Context) (map[string]BuiltFiles, error) {
+	res, err := m.Engine.Query(ctx, sqlgen.FilesStateExists(m.Dialect))
+	if err != nil {
+		return nil, engine.Clean(err)
 	}
-	return w.readBuiltFiles(ctx)
+	if n, _ := res.Rows[0][0].(int64); n == 0 {
+		return map[string]BuiltFiles{}, nil
+	}
+	return m.readBuiltFiles(ctx)
 }

@@ -30,7 +30,7 @@ var (
 func ensureSchedule(ctx context.Context, eng engine.Engine, d sqlgen.Dialect) error {
 	for _, s := range sqlgen.ScheduleDDL(d) {
 		if err := eng.Exec(ctx, s); err != nil {
-			return fmt.Errorf("creating the scheduler's state tables: %w", cleanEngineError(err))
+			return fmt.Errorf("creating the scheduler's state tables: %w", engine.Clean(err))
 		}
 	}
 	return nil
@@ -48,7 +48,7 @@ func (s *EngineStore) Load(ctx context.Context) (map[string]schedule.State, erro
 	}
 	res, err := s.Engine.Query(ctx, sqlgen.ReadSchedule(s.Dialect))
 	if err != nil {
-		return nil, cleanEngineError(err)
+		return nil, engine.Clean(err)
 	}
 	out := map[string]schedule.State{}
 	for _, row := range res.Rows {
@@ -76,7 +76,7 @@ func (s *EngineStore) Save(ctx context.Context, st schedule.State) error {
 	err = s.Engine.ExecTx(ctx,
 		engine.Statement{SQL: sqlgen.DeleteSchedule(s.Dialect), Args: []any{st.Name}},
 		engine.Statement{SQL: sqlgen.InsertSchedule(s.Dialect), Args: []any{st.Name, string(text)}})
-	return cleanEngineError(err)
+	return engine.Clean(err)
 }
 
 // EngineLease is the lease row per rollup in _strata.leases. Now is the
@@ -121,10 +121,10 @@ func (l *EngineLease) Acquire(ctx context.Context, job, holder string, ttl time.
 			return false, other, exp, nil
 		}
 	}
-	return false, "", time.Time{}, fmt.Errorf("taking the build lease of %s: %w", job, cleanEngineError(err))
+	return false, "", time.Time{}, fmt.Errorf("taking the build lease of %s: %w", job, engine.Clean(err))
 }
 
 // Release implements schedule.Lease.
 func (l *EngineLease) Release(ctx context.Context, job, holder string) error {
-	return cleanEngineError(l.Engine.Exec(ctx, sqlgen.ReleaseLease(l.Dialect), job, holder))
+	return engine.Clean(l.Engine.Exec(ctx, sqlgen.ReleaseLease(l.Dialect), job, holder))
 }

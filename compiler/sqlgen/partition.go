@@ -4,7 +4,7 @@ import (
 	"fmt"
 	"strings"
 
-	"github.com/strata-metrics/strata/compiler/rewrite"
+	"github.com/strata-metrics/strata/compiler/rollup"
 	"github.com/strata-metrics/strata/model"
 )
 
@@ -29,20 +29,20 @@ func ParquetTimeStats(d Dialect, files []string, column string) (string, error) 
 // PartitionStats selects (first day of the partition, rows, latest label)
 // of a stored rollup version, one row per partition of the grain; rows
 // with a NULL time label come out with a NULL partition.
-func PartitionStats(d Dialect, r *rewrite.Rollup, table, grain string) string {
+func PartitionStats(d Dialect, r *rollup.Rollup, table, grain string) string {
 	w := &writer{d: d}
 	label := w.q(r.TimeColumn())
 	part := label
 	if grain != r.Grain || r.Grain == "hour" {
 		part = d.TimeGrain(label, grain)
 	}
-	return "SELECT " + part + ", COUNT(*), MAX(" + label + ") FROM " + w.table(table) + " GROUP BY 1"
+	return "SELECT " + part + ", COUNT(*), MAX(" + label + ") FROM " + Table(w.d, table) + " GROUP BY 1"
 }
 
 // CreateRollupTable stores a rollup version: body's rows sorted by the
 // time label, then by the given dimension columns (lowest cardinality
 // first), so that range filters skip most row groups by their statistics.
-func CreateRollupTable(d Dialect, r *rewrite.Rollup, table, body string, dims []string) string {
+func CreateRollupTable(d Dialect, r *rollup.Rollup, table, body string, dims []string) string {
 	w := &writer{d: d}
 	var order []string
 	if r.TimeField != "" {
@@ -51,7 +51,7 @@ func CreateRollupTable(d Dialect, r *rewrite.Rollup, table, body string, dims []
 	for _, c := range dims {
 		order = append(order, w.q(c))
 	}
-	s := "CREATE TABLE " + w.table(table) + " AS SELECT * FROM (\n" + body + "\n) AS " + w.q("b")
+	s := "CREATE TABLE " + Table(w.d, table) + " AS SELECT * FROM (\n" + body + "\n) AS " + w.q("b")
 	if len(order) > 0 {
 		s += "\nORDER BY " + strings.Join(order, ", ")
 	}

@@ -88,6 +88,13 @@ func PartitionDDL(d Dialect) []string {
 	}
 }
 
+// FilesStateExists counts the file-list table (1 when it exists), so that
+// a reader can tell without writing.
+func FilesStateExists(d Dialect) string {
+	return "SELECT COUNT(*) FROM information_schema.tables WHERE table_schema = " + d.QuoteString(StateSchema) +
+		" AND table_name = " + d.QuoteString("rollup_files")
+}
+
 // ReadPartitions selects (part, row_count, watermark, fingerprint, built_ns)
 // of a rollup's partitions (argument rollup), in order.
 func ReadPartitions(d Dialect) string {

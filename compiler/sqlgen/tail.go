@@ -7,7 +7,7 @@ import (
 
 	"github.com/strata-metrics/strata/compiler/logical"
 	"github.com/strata-metrics/strata/compiler/plan"
-	"github.com/strata-metrics/strata/compiler/rewrite"
+	"github.com/strata-metrics/strata/compiler/rollup"
 	"github.com/strata-metrics/strata/model"
 )
 
@@ -30,7 +30,7 @@ import (
 
 // RollupBuildRanges renders the rollup's build restricted to the ranges, and
 // returns its column names in the order the stored table has them.
-func RollupBuildRanges(cat *logical.Catalog, r *rewrite.Rollup, d Dialect, ranges []plan.Range) (string, []string, error) {
+func RollupBuildRanges(cat *logical.Catalog, r *rollup.Rollup, d Dialect, ranges []plan.Range) (string, []string, error) {
 	if len(ranges) == 0 {
 		return "", nil, fmt.Errorf("internal: a ranged build of %s needs ranges", r.Name)
 	}
@@ -38,14 +38,14 @@ func RollupBuildRanges(cat *logical.Catalog, r *rewrite.Rollup, d Dialect, range
 }
 
 // RollupKeep renders the stored rows of table outside the ranges.
-func RollupKeep(d Dialect, r *rewrite.Rollup, table string, cols []string, ranges []plan.Range) string {
+func RollupKeep(d Dialect, r *rollup.Rollup, table string, cols []string, ranges []plan.Range) string {
 	w := &writer{d: d}
 	sel := make([]string, len(cols))
 	for i, c := range cols {
 		sel[i] = w.q(c)
 	}
 	label := w.q(r.TimeColumn())
-	return "SELECT " + strings.Join(sel, ", ") + " FROM " + w.table(table) + "\nWHERE NOT (" + w.labelIn(label, r.Grain, ranges) + ")"
+	return "SELECT " + strings.Join(sel, ", ") + " FROM " + Table(w.d, table) + "\nWHERE NOT (" + w.labelIn(label, r.Grain, ranges) + ")"
 }
 
 // labelIn is true for a label in any of the ranges; it is never NULL, so
@@ -76,7 +76,7 @@ func (w *writer) dateLit(day, grain string) string {
 // rangeTerms are the WHERE terms of a ranged build: the exact test on the
 // time label and, for a time field that is a plain column of the fact, the
 // loose bound on the raw column.
-func (w *writer) rangeTerms(pt *plan.Part, r *rewrite.Rollup, ranges []plan.Range) ([]string, error) {
+func (w *writer) rangeTerms(pt *plan.Part, r *rollup.Rollup, ranges []plan.Range) ([]string, error) {
 	label, err := w.dim(pt, &plan.Dim{Field: r.TimeField, Grain: r.Grain})
 	if err != nil {
 		return nil, err
@@ -123,16 +123,16 @@ func (w *writer) rangeTerms(pt *plan.Part, r *rewrite.Rollup, ranges []plan.Rang
 // served by a rollup with stale partitions: its current rows outside them
 // UNION ALL the raw rows inside them.
 func (w *writer) tails() error {
-	var defs []*rewrite.Rollup
+	var defs []*rollup.Rollup
 	for _, pt := range w.p.Parts {
 		rs := pt.Rollup
 		if rs == nil || len(rs.Stale) == 0 {
 			continue
 		}
 		if defs == nil {
-			defs = rewrite.Definitions(w.p.Catalog)
+			defs = rollup.Definitions(w.p.Catalog)
 		}
-		var def *rewrite.Rollup
+		var def *rollup.Rollup
 		for _, r := range defs {
 			if r.Name == rs.Name {
 				def = r

@@ -14,6 +14,7 @@ import (
 	"github.com/strata-metrics/strata/engine/duckdb"
 	"github.com/strata-metrics/strata/internal/banktest"
 	"github.com/strata-metrics/strata/materializer"
+	"github.com/strata-metrics/strata/service"
 )
 
 // lakeBank is a copy of the shared data set whose transactions live as a
@@ -22,7 +23,7 @@ import (
 type lakeBank struct {
 	t    *testing.T
 	dir  string
-	w    *materializer.Warehouse
+	w    *service.Project
 	db   *duckdb.DB // writes the lake's files
 	cut  time.Time  // rows at or after cut are held back
 	last time.Time
@@ -122,7 +123,7 @@ func (lb *lakeBank) refresh(names ...string) []materializer.RefreshResult {
 
 func (lb *lakeBank) partitions(name string) map[string]materializer.PartitionState {
 	lb.t.Helper()
-	ps, err := lb.w.Partitions(context.Background(), name)
+	ps, err := lb.w.Materializer().Partitions(context.Background(), name)
 	if err != nil {
 		lb.t.Fatal(err)
 	}
