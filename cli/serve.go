@@ -23,6 +23,7 @@ func init() {
 func (e *env) serveCmd() *cobra.Command {
 	opts := api.DefaultOptions
 	var addr string
+	builds := 1
 	cmd := &cobra.Command{
 		Use:   "serve",
 		Short: "Serve the DataAPI over HTTP",
@@ -32,6 +33,16 @@ Set STRATA_API_TOKEN to require "Authorization: Bearer <token>" on /v1.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			return e.withProject(func(ctx context.Context, w *service.Project) error {
+				if builds > 0 {
+					s, err := e.scheduler(ctx, w, builds, slog.New(slog.NewTextHandler(e.stderr, nil)))
+					if err != nil {
+						return err
+					}
+					sctx, stop := context.WithCancel(ctx)
+					done := make(chan struct{})
+					defer func() { stop(); <-done }()
+					go func() { defer close(done); _ = s.Run(sctx) }()
+				}
 				return e.serve(ctx, w, addr, opts)
 			})
 		},
@@ -41,6 +52,7 @@ Set STRATA_API_TOKEN to require "Authorization: Bearer <token>" on /v1.`,
 	f.IntVar(&opts.MaxRows, "max-rows", opts.MaxRows, "largest result returned (413 beyond)")
 	f.DurationVar(&opts.Timeout, "timeout", opts.Timeout, "longest query (504 beyond)")
 	f.IntVar(&opts.MaxConcurrent, "max-concurrent", opts.MaxConcurrent, "queries at once (429 beyond)")
+	f.IntVar(&builds, "builds", builds, "rollup builds at once by the scheduler (0: no scheduler; run `strata materialize` elsewhere)")
 	return cmd
 }
 

@@ -16,7 +16,8 @@ import (
 //  2. The SLA deadline is PendingSince + freshness. The build must finish by
 //     then, so it must start by deadline − headroom, where headroom is
 //     Headroom × the estimate (the longest of the recent build durations, or
-//     DefaultEstimate before the first build). Starting as late as that folds
+//     DefaultEstimate before the first build), and never less than a tenth
+//     of the freshness, for builds slower than any measured. Starting as late as that folds
 //     every change of the window into one build instead of one build per change.
 //  3. A job is due at the earliest of: now if never built or triggered by
 //     hand; its latest SLA start; its next cron instant after the last one
@@ -112,7 +113,7 @@ func (p Policy) dueAt(j Job, sched cron.Schedule, s State, triggered bool, start
 		consider(now)
 	}
 	if dl, ok := Deadline(j, s); ok {
-		margin := time.Duration(float64(p.Estimate(s)) * p.Headroom)
+		margin := max(time.Duration(float64(p.Estimate(s))*p.Headroom), j.Freshness/10)
 		consider(dl.Add(-margin))
 	}
 	consider(nextCron(sched, s, started))
