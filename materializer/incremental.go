@@ -49,6 +49,8 @@ type buildPlan struct {
 	full   bool
 	reason string
 	ranges []plan.Range
+	// read are the only fact files holding rows of the ranges.
+	read   []string
 	files  []partition.File
 	others string
 }
@@ -89,6 +91,7 @@ func (m *Materializer) planBuild(ctx context.Context, r *rollup.Rollup, prev Rec
 		ch.Add(partition.Change{Keys: map[string]bool{k: true}})
 	}
 	bp.ranges = toRanges(ps.grain, ch)
+	bp.read = filesIn(ps.grain, ch, bp.files)
 	return bp, nil
 }
 
@@ -135,7 +138,7 @@ func (m *Materializer) buildPartitioned(ctx context.Context, r *rollup.Rollup) R
 	default:
 		var build string
 		var cols []string
-		build, cols, err = sqlgen.RollupBuildRanges(m.Catalog, r, d, bp.ranges)
+		build, cols, err = sqlgen.RollupBuildRanges(m.Catalog, r, d, bp.ranges, bp.read)
 		body = sqlgen.UnionAll(sqlgen.RollupKeep(d, r, prev.Status.Table, cols, bp.ranges), build)
 	}
 	if err != nil {
@@ -253,8 +256,15 @@ func (m *Materializer) swapPartitioned(r *rollup.Rollup, table, old string, res 
 		{SQL: sqlgen.DeleteFiles(d), Args: []any{r.Name}},
 		{SQL: sqlgen.InsertFiles(d), Args: []any{r.Name, string(files), bp.others}},
 	}
-	for _, p := range parts {
-		stmts = append(stmts, engine.Statement{SQL: sqlgen.InsertPartition(d), Args: []any{r.Name, p.Key, p.Rows, p.Watermark, p.Fingerprint, p.BuiltAt.UnixNano()}})
+	// Partition rows go in batches: one statement per row would cost a
+	// round trip each, for hundreds of daily partitions.
+	for i := 0; i < len(parts); i += 500 {
+		batch := parts[i:min(i+500, len(parts))]
+		var args []any
+		for _, p := range batch {
+			args = append(args, r.Name, p.Key, p.Rows, p.Watermark, p.Fingerprint, p.BuiltAt.UnixNano())
+		}
+		stmts = append(stmts, engine.Statement{SQL: sqlgen.InsertPartitions(d, len(batch)), Args: args})
 	}
 	if old != "" && old != table {
 		stmts = append(stmts, engine.Statement{SQL: sqlgen.DropTable(d, old)})

@@ -248,24 +248,50 @@ func (m *Materializer) readBuiltFiles(ctx context.Context) (map[string]BuiltFile
 
 // StaleRanges lists the partitions of a rollup whose sources changed since
 // its build, when the change is confined to fact files that the statistics
-// place; false when the rollup must be treated as wholly stale.
-func (m *Materializer) StaleRanges(ctx context.Context, r *rollup.Rollup, built BuiltFiles, ok bool) ([]plan.Range, bool) {
+// place, with the files holding those partitions' rows; false when the
+// rollup must be treated as wholly stale.
+func (m *Materializer) StaleRanges(ctx context.Context, r *rollup.Rollup, built BuiltFiles, ok bool) ([]plan.Range, []string, bool) {
 	ps, pok := m.partSourceOf(r)
 	if !pok || !ok || built.Others != m.othersFingerprint(r) {
-		return nil, false
+		return nil, nil, false
 	}
 	files, err := m.factFiles(ctx, ps)
 	if err != nil {
-		return nil, false
+		return nil, nil, false
 	}
 	ch := partition.Diff(ps.grain, built.Files, files)
 	// A tail over most of the rollup reads most raw rows and the rollup's
 	// rows besides: then the raw path is cheaper, and the rollup is stale.
 	if ch.All || 2*len(ch.Keys) > len(partitionFingerprints(ps.grain, files)) {
-		return nil, false
+		return nil, nil, false
 	}
 	rs := toRanges(ps.grain, ch)
-	return rs, len(rs) > 0
+	return rs, filesIn(ps.grain, ch, files), len(rs) > 0
+}
+
+// filesIn lists the files that can hold rows of the changed partitions:
+// those whose time range reaches one, and, when the NULL partition
+// changed, those that may hold NULL times.
+func filesIn(g partition.Grain, ch partition.Change, files []partition.File) []string {
+	var out []string
+	for _, f := range files {
+		hit := ch.Null && (f.Nulls > 0 || (!f.NullsKnown && f.Rows > 0))
+		if !hit && f.HasRange && f.Rows > 0 {
+			for _, k := range g.Span(f.Min, f.Max) {
+				if ch.Keys[k] {
+					hit = true
+					break
+				}
+			}
+		}
+		if !hit && !f.HasRange && f.Rows > 0 {
+			hit = true
+		}
+		if hit {
+			out = append(out, f.Path)
+		}
+	}
+	return out
 }
 
 // toRanges turns touched partition keys into label ranges, merging

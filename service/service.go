@@ -151,7 +151,7 @@ func (s *Project) rollups() *rewrite.Input {
 			// A partitioned rollup whose fact files changed serves with
 			// its stale partitions read raw (the lambda tail).
 			built, ok := s.builtFiles[r.Name]
-			st.Stale, _ = s.m.StaleRanges(context.Background(), r, built, ok)
+			st.Stale, st.StaleFiles, _ = s.m.StaleRanges(context.Background(), r, built, ok)
 		}
 		states[r.Name] = st
 	}

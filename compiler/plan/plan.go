@@ -88,6 +88,9 @@ type RollupSource struct {
 	// these partitions aggregated the way the rollup stores them (the lambda
 	// tail), so the answer stays exact while the builder catches up.
 	Stale []Range
+	// StaleFiles, when set, are the only fact files holding rows of the
+	// stale partitions: the tail reads them instead of the whole source.
+	StaleFiles []string
 }
 
 // Range is a half-open range [From, To) of a rollup's time labels, as

@@ -19,6 +19,9 @@ type State struct {
 	// if the materializer could tell (a partitioned rollup whose fact files
 	// changed); the rollup then serves with a lambda tail (see tail.go).
 	Stale []plan.Range
+	// StaleFiles are the fact files holding every row of the stale
+	// partitions, when known; the tail reads only them.
+	StaleFiles []string
 }
 
 // Input is what the rewrite needs besides the plan: the rollups' definitions

@@ -33,5 +33,6 @@ func withTail(pt *plan.Part, st State) {
 		return
 	}
 	pt.Rollup.Stale = append([]plan.Range(nil), st.Stale...)
+	pt.Rollup.StaleFiles = append([]string(nil), st.StaleFiles...)
 	pt.Source = pt.Rollup.Name + "+tail"
 }

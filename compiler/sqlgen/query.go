@@ -34,6 +34,9 @@ type writer struct {
 	cols map[string]string // metric|shift → measure column
 	// tail holds the FROM of each part served by a rollup with a lambda tail.
 	tail map[*plan.Part]string
+	// factFrom, when set, replaces the fact's source view in a ranged
+	// build: only the files whose rows can fall in the ranges.
+	factFrom string
 }
 
 func (w *writer) q(s string) string { return w.d.QuoteIdent(s) }
@@ -343,6 +346,9 @@ func (w *writer) from(pt *plan.Part) string {
 	}
 	fact := pt.Fact.Fact
 	s := "FROM " + w.q(fact.Name) + " AS " + w.q(fact.Name)
+	if w.factFrom != "" {
+		s = "FROM " + w.factFrom + " AS " + w.q(fact.Name)
+	}
 	for _, j := range pt.Joins {
 		to := pt.Fact.Instance(j.ToAlias)
 		s += fmt.Sprintf("\nLEFT JOIN %s AS %s ON %s.%s = %s.%s", w.q(to.Table.Name), w.q(j.ToAlias),

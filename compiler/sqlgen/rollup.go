@@ -140,13 +140,14 @@ func (w *writer) rollupSemiAdditive(pt *plan.Part) (string, error) {
 // mergeable sets (Dialect.Sets) distinct counts are left out: the rewrite
 // answers them from the raw rows there.
 func RollupBuild(cat *logical.Catalog, r *rollup.Rollup, d Dialect) (string, error) {
-	s, _, err := rollupBuild(cat, r, d, nil)
+	s, _, err := rollupBuild(cat, r, d, nil, nil)
 	return s, err
 }
 
 // rollupBuild renders a rollup's build, restricted to the time labels in
-// ranges when there are any, and returns its column names in order.
-func rollupBuild(cat *logical.Catalog, r *rollup.Rollup, d Dialect, ranges []plan.Range) (string, []string, error) {
+// ranges when there are any (reading only files, when given), and returns
+// its column names in order.
+func rollupBuild(cat *logical.Catalog, r *rollup.Rollup, d Dialect, ranges []plan.Range, files []string) (string, []string, error) {
 	p := &plan.Plan{Catalog: cat, TZ: cat.Project.Timezone}
 	pt := &plan.Part{ID: "build", Fact: r.Fact, Source: "raw", TimeFields: map[string]bool{}}
 	needed := map[string]bool{r.Fact.Name(): true}
@@ -177,6 +178,13 @@ func rollupBuild(cat *logical.Catalog, r *rollup.Rollup, d Dialect, ranges []pla
 	}
 	pt.Joins = plan.JoinsFor(r.Fact, needed)
 	w := &writer{p: p, d: d, tz: p.TZ}
+	if len(ranges) > 0 && len(files) > 0 {
+		from, err := fileList(d, files)
+		if err != nil {
+			return "", nil, err
+		}
+		w.factFrom = from
+	}
 	var sel []string
 	for i, dim := range p.Dims {
 		s, err := w.dim(pt, dim)

@@ -1,5 +1,7 @@
 package sqlgen
 
+import "strings"
+
 // The scheduler's two tables in the _strata schema: one row per rollup
 // holding the scheduler's state as JSON (pending change, backoff, recent
 // durations, breaches), and one lease row per rollup being built.
@@ -108,12 +110,16 @@ func DeletePartitions(d Dialect) string {
 	return "DELETE FROM " + partitionTable(d) + " WHERE " + d.QuoteIdent("rollup") + " = ?"
 }
 
-// InsertPartition inserts one partition row (arguments rollup, part,
-// row_count, watermark, fingerprint, built_ns).
-func InsertPartition(d Dialect) string {
+// InsertPartitions inserts n partition rows in one statement (arguments
+// rollup, part, row_count, watermark, fingerprint, built_ns for each).
+func InsertPartitions(d Dialect, n int) string {
 	q := d.QuoteIdent
+	rows := make([]string, n)
+	for i := range rows {
+		rows[i] = "(?, ?, ?, ?, ?, ?)"
+	}
 	return "INSERT INTO " + partitionTable(d) + " (" + q("rollup") + ", " + q("part") + ", " + q("row_count") + ", " + q("watermark") + ", " +
-		q("fingerprint") + ", " + q("built_ns") + ") VALUES (?, ?, ?, ?, ?, ?)"
+		q("fingerprint") + ", " + q("built_ns") + ") VALUES " + strings.Join(rows, ", ")
 }
 
 // ReadFiles selects (rollup, files, others) of every rollup.

@@ -30,11 +30,25 @@ import (
 
 // RollupBuildRanges renders the rollup's build restricted to the ranges, and
 // returns its column names in the order the stored table has them.
-func RollupBuildRanges(cat *logical.Catalog, r *rollup.Rollup, d Dialect, ranges []plan.Range) (string, []string, error) {
+// When files are given they are the only fact files that can hold rows in
+// the ranges (their statistics say so), and the build reads just them.
+func RollupBuildRanges(cat *logical.Catalog, r *rollup.Rollup, d Dialect, ranges []plan.Range, files []string) (string, []string, error) {
 	if len(ranges) == 0 {
 		return "", nil, fmt.Errorf("internal: a ranged build of %s needs ranges", r.Name)
 	}
-	return rollupBuild(cat, r, d, ranges)
+	return rollupBuild(cat, r, d, ranges, files)
+}
+
+// fileList reads exactly the given parquet files, as the fact's source.
+func fileList(d Dialect, files []string) (string, error) {
+	if d.Name() != "duckdb" {
+		return "", fmt.Errorf("reading a list of parquet files needs the duckdb engine, not %s", d.Name())
+	}
+	list := make([]string, len(files))
+	for i, f := range files {
+		list[i] = d.QuoteString(f)
+	}
+	return "read_parquet([" + strings.Join(list, ", ") + "])", nil
 }
 
 // RollupKeep renders the stored rows of table outside the ranges.
@@ -141,7 +155,7 @@ func (w *writer) tails() error {
 		if def == nil {
 			return fmt.Errorf("internal: rollup %s serves part %s but has no definition", rs.Name, pt.ID)
 		}
-		build, cols, err := rollupBuild(w.p.Catalog, def, w.d, rs.Stale)
+		build, cols, err := rollupBuild(w.p.Catalog, def, w.d, rs.Stale, rs.StaleFiles)
 		if err != nil {
 			return err
 		}

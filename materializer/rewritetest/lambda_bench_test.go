@@ -1,0 +1,141 @@
+package rewritetest
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/strata-metrics/strata/compiler/plan"
+	"github.com/strata-metrics/strata/engine/duckdb"
+	"github.com/strata-metrics/strata/examples/bank/generate/bankgen"
+	"github.com/strata-metrics/strata/internal/banktest"
+	"github.com/strata-metrics/strata/service"
+)
+
+// BenchmarkIncrementalRefresh measures, on the bank over
+// STRATA_BENCH_TXNS transactions (default 1,000,000) stored as a hive
+// directory of daily parquet files (data/transactions/dt=*/), the day
+// rollup's full build, its incremental refresh after one new day of files
+// lands, and a query over all history right after the append, served by the
+// rollup and its tail, against the same query on the raw tables. Reported:
+// full_ms, incremental_ms and their ratio (target ≤ 0.10); tail_ms, raw_ms
+// and their ratio (target ≤ 0.10). Run: go test ./materializer/rewritetest
+// -run '^$' -bench IncrementalRefresh -benchtime 1x.
+func BenchmarkIncrementalRefresh(b *testing.B) {
+	ctx := context.Background()
+	n := benchTransactions(b)
+	dir := filepath.Join(b.TempDir(), "lake")
+	if err := banktest.CopyModel(dir); err != nil {
+		b.Fatal(err)
+	}
+	data := filepath.Join(dir, "data")
+	if _, err := bankgen.Generate(ctx, data, bankgen.Options{Transactions: n, Seed: 1}); err != nil {
+		b.Fatal(err)
+	}
+	db, err := duckdb.Open("", 0)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer db.Close()
+	orig := filepath.Join(data, "transactions.parquet")
+	exec := func(q string) {
+		b.Helper()
+		if err := db.Exec(ctx, q); err != nil {
+			b.Fatal(err)
+		}
+	}
+	exec(fmt.Sprintf("CREATE TABLE txn AS SELECT *, CAST(txn_time AS DATE) AS dt FROM read_parquet(%s)", duckdb.QuoteString(orig)))
+	res, err := db.Query(ctx, "SELECT MAX(dt) FROM txn")
+	if err != nil {
+		b.Fatal(err)
+	}
+	last := res.Rows[0][0].(time.Time).Format(time.DateOnly)
+	lake := filepath.Join(data, "transactions")
+	exec(fmt.Sprintf("COPY (SELECT * FROM txn WHERE dt < DATE '%s' ORDER BY txn_time) TO %s (FORMAT parquet, PARTITION_BY (dt))", last, duckdb.QuoteString(lake)))
+	if err := os.Remove(orig); err != nil {
+		b.Fatal(err)
+	}
+	phys := filepath.Join(dir, "models", "physical.yaml")
+	text, err := os.ReadFile(phys)
+	if err != nil {
+		b.Fatal(err)
+	}
+	if err := os.WriteFile(phys, []byte(strings.Replace(string(text), "source: data/transactions.parquet", "source: data/transactions/dt=*/", 1)), 0o644); err != nil {
+		b.Fatal(err)
+	}
+	if part := os.Getenv("STRATA_BENCH_PARTITION"); part != "" {
+		rp := filepath.Join(dir, "models", "rollups.yaml")
+		text, err := os.ReadFile(rp)
+		if err != nil {
+			b.Fatal(err)
+		}
+		if err := os.WriteFile(rp, []byte(strings.Replace(string(text), "partition: month", "partition: "+part, 1)), 0o644); err != nil {
+			b.Fatal(err)
+		}
+	}
+	w, err := banktest.Open(ctx, dir, service.Options{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer w.Close()
+	refresh := func() time.Duration {
+		b.Helper()
+		start := time.Now()
+		out, err := w.Refresh(ctx, []string{"txn_daily"}, nil)
+		if err != nil || out[0].Err != nil {
+			b.Fatalf("refresh: %v %v", err, out[0].Err)
+		}
+		return time.Since(start)
+	}
+	full := refresh()
+	exec(fmt.Sprintf("COPY (SELECT * FROM txn WHERE dt = DATE '%s' ORDER BY txn_time) TO %s (FORMAT parquet, PARTITION_BY (dt), APPEND)", last, duckdb.QuoteString(lake)))
+
+	q := allHistory
+	raw := q
+	raw.NoRollup = true
+	tail := medianQuery(b, w, &q, "txn_daily+tail", 5)
+	rawT := medianQuery(b, w, &raw, "raw", 5)
+	incr := refresh()
+	if got := servedBy(b, w, &q); got != "txn_daily" {
+		b.Fatalf("after the incremental refresh: served by %s", got)
+	}
+	b.ReportMetric(float64(full.Milliseconds()), "full_ms")
+	b.ReportMetric(float64(incr.Milliseconds()), "incremental_ms")
+	b.ReportMetric(float64(incr)/float64(full), "incremental/full")
+	b.ReportMetric(float64(tail.Microseconds())/1000, "tail_ms")
+	b.ReportMetric(float64(rawT.Microseconds())/1000, "raw_ms")
+	b.ReportMetric(float64(tail)/float64(rawT), "tail/raw")
+}
+
+func servedBy(b *testing.B, w *service.Project, q *plan.Query) string {
+	b.Helper()
+	res, err := w.Query(context.Background(), q)
+	if err != nil {
+		b.Fatal(err)
+	}
+	return res.Meta.ServedBy
+}
+
+// medianQuery runs the query k times (after one warm-up) and returns the median
+// time, checking what served it.
+func medianQuery(b *testing.B, w *service.Project, q *plan.Query, want string, k int) time.Duration {
+	b.Helper()
+	if got := servedBy(b, w, q); got != want {
+		b.Fatalf("served by %s, want %s", got, want)
+	}
+	var ts []time.Duration
+	for range k {
+		start := time.Now()
+		if _, err := w.Query(context.Background(), q); err != nil {
+			b.Fatal(err)
+		}
+		ts = append(ts, time.Since(start))
+	}
+	sort.Slice(ts, func(i, j int) bool { return ts[i] < ts[j] })
+	return ts[k/2]
+}
