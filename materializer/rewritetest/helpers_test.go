@@ -26,6 +26,9 @@ const testTransactions = 20_000
 var testRoot string
 
 func TestMain(m *testing.M) {
+	if dir := os.Getenv(killChildEnv); dir != "" {
+		os.Exit(killChild(dir))
+	}
 	dir, err := os.MkdirTemp("", "strata-rewritetest-")
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
