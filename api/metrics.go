@@ -11,15 +11,16 @@ import (
 
 // rollupCollector exports each rollup's rows, age and health at scrape time.
 type rollupCollector struct {
-	w                  *service.Project
-	rows, age, healthy *prometheus.Desc
+	w                             *service.Project
+	rows, age, healthy, staleness *prometheus.Desc
 }
 
 func newRollupCollector(w *service.Project) *rollupCollector {
 	return &rollupCollector{w: w,
-		rows:    prometheus.NewDesc("strata_rollup_rows", "Rows in the rollup's current version.", []string{"rollup"}, nil),
-		age:     prometheus.NewDesc("strata_rollup_age_seconds", "Seconds since the rollup's current version was built.", []string{"rollup"}, nil),
-		healthy: prometheus.NewDesc("strata_rollup_fresh", "1 when the rollup is built from the current definition and its sources are unchanged.", []string{"rollup"}, nil),
+		rows:      prometheus.NewDesc("strata_rollup_rows", "Rows in the rollup's current version.", []string{"rollup"}, nil),
+		age:       prometheus.NewDesc("strata_rollup_age_seconds", "Seconds since the rollup's current version was built.", []string{"rollup"}, nil),
+		healthy:   prometheus.NewDesc("strata_rollup_fresh", "1 when the rollup is built from the current definition and its sources are unchanged.", []string{"rollup"}, nil),
+		staleness: prometheus.NewDesc("strata_rollup_staleness_seconds", "Age of the oldest source change the rollup has not folded in (0 when current).", []string{"rollup"}, nil),
 	}
 }
 
@@ -27,6 +28,7 @@ func (rc *rollupCollector) Describe(ch chan<- *prometheus.Desc) {
 	ch <- rc.rows
 	ch <- rc.age
 	ch <- rc.healthy
+	ch <- rc.staleness
 }
 
 func (rc *rollupCollector) Collect(ch chan<- prometheus.Metric) {
@@ -41,6 +43,7 @@ func (rc *rollupCollector) Collect(ch chan<- prometheus.Metric) {
 			fresh = 1
 		}
 		ch <- prometheus.MustNewConstMetric(rc.healthy, prometheus.GaugeValue, fresh, s.Name)
+		ch <- prometheus.MustNewConstMetric(rc.staleness, prometheus.GaugeValue, s.StalenessSeconds, s.Name)
 		if !s.BuiltAt.IsZero() {
 			ch <- prometheus.MustNewConstMetric(rc.age, prometheus.GaugeValue, timeSince(s.BuiltAt), s.Name)
 		}

@@ -31,6 +31,8 @@ type Options struct {
 	Timeout time.Duration
 	// MaxConcurrent bounds queries running at once (429 beyond).
 	MaxConcurrent int
+	// Schedule, when set, exports the scheduler's build counts on /metrics.
+	Schedule *ScheduleMetrics
 }
 
 // DefaultOptions are the limits `strata serve` starts with.
@@ -64,6 +66,9 @@ func New(w *service.Project, opts Options) http.Handler {
 	s.queries = prometheus.NewCounterVec(prometheus.CounterOpts{Name: "strata_queries_total", Help: "Metric queries answered, by source and outcome."}, []string{"served_by", "code"})
 	s.latency = prometheus.NewHistogramVec(prometheus.HistogramOpts{Name: "strata_query_seconds", Help: "Metric query latency, compile and run.", Buckets: prometheus.ExponentialBuckets(0.0005, 2, 16)}, []string{"served_by"})
 	s.reg.MustRegister(s.queries, s.latency, newRollupCollector(w))
+	if opts.Schedule != nil {
+		s.reg.MustRegister(opts.Schedule.duration, opts.Schedule.failures, opts.Schedule.breaches)
+	}
 
 	gin.SetMode(gin.ReleaseMode)
 	r := gin.New()

@@ -29,7 +29,7 @@ restart resumes and two processes never build one rollup at once.`,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			return e.withProject(func(ctx context.Context, w *service.Project) error {
 				log := slog.New(slog.NewTextHandler(e.stderr, nil))
-				s, err := e.scheduler(ctx, w, builds, log)
+				s, err := e.scheduler(ctx, w, builds, log, nil)
 				if err != nil {
 					return err
 				}
@@ -44,11 +44,14 @@ restart resumes and two processes never build one rollup at once.`,
 
 // scheduler wires the project's scheduler: each finished build reloads the
 // readers' state, and every event is logged.
-func (e *env) scheduler(ctx context.Context, w *service.Project, builds int, log *slog.Logger) (*schedule.Scheduler, error) {
+func (e *env) scheduler(ctx context.Context, w *service.Project, builds int, log *slog.Logger, observe func(schedule.Event)) (*schedule.Scheduler, error) {
 	s, err := w.Materializer().NewScheduler(ctx, materializer.SchedulerOptions{
 		MaxConcurrent: builds,
 		AfterBuild:    func(ctx context.Context) { _ = w.Reload(ctx) },
 		OnEvent: func(ev schedule.Event) {
+			if observe != nil {
+				observe(ev)
+			}
 			args := []any{"rollup", ev.Job}
 			if ev.Duration > 0 {
 				args = append(args, "duration", ev.Duration.Round(1e6))

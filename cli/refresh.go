@@ -89,13 +89,20 @@ func (e *env) statusCmd() *cobra.Command {
 					return writeJSON(e.stdout, map[string]any{"rollups": st})
 				}
 				tw := tabwriter.NewWriter(e.stdout, 2, 4, 2, ' ', 0)
-				fmt.Fprintln(tw, "ROLLUP\tSTATE\tROWS\tBUILT\tWATERMARK\tTOOK\tERROR")
+				fmt.Fprintln(tw, "ROLLUP\tSTATE\tROWS\tPARTS\tBUILT\tWATERMARK\tSTALENESS\tSLA\tNEXT RUN\tTOOK\tERROR")
 				for _, s := range st {
-					built := "-"
+					built, next, sla := "-", "-", "-"
 					if !s.BuiltAt.IsZero() {
 						built = time.Since(s.BuiltAt).Round(time.Second).String() + " ago"
 					}
-					fmt.Fprintf(tw, "%s\t%s\t%d\t%s\t%s\t%.0fms\t%s\n", s.Name, s.State, s.Rows, built, s.Watermark, s.DurationMS, s.LastError)
+					if !s.NextRun.IsZero() {
+						next = s.NextRun.Local().Format(time.DateTime)
+					}
+					if s.FreshnessSLA != "" {
+						sla = s.FreshnessSLA
+					}
+					stale := (time.Duration(s.StalenessSeconds) * time.Second).String()
+					fmt.Fprintf(tw, "%s\t%s\t%d\t%d\t%s\t%s\t%s\t%s\t%s\t%.0fms\t%s\n", s.Name, s.State, s.Rows, s.Partitions, built, s.Watermark, stale, sla, next, s.DurationMS, s.LastError)
 				}
 				return tw.Flush()
 			})

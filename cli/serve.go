@@ -34,7 +34,8 @@ Set STRATA_API_TOKEN to require "Authorization: Bearer <token>" on /v1.`,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			return e.withProject(func(ctx context.Context, w *service.Project) error {
 				if builds > 0 {
-					s, err := e.scheduler(ctx, w, builds, slog.New(slog.NewTextHandler(e.stderr, nil)))
+					opts.Schedule = api.NewScheduleMetrics()
+					s, err := e.scheduler(ctx, w, builds, slog.New(slog.NewTextHandler(e.stderr, nil)), opts.Schedule.Observe)
 					if err != nil {
 						return err
 					}

@@ -18,8 +18,10 @@ import (
 type EngineStore struct {
 	Engine  engine.Engine
 	Dialect sqlgen.Dialect
-	once    sync.Once
-	err     error
+	// ready says the tables exist: reads then write nothing.
+	ready bool
+	once  sync.Once
+	err   error
 }
 
 var (
@@ -37,6 +39,9 @@ func ensureSchedule(ctx context.Context, eng engine.Engine, d sqlgen.Dialect) er
 }
 
 func (s *EngineStore) ensure(ctx context.Context) error {
+	if s.ready {
+		return nil
+	}
 	s.once.Do(func() { s.err = ensureSchedule(ctx, s.Engine, s.Dialect) })
 	return s.err
 }
@@ -127,4 +132,18 @@ func (l *EngineLease) Acquire(ctx context.Context, job, holder string, ttl time.
 // Release implements schedule.Lease.
 func (l *EngineLease) Release(ctx context.Context, job, holder string) error {
 	return engine.Clean(l.Engine.Exec(ctx, sqlgen.ReleaseLease(l.Dialect), job, holder))
+}
+
+// Holder reads who holds the job's lease and until when, without taking it.
+func (l *EngineLease) Holder(ctx context.Context, job string) (string, time.Time, error) {
+	res, err := l.Engine.Query(ctx, sqlgen.ReadLease(l.Dialect), job)
+	if err != nil {
+		return "", time.Time{}, engine.Clean(err)
+	}
+	if len(res.Rows) != 1 {
+		return "", time.Time{}, nil
+	}
+	holder, _ := res.Rows[0][0].(string)
+	ns, _ := res.Rows[0][1].(int64)
+	return holder, time.Unix(0, ns), nil
 }

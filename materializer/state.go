@@ -26,7 +26,11 @@ type RollupStatus struct {
 	DurationMS float64   `json:"duration_ms"`
 	LastError  string    `json:"last_error,omitempty"`
 	Fresh      bool      `json:"fresh"`
-	State      string    `json:"state"` // fresh | stale | outdated | never built | failed
+	// State is fresh, stale, outdated, never built, failed, or, from the
+	// scheduler's record: building (a live build lease), failing (retrying
+	// with backoff) or breached (staleness over the freshness SLA).
+	State string `json:"state"`
+	Schedule
 }
 
 // Recorded is a rollup's state row: its status and the fingerprint of the
@@ -130,5 +134,5 @@ func (m *Materializer) Status(ctx context.Context) ([]RollupStatus, error) {
 		}
 		out = append(out, s)
 	}
-	return out, nil
+	return m.withSchedule(ctx, out)
 }

@@ -138,3 +138,9 @@ func InsertFiles(d Dialect) string {
 	q := d.QuoteIdent
 	return "INSERT INTO " + filesTable(d) + " (" + q("rollup") + ", " + q("files") + ", " + q("others") + ") VALUES (?, ?, ?)"
 }
+
+// StateTableExists counts the _strata table of that name (1 when it exists).
+func StateTableExists(d Dialect, table string) string {
+	return "SELECT COUNT(*) FROM information_schema.tables WHERE table_schema = " + d.QuoteString(StateSchema) +
+		" AND table_name = " + d.QuoteString(table)
+}

@@ -1,6 +1,10 @@
 package schedule
 
-import "time"
+import (
+	"time"
+
+	"github.com/robfig/cron/v3"
+)
 
 // JobStatus is one job's state as reports show it.
 type JobStatus struct {
@@ -58,4 +62,14 @@ func Phase(j Job, s State, running bool, now time.Time) string {
 	default:
 		return "fresh"
 	}
+}
+
+// NextRun is when a job with the given stored state is next due, as a
+// scheduler started at now would see it (zero: only on a source change).
+func NextRun(j Job, s State, now time.Time) time.Time {
+	var sched cron.Schedule
+	if j.Cron != "" {
+		sched, _ = ParseCron(j.Cron)
+	}
+	return Policy{}.dueAt(j, sched, s, false, now, now)
 }
