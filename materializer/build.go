@@ -29,6 +29,17 @@ func (m *Materializer) Refresh(ctx context.Context, names []string, progress fun
 	if err := m.EnsureState(ctx); err != nil {
 		return nil, err
 	}
+	if err := m.ensureDefinitions(ctx); err != nil {
+		return nil, err
+	}
+	if err := m.ensurePartitionState(ctx); err != nil {
+		return nil, err
+	}
+	if len(names) == 0 {
+		if err := m.dropRemoved(ctx); err != nil {
+			return nil, err
+		}
+	}
 	todo, err := m.selectRollups(names)
 	if err != nil {
 		return nil, err
@@ -118,6 +129,7 @@ func (m *Materializer) build(ctx context.Context, r *rollup.Rollup) RefreshResul
 	res.Duration = time.Since(start)
 	now := time.Now().UTC()
 	stmts := []engine.Statement{{SQL: sqlgen.RecordBuild(d), Args: []any{r.Name, table, r.Hash, res.Rows, watermark, now, float64(res.Duration.Microseconds()) / 1000, sources, nil, now}}}
+	stmts = append(stmts, m.definitionStatements(r)...)
 	if old != "" && old != table {
 		stmts = append(stmts, engine.Statement{SQL: sqlgen.DropTable(d, old)})
 	}

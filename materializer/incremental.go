@@ -266,6 +266,7 @@ func (m *Materializer) swapPartitioned(r *rollup.Rollup, table, old string, res 
 		}
 		stmts = append(stmts, engine.Statement{SQL: sqlgen.InsertPartitions(d, len(batch)), Args: args})
 	}
+	stmts = append(stmts, m.definitionStatements(r)...)
 	if old != "" && old != table {
 		stmts = append(stmts, engine.Statement{SQL: sqlgen.DropTable(d, old)})
 	}

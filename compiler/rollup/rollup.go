@@ -93,10 +93,23 @@ func Definitions(cat *logical.Catalog) []*Rollup {
 // the sources it reads, the fields kept and how computed ones are defined, the
 // grain, the time zone, and every stored measure's definition.
 func hashOf(cat *logical.Catalog, d *Rollup) string {
+	sum := sha256.Sum256([]byte(Describe(cat, d)))
+	return hex.EncodeToString(sum[:])[:16]
+}
+
+// Describe is the text the definition hash is taken of, one input per line
+// (fact, tz, source, time, field, measure), so that two definitions can be
+// compared line by line to say what changed.
+func Describe(cat *logical.Catalog, d *Rollup) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "v1\nfact %s\ntz %s\n", d.Fact.Name(), cat.Project.Timezone)
 	for _, in := range d.Fact.Instances {
-		fmt.Fprintf(&b, "source %s %s %s\n", in.Alias, in.Table.Source.Value, in.PathString())
+		fmt.Fprintf(&b, "source %s %s %s", in.Alias, in.Table.Source.Value, in.PathString())
+		if in.Table.Timezone != "" {
+			// Naive timestamps are read as wall time there: a rollup's periods move with it.
+			fmt.Fprintf(&b, " timezone %s", in.Table.Timezone)
+		}
+		b.WriteByte('\n')
 	}
 	fields := append([]string{}, d.Dims...)
 	if d.TimeField != "" {
@@ -122,8 +135,7 @@ func hashOf(cat *logical.Catalog, d *Rollup) string {
 		}
 		b.WriteByte('\n')
 	}
-	sum := sha256.Sum256([]byte(b.String()))
-	return hex.EncodeToString(sum[:])[:16]
+	return b.String()
 }
 
 // Storage says how a measure is stored in a rollup: one or more columns, each

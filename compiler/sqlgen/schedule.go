@@ -144,3 +144,39 @@ func StateTableExists(d Dialect, table string) string {
 	return "SELECT COUNT(*) FROM information_schema.tables WHERE table_schema = " + d.QuoteString(StateSchema) +
 		" AND table_name = " + d.QuoteString(table)
 }
+
+// The definitions table keeps, per built rollup, the text its definition
+// hash was taken of (rollup.Describe), so that a plan can say what changed.
+func definitionsTable(d Dialect) string {
+	return d.QuoteIdent("_strata") + "." + d.QuoteIdent("definitions")
+}
+
+// DefinitionDDL creates the definitions table when it is missing.
+func DefinitionDDL(d Dialect) []string {
+	q := d.QuoteIdent
+	return []string{
+		"CREATE SCHEMA IF NOT EXISTS " + q("_strata"),
+		"CREATE TABLE IF NOT EXISTS " + definitionsTable(d) + " (" + q("rollup") + " VARCHAR(255) PRIMARY KEY, " + q("definition") + " TEXT)",
+	}
+}
+
+// ReadDefinitions selects (rollup, definition) of every built rollup.
+func ReadDefinitions(d Dialect) string {
+	return "SELECT " + d.QuoteIdent("rollup") + ", " + d.QuoteIdent("definition") + " FROM " + definitionsTable(d)
+}
+
+// DeleteDefinition deletes a rollup's definition row (argument rollup).
+func DeleteDefinition(d Dialect) string {
+	return "DELETE FROM " + definitionsTable(d) + " WHERE " + d.QuoteIdent("rollup") + " = ?"
+}
+
+// InsertDefinition inserts a rollup's definition row (arguments rollup, definition).
+func InsertDefinition(d Dialect) string {
+	return "INSERT INTO " + definitionsTable(d) + " (" + d.QuoteIdent("rollup") + ", " + d.QuoteIdent("definition") + ") VALUES (?, ?)"
+}
+
+// DeleteRollupState deletes a rollup's state row (argument name), for a
+// rollup removed from the model.
+func DeleteRollupState(d Dialect) string {
+	return "DELETE FROM " + Table(d, RollupsTable) + " WHERE " + d.QuoteIdent("name") + " = ?"
+}
