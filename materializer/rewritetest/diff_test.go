@@ -299,7 +299,6 @@ func formatCounts(m map[string]int) string {
 
 // ---- comparison -------------------------------------------------------------
 
-
 // diffResults compares two answers to the same query row by row, in order
 // (every generated query orders by all its dimensions, so the order is total),
 // and describes the first differences; "" when they agree.
