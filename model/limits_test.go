@@ -32,7 +32,7 @@ func project(t testing.TB, model string) string {
 func TestHostileFiles(t *testing.T) {
 	cases := []struct {
 		name, src, code string
-		line               int
+		line            int
 	}{
 		{"flow nesting 100000", "tables: " + strings.Repeat("[", 100_000) + "\n", "too-deep", 1},
 		{"flow mapping nesting", "tables:\n  - " + strings.Repeat("{a: ", 5000) + "\n", "too-deep", 2},

@@ -45,7 +45,7 @@ func Validate(p *model.Project, loaded model.Diagnostics) (*Catalog, model.Diagn
 
 type span struct {
 	pos   model.Pos
-	table *model.Table         // set for a table
+	table *model.Table        // set for a table
 	rel   *model.Relationship // set for a relationship
 }
 
