@@ -152,7 +152,7 @@ func readYAML(p *Project, rel string, diags *Diagnostics) (ast.Node, bool) {
 	}
 	// Duplicate keys are left to the decoder, which names what is duplicated
 	// (a column, a key of a table…) and goes on checking the rest of the file.
-	f, err := parser.ParseBytes(src, 0, parser.AllowDuplicateMapKey())
+	f, err := parseYAML(src)
 	if err != nil {
 		pos := Pos{File: rel, Line: 1, Col: 1}
 		msg := err.Error()
@@ -220,4 +220,15 @@ func ioReason(err error) string {
 		return "cannot be read: " + pe.Err.Error()
 	}
 	return "cannot be read: " + err.Error()
+}
+
+// parseYAML runs the YAML parser, turning a panic of the parser on some odd
+// input into a syntax error: a model file must never take the process down.
+func parseYAML(src []byte) (f *ast.File, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			f, err = nil, fmt.Errorf("the YAML parser could not read this file (%v)", r)
+		}
+	}()
+	return parser.ParseBytes(src, 0, parser.AllowDuplicateMapKey())
 }

@@ -218,6 +218,9 @@ func (c *Catalog) aggType(lm *Metric) model.Type {
 
 func (c *Catalog) derivedMetric(lm *Metric, diags *model.Diagnostics) {
 	m := lm.Def
+	if m.Expr.IsZero() {
+		return // an empty or malformed formula is reported by the loader
+	}
 	n, d := expr.ParseModel(m.Expr)
 	if d != nil {
 		diags.Add(d)
