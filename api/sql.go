@@ -16,7 +16,7 @@ import (
 	"github.com/strata-metrics/strata/api/mysqlwire"
 	"github.com/strata-metrics/strata/compiler/logical"
 	"github.com/strata-metrics/strata/compiler/sqlfront"
-	"github.com/strata-metrics/strata/materializer"
+	"github.com/strata-metrics/strata/service"
 )
 
 // sqlRequest is the body of POST /v1/sql.
@@ -62,7 +62,7 @@ func (s *Server) sql(c *gin.Context) (any, error) {
 	defer release()
 	ctx, cancel := context.WithTimeout(c.Request.Context(), s.opts.Timeout)
 	defer cancel()
-	res, err := s.w.SQL(ctx, req.SQL, nil, materializer.SQLOptions{NoRollup: req.NoRollup, Freshness: req.Freshness})
+	res, err := s.w.SQL(ctx, req.SQL, nil, service.SQLOptions{NoRollup: req.NoRollup, Freshness: req.Freshness})
 	if err != nil {
 		ae := sqlError(err)
 		s.queries.WithLabelValues("", strconv.Itoa(ae.Status)).Inc()
@@ -88,12 +88,12 @@ func sqlError(err error) *Error {
 }
 
 // MySQLBackend answers the MySQL listener from a warehouse.
-func MySQLBackend(w *materializer.Warehouse) mysqlwire.Backend {
+func MySQLBackend(w *service.Project) mysqlwire.Backend {
 	return &mysqlBackend{w: w, tables: wideTables(w.Catalog)}
 }
 
 type mysqlBackend struct {
-	w      *materializer.Warehouse
+	w      *service.Project
 	tables []mysqlwire.Table
 }
 
@@ -104,7 +104,7 @@ func (b *mysqlBackend) Database() string { return b.w.Project.Name }
 func (b *mysqlBackend) Tables() []mysqlwire.Table { return b.tables }
 
 func (b *mysqlBackend) Query(ctx context.Context, sql string, args []any, opts mysqlwire.QueryOptions) (*mysqlwire.Result, error) {
-	res, err := b.w.SQL(ctx, sql, args, materializer.SQLOptions{NoRollup: opts.NoRollup})
+	res, err := b.w.SQL(ctx, sql, args, service.SQLOptions{NoRollup: opts.NoRollup})
 	if err != nil {
 		return nil, err
 	}
@@ -116,7 +116,7 @@ func (b *mysqlBackend) Query(ctx context.Context, sql string, args []any, opts m
 }
 
 func (b *mysqlBackend) Explain(ctx context.Context, sql string, opts mysqlwire.QueryOptions) (string, error) {
-	st, x, err := b.w.ExplainSQL(ctx, sql, materializer.SQLOptions{NoRollup: opts.NoRollup})
+	st, x, err := b.w.ExplainSQL(ctx, sql, service.SQLOptions{NoRollup: opts.NoRollup})
 	if err != nil {
 		return "", err
 	}

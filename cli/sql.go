@@ -14,7 +14,7 @@ import (
 	"github.com/strata-metrics/strata/api"
 	"github.com/strata-metrics/strata/api/mysqlwire"
 	"github.com/strata-metrics/strata/compiler/sqlfront"
-	"github.com/strata-metrics/strata/materializer"
+	"github.com/strata-metrics/strata/service"
 )
 
 func init() {
@@ -24,7 +24,7 @@ func init() {
 func (e *env) sqlCmd() *cobra.Command {
 	var format, file string
 	var explain bool
-	var opts materializer.SQLOptions
+	var opts service.SQLOptions
 	cmd := &cobra.Command{
 		Use:   `sql "SELECT …"`,
 		Short: "Answer a SELECT over a fact's wide table",
@@ -33,8 +33,6 @@ columns (bare, MEASURE(m) or their own aggregate), WHERE on fields, HAVING on
 metrics, GROUP BY, ORDER BY, LIMIT and OFFSET. It becomes the same metric query
 as strata query, answered by the same rollups; --explain shows that query, the
 rollup verdicts and the engine SQL.`,
-		Example: `  strata sql "SELECT customers.segment, txn_amount FROM transactions GROUP BY 1 ORDER BY 2 DESC"
-  strata sql --explain "SELECT channels.name, txn_count FROM transactions WHERE customers.segment = 'mass'"`,
 		Args: cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if err := checkFormat(format, "table", "csv", "json"); err != nil {
@@ -44,7 +42,7 @@ rollup verdicts and the engine SQL.`,
 			if err != nil {
 				return err
 			}
-			return e.withWarehouse(func(ctx context.Context, w *materializer.Warehouse) error {
+			return e.withProject(func(ctx context.Context, w *service.Project) error {
 				if explain {
 					return e.explainSQL(ctx, w, stmt, opts, format)
 				}
@@ -90,12 +88,12 @@ func (e *env) statement(args []string, file string) (string, error) {
 		}
 		return string(b), nil
 	case len(args) == 0 || strings.TrimSpace(args[0]) == "":
-		return "", usage(`give a statement: strata sql "SELECT … FROM transactions"`)
+		return "", usage("give the statement to answer as the argument, or with -f FILE")
 	}
 	return args[0], nil
 }
 
-func (e *env) explainSQL(ctx context.Context, w *materializer.Warehouse, stmt string, opts materializer.SQLOptions, format string) error {
+func (e *env) explainSQL(ctx context.Context, w *service.Project, stmt string, opts service.SQLOptions, format string) error {
 	st, x, err := w.ExplainSQL(ctx, stmt, opts)
 	if err != nil {
 		return e.sqlError(stmt, err)
@@ -121,7 +119,7 @@ func (e *env) sqlError(stmt string, err error) error {
 // serveMySQL starts the MySQL-protocol listener beside the DataAPI. With
 // STRATA_API_TOKEN set, clients log in with any user name and the token as
 // password; without it the listener is open, like the DataAPI.
-func (e *env) serveMySQL(w *materializer.Warehouse, addr string) (func(), error) {
+func (e *env) serveMySQL(w *service.Project, addr string) (func(), error) {
 	opts := mysqlwire.Options{}
 	if token := os.Getenv("STRATA_API_TOKEN"); token != "" {
 		opts.Password = func(string) (string, bool) { return token, true }

@@ -13,7 +13,7 @@ import (
 	"time"
 
 	"github.com/strata-metrics/strata/compiler/plan"
-	"github.com/strata-metrics/strata/materializer"
+	"github.com/strata-metrics/strata/service"
 )
 
 // form is a statement in the SQL form and the JSON metric query it means.
@@ -70,7 +70,7 @@ func expected(t *testing.T, f form, noRollup bool) ([]string, string) {
 
 // cells renders rows as tab-separated lines: decimals with their column's
 // scale, dates as 2006-01-02, timestamps as 2006-01-02 15:04:05, NULL.
-func cells(res *materializer.Result) []string {
+func cells(res *service.Result) []string {
 	var out []string
 	for _, row := range res.Rows {
 		parts := make([]string, len(row))

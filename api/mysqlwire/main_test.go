@@ -14,13 +14,13 @@ import (
 	"github.com/strata-metrics/strata/api/mysqlwire"
 	"github.com/strata-metrics/strata/examples/bank/generate/bankgen"
 	"github.com/strata-metrics/strata/internal/banktest"
-	"github.com/strata-metrics/strata/materializer"
+	"github.com/strata-metrics/strata/service"
 )
 
 // The example bank with small generated data and its rollups built, served
 // by a real listener on 127.0.0.1.
 var (
-	wh   *materializer.Warehouse
+	wh   *service.Project
 	addr string
 )
 
@@ -38,7 +38,7 @@ func TestMain(m *testing.M) {
 		if _, err := bankgen.Generate(ctx, filepath.Join(dir, "data"), bankgen.Options{Transactions: 4000, Seed: 7}); err != nil {
 			panic(err)
 		}
-		wh, err = banktest.Open(ctx, dir, materializer.Options{})
+		wh, err = banktest.Open(ctx, dir, service.Options{})
 		if err != nil {
 			panic(err)
 		}

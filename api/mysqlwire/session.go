@@ -242,7 +242,7 @@ func (h *handler) constant(c *mysql.Conn, s *session, n ast.ExprNode) (*any, str
 			return some(fmt.Sprint(v)), "varchar", nil
 		}
 	}
-	return nil, "", sqlerror.NewSQLErrorf(sqlerror.ERNotSupportedYet, "42000", "this SELECT without FROM is not supported: select session variables, DATABASE(), USER(), VERSION() or constants, or query a wide table")
+	return nil, "", sqlerror.NewSQLErrorf(sqlerror.ERNotSupportedYet, "42000", "a statement without a table may select session variables, DATABASE(), USER(), VERSION() or constants; metrics are read from a wide table")
 }
 
 func hostOf(c *mysql.Conn) string {

@@ -167,7 +167,7 @@ func exprOff(off, at int) int {
 	if off <= 0 {
 		return at
 	}
-	return off + len("SELECT ")
+	return off + expr.PrefixLen
 }
 
 // rewriter walks WHERE or HAVING: it resolves every name, turns

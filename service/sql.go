@@ -1,4 +1,4 @@
-package materializer
+package service
 
 import (
 	"context"
@@ -16,7 +16,7 @@ type SQLOptions struct {
 }
 
 // Translate reads a statement in the SQL form as the metric query it means.
-func (w *Warehouse) Translate(sql string, args []any, opts SQLOptions) (*sqlfront.Statement, error) {
+func (w *Project) Translate(sql string, args []any, opts SQLOptions) (*sqlfront.Statement, error) {
 	st, err := sqlfront.Translate(w.Catalog, sql, args...)
 	if err != nil {
 		return nil, err
@@ -31,7 +31,7 @@ func (w *Warehouse) Translate(sql string, args []any, opts SQLOptions) (*sqlfron
 // SQL answers a SELECT over a wide table: it becomes a metric query, answered
 // like any other (same plan, rewrite and engine), and the result takes the
 // statement's column order and names. Errors are located in the statement.
-func (w *Warehouse) SQL(ctx context.Context, sql string, args []any, opts SQLOptions) (*Result, error) {
+func (w *Project) SQL(ctx context.Context, sql string, args []any, opts SQLOptions) (*Result, error) {
 	start := time.Now()
 	st, err := w.Translate(sql, args, opts)
 	if err != nil {
@@ -41,13 +41,13 @@ func (w *Warehouse) SQL(ctx context.Context, sql string, args []any, opts SQLOpt
 	if err != nil {
 		return nil, st.Locate(err)
 	}
-	out := Project(res, st.Columns)
+	out := projectColumns(res, st.Columns)
 	out.Meta.TookMS = float64(time.Since(start).Microseconds()) / 1000
 	return out, nil
 }
 
 // ExplainSQL explains the metric query a statement becomes.
-func (w *Warehouse) ExplainSQL(ctx context.Context, sql string, opts SQLOptions) (*sqlfront.Statement, *Explanation, error) {
+func (w *Project) ExplainSQL(ctx context.Context, sql string, opts SQLOptions) (*sqlfront.Statement, *Explanation, error) {
 	st, err := w.Translate(sql, nil, opts)
 	if err != nil {
 		return nil, nil, err
@@ -59,9 +59,9 @@ func (w *Warehouse) ExplainSQL(ctx context.Context, sql string, opts SQLOptions)
 	return st, x, nil
 }
 
-// Project reorders and renames a metric query's result to a statement's
+// projectColumns reorders and renames a metric query's result to a statement's
 // select list; a column selected twice appears twice.
-func Project(res *Result, cols []sqlfront.Column) *Result {
+func projectColumns(res *Result, cols []sqlfront.Column) *Result {
 	idx := map[string]int{}
 	for i, c := range res.Columns {
 		idx[c.Name] = i
