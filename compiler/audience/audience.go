@@ -12,6 +12,7 @@ import (
 
 	"github.com/strata-metrics/strata/compiler/expr"
 	"github.com/strata-metrics/strata/compiler/logical"
+	"github.com/strata-metrics/strata/compiler/plan"
 	"github.com/strata-metrics/strata/model"
 )
 
@@ -97,7 +98,7 @@ func Compile(cat *logical.Catalog, text, entity string) (*Audience, *Error) {
 	if d, deep := depth(n); d > MaxDepth {
 		return nil, &Error{Offset: max(expr.NodeOffset(deep), 0), Code: "audience-too-deep", Msg: fmt.Sprintf("the audience expression nests %d levels deep; the limit is %d", d, MaxDepth)}
 	}
-	c := &compiler{cat: cat, text: text, tags: map[string]*model.Tag{}, used: map[string]bool{}}
+	c := &compiler{cat: cat, tags: map[string]*model.Tag{}, used: map[string]bool{}}
 	for _, t := range cat.Project.Tags {
 		c.tags[t.Name] = t
 		c.tagNames = append(c.tagNames, t.Name)
@@ -120,7 +121,6 @@ func Compile(cat *logical.Catalog, text, entity string) (*Audience, *Error) {
 
 type compiler struct {
 	cat      *logical.Catalog
-	text     string
 	tags     map[string]*model.Tag
 	tagNames []string
 	used     map[string]bool
@@ -327,20 +327,12 @@ func (c *compiler) predicate(n ast.ExprNode, a *Audience) (Node, *Error) {
 		return model.Type{}
 	})
 	if typ.Base != "" && typ.Base != "boolean" {
-		return nil, c.errAt(n, "audience-not-boolean", "this part of the audience is a %s, not a condition; compare it, for example %s > …", typ.String(), strings.TrimSpace(c.textOf(n)))
+		return nil, c.errAt(n, "audience-not-boolean", "this part of the audience is a %s, not a condition; compare it, for example %s > …", typ.String(), plan.ExprString(n))
 	}
-	p := &Predicate{Expr: n, Text: c.textOf(n), Offset: max(expr.NodeOffset(n), 0), Index: len(a.Predicates)}
+	p := &Predicate{Expr: n, Text: plan.ExprString(n), Offset: max(expr.NodeOffset(n), 0), Index: len(a.Predicates)}
 	a.Predicates = append(a.Predicates, p)
 	c.preds = append(c.preds, predField{field: first, offset: firstOff})
 	return c.leaf(p, a), nil
-}
-
-func (c *compiler) textOf(n ast.Node) string {
-	off := expr.NodeOffset(n)
-	if off < 0 || off > len(c.text) {
-		return c.text
-	}
-	return c.text[off:]
 }
 
 // entity settles the audience's entity and checks every predicate reads only
@@ -354,8 +346,21 @@ func (c *compiler) entity(a *Audience, want string) *Error {
 			return &Error{Code: "audience-entities", Msg: fmt.Sprintf("tag %s is a set of %s, not of %s: an audience holds one kind of entity", t.Name, t.Entity.Value, want)}
 		}
 	}
-	if want == "" && len(c.preds) > 0 {
-		want = c.preds[0].field.Alias
+	if want == "" {
+		// Predicates alone: the entity the project's tags share, else the
+		// table of the first field.
+		entities := map[string]bool{}
+		for _, t := range c.cat.Project.Tags {
+			entities[t.Entity.Value] = true
+		}
+		for e := range entities {
+			if len(entities) == 1 {
+				want = e
+			}
+		}
+		if want == "" && len(c.preds) > 0 {
+			want = c.preds[0].field.Alias
+		}
 	}
 	s, err := EntityScope(c.cat, want)
 	if err != nil {
