@@ -186,3 +186,33 @@ func exprs(ps []*aud.Predicate) []ast.ExprNode {
 	}
 	return out
 }
+
+// ExportRequest asks for an audience's member ids.
+type ExportRequest struct {
+	Expr   string `json:"expr"`
+	Format string `json:"format,omitempty"` // csv (default) | parquet
+}
+
+// DecodeExport reads an export request from JSON, rejecting unknown fields.
+func DecodeExport(data []byte) (*ExportRequest, error) {
+	dec := json.NewDecoder(strings.NewReader(string(data)))
+	dec.DisallowUnknownFields()
+	var r ExportRequest
+	if err := dec.Decode(&r); err != nil {
+		msg := err.Error()
+		if strings.HasPrefix(msg, "json: unknown field ") {
+			f := strings.Trim(strings.TrimPrefix(msg, "json: unknown field "), `"`)
+			return nil, &Error{Field: "request", Code: "bad-json", Msg: fmt.Sprintf("unknown field %q%s", f, model.DidYouMean(f, []string{"expr", "format"}))}
+		}
+		return nil, &Error{Field: "request", Code: "bad-json", Msg: "malformed JSON: " + strings.TrimPrefix(msg, "json: ")}
+	}
+	switch r.Format {
+	case "", FormatCSV, FormatParquet:
+	default:
+		return nil, &Error{Field: "format", Code: "bad-format", Msg: fmt.Sprintf("format %q is not csv or parquet", r.Format)}
+	}
+	return &r, nil
+}
+
+// KeyColumn names the column an export of the audience's entity holds.
+func KeyColumn(a *aud.Audience) string { return a.Scope.Key }
