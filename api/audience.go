@@ -12,7 +12,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 
-	"github.com/strata-metrics/strata/service/audience"
+	"github.com/strata-metrics/strata/service"
 )
 
 // The audience endpoints: POST /v1/audiences answers size, population,
@@ -24,7 +24,7 @@ const mimeParquet = "application/vnd.apache.parquet"
 type audienceAPI struct {
 	s    *Server
 	once sync.Once
-	svc  *audience.Service
+	svc  *service.Audiences
 	err  error
 }
 
@@ -34,8 +34,8 @@ func (s *Server) audienceRoutes(g *gin.RouterGroup) {
 	g.POST("/audiences/export", a.export)
 }
 
-func (a *audienceAPI) service() (*audience.Service, error) {
-	a.once.Do(func() { a.svc, a.err = audience.New(a.s.w) })
+func (a *audienceAPI) service() (*service.Audiences, error) {
+	a.once.Do(func() { a.svc, a.err = service.NewAudiences(a.s.w) })
 	return a.svc, a.err
 }
 
@@ -54,7 +54,7 @@ func (a *audienceAPI) body(c *gin.Context) ([]byte, error) {
 // audienceError maps the service's errors: the caller's mistakes are 400s
 // with their position, tags not built yet a 409.
 func audienceError(err error) error {
-	var ae *audience.Error
+	var ae *service.AudienceError
 	if !errors.As(err, &ae) {
 		return err
 	}
@@ -74,7 +74,7 @@ func (a *audienceAPI) evaluate(c *gin.Context) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	req, err := audience.DecodeRequest(body)
+	req, err := service.DecodeAudienceRequest(body)
 	if err != nil {
 		return nil, audienceError(err)
 	}
@@ -105,16 +105,16 @@ func (a *audienceAPI) export(c *gin.Context) {
 		fail(err)
 		return
 	}
-	req, err := audience.DecodeExport(body)
+	req, err := service.DecodeAudienceExport(body)
 	if err != nil {
 		fail(err)
 		return
 	}
 	format := req.Format
 	if format == "" {
-		format = audience.FormatCSV
+		format = service.ExportCSV
 		if strings.Contains(c.GetHeader("Accept"), mimeParquet) {
-			format = audience.FormatParquet
+			format = service.ExportParquet
 		}
 	}
 	svc, err := a.service()
@@ -146,15 +146,15 @@ func (a *audienceAPI) export(c *gin.Context) {
 		asOf = append(asOf, s)
 	}
 	h.Set("Strata-Tags-As-Of", strings.Join(asOf, ", "))
-	col := audience.KeyColumn(aud)
-	if format == audience.FormatParquet {
+	col := service.AudienceKeyColumn(aud)
+	if format == service.ExportParquet {
 		h.Set("Content-Type", mimeParquet)
-		h.Set("Content-Disposition", `attachment; filename="audience.parquet"`)
+		h.Set("Content-Disposition", `attachment; filename="service.parquet"`)
 		c.Status(http.StatusOK)
-		_ = audience.WriteParquet(c.Writer, col, members)
+		_ = service.WriteIDsParquet(c.Writer, col, members)
 		return
 	}
-	h.Set("Content-Type", mimeCSV+"; charset=utf-8")
+	h.Set("Content-Type", service.MimeCSV+"; charset=utf-8")
 	c.Status(http.StatusOK)
-	_ = audience.WriteCSV(c.Writer, col, members)
+	_ = service.WriteIDsCSV(c.Writer, col, members)
 }

@@ -13,8 +13,7 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/strata-metrics/strata/materializer"
-	"github.com/strata-metrics/strata/service/audience"
+	"github.com/strata-metrics/strata/service"
 )
 
 func init() {
@@ -37,7 +36,7 @@ Tags are built by strata refresh.`,
 		Short: "The audience's size and population, and its overlap with other audiences",
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			req := &audience.Request{Expr: args[0]}
+			req := &service.AudienceRequest{Expr: args[0]}
 			for _, o := range overlap {
 				name, expr, ok := strings.Cut(o, "=")
 				if !ok {
@@ -59,7 +58,7 @@ Tags are built by strata refresh.`,
 		Short: "The audience's distribution over dimensions beside the population's, and its tag saturation",
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return e.audience(&audience.Request{Expr: args[0], Profile: dims, Tags: tags}, format)
+			return e.audience(&service.AudienceRequest{Expr: args[0], Profile: dims, Tags: tags}, format)
 		},
 	}
 	profile.Flags().StringSliceVarP(&dims, "dimensions", "d", nil, "fields to profile, comma separated (customers.segment,branches.region)")
@@ -79,8 +78,8 @@ Tags are built by strata refresh.`,
 			if exportFormat == "parquet" && out == "" {
 				return usage("--format parquet needs --output FILE")
 			}
-			return e.withWarehouse(func(ctx context.Context, w *materializer.Warehouse) error {
-				svc, err := audience.New(w)
+			return e.withProject(func(ctx context.Context, w *service.Project) error {
+				svc, err := service.NewAudiences(w)
 				if err != nil {
 					return fail("%v", err)
 				}
@@ -97,11 +96,11 @@ Tags are built by strata refresh.`,
 					defer f.Close()
 					dst = f
 				}
-				write := audience.WriteCSV
+				write := service.WriteIDsCSV
 				if exportFormat == "parquet" {
-					write = audience.WriteParquet
+					write = service.WriteIDsParquet
 				}
-				if err := write(dst, audience.KeyColumn(a), members); err != nil {
+				if err := write(dst, service.AudienceKeyColumn(a), members); err != nil {
 					return fail("%v", err)
 				}
 				if out != "" {
@@ -118,7 +117,7 @@ Tags are built by strata refresh.`,
 	return cmd
 }
 
-func (e *env) staleWarnings(uses []audience.TagUse) {
+func (e *env) staleWarnings(uses []service.TagUse) {
 	for _, u := range uses {
 		if u.Stale {
 			fmt.Fprintf(e.stderr, "strata: warning: tag %s is stale: %s\n", u.Name, u.Reason)
@@ -128,7 +127,7 @@ func (e *env) staleWarnings(uses []audience.TagUse) {
 
 // audienceError prints an error in the expression with a caret under it.
 func (e *env) audienceError(expr string, err error) error {
-	var ae *audience.Error
+	var ae *service.AudienceError
 	if errors.As(err, &ae) && ae.Field == "expr" {
 		off := max(0, min(ae.Offset, len(expr)))
 		fmt.Fprintf(e.stderr, "strata: expr:%d: %s\n  %s\n  %s^\n", off+1, ae.Msg, expr, strings.Repeat(" ", off))
@@ -137,12 +136,12 @@ func (e *env) audienceError(expr string, err error) error {
 	return fail("%v", err)
 }
 
-func (e *env) audience(req *audience.Request, format string) error {
+func (e *env) audience(req *service.AudienceRequest, format string) error {
 	if err := checkFormat(format, "table", "csv", "json"); err != nil {
 		return err
 	}
-	return e.withWarehouse(func(ctx context.Context, w *materializer.Warehouse) error {
-		svc, err := audience.New(w)
+	return e.withProject(func(ctx context.Context, w *service.Project) error {
+		svc, err := service.NewAudiences(w)
 		if err != nil {
 			return fail("%v", err)
 		}
@@ -170,7 +169,7 @@ func valueText(v *string) string {
 	return *v
 }
 
-func writeAudienceTable(w io.Writer, r *audience.Response) error {
+func writeAudienceTable(w io.Writer, r *service.AudienceResponse) error {
 	tw := tabwriter.NewWriter(w, 2, 4, 2, ' ', 0)
 	fmt.Fprintf(tw, "audience\t%d\tof %d %s\t%s\n", r.Size, r.Population, r.Entity, pct(r.Share))
 	for _, o := range r.Overlap {
@@ -206,7 +205,7 @@ func writeAudienceTable(w io.Writer, r *audience.Response) error {
 
 // writeAudienceCSV writes one row per figure: section, name, value, count,
 // share, population share, index.
-func writeAudienceCSV(w io.Writer, r *audience.Response) error {
+func writeAudienceCSV(w io.Writer, r *service.AudienceResponse) error {
 	cw := csv.NewWriter(w)
 	f := func(x float64) string { return strconv.FormatFloat(x, 'g', -1, 64) }
 	u := func(x uint64) string { return strconv.FormatUint(x, 10) }

@@ -6,14 +6,14 @@ import (
 	"text/tabwriter"
 	"time"
 
-	"github.com/strata-metrics/strata/materializer"
+	"github.com/strata-metrics/strata/service"
 )
 
 // splitTagArgs separates tag names from rollup names; onlyTags is set when
 // names were given and all of them are tags.
-func splitTagArgs(w *materializer.Warehouse, args []string) (rollups, tags []string, onlyTags bool) {
+func splitTagArgs(w *service.Project, args []string) (rollups, tags []string, onlyTags bool) {
 	isTag := map[string]bool{}
-	for _, t := range w.TagNames() {
+	for _, t := range w.Materializer().TagNames() {
 		isTag[t] = true
 	}
 	for _, a := range args {
@@ -27,11 +27,11 @@ func splitTagArgs(w *materializer.Warehouse, args []string) (rollups, tags []str
 }
 
 // refreshTags builds tags (all when names is empty) and prints one line each.
-func (e *env) refreshTags(ctx context.Context, w *materializer.Warehouse, names []string) error {
+func (e *env) refreshTags(ctx context.Context, w *service.Project, names []string) error {
 	if len(w.Project.Tags) == 0 {
 		return nil
 	}
-	results, err := w.RefreshTags(ctx, names, nil)
+	results, err := w.Materializer().RefreshTags(ctx, names, nil)
 	if err != nil {
 		return fail("%v", err)
 	}

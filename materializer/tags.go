@@ -48,9 +48,9 @@ type TagResult struct {
 }
 
 // TagNames lists the project's tags in declaration order.
-func (w *Warehouse) TagNames() []string {
-	out := make([]string, len(w.Project.Tags))
-	for i, t := range w.Project.Tags {
+func (m *Materializer) TagNames() []string {
+	out := make([]string, len(m.Project.Tags))
+	for i, t := range m.Project.Tags {
 		out[i] = t.Name
 	}
 	return out
@@ -58,11 +58,11 @@ func (w *Warehouse) TagNames() []string {
 
 // RefreshTags builds the named tags (all when names is empty) and the
 // populations of their entities. progress, when set, is called after each.
-func (w *Warehouse) RefreshTags(ctx context.Context, names []string, progress func(TagResult)) ([]TagResult, error) {
-	if err := w.Engine.Exec(ctx, sqlgen.TagStateDDL(w.Dialect)); err != nil {
-		return nil, cleanEngineError(err)
+func (m *Materializer) RefreshTags(ctx context.Context, names []string, progress func(TagResult)) ([]TagResult, error) {
+	if err := m.Engine.Exec(ctx, sqlgen.TagStateDDL(m.Dialect)); err != nil {
+		return nil, engine.Clean(err)
 	}
-	defs, err := audience.Definitions(w.Catalog)
+	defs, err := audience.Definitions(m.Catalog)
 	if err != nil {
 		return nil, err
 	}
@@ -76,7 +76,7 @@ func (w *Warehouse) RefreshTags(ctx context.Context, names []string, progress fu
 		for _, n := range names {
 			d, ok := byName[n]
 			if !ok {
-				known := w.TagNames()
+				known := m.TagNames()
 				sort.Strings(known)
 				return nil, fmt.Errorf("unknown tag %q (tags: %s)", n, strings.Join(known, ", "))
 			}
@@ -88,13 +88,13 @@ func (w *Warehouse) RefreshTags(ctx context.Context, names []string, progress fu
 	for _, d := range todo {
 		if !seen[d.Scope.Entity.Name] {
 			seen[d.Scope.Entity.Name] = true
-			res := w.buildPopulation(ctx, d.Scope)
+			res := m.buildPopulation(ctx, d.Scope)
 			out = append(out, res)
 			if progress != nil {
 				progress(res)
 			}
 		}
-		res := w.buildTag(ctx, d)
+		res := m.buildTag(ctx, d)
 		out = append(out, res)
 		if progress != nil {
 			progress(res)
@@ -106,75 +106,75 @@ func (w *Warehouse) RefreshTags(ctx context.Context, names []string, progress fu
 	return out, nil
 }
 
-func (w *Warehouse) buildPopulation(ctx context.Context, s *audience.Scope) TagResult {
+func (m *Materializer) buildPopulation(ctx context.Context, s *audience.Scope) TagResult {
 	name := PopulationName(s.Entity.Name)
-	return w.buildSets(ctx, name, "population", s, "", func() (map[string]*roaring.Bitmap, string, error) {
-		sets, err := w.selectSets(ctx, sqlgen.EntityKeys(w.Dialect, s, w.Project.Timezone), false)
+	return m.buildSets(ctx, name, "population", s, "", func() (map[string]*roaring.Bitmap, string, error) {
+		sets, err := m.selectSets(ctx, sqlgen.EntityKeys(m.Dialect, s, m.Project.Timezone), false)
 		return sets, "", err
 	})
 }
 
-func (w *Warehouse) buildTag(ctx context.Context, d *audience.TagDef) TagResult {
-	return w.buildSets(ctx, d.Tag.Name, d.Kind, d.Scope, d.Hash, func() (map[string]*roaring.Bitmap, string, error) {
+func (m *Materializer) buildTag(ctx context.Context, d *audience.TagDef) TagResult {
+	return m.buildSets(ctx, d.Tag.Name, d.Kind, d.Scope, d.Hash, func() (map[string]*roaring.Bitmap, string, error) {
 		switch d.Kind {
 		case audience.KindBoolean:
-			q, err := sqlgen.EntityKeysWhere(w.Dialect, d.Scope, d.Where, w.Project.Timezone)
+			q, err := sqlgen.EntityKeysWhere(m.Dialect, d.Scope, d.Where, m.Project.Timezone)
 			if err != nil {
 				return nil, "", err
 			}
-			sets, err := w.selectSets(ctx, q, false)
+			sets, err := m.selectSets(ctx, q, false)
 			return sets, "", err
 		case audience.KindCategorical:
-			q, err := sqlgen.EntityValues(w.Dialect, d.Scope, d.Value, true, w.Project.Timezone)
+			q, err := sqlgen.EntityValues(m.Dialect, d.Scope, d.Value, true, m.Project.Timezone)
 			if err != nil {
 				return nil, "", err
 			}
-			sets, err := w.selectSets(ctx, q, true)
+			sets, err := m.selectSets(ctx, q, true)
 			return sets, "", err
 		default:
-			return w.behaviourSets(ctx, d)
+			return m.behaviourSets(ctx, d)
 		}
 	})
 }
 
 // behaviourSets evaluates a where_metric tag at the fact's watermark.
-func (w *Warehouse) behaviourSets(ctx context.Context, d *audience.TagDef) (map[string]*roaring.Bitmap, string, error) {
-	lm := w.Catalog.Metrics[d.Tag.WhereMetric.Metric.Value]
+func (m *Materializer) behaviourSets(ctx context.Context, d *audience.TagDef) (map[string]*roaring.Bitmap, string, error) {
+	lm := m.Catalog.Metrics[d.Tag.WhereMetric.Metric.Value]
 	if lm == nil || lm.Fact == nil {
 		return nil, "", fmt.Errorf("metric %s is not a metric of one fact", d.Tag.WhereMetric.Metric.Value)
 	}
-	wq, err := sqlgen.FactWatermark(w.Dialect, w.Catalog, lm.Fact.Name())
+	wq, err := sqlgen.FactWatermark(m.Dialect, m.Catalog, lm.Fact.Name())
 	if err != nil {
 		return nil, "", err
 	}
-	res, err := w.Engine.Query(ctx, wq)
+	res, err := m.Engine.Query(ctx, wq)
 	if err != nil {
-		return nil, "", cleanEngineError(err)
+		return nil, "", engine.Clean(err)
 	}
 	if len(res.Rows) != 1 || res.Rows[0][0] == nil {
 		// No facts: nobody has the behaviour.
 		return map[string]*roaring.Bitmap{"": roaring.New()}, "", nil
 	}
 	asOf := res.Rows[0][0].(string)
-	p, err := audience.BehaviourPlan(w.Catalog, d, asOf)
+	p, err := audience.BehaviourPlan(m.Catalog, d, asOf)
 	if err != nil {
 		return nil, "", err
 	}
-	q, err := sqlgen.Generate(p, w.Dialect)
+	q, err := sqlgen.Generate(p, m.Dialect)
 	if err != nil {
 		return nil, "", err
 	}
-	sets, err := w.selectSets(ctx, q, false)
+	sets, err := m.selectSets(ctx, q, false)
 	return sets, asOf, err
 }
 
 // selectSets runs a query whose first column is the entity key and, when
 // byValue, whose second is the value; NULL keys are skipped (facts whose
 // entity is unknown).
-func (w *Warehouse) selectSets(ctx context.Context, q string, byValue bool) (map[string]*roaring.Bitmap, error) {
-	res, err := w.Engine.Query(ctx, q)
+func (m *Materializer) selectSets(ctx context.Context, q string, byValue bool) (map[string]*roaring.Bitmap, error) {
+	res, err := m.Engine.Query(ctx, q)
 	if err != nil {
-		return nil, cleanEngineError(err)
+		return nil, engine.Clean(err)
 	}
 	sets := map[string]*roaring.Bitmap{}
 	if !byValue {
@@ -203,12 +203,12 @@ func (w *Warehouse) selectSets(ctx context.Context, q string, byValue bool) (map
 	return sets, nil
 }
 
-func (w *Warehouse) buildSets(ctx context.Context, name, kind string, s *audience.Scope, hash string, compute func() (map[string]*roaring.Bitmap, string, error)) TagResult {
+func (m *Materializer) buildSets(ctx context.Context, name, kind string, s *audience.Scope, hash string, compute func() (map[string]*roaring.Bitmap, string, error)) TagResult {
 	start := time.Now()
 	res := TagResult{Name: name}
 	fail := func(err error) TagResult {
 		res.Err, res.Error, res.Duration = err, err.Error(), time.Since(start)
-		_ = w.Engine.Exec(context.WithoutCancel(ctx), sqlgen.TagFailure(w.Dialect), name, err.Error(), time.Now().UTC())
+		_ = m.Engine.Exec(context.WithoutCancel(ctx), sqlgen.TagFailure(m.Dialect), name, err.Error(), time.Now().UTC())
 		return res
 	}
 	if err := s.CheckKeyType(); err != nil {
@@ -226,8 +226,8 @@ func (w *Warehouse) buildSets(ctx context.Context, name, kind string, s *audienc
 	if len(suffix) > 8 {
 		suffix = suffix[:8]
 	}
-	table := fmt.Sprintf("%s.t_%s_%s_%d", stateSchema, sanitize(name), suffix, now.UnixNano())
-	stmts := []engine.Statement{{SQL: sqlgen.TagTableCreate(w.Dialect, table)}}
+	table := fmt.Sprintf("%s.t_%s_%s_%d", sqlgen.StateSchema, sanitize(name), suffix, now.UnixNano())
+	stmts := []engine.Statement{{SQL: sqlgen.TagTableCreate(m.Dialect, table)}}
 	values := make([]string, 0, len(sets))
 	for v := range sets {
 		values = append(values, v)
@@ -247,10 +247,10 @@ func (w *Warehouse) buildSets(ctx context.Context, name, kind string, s *audienc
 		if kind != audience.KindCategorical {
 			value = nil
 		}
-		stmts = append(stmts, engine.Statement{SQL: sqlgen.TagTableInsert(w.Dialect, table), Args: []any{value, int64(bm.GetCardinality()), blob}})
+		stmts = append(stmts, engine.Statement{SQL: sqlgen.TagTableInsert(m.Dialect, table), Args: []any{value, int64(bm.GetCardinality()), blob}})
 	}
 	old := ""
-	if st, err := w.tagStates(ctx); err == nil {
+	if st, err := m.tagStates(ctx); err == nil {
 		old = st[name].Table
 	}
 	res.Members, res.Values, res.AsOf = int64(union.GetCardinality()), len(values), asOf
@@ -259,13 +259,13 @@ func (w *Warehouse) buildSets(ctx context.Context, name, kind string, s *audienc
 	if kind != audience.KindCategorical {
 		nvalues = 0
 	}
-	stmts = append(stmts, engine.Statement{SQL: sqlgen.TagSwap(w.Dialect), Args: []any{name, kind, s.Entity.Name, table, hash, asOf, now,
+	stmts = append(stmts, engine.Statement{SQL: sqlgen.TagSwap(m.Dialect), Args: []any{name, kind, s.Entity.Name, table, hash, asOf, now,
 		float64(res.Duration.Microseconds()) / 1000, res.Members, nvalues, bytes, now}})
 	if old != "" && old != table {
-		stmts = append(stmts, engine.Statement{SQL: sqlgen.DropTable(w.Dialect, old)})
+		stmts = append(stmts, engine.Statement{SQL: sqlgen.DropTable(m.Dialect, old)})
 	}
-	if err := w.Engine.ExecTx(ctx, stmts...); err != nil {
-		return fail(cleanEngineError(err))
+	if err := m.Engine.ExecTx(ctx, stmts...); err != nil {
+		return fail(engine.Clean(err))
 	}
 	return res
 }
@@ -293,8 +293,8 @@ type TagState struct {
 	LastError  string    `json:"last_error,omitempty"`
 }
 
-func (w *Warehouse) tagStates(ctx context.Context) (map[string]TagState, error) {
-	return ReadTagStates(ctx, w.Engine, w.Dialect)
+func (m *Materializer) tagStates(ctx context.Context) (map[string]TagState, error) {
+	return ReadTagStates(ctx, m.Engine, m.Dialect)
 }
 
 // ReadTagStates reads every tag's state row; no state table means no tags built.
@@ -304,7 +304,7 @@ func ReadTagStates(ctx context.Context, e engine.Engine, d sqlgen.Dialect) (map[
 		if strings.Contains(err.Error(), "does not exist") {
 			return map[string]TagState{}, nil
 		}
-		return nil, cleanEngineError(err)
+		return nil, engine.Clean(err)
 	}
 	out := make(map[string]TagState, len(res.Rows))
 	for _, r := range res.Rows {

@@ -74,11 +74,6 @@ func TagTableRead(d Dialect, table string) string {
 	return "SELECT value, bitmap FROM " + quoteTable(d, table)
 }
 
-// DropTable drops a table if it exists.
-func DropTable(d Dialect, table string) string {
-	return "DROP TABLE IF EXISTS " + quoteTable(d, table)
-}
-
 // TagDictDDL creates the dictionary that gives entities whose keys are not
 // integers a stable 32-bit id.
 func TagDictDDL(d Dialect, table string) string {

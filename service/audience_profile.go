@@ -1,4 +1,4 @@
-package audience
+package service
 
 import (
 	"context"
@@ -90,7 +90,7 @@ func (sn *snapshot) values(ctx context.Context, field string) (*valueSets, error
 func (sn *snapshot) profile(ctx context.Context, at, name string, members *roaring.Bitmap) (*ProfileDim, error) {
 	f, err := sn.entity.ResolveField(sn.s.w.Catalog, name)
 	if err != nil {
-		return nil, &Error{Field: at, Code: "unknown-field", Msg: err.Error()}
+		return nil, &AudienceError{Field: at, Code: "unknown-field", Msg: err.Error()}
 	}
 	vs, err := sn.values(ctx, f.Name)
 	if err != nil {

@@ -1,4 +1,4 @@
-package audience
+package service
 
 import (
 	"context"
@@ -15,16 +15,16 @@ import (
 	"github.com/strata-metrics/strata/model"
 )
 
-// Error is a problem with a request, located in one of its fields ("expr",
+// AudienceError is a problem with a request, located in one of its fields ("expr",
 // "overlap.hv", "profile[1]") and, inside an expression, at a byte offset.
-type Error struct {
+type AudienceError struct {
 	Field  string `json:"field"`
 	Offset int    `json:"offset,omitempty"`
 	Code   string `json:"code"`
 	Msg    string `json:"message"`
 }
 
-func (e *Error) Error() string { return e.Field + ": " + e.Msg }
+func (e *AudienceError) Error() string { return e.Field + ": " + e.Msg }
 
 // TagUse says which version of a tag an answer read, and whether it is
 // within its freshness SLA.
@@ -36,9 +36,9 @@ type TagUse struct {
 	Reason  string    `json:"reason,omitempty"`
 }
 
-// Service evaluates audiences over one warehouse. It is safe for concurrent use.
-type Service struct {
-	w    *materializer.Warehouse
+// Audiences evaluates audiences over one warehouse. It is safe for concurrent use.
+type Audiences struct {
+	w    *Project
 	defs map[string]*aud.TagDef
 	now  func() time.Time
 
@@ -65,12 +65,12 @@ type valueSets struct {
 }
 
 // New returns a service over the warehouse's tags.
-func New(w *materializer.Warehouse) (*Service, error) {
-	defs, err := aud.Definitions(w.Catalog)
+func NewAudiences(p *Project) (*Audiences, error) {
+	defs, err := aud.Definitions(p.Catalog)
 	if err != nil {
 		return nil, err
 	}
-	s := &Service{w: w, defs: map[string]*aud.TagDef{}, now: time.Now,
+	s := &Audiences{w: p, defs: map[string]*aud.TagDef{}, now: time.Now,
 		versions: map[string]*version{}, current: map[string]string{}, dims: map[string]*valueSets{}}
 	for _, d := range defs {
 		s.defs[d.Tag.Name] = d
@@ -80,7 +80,7 @@ func New(w *materializer.Warehouse) (*Service, error) {
 
 // snapshot is what one request reads: the state rows and the loaded versions.
 type snapshot struct {
-	s      *Service
+	s      *Audiences
 	states map[string]materializer.TagState
 	pop    *roaring.Bitmap
 	popTab string
@@ -88,7 +88,7 @@ type snapshot struct {
 	used   map[string]TagUse
 }
 
-func (s *Service) snapshot(ctx context.Context, scope *aud.Scope) (*snapshot, error) {
+func (s *Audiences) snapshot(ctx context.Context, scope *aud.Scope) (*snapshot, error) {
 	states, err := materializer.ReadTagStates(ctx, s.w.Engine, s.w.Dialect)
 	if err != nil {
 		return nil, err
@@ -97,7 +97,7 @@ func (s *Service) snapshot(ctx context.Context, scope *aud.Scope) (*snapshot, er
 	pname := materializer.PopulationName(scope.Entity.Name)
 	st := states[pname]
 	if st.Table == "" {
-		return nil, &Error{Field: "expr", Code: "tags-not-built", Msg: fmt.Sprintf("the tags of %s have not been built; run `strata refresh`", scope.Entity.Name)}
+		return nil, &AudienceError{Field: "expr", Code: "tags-not-built", Msg: fmt.Sprintf("the tags of %s have not been built; run `strata refresh`", scope.Entity.Name)}
 	}
 	v, err := s.load(ctx, pname, st.Table)
 	if err != nil {
@@ -108,7 +108,7 @@ func (s *Service) snapshot(ctx context.Context, scope *aud.Scope) (*snapshot, er
 }
 
 // load returns a version, reading it from the engine the first time.
-func (s *Service) load(ctx context.Context, name, table string) (*version, error) {
+func (s *Audiences) load(ctx context.Context, name, table string) (*version, error) {
 	s.mu.Lock()
 	if v, ok := s.versions[table]; ok {
 		s.mu.Unlock()
@@ -149,7 +149,7 @@ func (sn *snapshot) tag(ctx context.Context, t *model.Tag) (*version, error) {
 		if st.LastError != "" {
 			msg = fmt.Sprintf("tag %s has no good version: its last build failed: %s", t.Name, st.LastError)
 		}
-		return nil, &Error{Field: "expr", Code: "tag-not-built", Msg: msg}
+		return nil, &AudienceError{Field: "expr", Code: "tag-not-built", Msg: msg}
 	}
 	if _, ok := sn.used[t.Name]; !ok {
 		use := TagUse{Name: t.Name, AsOf: st.AsOf, BuiltAt: st.BuiltAt}

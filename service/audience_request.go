@@ -1,4 +1,4 @@
-package audience
+package service
 
 import (
 	"context"
@@ -15,38 +15,38 @@ import (
 	"github.com/strata-metrics/strata/model"
 )
 
-// Request is an audience request, as sent to POST /v1/audiences.
-type Request struct {
+// AudienceRequest is an audience request, as sent to POST /v1/audiences.
+type AudienceRequest struct {
 	Expr    string            `json:"expr"`
 	Profile []string          `json:"profile,omitempty"`
 	Tags    bool              `json:"tags,omitempty"`
 	Overlap map[string]string `json:"overlap,omitempty"`
 }
 
-// MaxOverlaps and MaxProfile bound a request's work.
+// MaxAudienceOverlaps and MaxAudienceProfile bound a request's work.
 const (
-	MaxOverlaps = 32
-	MaxProfile  = 16
+	MaxAudienceOverlaps = 32
+	MaxAudienceProfile  = 16
 )
 
-// DecodeRequest reads a request from JSON, rejecting unknown fields.
-func DecodeRequest(data []byte) (*Request, error) {
+// DecodeAudienceRequest reads a request from JSON, rejecting unknown fields.
+func DecodeAudienceRequest(data []byte) (*AudienceRequest, error) {
 	dec := json.NewDecoder(strings.NewReader(string(data)))
 	dec.DisallowUnknownFields()
-	var r Request
+	var r AudienceRequest
 	if err := dec.Decode(&r); err != nil {
 		msg := err.Error()
 		if strings.HasPrefix(msg, "json: unknown field ") {
 			f := strings.Trim(strings.TrimPrefix(msg, "json: unknown field "), `"`)
-			return nil, &Error{Field: "request", Code: "bad-json", Msg: fmt.Sprintf("unknown field %q%s", f, model.DidYouMean(f, []string{"expr", "profile", "tags", "overlap", "format"}))}
+			return nil, &AudienceError{Field: "request", Code: "bad-json", Msg: fmt.Sprintf("unknown field %q%s", f, model.DidYouMean(f, []string{"expr", "profile", "tags", "overlap", "format"}))}
 		}
-		return nil, &Error{Field: "request", Code: "bad-json", Msg: "malformed JSON: " + strings.TrimPrefix(msg, "json: ")}
+		return nil, &AudienceError{Field: "request", Code: "bad-json", Msg: "malformed JSON: " + strings.TrimPrefix(msg, "json: ")}
 	}
 	return &r, nil
 }
 
-// Overlap is the audience's intersection with another named audience.
-type Overlap struct {
+// AudienceOverlap is the audience's intersection with another named audience.
+type AudienceOverlap struct {
 	Name  string  `json:"name"`
 	Expr  string  `json:"expr"`
 	Size  uint64  `json:"size"`
@@ -54,18 +54,18 @@ type Overlap struct {
 	Share float64 `json:"share"` // both ÷ the audience's size
 }
 
-// Response answers an audience request.
-type Response struct {
-	Entity     string       `json:"entity"`
-	Size       uint64       `json:"size"`
-	Population uint64       `json:"population"`
-	Share      float64      `json:"share"`
-	Overlap    []Overlap    `json:"overlap,omitempty"`
-	Profile    []ProfileDim `json:"profile,omitempty"`
-	Saturation []Saturation `json:"saturation,omitempty"`
-	Tags       []TagUse     `json:"tags"`
-	Stale      []TagUse     `json:"stale,omitempty"`
-	TookMS     float64      `json:"took_ms"`
+// AudienceResponse answers an audience request.
+type AudienceResponse struct {
+	Entity     string            `json:"entity"`
+	Size       uint64            `json:"size"`
+	Population uint64            `json:"population"`
+	Share      float64           `json:"share"`
+	Overlap    []AudienceOverlap `json:"overlap,omitempty"`
+	Profile    []ProfileDim      `json:"profile,omitempty"`
+	Saturation []Saturation      `json:"saturation,omitempty"`
+	Tags       []TagUse          `json:"tags"`
+	Stale      []TagUse          `json:"stale,omitempty"`
+	TookMS     float64           `json:"took_ms"`
 }
 
 func ratio(a, b uint64) float64 {
@@ -76,22 +76,22 @@ func ratio(a, b uint64) float64 {
 }
 
 // compile compiles one expression of the request.
-func (s *Service) compile(field, text, entity string) (*aud.Audience, error) {
+func (s *Audiences) compile(field, text, entity string) (*aud.Audience, error) {
 	a, err := aud.Compile(s.w.Catalog, text, entity)
 	if err != nil {
-		return nil, &Error{Field: field, Offset: err.Offset, Code: err.Code, Msg: err.Msg}
+		return nil, &AudienceError{Field: field, Offset: err.Offset, Code: err.Code, Msg: err.Msg}
 	}
 	return a, nil
 }
 
 // Evaluate answers an audience request.
-func (s *Service) Evaluate(ctx context.Context, r *Request) (*Response, error) {
+func (s *Audiences) Evaluate(ctx context.Context, r *AudienceRequest) (*AudienceResponse, error) {
 	start := time.Now()
-	if len(r.Overlap) > MaxOverlaps {
-		return nil, &Error{Field: "overlap", Code: "too-many", Msg: fmt.Sprintf("%d overlap audiences; the limit is %d", len(r.Overlap), MaxOverlaps)}
+	if len(r.Overlap) > MaxAudienceOverlaps {
+		return nil, &AudienceError{Field: "overlap", Code: "too-many", Msg: fmt.Sprintf("%d overlap audiences; the limit is %d", len(r.Overlap), MaxAudienceOverlaps)}
 	}
-	if len(r.Profile) > MaxProfile {
-		return nil, &Error{Field: "profile", Code: "too-many", Msg: fmt.Sprintf("%d profile dimensions; the limit is %d", len(r.Profile), MaxProfile)}
+	if len(r.Profile) > MaxAudienceProfile {
+		return nil, &AudienceError{Field: "profile", Code: "too-many", Msg: fmt.Sprintf("%d profile dimensions; the limit is %d", len(r.Profile), MaxAudienceProfile)}
 	}
 	main, err := s.compile("expr", r.Expr, "")
 	if err != nil {
@@ -123,7 +123,7 @@ func (s *Service) Evaluate(ctx context.Context, r *Request) (*Response, error) {
 	if err != nil {
 		return nil, err
 	}
-	out := &Response{Entity: entity, Size: members.GetCardinality(), Population: sn.pop.GetCardinality()}
+	out := &AudienceResponse{Entity: entity, Size: members.GetCardinality(), Population: sn.pop.GetCardinality()}
 	out.Share = ratio(out.Size, out.Population)
 	for i, n := range names {
 		o, err := sn.eval(ctx, auds[i+1].Root, preds)
@@ -131,7 +131,7 @@ func (s *Service) Evaluate(ctx context.Context, r *Request) (*Response, error) {
 			return nil, err
 		}
 		both := members.AndCardinality(o)
-		out.Overlap = append(out.Overlap, Overlap{Name: n, Expr: r.Overlap[n], Size: o.GetCardinality(), Both: both, Share: ratio(both, out.Size)})
+		out.Overlap = append(out.Overlap, AudienceOverlap{Name: n, Expr: r.Overlap[n], Size: o.GetCardinality(), Both: both, Share: ratio(both, out.Size)})
 	}
 	for i, f := range r.Profile {
 		p, err := sn.profile(ctx, fmt.Sprintf("profile[%d]", i), f, members)
@@ -159,7 +159,7 @@ func (s *Service) Evaluate(ctx context.Context, r *Request) (*Response, error) {
 
 // Members evaluates an audience to its members' ids, with the tag versions
 // it read.
-func (s *Service) Members(ctx context.Context, text string) (*roaring.Bitmap, *aud.Audience, []TagUse, error) {
+func (s *Audiences) Members(ctx context.Context, text string) (*roaring.Bitmap, *aud.Audience, []TagUse, error) {
 	a, err := s.compile("expr", text, "")
 	if err != nil {
 		return nil, nil, nil, err
@@ -187,32 +187,32 @@ func exprs(ps []*aud.Predicate) []ast.ExprNode {
 	return out
 }
 
-// ExportRequest asks for an audience's member ids.
-type ExportRequest struct {
+// AudienceExportRequest asks for an audience's member ids.
+type AudienceExportRequest struct {
 	Expr   string `json:"expr"`
 	Format string `json:"format,omitempty"` // csv (default) | parquet
 }
 
-// DecodeExport reads an export request from JSON, rejecting unknown fields.
-func DecodeExport(data []byte) (*ExportRequest, error) {
+// DecodeAudienceExport reads an export request from JSON, rejecting unknown fields.
+func DecodeAudienceExport(data []byte) (*AudienceExportRequest, error) {
 	dec := json.NewDecoder(strings.NewReader(string(data)))
 	dec.DisallowUnknownFields()
-	var r ExportRequest
+	var r AudienceExportRequest
 	if err := dec.Decode(&r); err != nil {
 		msg := err.Error()
 		if strings.HasPrefix(msg, "json: unknown field ") {
 			f := strings.Trim(strings.TrimPrefix(msg, "json: unknown field "), `"`)
-			return nil, &Error{Field: "request", Code: "bad-json", Msg: fmt.Sprintf("unknown field %q%s", f, model.DidYouMean(f, []string{"expr", "format"}))}
+			return nil, &AudienceError{Field: "request", Code: "bad-json", Msg: fmt.Sprintf("unknown field %q%s", f, model.DidYouMean(f, []string{"expr", "format"}))}
 		}
-		return nil, &Error{Field: "request", Code: "bad-json", Msg: "malformed JSON: " + strings.TrimPrefix(msg, "json: ")}
+		return nil, &AudienceError{Field: "request", Code: "bad-json", Msg: "malformed JSON: " + strings.TrimPrefix(msg, "json: ")}
 	}
 	switch r.Format {
-	case "", FormatCSV, FormatParquet:
+	case "", ExportCSV, ExportParquet:
 	default:
-		return nil, &Error{Field: "format", Code: "bad-format", Msg: fmt.Sprintf("format %q is not csv or parquet", r.Format)}
+		return nil, &AudienceError{Field: "format", Code: "bad-format", Msg: fmt.Sprintf("format %q is not csv or parquet", r.Format)}
 	}
 	return &r, nil
 }
 
-// KeyColumn names the column an export of the audience's entity holds.
-func KeyColumn(a *aud.Audience) string { return a.Scope.Key }
+// AudienceKeyColumn names the column an export of the audience's entity holds.
+func AudienceKeyColumn(a *aud.Audience) string { return a.Scope.Key }

@@ -1,4 +1,4 @@
-package audience_test
+package service_test
 
 import (
 	"context"
@@ -11,7 +11,7 @@ import (
 	"github.com/strata-metrics/strata/examples/bank/generate/bankgen"
 	"github.com/strata-metrics/strata/internal/banktest"
 	"github.com/strata-metrics/strata/materializer"
-	"github.com/strata-metrics/strata/service/audience"
+	"github.com/strata-metrics/strata/service"
 )
 
 // The oracle data set: the bank with more customers than its transactions
@@ -62,13 +62,13 @@ func TestMain(m *testing.M) {
 
 var bank struct {
 	once sync.Once
-	w    *materializer.Warehouse
-	s    *audience.Service
+	w    *service.Project
+	s    *service.Audiences
 	err  error
 }
 
 // bankService returns a service over the oracle data set with every tag built.
-func bankService(t testing.TB) (*materializer.Warehouse, *audience.Service) {
+func bankService(t testing.TB) (*service.Project, *service.Audiences) {
 	t.Helper()
 	bank.once.Do(func() {
 		dir := filepath.Join(testRoot, "bank")
@@ -83,11 +83,11 @@ func bankService(t testing.TB) (*materializer.Warehouse, *audience.Service) {
 		if _, bank.err = bankgen.Generate(ctx, filepath.Join(dir, "data"), opts); bank.err != nil {
 			return
 		}
-		if bank.w, bank.err = banktest.Open(ctx, dir, materializer.Options{}); bank.err != nil {
+		if bank.w, bank.err = banktest.Open(ctx, dir, service.Options{}); bank.err != nil {
 			return
 		}
 		var res []materializer.TagResult
-		if res, bank.err = bank.w.RefreshTags(ctx, nil, nil); bank.err != nil {
+		if res, bank.err = bank.w.Materializer().RefreshTags(ctx, nil, nil); bank.err != nil {
 			return
 		}
 		for _, r := range res {
@@ -96,7 +96,7 @@ func bankService(t testing.TB) (*materializer.Warehouse, *audience.Service) {
 				return
 			}
 		}
-		bank.s, bank.err = audience.New(bank.w)
+		bank.s, bank.err = service.NewAudiences(bank.w)
 	})
 	if bank.err != nil {
 		t.Fatalf("bank data set: %v", bank.err)

@@ -1,4 +1,4 @@
-package audience
+package service
 
 import (
 	"bufio"
@@ -15,17 +15,17 @@ import (
 
 // Export formats.
 const (
-	FormatCSV     = "csv"
-	FormatParquet = "parquet"
+	ExportCSV     = "csv"
+	ExportParquet = "parquet"
 )
 
 // exportBatch is how many ids are written at a time: the export streams, its
 // memory does not grow with the audience.
 const exportBatch = 64 * 1024
 
-// WriteCSV streams the members' ids as CSV, one per line under a header
+// WriteIDsCSV streams the members' ids as CSV, one per line under a header
 // naming the key column, in ascending order.
-func WriteCSV(w io.Writer, column string, members *roaring.Bitmap) error {
+func WriteIDsCSV(w io.Writer, column string, members *roaring.Bitmap) error {
 	bw := bufio.NewWriterSize(w, 256<<10)
 	if _, err := bw.WriteString(csvField(column) + "\n"); err != nil {
 		return err
@@ -51,9 +51,9 @@ func csvField(s string) string {
 	return s
 }
 
-// WriteParquet streams the members' ids as a Parquet file with one required
+// WriteIDsParquet streams the members' ids as a Parquet file with one required
 // INT64 column, one row group per million ids, so memory stays bounded.
-func WriteParquet(w io.Writer, column string, members *roaring.Bitmap) (err error) {
+func WriteIDsParquet(w io.Writer, column string, members *roaring.Bitmap) (err error) {
 	col := schema.NewInt64Node(column, parquet.Repetitions.Required, -1)
 	root, err := schema.NewGroupNode("schema", parquet.Repetitions.Required, schema.FieldList{col}, -1)
 	if err != nil {

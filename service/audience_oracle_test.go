@@ -1,4 +1,4 @@
-package audience_test
+package service_test
 
 import (
 	"bytes"
@@ -12,7 +12,7 @@ import (
 	"testing"
 
 	"github.com/strata-metrics/strata/engine"
-	"github.com/strata-metrics/strata/service/audience"
+	"github.com/strata-metrics/strata/service"
 )
 
 // Hand-written membership of every tag and predicate, over customers c LEFT
@@ -104,7 +104,7 @@ func TestOracleMembers(t *testing.T) {
 	for _, c := range cases() {
 		t.Run(c.expr, func(t *testing.T) {
 			want := ids(t, w.Engine, c.sql)
-			res, err := s.Evaluate(ctx, &audience.Request{Expr: c.expr})
+			res, err := s.Evaluate(ctx, &service.AudienceRequest{Expr: c.expr})
 			if err != nil {
 				t.Fatalf("evaluate: %v", err)
 			}
@@ -123,7 +123,7 @@ func TestOracleMembers(t *testing.T) {
 				t.Errorf("members differ: %d vs %d hand-written; first differences %v", len(got), len(want), firstDiff(got, want))
 			}
 			var buf bytes.Buffer
-			if err := audience.WriteCSV(&buf, "customer_id", members); err != nil {
+			if err := service.WriteIDsCSV(&buf, "customer_id", members); err != nil {
 				t.Fatal(err)
 			}
 			lines := strings.Split(strings.TrimSuffix(buf.String(), "\n"), "\n")
@@ -175,7 +175,7 @@ func TestOracleParquetExport(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if err := audience.WriteParquet(f, "customer_id", members); err != nil {
+		if err := service.WriteIDsParquet(f, "customer_id", members); err != nil {
 			t.Fatal(err)
 		}
 		f.Close()

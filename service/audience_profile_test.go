@@ -1,4 +1,4 @@
-package audience_test
+package service_test
 
 import (
 	"context"
@@ -6,7 +6,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/strata-metrics/strata/service/audience"
+	"github.com/strata-metrics/strata/service"
 )
 
 // profileFields are the profile dimensions with their hand-written SQL.
@@ -28,7 +28,7 @@ func TestOracleProfile(t *testing.T) {
 	for _, i := range []int{0, 3, 7, 10, 12, 17, 18, 21, 23} {
 		c := cases()[i]
 		t.Run(c.expr, func(t *testing.T) {
-			res, err := s.Evaluate(ctx, &audience.Request{Expr: c.expr, Profile: fields})
+			res, err := s.Evaluate(ctx, &service.AudienceRequest{Expr: c.expr, Profile: fields})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -41,7 +41,7 @@ func TestOracleProfile(t *testing.T) {
 				if err != nil {
 					t.Fatalf("hand-written SQL: %v\n%s", err, q)
 				}
-				got := map[string]audience.ProfileValue{}
+				got := map[string]service.ProfileValue{}
 				for _, v := range res.Profile[k].Values {
 					key := "NULL"
 					if v.Value != nil {
@@ -118,7 +118,7 @@ func TestOracleSaturationAndOverlap(t *testing.T) {
 	for _, i := range []int{0, 4, 9, 11, 20, 26} {
 		c := all[i]
 		o1, o2, o3 := all[(i+1)%len(all)], all[(i+7)%len(all)], all[(i+13)%len(all)]
-		res, err := s.Evaluate(ctx, &audience.Request{Expr: c.expr, Tags: true, Overlap: map[string]string{"a": o1.expr, "b": o2.expr, "c": o3.expr}})
+		res, err := s.Evaluate(ctx, &service.AudienceRequest{Expr: c.expr, Tags: true, Overlap: map[string]string{"a": o1.expr, "b": o2.expr, "c": o3.expr}})
 		if err != nil {
 			t.Fatalf("%s: %v", c.expr, err)
 		}
@@ -156,7 +156,7 @@ func TestOracleSaturationAndOverlap(t *testing.T) {
 func TestTagVersions(t *testing.T) {
 	w, s := bankService(t)
 	ctx := context.Background()
-	res, err := s.Evaluate(ctx, &audience.Request{Expr: "mobile_active_30d OR stale_tag OR high_value"})
+	res, err := s.Evaluate(ctx, &service.AudienceRequest{Expr: "mobile_active_30d OR stale_tag OR high_value"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -164,7 +164,7 @@ func TestTagVersions(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	byName := map[string]audience.TagUse{}
+	byName := map[string]service.TagUse{}
 	for _, u := range res.Tags {
 		byName[u.Name] = u
 	}
@@ -190,19 +190,19 @@ func TestRequestErrors(t *testing.T) {
 	_, s := bankService(t)
 	ctx := context.Background()
 	cases := []struct {
-		req   audience.Request
+		req   service.AudienceRequest
 		field string
 		code  string
 		msg   string
 	}{
-		{audience.Request{Expr: "high_valu"}, "expr", "unknown-tag", `did you mean "high_value"?`},
-		{audience.Request{Expr: "high_value", Overlap: map[string]string{"x": "segment = 'mass' AND nort"}}, "overlap.x", "unknown-tag", `did you mean "north"?`},
-		{audience.Request{Expr: "high_value", Profile: []string{"customers.segmnt"}}, "profile[0]", "unknown-field", `did you mean "customers.segment"?`},
-		{audience.Request{Expr: "high_value", Profile: []string{"transactions.status"}}, "profile[0]", "unknown-field", "cannot be reached from entity \"customers\""},
+		{service.AudienceRequest{Expr: "high_valu"}, "expr", "unknown-tag", `did you mean "high_value"?`},
+		{service.AudienceRequest{Expr: "high_value", Overlap: map[string]string{"x": "segment = 'mass' AND nort"}}, "overlap.x", "unknown-tag", `did you mean "north"?`},
+		{service.AudienceRequest{Expr: "high_value", Profile: []string{"customers.segmnt"}}, "profile[0]", "unknown-field", `did you mean "customers.segment"?`},
+		{service.AudienceRequest{Expr: "high_value", Profile: []string{"transactions.status"}}, "profile[0]", "unknown-field", "cannot be reached from entity \"customers\""},
 	}
 	for _, c := range cases {
 		_, err := s.Evaluate(ctx, &c.req)
-		e, ok := err.(*audience.Error)
+		e, ok := err.(*service.AudienceError)
 		if !ok {
 			t.Errorf("%+v: error %v; want an audience error", c.req, err)
 			continue
@@ -211,7 +211,7 @@ func TestRequestErrors(t *testing.T) {
 			t.Errorf("%+v: %s %s %q; want %s %s containing %q", c.req, e.Field, e.Code, e.Msg, c.field, c.code, c.msg)
 		}
 	}
-	if _, err := audience.DecodeRequest([]byte(`{"expr": "x", "profiles": []}`)); err == nil || !strings.Contains(err.Error(), `did you mean "profile"?`) {
+	if _, err := service.DecodeAudienceRequest([]byte(`{"expr": "x", "profiles": []}`)); err == nil || !strings.Contains(err.Error(), `did you mean "profile"?`) {
 		t.Errorf("unknown JSON field: %v", err)
 	}
 }
