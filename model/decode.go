@@ -376,10 +376,11 @@ var tagOps = []string{">", ">=", "<", "<=", "=", "!="}
 func (d *decoder) tag(n ast.Node, p *Project) {
 	t := &Tag{Pos: d.pos(n)}
 	ok := d.mapping(n, "tag", handlers{
-		"name":   func(v ast.Node) { t.Name, t.Pos = d.name(v, "tag") },
-		"entity": func(v ast.Node) { t.Entity, _ = d.str(v, "entity") },
-		"where":  func(v ast.Node) { t.Where = d.expr(v, "where") },
-		"value":  func(v ast.Node) { t.Value, _ = d.str(v, "value") },
+		"name":      func(v ast.Node) { t.Name, t.Pos = d.name(v, "tag") },
+		"entity":    func(v ast.Node) { t.Entity, _ = d.str(v, "entity") },
+		"where":     func(v ast.Node) { t.Where = d.expr(v, "where") },
+		"value":     func(v ast.Node) { t.Value, _ = d.str(v, "value") },
+		"freshness": func(v ast.Node) { t.Freshness = d.duration(v, "freshness") },
 		"where_metric": func(v ast.Node) {
 			wm := &WhereMetric{}
 			d.mapping(v, "where_metric", handlers{

@@ -213,6 +213,9 @@ type Tag struct {
 	Where       Expr
 	WhereMetric *WhereMetric
 	Value       Str // categorical: one set per value of this field
+	// Freshness is the SLA: an audience reports the tag stale once its last
+	// build is older (0: never stale by age).
+	Freshness time.Duration
 }
 
 // WhereMetric selects entities by a metric computed per entity.
