@@ -148,10 +148,10 @@ func TestErrors(t *testing.T) {
 		{"POST", "/v1/query", `{"metrics":["txn_amount"]`, 400, "bad-json", "malformed JSON"},
 		{"POST", "/v1/query", `{"metric":["txn_amount"]}`, 400, "bad-json", `did you mean "metrics"`},
 		{"POST", "/v1/query", `{"metrics":"txn_amount"}`, 400, "bad-json", "a list of strings"},
-		{"POST", "/v1/query", `{"metrics":["txn_count"],"dimensions":["transactions.txn_id"]}`, 413, "too_large", "over the limit of 50"},
-		{"POST", "/v1/query", `{"metrics":["txn_amount"],"where":"` + strings.Repeat("x", 5000) + `"}`, 413, "too_large", "over 4096 bytes"},
-		{"GET", "/v1/nothing", ``, 404, "not_found", "no endpoint"},
-		{"POST", "/v1/rollups/nope/refresh", ``, 404, "not_found", "unknown rollup"},
+		{"POST", "/v1/query", `{"metrics":["txn_count"],"dimensions":["transactions.txn_id"]}`, 413, "too-large", "more than 50 rows"},
+		{"POST", "/v1/query", `{"metrics":["txn_amount"],"where":"` + strings.Repeat("x", 5000) + `"}`, 413, "too-large", "over 4096 bytes"},
+		{"GET", "/v1/nothing", ``, 404, "not-found", "no endpoint"},
+		{"POST", "/v1/rollups/nope/refresh", ``, 404, "unknown-rollup", "unknown rollup"},
 	}
 	for _, c := range cases {
 		resp, b := do(t, c.method, c.path, c.body)

@@ -2,11 +2,11 @@ package api
 
 import (
 	"context"
-	"crypto/subtle"
 	"errors"
-	"fmt"
 	"io"
+	"log/slog"
 	"net/http"
+	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -26,11 +26,15 @@ type Options struct {
 	// MaxBody is the largest request body accepted (413 beyond).
 	MaxBody int64
 	// MaxRows is the largest result returned (413 beyond; page with limit/offset).
+	// The engine is asked for at most MaxRows+1 rows, so a wide result costs
+	// no more memory than an allowed one.
 	MaxRows int
 	// Timeout bounds one query (504 beyond).
 	Timeout time.Duration
 	// MaxConcurrent bounds queries running at once (429 beyond).
 	MaxConcurrent int
+	// Log receives one record per 5xx (request id, cause, SQL); nil: discarded.
+	Log *slog.Logger
 }
 
 // DefaultOptions are the limits `strata serve` starts with.
@@ -38,12 +42,15 @@ var DefaultOptions = Options{MaxBody: 1 << 20, MaxRows: 100_000, Timeout: 30 * t
 
 // Server serves the DataAPI for one warehouse.
 type Server struct {
-	w       *service.Project
-	opts    Options
-	slots   chan struct{}
-	reg     *prometheus.Registry
-	queries *prometheus.CounterVec
-	latency *prometheus.HistogramVec
+	w        *service.Project
+	opts     Options
+	log      *slog.Logger
+	slots    chan struct{}
+	reg      *prometheus.Registry
+	queries  *prometheus.CounterVec
+	requests *prometheus.CounterVec
+	latency  *prometheus.HistogramVec
+	allowed  map[string]string // route → "GET, HEAD" …
 }
 
 // New builds the DataAPI's handler over an open project.
@@ -60,37 +67,46 @@ func New(w *service.Project, opts Options) http.Handler {
 	if opts.MaxConcurrent <= 0 {
 		opts.MaxConcurrent = DefaultOptions.MaxConcurrent
 	}
-	s := &Server{w: w, opts: opts, slots: make(chan struct{}, opts.MaxConcurrent), reg: prometheus.NewRegistry()}
-	s.queries = prometheus.NewCounterVec(prometheus.CounterOpts{Name: "strata_queries_total", Help: "Metric queries answered, by source and outcome."}, []string{"served_by", "code"})
+	s := &Server{w: w, opts: opts, log: opts.Log, slots: make(chan struct{}, opts.MaxConcurrent), reg: prometheus.NewRegistry(), allowed: map[string]string{}}
+	if s.log == nil {
+		s.log = slog.New(slog.NewTextHandler(io.Discard, nil))
+	}
+	s.queries = prometheus.NewCounterVec(prometheus.CounterOpts{Name: "strata_queries_total", Help: "Metric queries answered, by source and status."}, []string{"served_by", "code"})
+	s.requests = prometheus.NewCounterVec(prometheus.CounterOpts{Name: "strata_http_requests_total", Help: "HTTP requests by route and status."}, []string{"route", "code"})
 	s.latency = prometheus.NewHistogramVec(prometheus.HistogramOpts{Name: "strata_query_seconds", Help: "Metric query latency, compile and run.", Buckets: prometheus.ExponentialBuckets(0.0005, 2, 16)}, []string{"served_by"})
-	s.reg.MustRegister(s.queries, s.latency, newRollupCollector(w))
+	s.reg.MustRegister(s.queries, s.requests, s.latency, newRollupCollector(w))
 
 	gin.SetMode(gin.ReleaseMode)
 	r := gin.New()
-	r.Use(gin.Recovery())
-	r.GET("/healthz", func(c *gin.Context) { c.JSON(http.StatusOK, gin.H{"status": "ok"}) })
-	r.GET("/metrics", gin.WrapH(promhttp.HandlerFor(s.reg, promhttp.HandlerOpts{})))
+	r.HandleMethodNotAllowed = true
+	r.Use(requestID, s.observe, s.recovery)
+	get := func(g gin.IRoutes, base, path string, h gin.HandlerFunc) {
+		g.GET(path, h)
+		g.HEAD(path, h)
+		s.allowed[base+path] = "GET, HEAD"
+	}
+	post := func(g gin.IRoutes, base, path string, h gin.HandlerFunc) {
+		g.POST(path, h)
+		s.allowed[base+path] = "POST"
+	}
+	get(r, "", "/healthz", func(c *gin.Context) { c.JSON(http.StatusOK, gin.H{"status": "ok"}) })
+	get(r, "", "/metrics", gin.WrapH(promhttp.HandlerFor(s.reg, promhttp.HandlerOpts{})))
 	v1 := r.Group("/v1", s.auth)
-	v1.POST("/query", s.wrap(s.query))
-	v1.POST("/explain", s.wrap(s.explain))
-	v1.GET("/catalog", s.wrap(s.catalog))
-	v1.GET("/rollups", s.wrap(s.rollups))
-	v1.POST("/rollups/:name/refresh", s.wrap(s.refresh))
+	post(v1, "/v1", "/query", s.wrap(s.query))
+	post(v1, "/v1", "/explain", s.wrap(s.explain))
+	get(v1, "/v1", "/catalog", s.wrap(s.catalog))
+	get(v1, "/v1", "/rollups", s.wrap(s.rollups))
+	post(v1, "/v1", "/rollups/:name/refresh", s.wrap(s.refresh))
+	r.NoMethod(s.methodNotAllowed)
 	r.NoRoute(func(c *gin.Context) {
-		render(c, nil, &Error{Status: http.StatusNotFound, Code: "not_found", Message: fmt.Sprintf("no endpoint %s %s; see /v1/query, /v1/explain, /v1/catalog, /v1/rollups", c.Request.Method, c.Request.URL.Path)})
+		paths := make([]string, 0, len(s.allowed))
+		for p := range s.allowed {
+			paths = append(paths, p)
+		}
+		sort.Strings(paths)
+		s.render(c, nil, newError("not-found", "no endpoint %s %s; the endpoints are %s", c.Request.Method, c.Request.URL.Path, strings.Join(paths, ", ")))
 	})
 	return r
-}
-
-func (s *Server) auth(c *gin.Context) {
-	if s.opts.Token == "" {
-		return
-	}
-	got := strings.TrimPrefix(c.GetHeader("Authorization"), "Bearer ")
-	if subtle.ConstantTimeCompare([]byte(got), []byte(s.opts.Token)) != 1 {
-		render(c, nil, &Error{Status: http.StatusUnauthorized, Code: "unauthorized", Message: "send Authorization: Bearer <token>"})
-		c.Abort()
-	}
 }
 
 // handler is what every endpoint is: a function from the request to a value
@@ -104,17 +120,26 @@ func (s *Server) wrap(h handler) gin.HandlerFunc {
 		if err != nil {
 			ae = toError(err)
 		}
-		render(c, v, ae)
+		s.render(c, v, ae)
 	}
 }
 
-func render(c *gin.Context, v any, err *Error) {
+// render writes a value or an error. Errors of 500 and above are logged with
+// the request id, which is all the client gets of them.
+func (s *Server) render(c *gin.Context, v any, err *Error) {
 	if err != nil {
+		if err.Status >= 500 {
+			err.RequestID = c.GetString(ctxRequestID)
+			s.logFailure(c, err)
+		}
+		if err.Status == http.StatusTooManyRequests {
+			c.Header("Retry-After", retryAfter)
+		}
 		c.JSON(err.Status, gin.H{"error": err})
 		return
 	}
 	if res, ok := v.(*service.Result); ok {
-		renderResult(c, res)
+		s.renderResult(c, res)
 		return
 	}
 	c.JSON(http.StatusOK, v)
@@ -122,7 +147,7 @@ func render(c *gin.Context, v any, err *Error) {
 
 // renderResult answers in the format the client accepts: JSON by default, CSV,
 // or an Arrow IPC stream. Source, freshness and time travel in headers too.
-func renderResult(c *gin.Context, res *service.Result) {
+func (s *Server) renderResult(c *gin.Context, res *service.Result) {
 	h := c.Writer.Header()
 	h.Set("Strata-Served-By", res.Meta.ServedBy)
 	h.Set("Strata-Took-Ms", strconv.FormatFloat(res.Meta.TookMS, 'f', 3, 64))
@@ -133,7 +158,7 @@ func renderResult(c *gin.Context, res *service.Result) {
 	case strings.Contains(accept, service.MimeArrow):
 		b, err := res.Arrow()
 		if err != nil {
-			render(c, nil, toError(err))
+			s.render(c, nil, toError(err))
 			return
 		}
 		c.Data(http.StatusOK, service.MimeArrow, b)
@@ -154,9 +179,9 @@ func (s *Server) readQuery(c *gin.Context) (*plan.Query, error) {
 	if err != nil {
 		var mbe *http.MaxBytesError
 		if errors.As(err, &mbe) {
-			return nil, &Error{Status: http.StatusRequestEntityTooLarge, Code: "too_large", Message: fmt.Sprintf("the request body is over %d bytes", s.opts.MaxBody)}
+			return nil, newError("too-large", "the request body is over %d bytes", s.opts.MaxBody)
 		}
-		return nil, badData("bad_request", "could not read the request body")
+		return nil, newError("bad-request", "could not read the request body (sent too slowly, or cut short)")
 	}
 	return plan.DecodeQuery(body)
 }
@@ -167,11 +192,20 @@ func (s *Server) acquire() (func(), error) {
 	case s.slots <- struct{}{}:
 		return func() { <-s.slots }, nil
 	default:
-		return nil, &Error{Status: http.StatusTooManyRequests, Code: "too_many", Message: fmt.Sprintf("%d queries are already running; retry shortly", s.opts.MaxConcurrent)}
+		return nil, newError("too-many-requests", "%d queries are already running; retry shortly", s.opts.MaxConcurrent)
 	}
 }
 
-func (s *Server) query(c *gin.Context) (any, error) {
+// query answers a metric query. Every outcome is counted under its status.
+func (s *Server) query(c *gin.Context) (v any, err error) {
+	servedBy := ""
+	defer func() {
+		code := http.StatusOK
+		if err != nil {
+			code = toError(err).Status
+		}
+		s.queries.WithLabelValues(servedBy, strconv.Itoa(code)).Inc()
+	}()
 	q, err := s.readQuery(c)
 	if err != nil {
 		return nil, err
@@ -184,17 +218,14 @@ func (s *Server) query(c *gin.Context) (any, error) {
 	ctx, cancel := context.WithTimeout(c.Request.Context(), s.opts.Timeout)
 	defer cancel()
 	start := time.Now()
-	res, err := s.w.Query(ctx, q)
+	res, err := s.w.QueryCapped(ctx, q, s.opts.MaxRows)
 	if err != nil {
-		ae := toError(err)
-		s.queries.WithLabelValues("", strconv.Itoa(ae.Status)).Inc()
-		return nil, ae
+		return nil, err
 	}
-	s.queries.WithLabelValues(res.Meta.ServedBy, "200").Inc()
-	s.latency.WithLabelValues(res.Meta.ServedBy).Observe(time.Since(start).Seconds())
-	if len(res.Rows) > s.opts.MaxRows {
-		return nil, &Error{Status: http.StatusRequestEntityTooLarge, Code: "too_large",
-			Message: fmt.Sprintf("the result has %d rows, over the limit of %d; add a limit and page with offset", len(res.Rows), s.opts.MaxRows)}
+	servedBy = res.Meta.ServedBy
+	s.latency.WithLabelValues(servedBy).Observe(time.Since(start).Seconds())
+	if res.Truncated {
+		return nil, newError("too-large", "the result has more than %d rows, the limit; add a limit and page with offset", s.opts.MaxRows)
 	}
 	return res, nil
 }
@@ -214,20 +245,19 @@ func (s *Server) rollups(c *gin.Context) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	return gin.H{"rollups": st}, nil
+	return gin.H{"rollups": st, "sources": s.w.BrokenSources()}, nil
 }
 
 func (s *Server) refresh(c *gin.Context) (any, error) {
 	name := c.Param("name")
 	res, err := s.w.Refresh(c.Request.Context(), []string{name}, nil)
 	if err != nil {
-		if strings.Contains(err.Error(), "unknown rollup") {
-			return nil, &Error{Status: http.StatusNotFound, Code: "not_found", Message: err.Error()}
-		}
 		return nil, err
 	}
 	if res[0].Err != nil {
-		return nil, &Error{Status: http.StatusInternalServerError, Code: "build_failed", Message: res[0].Error + "; the previous version keeps serving"}
+		e := newError("build-failed", "the build of %s failed; the previous version keeps serving", name)
+		e.cause = res[0].Err
+		return nil, e
 	}
 	return gin.H{"rollup": name, "rows": res[0].Rows, "took_ms": float64(res[0].Duration.Microseconds()) / 1000}, nil
 }
