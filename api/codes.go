@@ -9,13 +9,13 @@ import "net/http"
 // this table.
 var codes = map[string]int{
 	// The request itself.
-	"bad-request":        http.StatusBadRequest,          // unreadable body, malformed parameters
-	"unauthorized":       http.StatusUnauthorized,        // missing or wrong bearer token
-	"not-found":          http.StatusNotFound,            // no such endpoint
-	"unknown-rollup":     http.StatusNotFound,            // no rollup of that name
-	"method-not-allowed": http.StatusMethodNotAllowed,    // the endpoint exists for other methods (Allow lists them)
+	"bad-request":        http.StatusBadRequest,            // unreadable body, malformed parameters
+	"unauthorized":       http.StatusUnauthorized,          // missing or wrong bearer token
+	"not-found":          http.StatusNotFound,              // no such endpoint
+	"unknown-rollup":     http.StatusNotFound,              // no rollup of that name
+	"method-not-allowed": http.StatusMethodNotAllowed,      // the endpoint exists for other methods (Allow lists them)
 	"too-large":          http.StatusRequestEntityTooLarge, // a body or a result over its limit
-	"too-many-requests":  http.StatusTooManyRequests,     // every query slot busy (Retry-After says when to retry)
+	"too-many-requests":  http.StatusTooManyRequests,       // every query slot busy (Retry-After says when to retry)
 
 	// The query, as compiled (plan.Error codes; the field and offset say where).
 	"bad-json":              http.StatusBadRequest,
@@ -43,8 +43,8 @@ var codes = map[string]int{
 
 	// The server's side: the message says what to do, never how it failed
 	// inside; the log holds that, under the request id.
-	"source-unavailable": http.StatusServiceUnavailable, // a source file the query reads is missing or unreadable
-	"timeout":            http.StatusGatewayTimeout,     // the query ran past its deadline
+	"source-unavailable": http.StatusServiceUnavailable,  // a source file the query reads is missing or unreadable
+	"timeout":            http.StatusGatewayTimeout,      // the query ran past its deadline
 	"build-failed":       http.StatusInternalServerError, // a rollup build failed; the previous version serves
 	"engine-error":       http.StatusInternalServerError,
 	"internal":           http.StatusInternalServerError,
