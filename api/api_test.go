@@ -20,7 +20,11 @@ import (
 	"github.com/strata-metrics/strata/service"
 )
 
-var srvURL string
+var (
+	srvURL  string
+	proj    *service.Project
+	projDir string
+)
 
 // TestMain serves the example bank, with small generated data and its rollups
 // built, on a real listener.
@@ -43,6 +47,7 @@ func TestMain(m *testing.M) {
 			panic(err)
 		}
 		defer w.Close()
+		proj, projDir = w, dir
 		if _, err := w.Refresh(ctx, nil, nil); err != nil {
 			panic(err)
 		}

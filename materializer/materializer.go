@@ -34,9 +34,9 @@ type Materializer struct {
 // SourceError is a table whose source is missing or unreadable. Only what
 // reads the table is affected: its queries and the rollups built from it.
 type SourceError struct {
-	Table   string
-	Source  string // as written in the model, relative to the project
-	Problem string // "missing", or "unreadable (…)" in the engine's words without paths
+	Table   string `json:"table"`
+	Source  string `json:"source"` // as written in the model, relative to the project
+	Problem string `json:"problem"` // "missing", or "unreadable (…)" in the engine's words without paths
 }
 
 func (e *SourceError) Error() string {
