@@ -35,7 +35,7 @@ type Materializer struct {
 // reads the table is affected: its queries and the rollups built from it.
 type SourceError struct {
 	Table   string `json:"table"`
-	Source  string `json:"source"` // as written in the model, relative to the project
+	Source  string `json:"source"`  // as written in the model, relative to the project
 	Problem string `json:"problem"` // "missing", or "unreadable (…)" in the engine's words without paths
 }
 
