@@ -129,7 +129,7 @@ func TestHTTPStrictness(t *testing.T) {
 	}
 	do(t, "POST", "/v1/query", `{"metrics":["txn_count"],"dimensions":["transactions.txn_id"]}`)
 	_, m := do(t, "GET", "/metrics", "")
-	for _, want := range []string{`strata_queries_total{code="413",served_by=""}`, `strata_http_requests_total{code="413",route="/v1/query"}`, `strata_http_requests_total{code="405",route="unmatched"}`} {
+	for _, want := range []string{`strata_queries_total{code="413",`, `strata_http_requests_total{code="413",route="/v1/query"}`, `strata_http_requests_total{code="405",route="unmatched"}`, `strata_http_requests_total{code="401",route="/v1/catalog"}`} {
 		if !strings.Contains(string(m), want) {
 			t.Errorf("/metrics lacks %s", want)
 		}

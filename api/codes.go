@@ -41,6 +41,14 @@ var codes = map[string]int{
 	"nested-offset":         http.StatusBadRequest,
 	"offset-needs-time":     http.StatusBadRequest,
 
+	// Keys and scopes.
+	"forbidden-metric":  http.StatusForbidden, // the key may not read that metric
+	"scope-unreachable": http.StatusForbidden, // the key's scope cannot apply to that fact
+
+	// Audiences.
+	"tag-not-built":  http.StatusConflict, // refresh the tags first
+	"tags-not-built": http.StatusConflict,
+
 	// The server's side: the message says what to do, never how it failed
 	// inside; the log holds that, under the request id.
 	"source-unavailable": http.StatusServiceUnavailable,  // a source file the query reads is missing or unreadable
@@ -50,9 +58,23 @@ var codes = map[string]int{
 	"internal":           http.StatusInternalServerError,
 }
 
-// queryCodeStatus is the status of a plan.Error whose code the table does not
-// list yet: every compile error is the caller's.
+// queryCodeStatus is the status of a code the table does not list: codes of
+// the query and statement front ends (plan, sqlfront, audiences) not named
+// above are all the caller's mistakes.
 const queryCodeStatus = http.StatusBadRequest
+
+// statusOf is a code's status.
+func statusOf(code string) int {
+	if st, ok := codes[code]; ok {
+		return st
+	}
+	return queryCodeStatus
+}
+
+// badData is an error of the caller's request or query, status by its code.
+func badData(code, msg string) *Error {
+	return &Error{Status: statusOf(code), Code: code, Message: msg}
+}
 
 // newError builds an API error; its status comes from the table.
 func newError(code, format string, args ...any) *Error {

@@ -46,10 +46,7 @@ func toError(err error) *Error {
 	case errors.As(err, &ae):
 		return ae
 	case errors.As(err, &qe):
-		e := &Error{Status: queryCodeStatus, Code: qe.Code, Message: qe.Msg}
-		if st, ok := codes[qe.Code]; ok {
-			e.Status = st
-		}
+		e := badData(qe.Code, qe.Msg)
 		e.Position = map[string]any{"field": qe.Field}
 		if qe.Field == "where" || qe.Field == "having" {
 			e.Position["offset"] = qe.Offset

@@ -33,8 +33,17 @@ type Options struct {
 	Timeout time.Duration
 	// MaxConcurrent bounds queries running at once (429 beyond).
 	MaxConcurrent int
-	// Log receives one record per 5xx (request id, cause, SQL); nil: discarded.
-	Log *slog.Logger
+	// Keys are the callers allowed in, each with its scope (see KeysFrom).
+	// With no keys and no Token the API is open. Token, when set, is one
+	// more key, named "token", that reads everything.
+	Keys []Key
+	// KeysConfigured closes the API even when no key could be read (their
+	// token variables unset): configured keys never mean an open API.
+	KeysConfigured bool
+	// CacheEntries bounds the result cache (0: the default; -1: no cache).
+	CacheEntries int
+	// Logger receives the access log; nil logs nothing.
+	Logger *slog.Logger
 }
 
 // DefaultOptions are the limits `strata serve` starts with.
@@ -44,13 +53,14 @@ var DefaultOptions = Options{MaxBody: 1 << 20, MaxRows: 100_000, Timeout: 30 * t
 type Server struct {
 	w        *service.Project
 	opts     Options
-	log      *slog.Logger
 	slots    chan struct{}
+	keys     *keyring
+	log      *slog.Logger
 	reg      *prometheus.Registry
 	queries  *prometheus.CounterVec
 	requests *prometheus.CounterVec
 	latency  *prometheus.HistogramVec
-	allowed  map[string]string // route → "GET, HEAD" …
+	allowed  map[string][]string // route → its methods, for 405's Allow
 }
 
 // New builds the DataAPI's handler over an open project.
@@ -67,46 +77,69 @@ func New(w *service.Project, opts Options) http.Handler {
 	if opts.MaxConcurrent <= 0 {
 		opts.MaxConcurrent = DefaultOptions.MaxConcurrent
 	}
-	s := &Server{w: w, opts: opts, log: opts.Log, slots: make(chan struct{}, opts.MaxConcurrent), reg: prometheus.NewRegistry(), allowed: map[string]string{}}
-	if s.log == nil {
-		s.log = slog.New(slog.NewTextHandler(io.Discard, nil))
+	keys := append([]Key{}, opts.Keys...)
+	if opts.Token != "" {
+		keys = append(keys, Key{Name: "token", Token: opts.Token})
 	}
-	s.queries = prometheus.NewCounterVec(prometheus.CounterOpts{Name: "strata_queries_total", Help: "Metric queries answered, by source and status."}, []string{"served_by", "code"})
-	s.requests = prometheus.NewCounterVec(prometheus.CounterOpts{Name: "strata_http_requests_total", Help: "HTTP requests by route and status."}, []string{"route", "code"})
+	if opts.Logger == nil {
+		opts.Logger = slog.New(slog.DiscardHandler)
+	}
+	switch {
+	case opts.CacheEntries == 0:
+		w.EnableCache(1024, 10_000)
+	case opts.CacheEntries > 0:
+		w.EnableCache(opts.CacheEntries, 10_000)
+	}
+	s := &Server{w: w, opts: opts, slots: make(chan struct{}, opts.MaxConcurrent), reg: prometheus.NewRegistry(),
+		keys: newKeyring(keys, opts.KeysConfigured), log: opts.Logger, allowed: map[string][]string{}}
+	s.queries = prometheus.NewCounterVec(prometheus.CounterOpts{Name: "strata_queries_total", Help: "Metric queries answered, by source, outcome and key."}, []string{"served_by", "code", "key"})
 	s.latency = prometheus.NewHistogramVec(prometheus.HistogramOpts{Name: "strata_query_seconds", Help: "Metric query latency, compile and run.", Buckets: prometheus.ExponentialBuckets(0.0005, 2, 16)}, []string{"served_by"})
+	s.requests = prometheus.NewCounterVec(prometheus.CounterOpts{Name: "strata_http_requests_total", Help: "HTTP requests by route and status."}, []string{"route", "code"})
 	s.reg.MustRegister(s.queries, s.requests, s.latency, newRollupCollector(w))
 
 	gin.SetMode(gin.ReleaseMode)
 	r := gin.New()
 	r.HandleMethodNotAllowed = true
-	r.Use(requestID, s.observe, s.recovery)
-	get := func(g gin.IRoutes, base, path string, h gin.HandlerFunc) {
-		g.GET(path, h)
-		g.HEAD(path, h)
-		s.allowed[base+path] = "GET, HEAD"
-	}
-	post := func(g gin.IRoutes, base, path string, h gin.HandlerFunc) {
-		g.POST(path, h)
-		s.allowed[base+path] = "POST"
-	}
-	get(r, "", "/healthz", func(c *gin.Context) { c.JSON(http.StatusOK, gin.H{"status": "ok"}) })
-	get(r, "", "/metrics", gin.WrapH(promhttp.HandlerFor(s.reg, promhttp.HandlerOpts{})))
+	r.Use(requestID, accessLog(s.log), s.observe, recovery)
+	r.GET("/healthz", func(c *gin.Context) { c.JSON(http.StatusOK, gin.H{"status": "ok"}) })
+	r.GET("/readyz", s.ready)
+	r.GET("/metrics", gin.WrapH(promhttp.HandlerFor(s.reg, promhttp.HandlerOpts{})))
 	v1 := r.Group("/v1", s.auth)
-	post(v1, "/v1", "/query", s.wrap(s.query))
-	post(v1, "/v1", "/explain", s.wrap(s.explain))
-	get(v1, "/v1", "/catalog", s.wrap(s.catalog))
-	get(v1, "/v1", "/rollups", s.wrap(s.rollups))
-	post(v1, "/v1", "/rollups/:name/refresh", s.wrap(s.refresh))
+	v1.POST("/query", s.wrap(s.query))
+	v1.POST("/explain", s.wrap(s.explain))
+	v1.POST("/sql", s.wrap(s.sql))
+	v1.GET("/catalog", s.wrap(s.catalog))
+	v1.GET("/rollups", s.wrap(s.rollups))
+	v1.POST("/rollups/:name/refresh", s.wrap(s.refresh))
+	s.audienceRoutes(v1)
+	var paths []string
+	for _, rt := range r.Routes() {
+		if len(s.allowed[rt.Path]) == 0 {
+			paths = append(paths, rt.Path)
+		}
+		s.allowed[rt.Path] = append(s.allowed[rt.Path], rt.Method)
+		if rt.Method == http.MethodGet {
+			s.allowed[rt.Path] = append(s.allowed[rt.Path], http.MethodHead)
+		}
+	}
+	sort.Strings(paths)
 	r.NoMethod(s.methodNotAllowed)
 	r.NoRoute(func(c *gin.Context) {
-		paths := make([]string, 0, len(s.allowed))
-		for p := range s.allowed {
-			paths = append(paths, p)
-		}
-		sort.Strings(paths)
-		s.render(c, nil, newError("not-found", "no endpoint %s %s; the endpoints are %s", c.Request.Method, c.Request.URL.Path, strings.Join(paths, ", ")))
+		render(c, nil, newError("not-found", "no endpoint %s %s; the endpoints are %s", c.Request.Method, c.Request.URL.Path, strings.Join(paths, ", ")))
 	})
-	return r
+	return headAsGet{r}
+}
+
+// headAsGet answers HEAD wherever GET is answered: the request is routed as
+// a GET, and net/http sends the headers without the body for a HEAD.
+type headAsGet struct{ h http.Handler }
+
+func (h headAsGet) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if r.Method == http.MethodHead {
+		r = r.Clone(r.Context())
+		r.Method = http.MethodGet
+	}
+	h.h.ServeHTTP(w, r)
 }
 
 // handler is what every endpoint is: a function from the request to a value
@@ -120,17 +153,16 @@ func (s *Server) wrap(h handler) gin.HandlerFunc {
 		if err != nil {
 			ae = toError(err)
 		}
-		s.render(c, v, ae)
+		render(c, v, ae)
 	}
 }
 
-// render writes a value or an error. Errors of 500 and above are logged with
-// the request id, which is all the client gets of them.
-func (s *Server) render(c *gin.Context, v any, err *Error) {
+// render writes a value or an error. A 5xx's cause goes to the log with the
+// request id, which is all the client gets of it; a 429 says when to retry.
+func render(c *gin.Context, v any, err *Error) {
 	if err != nil {
 		if err.Status >= 500 {
-			err.RequestID = c.GetString(ctxRequestID)
-			s.logFailure(c, err)
+			noteFailure(c, err)
 		}
 		if err.Status == http.StatusTooManyRequests {
 			c.Header("Retry-After", retryAfter)
@@ -138,8 +170,12 @@ func (s *Server) render(c *gin.Context, v any, err *Error) {
 		c.JSON(err.Status, gin.H{"error": err})
 		return
 	}
+	if _, ok := v.(notModified); ok {
+		c.Status(http.StatusNotModified)
+		return
+	}
 	if res, ok := v.(*service.Result); ok {
-		s.renderResult(c, res)
+		renderResult(c, res)
 		return
 	}
 	c.JSON(http.StatusOK, v)
@@ -147,10 +183,19 @@ func (s *Server) render(c *gin.Context, v any, err *Error) {
 
 // renderResult answers in the format the client accepts: JSON by default, CSV,
 // or an Arrow IPC stream. Source, freshness and time travel in headers too.
-func (s *Server) renderResult(c *gin.Context, res *service.Result) {
+func renderResult(c *gin.Context, res *service.Result) {
 	h := c.Writer.Header()
 	h.Set("Strata-Served-By", res.Meta.ServedBy)
 	h.Set("Strata-Took-Ms", strconv.FormatFloat(res.Meta.TookMS, 'f', 3, 64))
+	h.Set("Strata-Cached", strconv.FormatBool(res.Meta.Cached))
+	if res.Meta.ETag != "" {
+		h.Set("ETag", `"`+res.Meta.ETag+`"`)
+	}
+	if age := int(res.Meta.MaxAge.Seconds()); age > 0 {
+		h.Set("Cache-Control", "private, max-age="+strconv.Itoa(age))
+	} else {
+		h.Set("Cache-Control", "private, no-cache")
+	}
 	if res.Meta.Freshness != "" {
 		h.Set("Strata-Freshness", res.Meta.Freshness)
 	}
@@ -158,7 +203,7 @@ func (s *Server) renderResult(c *gin.Context, res *service.Result) {
 	case strings.Contains(accept, service.MimeArrow):
 		b, err := res.Arrow()
 		if err != nil {
-			s.render(c, nil, toError(err))
+			render(c, nil, toError(err))
 			return
 		}
 		c.Data(http.StatusOK, service.MimeArrow, b)
@@ -196,38 +241,55 @@ func (s *Server) acquire() (func(), error) {
 	}
 }
 
-// query answers a metric query. Every outcome is counted under its status.
-func (s *Server) query(c *gin.Context) (v any, err error) {
-	servedBy := ""
-	defer func() {
-		code := http.StatusOK
-		if err != nil {
-			code = toError(err).Status
-		}
-		s.queries.WithLabelValues(servedBy, strconv.Itoa(code)).Inc()
-	}()
+func (s *Server) query(c *gin.Context) (any, error) {
 	q, err := s.readQuery(c)
 	if err != nil {
+		s.queries.WithLabelValues("", strconv.Itoa(toError(err).Status), keyName(c)).Inc()
 		return nil, err
 	}
 	release, err := s.acquire()
 	if err != nil {
+		s.queries.WithLabelValues("", strconv.Itoa(toError(err).Status), keyName(c)).Inc()
 		return nil, err
 	}
 	defer release()
 	ctx, cancel := context.WithTimeout(c.Request.Context(), s.opts.Timeout)
 	defer cancel()
-	start := time.Now()
-	res, err := s.w.QueryCapped(ctx, q, s.opts.MaxRows)
-	if err != nil {
-		return nil, err
+	return s.answer(ctx, c, scoped(c, q))
+}
+
+// answer runs a scoped query through the cache and notes the outcome in the
+// metrics and the access log. A client whose If-None-Match names the
+// answer's current ETag gets 304 without the query running: the key covers
+// the query, the scope, the model and the data, so an equal key is an
+// equal answer.
+func (s *Server) answer(ctx context.Context, c *gin.Context, q *plan.Query) (any, error) {
+	if key, ok := s.w.CacheKey(q); ok && etagMatches(c.GetHeader("If-None-Match"), key) {
+		c.Header("ETag", `"`+key+`"`)
+		s.queries.WithLabelValues("", "304", keyName(c)).Inc()
+		return notModified{}, nil
 	}
-	servedBy = res.Meta.ServedBy
-	s.latency.WithLabelValues(servedBy).Observe(time.Since(start).Seconds())
-	if res.Truncated {
+	start := time.Now()
+	res, err := s.w.AnswerCapped(ctx, q, s.opts.MaxRows)
+	if err != nil {
+		ae := toError(err)
+		s.queries.WithLabelValues("", strconv.Itoa(ae.Status), keyName(c)).Inc()
+		return nil, ae
+	}
+	cp := *res
+	cp.Meta.RequestID = requestIDOf(c)
+	if cp.Meta.Cached {
+		cp.Meta.TookMS = float64(time.Since(start).Microseconds()) / 1000
+	}
+	e := entry(c)
+	e.servedBy, e.rows, e.cached = cp.Meta.ServedBy, len(cp.Rows), cp.Meta.Cached
+	if cp.Truncated || len(cp.Rows) > s.opts.MaxRows {
+		s.queries.WithLabelValues(cp.Meta.ServedBy, "413", keyName(c)).Inc()
 		return nil, newError("too-large", "the result has more than %d rows, the limit; add a limit and page with offset", s.opts.MaxRows)
 	}
-	return res, nil
+	s.queries.WithLabelValues(cp.Meta.ServedBy, "200", keyName(c)).Inc()
+	s.latency.WithLabelValues(cp.Meta.ServedBy).Observe(time.Since(start).Seconds())
+	return &cp, nil
 }
 
 func (s *Server) explain(c *gin.Context) (any, error) {
@@ -235,10 +297,18 @@ func (s *Server) explain(c *gin.Context) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	return s.w.Explain(c.Request.Context(), q)
+	return s.w.Explain(c.Request.Context(), scoped(c, q))
 }
 
-func (s *Server) catalog(c *gin.Context) (any, error) { return service.NewCatalog(s.w.Catalog), nil }
+// catalog lists what the caller may read: a key limited to some metrics
+// sees only those.
+func (s *Server) catalog(c *gin.Context) (any, error) {
+	cat := service.NewCatalog(s.w.Catalog)
+	if k := caller(c); k != nil && k.Scope != nil {
+		cat = cat.Allowed(k.Scope.Metrics)
+	}
+	return cat, nil
+}
 
 func (s *Server) rollups(c *gin.Context) (any, error) {
 	st, err := s.w.Status(c.Request.Context())

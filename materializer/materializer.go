@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 
 	"github.com/strata-metrics/strata/compiler/logical"
 	"github.com/strata-metrics/strata/compiler/rollup"
@@ -29,6 +30,10 @@ type Materializer struct {
 
 	// broken holds the tables whose source could not be exposed, and why.
 	broken map[string]*SourceError
+
+	// hasState is set once the state tables are known to exist: they are
+	// never dropped, so a reader asks the engine only until it sees them.
+	hasState atomic.Bool
 }
 
 // SourceError is a table whose source is missing or unreadable. Only what
@@ -84,17 +89,25 @@ func (m *Materializer) exec(ctx context.Context, stmts ...string) error {
 
 // HasState reports whether the engine holds the state tables, without writing.
 func (m *Materializer) HasState(ctx context.Context) (bool, error) {
+	if m.hasState.Load() {
+		return true, nil
+	}
 	res, err := m.Engine.Query(ctx, sqlgen.StateExists(m.Dialect))
 	if err != nil {
 		return false, engine.Clean(err)
 	}
 	n, _ := res.Rows[0][0].(int64)
+	m.hasState.Store(n == 2)
 	return n == 2, nil
 }
 
 // EnsureState creates the state tables when they are missing.
 func (m *Materializer) EnsureState(ctx context.Context) error {
-	return m.exec(ctx, m.Dialect.StateDDL()...)
+	if err := m.exec(ctx, m.Dialect.StateDDL()...); err != nil {
+		return err
+	}
+	m.hasState.Store(true)
+	return nil
 }
 
 // source is a table's source view: its definition and what is recorded of it

@@ -2,6 +2,7 @@ package logical
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/strata-metrics/strata/compiler/expr"
@@ -54,7 +55,7 @@ func (c *Catalog) checkRollups(diags *model.Diagnostics) {
 			if f := check(r.Time.Field); f != nil {
 				if !f.IsTime() {
 					diags.Add(model.ErrInvalid(r.Time.Field.Pos, "time.field", fmt.Sprintf("%s is %s, not a date or timestamp", f.Name, f.Type)))
-				} else if g := r.Time.Grain.Value; g != "" && !contains(f.Grains(), g) {
+				} else if g := r.Time.Grain.Value; g != "" && !slices.Contains(f.Grains(), g) {
 					diags.Add(model.ErrInvalid(r.Time.Grain.Pos, "time.grain", fmt.Sprintf("%s is a date; it has no %s grain", f.Name, g)))
 				}
 			}
@@ -131,15 +132,6 @@ func (c *Catalog) reachableFrom(table string) map[string]bool {
 		}
 	}
 	return seen
-}
-
-func contains(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
 }
 
 // about records which field a resolution error is about (see Validate).

@@ -121,3 +121,6 @@ const RollupTablePrefix = "r_"
 func ListStateTables(d Dialect) string {
 	return "SELECT table_name FROM information_schema.tables WHERE table_schema = " + d.QuoteString(StateSchema)
 }
+
+// Ping is the cheapest statement every engine answers.
+func Ping() string { return "SELECT 1" }
