@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/pingcap/tidb/pkg/parser/ast"
+
 	"github.com/strata-metrics/strata/compiler/expr"
 	"github.com/strata-metrics/strata/model"
 )
@@ -88,6 +90,14 @@ func (c *Catalog) checkTags(diags *model.Diagnostics) {
 				for _, col := range expr.Columns(n) {
 					inEntity(expr.Pos(t.Where, expr.NodeOffset(col)), expr.Name(col.Name))
 				}
+				resolved := func(col *ast.ColumnName) (model.Type, bool) {
+					q, err := c.Resolve(expr.Name(col))
+					if err != nil {
+						return model.Type{}, false
+					}
+					return c.AnyField(q).Type, true
+				}
+				addExprErrors(t.Where, expr.TypeCheck(n, "a tag", resolved, true), diags)
 			}
 		}
 		if t.Value.Value != "" {

@@ -91,12 +91,37 @@ func SetQualified(col *ast.ColumnName, qualified string) {
 	col.Name = ast.NewCIStr(name)
 }
 
+// SetQualifiedGrain rewrites a column reference to a time field read at a
+// grain: alias.column.grain, held in the reference's three parts (schema,
+// table, name) so that a printed expression reads as the user wrote it.
+// FieldRef reads it back; every reader of a qualified reference goes through
+// FieldRef, never through the parts.
+func SetQualifiedGrain(col *ast.ColumnName, qualified, grain string) {
+	if grain == "" {
+		SetQualified(col, qualified)
+		return
+	}
+	alias, name, _ := strings.Cut(qualified, ".")
+	col.Schema = ast.NewCIStr(alias)
+	col.Table = ast.NewCIStr(name)
+	col.Name = ast.NewCIStr(grain)
+}
+
+// FieldRef reads a qualified column reference: the field it names and the
+// grain it is read at ("" for the field itself).
+func FieldRef(col *ast.ColumnName) (field, grain string) {
+	if col.Schema.O != "" {
+		return col.Schema.O + "." + col.Table.O, col.Name.O
+	}
+	return col.Table.O + "." + col.Name.O, ""
+}
+
 func (c *Catalog) simpleMetric(lm *Metric, diags *model.Diagnostics) {
 	m := lm.Def
 	lm.Agg = m.Agg.Value
 	var refs []string
 	ok := true
-	parse := func(e model.Expr, what string) ast.ExprNode {
+	parse := func(e model.Expr, what string, cond bool) ast.ExprNode {
 		if e.IsZero() {
 			return nil
 		}
@@ -113,10 +138,20 @@ func (c *Catalog) simpleMetric(lm *Metric, diags *model.Diagnostics) {
 		names, good := c.qualify(e, n, diags)
 		ok = ok && good
 		refs = append(refs, names...)
+		if good && !addExprErrors(e, expr.TypeCheck(n, what, c.fieldType, cond), diags) {
+			ok = false
+		}
 		return n
 	}
-	lm.Expr = parse(m.Expr, "a metric's expr")
-	lm.Filter = parse(m.Filter, "a metric's filter")
+	lm.Expr = parse(m.Expr, "a metric's expr", false)
+	lm.Filter = parse(m.Filter, "a metric's filter", true)
+	if lm.Expr != nil && ok && (lm.Agg == model.AggSum || lm.Agg == model.AggAvg) {
+		t := InferType(lm.Expr, func(col *ast.ColumnName) model.Type { t, _ := c.fieldType(col); return t })
+		if f := t.Family(); f != model.FamNumber && f != model.FamAny {
+			diags.Add(model.ErrExpr(m.Expr.Pos, "type-mismatch", "%s needs a number to add up, and %s is %s", lm.Agg, m.Expr.Text, t))
+			ok = false
+		}
+	}
 	var naFields []model.Str
 	if na := m.NonAdditive; na != nil {
 		naFields = append([]model.Str{na.Time}, na.Per...)
@@ -208,7 +243,8 @@ func (c *Catalog) aggType(lm *Metric) model.Type {
 		return tDouble
 	}
 	t := InferType(lm.Expr, func(col *ast.ColumnName) model.Type {
-		return lm.Fact.fields[col.Table.O+"."+col.Name.O].Type
+		f, _ := FieldRef(col)
+		return lm.Fact.fields[f].Type
 	})
 	if lm.Agg == model.AggSum && t.Base == "decimal" {
 		return model.Type{Base: "decimal", Precision: 38, Scale: t.Scale}
@@ -303,4 +339,13 @@ func (c *Catalog) Measures(name string) []*Metric {
 	}
 	walk(name, 0)
 	return out
+}
+
+// fieldType types a qualified reference for the type checker.
+func (c *Catalog) fieldType(col *ast.ColumnName) (model.Type, bool) {
+	name, _ := FieldRef(col)
+	if f := c.AnyField(name); f != nil && f.Type.Base != "" {
+		return f.Type, true
+	}
+	return model.Type{}, false
 }

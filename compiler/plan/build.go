@@ -181,14 +181,39 @@ func (b *builder) where() *Error {
 		if col.Name.Table.O == "" && b.cat.Metrics[name] != nil {
 			return &Error{Field: "where", Offset: off, Code: "metric-in-where", Msg: fmt.Sprintf("%q is a metric; filter metrics in having", name)}
 		}
-		q, rerr := b.cat.Resolve(name)
+		// A field, or a time field at a grain (transactions.txn_time.month).
+		d, rerr := ResolveDim(b.cat, name)
 		if rerr != nil {
 			return &Error{Field: "where", Offset: off, Code: rerr.Code, Msg: rerr.Msg}
 		}
-		logical.SetQualified(col.Name, q)
+		logical.SetQualifiedGrain(col.Name, d.Field, d.Grain)
 	}
-	b.p.Where = Conjuncts(n)
+	if errs := expr.TypeCheck(n, "a where filter", b.fieldType, true); len(errs) > 0 {
+		return &Error{Field: "where", Offset: errs[0].Offset, Code: errs[0].Code, Msg: errs[0].Msg}
+	}
+	terms, terr := b.timeRanges(Conjuncts(n))
+	if terr != nil {
+		return terr
+	}
+	b.p.Where = terms
 	return nil
+}
+
+// fieldType types a qualified reference for the type checker: a grain reads
+// as a date (a timestamp at hour grain), labelled by its period's start.
+func (b *builder) fieldType(col *ast.ColumnName) (model.Type, bool) {
+	name, grain := logical.FieldRef(col)
+	f := b.cat.AnyField(name)
+	if f == nil {
+		return model.Type{}, false
+	}
+	switch {
+	case grain == "hour":
+		return model.Type{Base: "timestamp"}, true
+	case grain != "":
+		return model.Type{Base: "date"}, true
+	}
+	return f.Type, true
 }
 
 // Conjuncts splits an expression on its top-level ANDs.
@@ -225,6 +250,16 @@ func (b *builder) having() *Error {
 			msg = fmt.Sprintf("%q is a field; filter fields in where, or group by it", name)
 		}
 		return &Error{Field: "having", Offset: off, Code: "non-metric-in-having", Msg: msg}
+	}
+	metricType := func(col *ast.ColumnName) (model.Type, bool) {
+		m := b.cat.Metrics[col.Name.O]
+		if m == nil || m.Type.Base == "" {
+			return model.Type{}, false
+		}
+		return m.Type, true
+	}
+	if errs := expr.TypeCheck(n, "a having filter", metricType, true); len(errs) > 0 {
+		return &Error{Field: "having", Offset: errs[0].Offset, Code: errs[0].Code, Msg: errs[0].Msg}
 	}
 	b.p.Having = n
 	return nil
@@ -362,7 +397,7 @@ func (b *builder) finishPart(pt *Part) *Error {
 	for _, c := range b.p.Where {
 		onlyTime := true
 		for _, col := range expr.Columns(c) {
-			q := col.Name.Table.O + "." + col.Name.Name.O
+			q, _ := logical.FieldRef(col.Name)
 			if w.Field(q) == nil {
 				return &Error{Field: "where", Offset: expr.NodeOffset(col), Code: "unreachable-field",
 					Msg: fmt.Sprintf("field %q cannot be reached from fact %q, which metric %s needs", q, w.Name(), b.measureNames(pt))}
@@ -376,7 +411,8 @@ func (b *builder) finishPart(pt *Part) *Error {
 			continue
 		}
 		for _, col := range expr.Columns(c) {
-			useField(col.Name.Table.O + "." + col.Name.Name.O)
+			q, _ := logical.FieldRef(col.Name)
+			useField(q)
 		}
 		pt.Where = append(pt.Where, c)
 	}
@@ -386,7 +422,8 @@ func (b *builder) finishPart(pt *Part) *Error {
 				continue
 			}
 			for _, col := range expr.Columns(e) {
-				useField(col.Name.Table.O + "." + col.Name.Name.O)
+				q, _ := logical.FieldRef(col.Name)
+				useField(q)
 			}
 		}
 		if na := m.Metric.NonAdditive; na != nil {

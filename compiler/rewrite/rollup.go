@@ -10,6 +10,7 @@ import (
 	"github.com/pingcap/tidb/pkg/parser/opcode"
 
 	"github.com/strata-metrics/strata/compiler/expr"
+	"github.com/strata-metrics/strata/compiler/logical"
 	"github.com/strata-metrics/strata/compiler/plan"
 	"github.com/strata-metrics/strata/model"
 )
@@ -232,16 +233,30 @@ func covers(r *Rollup, field, grain string, t model.Type) string {
 func filterCovered(p *plan.Plan, r *Rollup, c ast.ExprNode, pt *plan.Part) string {
 	onTime := false
 	for _, col := range expr.Columns(c) {
-		q := col.Name.Table.O + "." + col.Name.Name.O
-		if r.HasDim(q) {
+		q, grain := logical.FieldRef(col.Name)
+		if r.HasDim(q) && grain == "" {
 			continue
 		}
 		if q != r.TimeField {
+			if grain != "" {
+				return fmt.Sprintf("filter field %s.%s not in rollup", q, grain)
+			}
 			return fmt.Sprintf("filter field %s not in rollup", q)
+		}
+		if grain != "" {
+			// A grain the rollup's grain rolls up to is computed from its
+			// period labels exactly, under any comparison.
+			if why := covers(r, q, grain, pt.Fact.Field(q).Type); why != "" {
+				return "filter on " + q + "." + grain + ": " + why
+			}
+			continue
 		}
 		onTime = true
 	}
 	if !onTime {
+		if !pt.Shift.IsZero() && pt.TimeFields[r.TimeField] && !shiftKeepsPeriods(pt.Shift, r.Grain) && readsTime(c, r.TimeField) {
+			return fmt.Sprintf("filter on %s, moved %s forward for period over period, splits the rollup's %s periods", r.TimeField, pt.Shift, r.Grain)
+		}
 		return ""
 	}
 	f := pt.Fact.Field(r.TimeField)
@@ -279,6 +294,16 @@ func boundOK(c ast.ExprNode, r *Rollup) string {
 		return fmt.Sprintf("filter bound %s is not on a %s boundary", t.Format("2006-01-02 15:04:05"), r.Grain)
 	}
 	return ""
+}
+
+// readsTime reports whether a filter term reads the field, at any grain.
+func readsTime(c ast.ExprNode, field string) bool {
+	for _, col := range expr.Columns(c) {
+		if q, _ := logical.FieldRef(col.Name); q == field {
+			return true
+		}
+	}
+	return false
 }
 
 func unparen(n ast.ExprNode) ast.ExprNode {

@@ -175,7 +175,7 @@ func (w *writer) metric(m *logical.Metric, shift model.Period) (string, error) {
 func reusable(pt *plan.Part, base []*plan.Part) *plan.Part {
 	for _, c := range pt.Where {
 		for _, col := range expr.Columns(c) {
-			if pt.TimeFields[col.Name.Table.O+"."+col.Name.Name.O] {
+			if f, _ := logical.FieldRef(col.Name); pt.TimeFields[f] {
 				return nil
 			}
 		}
@@ -323,9 +323,32 @@ func (w *writer) dim(pt *plan.Part, d *plan.Dim) (string, error) {
 	return w.d.TimeGrain(s, d.Grain), nil
 }
 
+// fieldRef renders a qualified column reference, read at its grain when it
+// names one (transactions.txn_time.month). shifted says that the reference is
+// in the query's filter, which a period-over-period part reads with its time
+// fields moved forward by the shift: the rows of the earlier periods.
+func (w *writer) fieldRef(pt *plan.Part, col *ast.ColumnName, shifted bool) (string, error) {
+	name, grain := logical.FieldRef(col)
+	if !shifted || pt.Shift.IsZero() || !pt.TimeFields[name] {
+		if grain != "" {
+			return w.dim(pt, &plan.Dim{Field: name, Grain: grain})
+		}
+		return w.field(pt, name)
+	}
+	f, err := w.field(pt, name)
+	if err != nil {
+		return "", err
+	}
+	f = w.d.Shift(f, pt.Shift)
+	if grain != "" {
+		f = w.d.TimeGrain(f, grain)
+	}
+	return f, nil
+}
+
 func (w *writer) exprIn(pt *plan.Part, n ast.ExprNode) (string, error) {
 	return Expr(w.d, n, func(c *ast.ColumnName) (string, error) {
-		return w.field(pt, c.Table.O+"."+c.Name.O)
+		return w.fieldRef(pt, c, false)
 	}, w.tz)
 }
 
@@ -350,12 +373,7 @@ func (w *writer) where(pt *plan.Part, extra ...string) (string, error) {
 		// A period-over-period part reads the query's filter with its time
 		// fields moved forward by the shift: the rows of the earlier periods.
 		s, err := Expr(w.d, c, func(col *ast.ColumnName) (string, error) {
-			name := col.Table.O + "." + col.Name.O
-			f, err := w.field(pt, name)
-			if err == nil && pt.TimeFields[name] && !pt.Shift.IsZero() {
-				f = w.d.Shift(f, pt.Shift)
-			}
-			return f, err
+			return w.fieldRef(pt, col, true)
 		}, w.tz)
 		if err != nil {
 			return "", err
