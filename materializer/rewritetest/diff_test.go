@@ -456,12 +456,15 @@ type queryGen struct {
 	// valueDate is the chance that a transactions query's time dimension or
 	// range is on value_date rather than txn_time.
 	valueDate float64
+	// grainFilters and offsets are the chances that a time filter is written
+	// on a grain field, and that a timestamp bound carries a UTC offset.
+	grainFilters, offsets float64
 	// kinds lists the features of the last query, for the test's log.
 	kinds []string
 }
 
 func newQueryGen(r *rand.Rand, facts []*factSpec) *queryGen {
-	return &queryGen{r: r, facts: facts, valueDate: 0.05}
+	return &queryGen{r: r, facts: facts, valueDate: 0.05, grainFilters: 0.15, offsets: 0.1}
 }
 
 // factSpec describes one fact for the generator.
@@ -846,6 +849,9 @@ func (g *queryGen) timeFilter(f *factSpec, short bool) []string {
 		field = "transactions.value_date"
 	}
 	day := func() time.Time { return dataStart.AddDate(0, 0, g.r.IntN(dataDays)) }
+	if g.chance(g.grainFilters) {
+		return g.grainFilter(f, field, day)
+	}
 	var lo, hi time.Time
 	align := g.pickWeighted([]weighted{{"year", 20}, {"month", 45}, {"day", 20}, {"hour", 15}})
 	if short && align == "year" {
@@ -871,6 +877,9 @@ func (g *queryGen) timeFilter(f *factSpec, short bool) []string {
 		}
 	}
 	lit := func(t time.Time) string {
+		if !f.isDate && field != "transactions.value_date" && g.chance(g.offsets) {
+			return g.offsetLiteral(t)
+		}
 		hasClock := t.Hour() != 0 || t.Minute() != 0
 		switch n := g.r.IntN(6); {
 		case hasClock || n == 0:
