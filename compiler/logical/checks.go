@@ -23,6 +23,10 @@ func (c *Catalog) checkRollups(diags *model.Diagnostics) {
 				diags.Add(model.ErrInvalid(ms.Pos, "metrics", fmt.Sprintf("%s is period over period; a rollup stores its base %q, and the offset is read from it", lm.Name, lm.Def.Base.Value)))
 				continue
 			}
+			if lm.Kind == model.MetricCumulative {
+				diags.Add(model.ErrInvalid(ms.Pos, "metrics", fmt.Sprintf("%s is cumulative; a rollup stores its base %q, and the window is read from it", lm.Name, lm.Def.Base.Value)))
+				continue
+			}
 			for _, b := range c.Measures(ms.Value) {
 				if b.Fact != nil {
 					facts[b.Fact.Fact.Name] = true

@@ -30,6 +30,9 @@ type Metric struct {
 	// Period over period.
 	Base   *Metric
 	Offset model.Period
+	// Cumulative: the base over a window ending with each period.
+	ToDate string       // a grain: from the start of its period containing P
+	Window model.Period // a span: [end of P − Window, end of P)
 }
 
 // NonAdditive is a checked semi-additive rule.
@@ -44,7 +47,7 @@ func (c *Catalog) buildMetrics(diags *model.Diagnostics) {
 		if c.Metrics[m.Name] != nil {
 			continue // duplicate, reported by the model
 		}
-		lm := &Metric{Def: m, Name: m.Name, Kind: m.Kind, Offset: m.Offset}
+		lm := &Metric{Def: m, Name: m.Name, Kind: m.Kind, Offset: m.Offset, ToDate: m.ToDate.Value, Window: m.Window}
 		c.Metrics[m.Name] = lm
 		switch m.Kind {
 		case model.MetricSimple:
@@ -54,7 +57,7 @@ func (c *Catalog) buildMetrics(diags *model.Diagnostics) {
 		}
 	}
 	for _, lm := range c.Metrics {
-		if lm.Kind == model.MetricOffset {
+		if lm.Kind == model.MetricOffset || lm.Kind == model.MetricCumulative {
 			lm.Base = c.Metrics[lm.Def.Base.Value]
 			lm.Refs = []string{lm.Def.Base.Value}
 			if lm.Base != nil {
@@ -63,6 +66,11 @@ func (c *Catalog) buildMetrics(diags *model.Diagnostics) {
 		}
 	}
 	c.metricCycles(diags)
+	for _, m := range c.Project.Metrics {
+		if lm := c.Metrics[m.Name]; lm != nil && lm.Kind == model.MetricCumulative && lm.Def == m {
+			c.checkCumulative(lm, diags)
+		}
+	}
 }
 
 // qualify resolves every column reference of a model expression in place,
@@ -348,4 +356,41 @@ func (c *Catalog) fieldType(col *ast.ColumnName) (model.Type, bool) {
 		return f.Type, true
 	}
 	return model.Type{}, false
+}
+
+// checkCumulative rejects what a cumulative metric cannot accumulate exactly:
+// a semi-additive base (its value is a snapshot, not a sum over a window), a
+// base that is itself shifted or cumulative (the windows would compose in more
+// than one reasonable way), and windows that are not a positive span.
+func (c *Catalog) checkCumulative(lm *Metric, diags *model.Diagnostics) {
+	m := lm.Def
+	if m.Window.N < 0 || (m.Window.N == 0 && m.ToDate.Value == "") {
+		diags.Add(model.ErrInvalid(m.Window.Pos, "window", "a window is a positive span such as 7 days"))
+		return
+	}
+	seen := map[string]bool{}
+	var walk func(x *Metric, depth int) string
+	walk = func(x *Metric, depth int) string {
+		if x == nil || seen[x.Name] || depth > 64 {
+			return ""
+		}
+		seen[x.Name] = true
+		switch {
+		case x.NonAdditive != nil:
+			return fmt.Sprintf("%s is semi-additive (a snapshot per period); a cumulative metric adds up its base over a window", x.Name)
+		case x != lm && x.Kind == model.MetricOffset:
+			return fmt.Sprintf("%s is period over period; accumulate its base and shift the cumulative metric instead", x.Name)
+		case x != lm && x.Kind == model.MetricCumulative:
+			return fmt.Sprintf("%s is already cumulative", x.Name)
+		}
+		for _, r := range x.Refs {
+			if why := walk(c.Metrics[r], depth+1); why != "" {
+				return why
+			}
+		}
+		return ""
+	}
+	if why := walk(lm, 0); why != "" {
+		diags.Add(model.ErrMetricShape(m.Base.Pos, m.Name, why))
+	}
 }
