@@ -127,10 +127,10 @@ type MetricKind int
 
 // Metric kinds.
 const (
-	MetricSimple  MetricKind = iota // agg over expr, optionally filtered
-	MetricDerived                   // an expression over other metrics
-	MetricOffset                    // period over period: base shifted by offset
-	MetricCumulative                // base over a window ending with each period: to_date or window
+	MetricSimple     MetricKind = iota // agg over expr, optionally filtered
+	MetricDerived                      // an expression over other metrics
+	MetricOffset                       // period over period: base shifted by offset
+	MetricCumulative                   // base over a window ending with each period: to_date or window
 )
 
 // Metric is a named measure.
