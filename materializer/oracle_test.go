@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/strata-metrics/strata/compiler/plan"
+	"github.com/strata-metrics/strata/engine"
 	"github.com/strata-metrics/strata/materializer"
 )
 
@@ -147,6 +148,12 @@ func cellEqual(a, b any, typ string, tol float64) bool {
 	if a == nil || b == nil {
 		return a == nil && b == nil
 	}
+	// Decimals compare exactly: money is never compared through float64.
+	if x, ok := a.(engine.Decimal); ok {
+		if y, ok := b.(engine.Decimal); ok {
+			return x.Rat().Cmp(y.Rat()) == 0
+		}
+	}
 	if x, ok := a.(int64); ok {
 		if y, ok := b.(int64); ok && tol == floatTolerance {
 			return x == y
@@ -194,6 +201,8 @@ func isMidnight(t time.Time) bool {
 
 func number(v any) (float64, bool) {
 	switch x := v.(type) {
+	case engine.Decimal:
+		return x.Float64(), true
 	case int64:
 		return float64(x), true
 	case float64:

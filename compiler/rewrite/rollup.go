@@ -58,6 +58,10 @@ type Decision struct {
 //     exact under any comparison). A period-over-period part reads that term
 //     with the time shifted forward: the shift must then move each of the
 //     rollup's periods whole (a month rollup by months, never by weeks).
+//     A cumulative part's windows start on boundaries of the rollup's grain:
+//     to_date at a grain the rollup's grain rolls up to, a trailing window of
+//     whole rollup periods (7 days from a day rollup, 3 months from a month
+//     one; their ends are the query's period ends, which rule 3 aligns).
 //  5. Every measure of the part is stored by the rollup (a stored measure is
 //     the same definition: the hash covers it). A semi-additive measure also
 //     needs its snapshot date kept by day and its `per` fields kept.
@@ -123,6 +127,11 @@ func check(p *plan.Plan, pt *plan.Part, r *Rollup, in Input) string {
 			return why
 		}
 	}
+	if c := pt.Cumulative; c != nil {
+		if why := windowAligned(c, r); why != "" {
+			return why
+		}
+	}
 	for _, c := range pt.Where {
 		if why := filterCovered(p, r, c, pt); why != "" {
 			return why
@@ -152,6 +161,23 @@ func check(p *plan.Plan, pt *plan.Part, r *Rollup, in Input) string {
 		if age > p.Freshness {
 			return fmt.Sprintf("stale: built %s ago, its sources changed since, and the query tolerates %s", age, p.Freshness)
 		}
+	}
+	return ""
+}
+
+// windowAligned checks that every window of a cumulative part is a union of
+// whole periods of the rollup: its start is a boundary of the rollup's grain.
+func windowAligned(c *plan.Cumulative, r *Rollup) string {
+	if c.ToDate != "" {
+		for _, g := range rollsUp[r.Grain] {
+			if g == c.ToDate {
+				return ""
+			}
+		}
+		return fmt.Sprintf("%s to date cannot be read from the rollup's %s periods", c.ToDate, r.Grain)
+	}
+	if !shiftKeepsPeriods(c.Window, r.Grain) {
+		return fmt.Sprintf("a %s window splits the rollup's %s periods", c.Window, r.Grain)
 	}
 	return ""
 }

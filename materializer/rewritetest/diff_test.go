@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/strata-metrics/strata/compiler/plan"
+	"github.com/strata-metrics/strata/engine"
 	"github.com/strata-metrics/strata/materializer"
 )
 
@@ -344,6 +345,12 @@ func cellEqual(a, b any, typ string) bool {
 	if a == nil || b == nil {
 		return a == nil && b == nil
 	}
+	// Decimals compare exactly: money is never compared through float64.
+	if x, ok := a.(engine.Decimal); ok {
+		if y, ok := b.(engine.Decimal); ok {
+			return x.Rat().Cmp(y.Rat()) == 0
+		}
+	}
 	if x, ok := a.(int64); ok {
 		if y, ok := b.(int64); ok {
 			return x == y
@@ -390,6 +397,8 @@ func cellEqual(a, b any, typ string) bool {
 
 func number(v any) (float64, bool) {
 	switch x := v.(type) {
+	case engine.Decimal:
+		return x.Float64(), true
 	case int64:
 		return float64(x), true
 	case int32:
@@ -514,10 +523,11 @@ var facts = []*factSpec{
 		timeField: "transactions.txn_time",
 		simple:    []string{"txn_amount", "txn_count", "posted_count", "reversed_count", "active_customers", "approx_customers", "max_txn", "min_txn", "avg_amount"},
 		headline:  []string{"txn_amount", "txn_count", "active_customers"},
-		other:     []string{"avg_ticket", "reversal_rate", "txn_amount_prev_month", "txn_amount_mom", "txn_amount_prev_year", "pending_count", "merchant_categories"},
-		rollDims:  []string{"customers.segment", "channels.name", "branches.city"},
-		moreDims:  []string{"transactions.status", "transactions.merchant_category", "channels.kind", "customers.risk_level", "customers.age_band", "customers.aum_tier", "branches.region", "products.category", "value_day.is_weekend", "transactions.is_large"},
-		values:    dimValues{"customers.segment": segments, "channels.name": channels, "branches.city": cities},
+		other: []string{"avg_ticket", "reversal_rate", "txn_amount_prev_month", "txn_amount_mom", "txn_amount_prev_year", "pending_count", "merchant_categories",
+			"txn_amount_mtd", "txn_amount_ytd", "txn_amount_7d", "active_customers_7d", "active_customers_mtd", "txn_count_3m", "avg_amount_mtd", "mtd_share_of_ytd"},
+		rollDims: []string{"customers.segment", "channels.name", "branches.city"},
+		moreDims: []string{"transactions.status", "transactions.merchant_category", "channels.kind", "customers.risk_level", "customers.age_band", "customers.aum_tier", "branches.region", "products.category", "value_day.is_weekend", "transactions.is_large"},
+		values:   dimValues{"customers.segment": segments, "channels.name": channels, "branches.city": cities},
 		raw: []string{
 			"transactions.status = 'posted'", "transactions.status IN ('reversed', 'pending')", "transactions.amount >= 1000",
 			"customers.risk_level = 'high'", "channels.kind = 'digital'", "branches.region IN ('East', 'South')",
@@ -580,6 +590,9 @@ var metricKinds = map[string]string{
 	"avg_ticket": "derived", "reversal_rate": "derived", "amount_per_user": "derived (drill-across)",
 	"txn_amount_prev_month": "period-over-period", "txn_amount_prev_year": "period-over-period", "txn_amount_mom": "period-over-period",
 	"txn_amount_prev_week": "period-over-period (week)", "txn_count_prev_day": "period-over-period (day)", "app_users_prev_month": "period-over-period",
+	"txn_amount_mtd": "cumulative to_date (sum)", "txn_amount_ytd": "cumulative to_date (sum)", "txn_amount_7d": "cumulative window (sum)",
+	"active_customers_7d": "cumulative window (count_distinct)", "active_customers_mtd": "cumulative to_date (count_distinct)",
+	"txn_count_3m": "cumulative window (count)", "avg_amount_mtd": "cumulative to_date (avg)", "mtd_share_of_ytd": "derived over cumulative",
 }
 
 // integerish metrics are exact (integers or decimals): safe to order and filter on.
@@ -589,6 +602,7 @@ var exactMetrics = map[string]bool{
 	"account_balance": true, "app_events": true, "app_users": true, "logins": true, "pending_count": true,
 	"merchant_categories": true, "purchases": true, "txn_amount_prev_month": true, "txn_amount_prev_year": true,
 	"txn_amount_prev_week": true, "txn_count_prev_day": true, "app_users_prev_month": true,
+	"txn_amount_mtd": true, "txn_amount_ytd": true, "txn_amount_7d": true, "active_customers_7d": true, "active_customers_mtd": true, "txn_count_3m": true,
 }
 
 func (g *queryGen) chance(p float64) bool { return g.r.Float64() < p }
@@ -671,7 +685,7 @@ func (g *queryGen) query() *plan.Query {
 		seen[m] = true
 		q.Metrics = append(q.Metrics, m)
 		g.note("metric " + metricKinds[m])
-		if strings.Contains(m, "prev_") || strings.HasSuffix(m, "_mom") {
+		if strings.Contains(m, "prev_") || strings.HasSuffix(m, "_mom") || cumulativeMetric(m) {
 			needsTime = true
 		}
 	}
@@ -714,6 +728,7 @@ func (g *queryGen) query() *plan.Query {
 		if needsTime && grain == "" {
 			grain = "month"
 		}
+		grain = g.toDateGrain(q.Metrics, grain)
 		if grain == "hour" && (f.isDate || timeField == "transactions.value_date") {
 			grain = "day" // a date has no hours
 		}

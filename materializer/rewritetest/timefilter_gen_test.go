@@ -89,3 +89,34 @@ func (g *queryGen) offsetLiteral(t time.Time) string {
 	s := instant.Add(5*time.Hour + 30*time.Minute).Format("2006-01-02 15:04:05")
 	return "TIMESTAMP '" + strings.TrimSpace(s) + "+05:30'"
 }
+
+// cumulativeMetric reports the bank's cumulative metrics, which need a time
+// dimension with a grain.
+func cumulativeMetric(m string) bool {
+	for _, suf := range []string{"_mtd", "_ytd", "_7d", "_3m"} {
+		if strings.HasSuffix(m, suf) {
+			return true
+		}
+	}
+	return strings.HasPrefix(m, "mtd_")
+}
+
+// toDateGrain keeps the query's grain when every to_date metric of the query
+// has a value per period of it (month to date: day, hour or month periods),
+// else picks day or month.
+func (g *queryGen) toDateGrain(metrics []string, grain string) string {
+	ok := map[string]bool{"hour": true, "day": true, "week": true, "month": true, "quarter": true, "year": true}
+	for _, m := range metrics {
+		switch {
+		case strings.HasSuffix(m, "_mtd") || strings.HasPrefix(m, "mtd_"):
+			ok["week"], ok["quarter"], ok["year"] = false, false, false
+		case strings.HasSuffix(m, "_ytd"):
+			ok["week"] = false
+		}
+	}
+	if ok[grain] {
+		return grain
+	}
+	g.note("grain moved for to_date")
+	return g.pick([]string{"day", "month"})
+}
