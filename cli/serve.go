@@ -13,7 +13,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/strata-metrics/strata/api"
-	"github.com/strata-metrics/strata/materializer"
+	"github.com/strata-metrics/strata/service"
 )
 
 func init() {
@@ -22,29 +22,37 @@ func init() {
 
 func (e *env) serveCmd() *cobra.Command {
 	opts := api.DefaultOptions
-	var addr string
+	var addr, mysqlAddr string
 	cmd := &cobra.Command{
 		Use:   "serve",
 		Short: "Serve the DataAPI over HTTP",
-		Long: `Serve the DataAPI: POST /v1/query, POST /v1/explain, GET /v1/catalog,
+		Long: `Serve the DataAPI: POST /v1/query, POST /v1/explain, POST /v1/sql, GET /v1/catalog,
 GET /v1/rollups, POST /v1/rollups/{name}/refresh, GET /healthz, GET /metrics.
 Set STRATA_API_TOKEN to require "Authorization: Bearer <token>" on /v1.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			return e.withWarehouse(func(ctx context.Context, w *materializer.Warehouse) error {
+			return e.withProject(func(ctx context.Context, w *service.Project) error {
+				if mysqlAddr != "" {
+					stop, err := e.serveMySQL(w, mysqlAddr)
+					if err != nil {
+						return err
+					}
+					defer stop()
+				}
 				return e.serve(ctx, w, addr, opts)
 			})
 		},
 	}
 	f := cmd.Flags()
 	f.StringVar(&addr, "addr", "127.0.0.1:8080", "listen address")
+	f.StringVar(&mysqlAddr, "mysql-addr", "", "also serve the MySQL protocol here (e.g. 127.0.0.1:3307)")
 	f.IntVar(&opts.MaxRows, "max-rows", opts.MaxRows, "largest result returned (413 beyond)")
 	f.DurationVar(&opts.Timeout, "timeout", opts.Timeout, "longest query (504 beyond)")
 	f.IntVar(&opts.MaxConcurrent, "max-concurrent", opts.MaxConcurrent, "queries at once (429 beyond)")
 	return cmd
 }
 
-func (e *env) serve(ctx context.Context, w *materializer.Warehouse, addr string, opts api.Options) error {
+func (e *env) serve(ctx context.Context, w *service.Project, addr string, opts api.Options) error {
 	opts.Token = os.Getenv("STRATA_API_TOKEN")
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {

@@ -4,7 +4,7 @@ import (
 	"testing"
 
 	"github.com/strata-metrics/strata/compiler"
-	"github.com/strata-metrics/strata/compiler/rewrite"
+	"github.com/strata-metrics/strata/compiler/rollup"
 	"github.com/strata-metrics/strata/model"
 )
 
@@ -28,7 +28,7 @@ func TestRollupHashCoversEveryInput(t *testing.T) {
 			t.Fatal(diags)
 		}
 		out := map[string]string{}
-		for _, r := range rewrite.Definitions(cat) {
+		for _, r := range rollup.Definitions(cat) {
 			out[r.Name] = r.Hash
 		}
 		return out

@@ -81,7 +81,7 @@ func (c *Catalog) qualify(e model.Expr, n ast.ExprNode, diags *model.Diagnostics
 	for _, col := range expr.Columns(n) {
 		q, err := c.Resolve(expr.Name(col.Name))
 		if err != nil {
-			diags.Add(model.ErrExpr(expr.Pos(e, expr.NodeOffset(col)), err.Code, "%s", err.Msg))
+			diags.Add(about(model.ErrExpr(expr.Pos(e, expr.NodeOffset(col)), err.Code, "%s", err.Msg), expr.Name(col.Name)))
 			ok = false
 			continue
 		}
@@ -167,7 +167,7 @@ func (c *Catalog) simpleMetric(lm *Metric, diags *model.Diagnostics) {
 		for i, s := range naFields {
 			q, err := c.Resolve(s.Value)
 			if err != nil {
-				diags.Add(model.ErrExpr(s.Pos, err.Code, "%s", err.Msg))
+				diags.Add(about(model.ErrExpr(s.Pos, err.Code, "%s", err.Msg), s.Value))
 				ok = false
 				continue
 			}
@@ -262,6 +262,9 @@ func (c *Catalog) aggType(lm *Metric) model.Type {
 
 func (c *Catalog) derivedMetric(lm *Metric, diags *model.Diagnostics) {
 	m := lm.Def
+	if m.Expr.IsZero() {
+		return // an empty or malformed formula is reported by the loader
+	}
 	n, d := expr.ParseModel(m.Expr)
 	if d != nil {
 		diags.Add(d)
@@ -364,7 +367,10 @@ func (c *Catalog) fieldType(col *ast.ColumnName) (model.Type, bool) {
 // than one reasonable way), and windows that are not a positive span.
 func (c *Catalog) checkCumulative(lm *Metric, diags *model.Diagnostics) {
 	m := lm.Def
-	if m.Window.N < 0 || (m.Window.N == 0 && m.ToDate.Value == "") {
+	if m.Window.N == 0 && m.ToDate.Value == "" || m.Base.Value == "" {
+		return // the model reported the missing or invalid key
+	}
+	if m.Window.N < 0 {
 		diags.Add(model.ErrInvalid(m.Window.Pos, "window", "a window is a positive span such as 7 days"))
 		return
 	}

@@ -37,8 +37,7 @@ func (w *writer) cumulativePart(pt *plan.Part, periods string) (string, error) {
 		if err != nil {
 			return "", err
 		}
-		eq, _ := w.d.Func("is_not_distinct", []string{s, kc}, w.tz)
-		on = append(on, eq)
+		on = append(on, w.d.NullSafeEqual(s, kc))
 	}
 	t, err := w.field(pt, tdim.Field)
 	if err != nil {
@@ -50,8 +49,11 @@ func (w *writer) cumulativePart(pt *plan.Part, periods string) (string, error) {
 	for _, m := range pt.Measures {
 		var s string
 		if pt.Rollup != nil {
-			s = w.merge(m.Metric, rcol)
-		} else if s, err = w.aggregate(pt, m.Metric); err != nil {
+			s, err = w.merge(m.Metric, rcol)
+		} else {
+			s, err = w.aggregate(pt, m.Metric)
+		}
+		if err != nil {
 			return "", err
 		}
 		sel = append(sel, s+" AS "+w.q(measureCol(pt, m)))
@@ -85,8 +87,7 @@ func (w *writer) windowBounds(c *plan.Cumulative, p, grain string) (start, end s
 func (w *writer) sameDims(pt *plan.Part) string {
 	var conds []string
 	for i := range w.p.Dims {
-		s, _ := w.d.Func("is_not_distinct", []string{w.q(pt.ID) + "." + w.q(dimCol(i)), w.q("b") + "." + w.q(dimCol(i))}, w.tz)
-		conds = append(conds, s)
+		conds = append(conds, w.d.NullSafeEqual(w.q(pt.ID)+"."+w.q(dimCol(i)), w.q("b")+"."+w.q(dimCol(i))))
 	}
 	if len(conds) == 0 {
 		return "TRUE"

@@ -1,0 +1,66 @@
+package service
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"github.com/strata-metrics/strata/compiler/plan"
+)
+
+// Explanation says how a query is answered.
+type Explanation struct {
+	ServedBy string      `json:"served_by"`
+	Plan     string      `json:"plan"`
+	SQL      string      `json:"sql"`
+	Rollups  []Candidate `json:"rollups"`
+}
+
+// Candidate is one rollup considered for a query part, and why it was or was
+// not used: Code is the rewrite's stable verdict (rewrite.Code…), Reason its prose.
+type Candidate struct {
+	Rollup string `json:"rollup"`
+	Part   string `json:"part,omitempty"`
+	Used   bool   `json:"used"`
+	Code   string `json:"code"`
+	Reason string `json:"reason,omitempty"`
+	Rows   int64  `json:"rows,omitempty"`
+}
+
+// Explain compiles a query and reports its plan, source, SQL and every
+// rollup's verdict, as the rewrite recorded them.
+func (s *Project) Explain(ctx context.Context, q *plan.Query) (*Explanation, error) {
+	c, err := s.Compile(q)
+	if err != nil {
+		return nil, err
+	}
+	x := &Explanation{ServedBy: c.Plan.ServedBy(), Plan: c.Plan.String(), SQL: c.SQL, Rollups: []Candidate{}}
+	for _, d := range c.Decisions {
+		x.Rollups = append(x.Rollups, Candidate{Rollup: d.Rollup, Part: d.Part, Used: d.Used, Code: d.Code, Reason: d.Reason, Rows: d.Rows})
+	}
+	return x, nil
+}
+
+// Text renders the explanation for a terminal.
+func (x *Explanation) Text() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "served by: %s\n\nplan:\n%s\n", x.ServedBy, indentText(x.Plan))
+	if len(x.Rollups) > 0 {
+		b.WriteString("rollups:\n")
+		for _, c := range x.Rollups {
+			if c.Used {
+				fmt.Fprintf(&b, "  %s: used for %s (%d rows)\n", c.Rollup, c.Part, c.Rows)
+			} else {
+				fmt.Fprintf(&b, "  %s: %s\n", c.Rollup, c.Reason)
+			}
+		}
+		b.WriteString("\n")
+	}
+	fmt.Fprintf(&b, "sql:\n%s\n", indentText(x.SQL))
+	return b.String()
+}
+
+func indentText(s string) string {
+	s = strings.TrimRight(s, "\n")
+	return "  " + strings.ReplaceAll(s, "\n", "\n  ")
+}
