@@ -5,7 +5,7 @@ BIN       := bin/strata
 BANK      := examples/bank
 TXNS      ?= 1000000
 
-.PHONY: all build demo data test bench bench-ssb clean
+.PHONY: all build demo data test fuzz bench bench-ssb clean
 
 all: build
 
@@ -31,6 +31,15 @@ test:
 	$(GO) mod tidy -diff
 	$(GO) vet ./...
 	$(GO) test $(GOFLAGS) -count=1 ./...
+	$(MAKE) fuzz
+
+# Bounded fuzzing of the two decoders of user input (the model loader and the
+# query JSON decoder), 10 s each; inputs that fail are kept under testdata/fuzz
+# and rerun by every plain `go test`.
+FUZZTIME ?= 10s
+fuzz:
+	$(GO) test $(GOFLAGS) -run '^$$' -fuzz '^FuzzLoad$$' -fuzztime $(FUZZTIME) -fuzzminimizetime 100x ./model/
+	$(GO) test $(GOFLAGS) -run '^$$' -fuzz '^FuzzDecodeQuery$$' -fuzztime $(FUZZTIME) -fuzzminimizetime 100x ./compiler/plan/
 
 SF ?= 1
 
@@ -38,6 +47,12 @@ SF ?= 1
 # (STRATA_BENCH_TXNS sets the bank's size; data is cached under .strata/bench).
 bench:
 	$(GO) test $(GOFLAGS) -run '^$$' -bench . -benchtime 5x ./model/ ./compiler/ ./materializer/...
+
+# The DataAPI under load: 16 clients on a loopback listener, without and with
+# the result cache (LOAD_SECONDS per run).
+LOAD_SECONDS ?= 30
+bench-load:
+	STRATA_LOAD_SECONDS=$(LOAD_SECONDS) $(GO) test $(GOFLAGS) -run '^$$' -bench HTTPLoad -benchtime 1x -v ./api/
 
 # The Star Schema Benchmark side by side with DuckDB (see BENCHMARKS.md).
 bench-ssb:

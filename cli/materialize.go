@@ -47,7 +47,16 @@ restart resumes and two processes never build one rollup at once.`,
 func (e *env) scheduler(ctx context.Context, w *service.Project, builds int, log *slog.Logger, observe func(schedule.Event)) (*schedule.Scheduler, error) {
 	s, err := w.Materializer().NewScheduler(ctx, materializer.SchedulerOptions{
 		MaxConcurrent: builds,
-		AfterBuild:    func(ctx context.Context) { _ = w.Reload(ctx) },
+		Refresh: func(ctx context.Context, name string) error {
+			res, err := w.Refresh(ctx, []string{name}, nil)
+			if err != nil {
+				return err
+			}
+			if len(res) == 1 && res[0].Err != nil {
+				return res[0].Err
+			}
+			return nil
+		},
 		OnEvent: func(ev schedule.Event) {
 			if observe != nil {
 				observe(ev)

@@ -106,9 +106,15 @@ func (m *Materializer) buildPartitioned(ctx context.Context, r *rollup.Rollup) R
 	start := time.Now()
 	res := RefreshResult{Name: r.Name}
 	fail := func(err error) RefreshResult {
+		if ctx.Err() != nil {
+			err = fmt.Errorf("interrupted before it finished (%w); the previous version keeps serving", ctx.Err())
+		}
 		res.Err, res.Duration = err, time.Since(start)
-		_ = m.Engine.Exec(context.WithoutCancel(ctx), sqlgen.RecordFailure(m.Dialect), r.Name, err.Error(), time.Now().UTC())
+		_ = m.Engine.Exec(context.WithoutCancel(ctx), sqlgen.RecordFailure(m.Dialect), r.Name, withoutPaths(err.Error(), m.Project.Dir), time.Now().UTC())
 		return res
+	}
+	if err := m.SourceProblem(r); err != nil {
+		return fail(err)
 	}
 	if err := m.ensurePartitionState(ctx); err != nil {
 		return fail(err)
@@ -144,7 +150,7 @@ func (m *Materializer) buildPartitioned(ctx context.Context, r *rollup.Rollup) R
 	if err != nil {
 		return fail(err)
 	}
-	table := fmt.Sprintf("%s.r_%s_%s_%d", sqlgen.StateSchema, r.Name, r.Hash[:8], time.Now().UnixNano())
+	table := fmt.Sprintf("%s.%s%s_%s_%d", sqlgen.StateSchema, sqlgen.RollupTablePrefix, r.Name, r.Hash[:8], time.Now().UnixNano())
 	drop := func() { _ = m.Engine.Exec(context.WithoutCancel(ctx), sqlgen.DropTable(d, table)) }
 	if err := m.Engine.Exec(ctx, sqlgen.CreateRollupTable(d, r, table, body, r.Dims)); err != nil {
 		drop()
@@ -175,6 +181,9 @@ func (m *Materializer) buildPartitioned(ctx context.Context, r *rollup.Rollup) R
 	if err := m.Engine.ExecTx(ctx, stmts...); err != nil {
 		drop()
 		return fail(engine.Clean(err))
+	}
+	if old := prev.Status.Table; old != "" && old != table && m.KeepReplaced {
+		res.Replaced = old
 	}
 	return res
 }
@@ -267,7 +276,7 @@ func (m *Materializer) swapPartitioned(r *rollup.Rollup, table, old string, res 
 		stmts = append(stmts, engine.Statement{SQL: sqlgen.InsertPartitions(d, len(batch)), Args: args})
 	}
 	stmts = append(stmts, m.definitionStatements(r)...)
-	if old != "" && old != table {
+	if old != "" && old != table && !m.KeepReplaced {
 		stmts = append(stmts, engine.Statement{SQL: sqlgen.DropTable(d, old)})
 	}
 	return stmts, nil
@@ -294,9 +303,10 @@ func (m *Materializer) recordUnchanged(ctx context.Context, r *rollup.Rollup, pr
 }
 
 // Partitions reports a partitioned rollup's stored partitions.
+// It writes nothing: without the partition table there are none.
 func (m *Materializer) Partitions(ctx context.Context, name string) ([]PartitionState, error) {
-	if err := m.ensurePartitionState(ctx); err != nil {
-		return nil, err
+	if ok, err := m.tableExists(ctx, "partitions"); err != nil || !ok {
+		return nil, engine.Clean(err)
 	}
 	res, err := m.Engine.Query(ctx, sqlgen.ReadPartitions(m.Dialect), name)
 	if err != nil {

@@ -86,9 +86,15 @@ func definitionChanges(old, now string) []string {
 	if old == "" {
 		return []string{"definition changed (its stored version predates recorded definitions)"}
 	}
+	alias := ""
 	key := func(line string) string {
 		f := strings.Fields(line)
+		if len(f) >= 2 && f[0] == "source" {
+			alias = f[1]
+		}
 		switch {
+		case len(f) >= 2 && f[0] == "column":
+			return "column " + alias + "." + f[1]
 		case len(f) >= 2 && (f[0] == "measure" || f[0] == "field" || f[0] == "source" || f[0] == "time"):
 			return f[0] + " " + f[1]
 		case len(f) >= 1:
@@ -97,9 +103,11 @@ func definitionChanges(old, now string) []string {
 		return line
 	}
 	index := func(text string) (map[string]string, []string) {
+		alias = ""
 		m := map[string]string{}
 		var order []string
 		for _, l := range strings.Split(strings.TrimSpace(text), "\n") {
+			l = strings.TrimSpace(l)
 			k := key(l)
 			if _, dup := m[k]; !dup {
 				order = append(order, k)
@@ -110,7 +118,7 @@ func definitionChanges(old, now string) []string {
 	}
 	was, wasOrder := index(old)
 	is, isOrder := index(now)
-	noun := map[string]string{"measure": "metric", "field": "dimension", "source": "table", "time": "time", "tz": "project time zone", "fact": "fact", "v1": "definition format"}
+	noun := map[string]string{"measure": "metric", "field": "dimension", "source": "table", "time": "time", "tz": "project time zone", "column": "column", "fact": "fact", "v1": "definition format"}
 	describe := func(k string) string {
 		kind, name, _ := strings.Cut(k, " ")
 		if name == "" {
@@ -156,9 +164,18 @@ func (m *Materializer) ensureDefinitions(ctx context.Context) error {
 	return nil
 }
 
-// dropRemoved drops the stored versions of rollups the model no longer has,
+// DropRemoved drops the stored versions of rollups the model no longer has,
 // with their state rows, one transaction per rollup.
-func (m *Materializer) dropRemoved(ctx context.Context) error {
+func (m *Materializer) DropRemoved(ctx context.Context) error {
+	if err := m.EnsureState(ctx); err != nil {
+		return err
+	}
+	if err := m.ensureDefinitions(ctx); err != nil {
+		return err
+	}
+	if err := m.ensurePartitionState(ctx); err != nil {
+		return err
+	}
 	rec, err := m.Recorded(ctx)
 	if err != nil {
 		return err

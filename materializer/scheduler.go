@@ -25,9 +25,10 @@ type SchedulerOptions struct {
 	Poll time.Duration
 	// OnEvent sees every scheduler event (for logs and metrics).
 	OnEvent func(schedule.Event)
-	// AfterBuild runs after each successful build, before the next one
-	// starts: readers reload the state there.
-	AfterBuild func(ctx context.Context)
+	// Refresh, when set, builds one rollup instead of the materializer's
+	// own Refresh: the query service's, which serializes builds of a rollup
+	// and swaps the new version in for its readers.
+	Refresh func(ctx context.Context, name string) error
 }
 
 // Jobs are the project's rollups as the scheduler sees them: their cron and
@@ -67,15 +68,15 @@ func (m *Materializer) NewScheduler(ctx context.Context, o SchedulerOptions) (*s
 			return schedule.Observation{Fingerprint: m.Fingerprint(r, nil), ChangedAt: m.newestChange(r)}, nil
 		},
 		Build: func(ctx context.Context, name string) error {
+			if o.Refresh != nil {
+				return o.Refresh(ctx, name)
+			}
 			res, err := m.Refresh(ctx, []string{name}, nil)
 			if err != nil {
 				return err
 			}
 			if len(res) == 1 && res[0].Err != nil {
 				return res[0].Err
-			}
-			if o.AfterBuild != nil {
-				o.AfterBuild(ctx)
 			}
 			return nil
 		},

@@ -26,7 +26,8 @@ type RollupStatus struct {
 	DurationMS float64   `json:"duration_ms"`
 	LastError  string    `json:"last_error,omitempty"`
 	Fresh      bool      `json:"fresh"`
-	// State is fresh, stale, outdated, never built, failed, or, from the
+	// State is fresh, stale, outdated, never built, failed (the last build
+	// failed or was interrupted), or, from the
 	// scheduler's record: building (a live build lease), failing (retrying
 	// with backoff) or breached (staleness over the freshness SLA).
 	State string `json:"state"`
@@ -129,6 +130,10 @@ func (m *Materializer) Status(ctx context.Context) ([]RollupStatus, error) {
 			s.State = "outdated"
 		case row.Sources != m.Fingerprint(r, nil):
 			s.State = "stale"
+		case s.LastError != "":
+			// Current data, but the last build failed or was interrupted:
+			// say so rather than "fresh" (Fresh: the version serving is current).
+			s.State, s.Fresh = "failed", true
 		default:
 			s.State, s.Fresh = "fresh", true
 		}

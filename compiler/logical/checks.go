@@ -2,7 +2,10 @@ package logical
 
 import (
 	"fmt"
+	"slices"
 	"strings"
+
+	"github.com/pingcap/tidb/pkg/parser/ast"
 
 	"github.com/strata-metrics/strata/compiler/expr"
 	"github.com/strata-metrics/strata/model"
@@ -19,6 +22,10 @@ func (c *Catalog) checkRollups(diags *model.Diagnostics) {
 			}
 			if lm.Kind == model.MetricOffset {
 				diags.Add(model.ErrInvalid(ms.Pos, "metrics", fmt.Sprintf("%s is period over period; a rollup stores its base %q, and the offset is read from it", lm.Name, lm.Def.Base.Value)))
+				continue
+			}
+			if lm.Kind == model.MetricCumulative {
+				diags.Add(model.ErrInvalid(ms.Pos, "metrics", fmt.Sprintf("%s is cumulative; a rollup stores its base %q, and the window is read from it", lm.Name, lm.Def.Base.Value)))
 				continue
 			}
 			for _, b := range c.Measures(ms.Value) {
@@ -38,11 +45,11 @@ func (c *Catalog) checkRollups(diags *model.Diagnostics) {
 		check := func(s model.Str) *Field {
 			q, err := c.Resolve(s.Value)
 			if err != nil {
-				diags.Add(model.ErrExpr(s.Pos, err.Code, "%s", err.Msg))
+				diags.Add(about(model.ErrExpr(s.Pos, err.Code, "%s", err.Msg), s.Value))
 				return nil
 			}
 			if fact != nil && fact.fields[q] == nil {
-				diags.Add(model.ErrUnreachable(s.Pos, q, fact.Fact.Name))
+				diags.Add(about(model.ErrUnreachable(s.Pos, q, fact.Fact.Name), q))
 				return nil
 			}
 			return c.AnyField(q)
@@ -54,7 +61,7 @@ func (c *Catalog) checkRollups(diags *model.Diagnostics) {
 			if f := check(r.Time.Field); f != nil {
 				if !f.IsTime() {
 					diags.Add(model.ErrInvalid(r.Time.Field.Pos, "time.field", fmt.Sprintf("%s is %s, not a date or timestamp", f.Name, f.Type)))
-				} else if g := r.Time.Grain.Value; g != "" && !contains(f.Grains(), g) {
+				} else if g := r.Time.Grain.Value; g != "" && !slices.Contains(f.Grains(), g) {
 					diags.Add(model.ErrInvalid(r.Time.Grain.Pos, "time.grain", fmt.Sprintf("%s is a date; it has no %s grain", f.Name, g)))
 				}
 			}
@@ -73,12 +80,12 @@ func (c *Catalog) checkTags(diags *model.Diagnostics) {
 		inEntity := func(pos model.Pos, name string) {
 			q, err := c.Resolve(name)
 			if err != nil {
-				diags.Add(model.ErrExpr(pos, err.Code, "%s", err.Msg))
+				diags.Add(about(model.ErrExpr(pos, err.Code, "%s", err.Msg), name))
 				return
 			}
 			alias, _, _ := strings.Cut(q, ".")
 			if !reach[alias] {
-				diags.Add(model.ErrExpr(pos, "unreachable-field", "field %q cannot be reached from entity %q", q, ent.Name))
+				diags.Add(about(model.ErrExpr(pos, "unreachable-field", "field %q cannot be reached from entity %q", q, ent.Name), q))
 			}
 		}
 		if !t.Where.IsZero() {
@@ -88,6 +95,14 @@ func (c *Catalog) checkTags(diags *model.Diagnostics) {
 				for _, col := range expr.Columns(n) {
 					inEntity(expr.Pos(t.Where, expr.NodeOffset(col)), expr.Name(col.Name))
 				}
+				resolved := func(col *ast.ColumnName) (model.Type, bool) {
+					q, err := c.Resolve(expr.Name(col))
+					if err != nil {
+						return model.Type{}, false
+					}
+					return c.AnyField(q).Type, true
+				}
+				addExprErrors(t.Where, expr.TypeCheck(n, "a tag", resolved, true), diags)
 			}
 		}
 		if t.Value.Value != "" {
@@ -101,7 +116,7 @@ func (c *Catalog) checkTags(diags *model.Diagnostics) {
 				names, _ := c.qualify(wm.Filter, n, diags)
 				for i, q := range names {
 					if lm.Fact.fields[q] == nil {
-						diags.Add(model.ErrUnreachable(expr.Pos(wm.Filter, expr.NodeOffset(expr.Columns(n)[i])), q, lm.Fact.Fact.Name))
+						diags.Add(about(model.ErrUnreachable(expr.Pos(wm.Filter, expr.NodeOffset(expr.Columns(n)[i])), q, lm.Fact.Fact.Name), q))
 					}
 				}
 			}
@@ -133,11 +148,8 @@ func (c *Catalog) reachableFrom(table string) map[string]bool {
 	return seen
 }
 
-func contains(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
+// about records which field a resolution error is about (see Validate).
+func about(d *model.Diagnostic, field string) *model.Diagnostic {
+	d.Field = field
+	return d
 }

@@ -171,7 +171,8 @@ func rollupBuild(cat *logical.Catalog, r *rollup.Rollup, d Dialect, ranges []pla
 		for _, e := range []ast.ExprNode{m.Expr, m.Filter} {
 			if e != nil {
 				for _, c := range expr.Columns(e) {
-					use(c.Name.Table.O + "." + c.Name.Name.O)
+					f, _ := logical.FieldRef(c.Name)
+					use(f)
 				}
 			}
 		}

@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"math"
 	"math/rand/v2"
 	"sort"
 	"strings"
@@ -13,6 +12,7 @@ import (
 	"time"
 
 	"github.com/strata-metrics/strata/compiler/plan"
+	"github.com/strata-metrics/strata/internal/banktest"
 	"github.com/strata-metrics/strata/service"
 )
 
@@ -299,10 +299,6 @@ func formatCounts(m map[string]int) string {
 
 // ---- comparison -------------------------------------------------------------
 
-// floatTolerance is the relative tolerance for floating-point cells; integers
-// and strings compare exactly.
-const floatTolerance = 1e-9
-
 // diffResults compares two answers to the same query row by row, in order
 // (every generated query orders by all its dimensions, so the order is total),
 // and describes the first differences; "" when they agree.
@@ -322,10 +318,10 @@ func diffResults(got, want *service.Result) string {
 	diffs := 0
 	for i := 0; i < min(len(got.Rows), len(want.Rows)); i++ {
 		for j := range got.Columns {
-			if !cellEqual(got.Rows[i][j], want.Rows[i][j], got.Columns[j].Type) {
+			if !banktest.CellEqual(got.Rows[i][j], want.Rows[i][j], got.Columns[j].Type, banktest.FloatTolerance) {
 				if diffs < 10 {
 					fmt.Fprintf(&b, "row %d column %s: rewritten %s, raw %s\n  rewritten row: %s\n  raw row:       %s\n",
-						i, got.Columns[j].Name, show(got.Rows[i][j]), show(want.Rows[i][j]), rowText(got.Rows[i]), rowText(want.Rows[i]))
+						i, got.Columns[j].Name, banktest.Show(got.Rows[i][j]), banktest.Show(want.Rows[i][j]), rowText(got.Rows[i]), rowText(want.Rows[i]))
 				}
 				diffs++
 			}
@@ -337,91 +333,10 @@ func diffResults(got, want *service.Result) string {
 	return b.String()
 }
 
-// cellEqual compares two cells: NULL equals only NULL; integers exactly;
-// other numbers within floatTolerance relative; dates as dates; timestamps as
-// instants; anything else by value.
-func cellEqual(a, b any, typ string) bool {
-	if a == nil || b == nil {
-		return a == nil && b == nil
-	}
-	if x, ok := a.(int64); ok {
-		if y, ok := b.(int64); ok {
-			return x == y
-		}
-	}
-	if x, ok := number(a); ok {
-		y, ok := number(b)
-		if !ok {
-			return false
-		}
-		if x == y {
-			return true
-		}
-		if math.IsNaN(x) || math.IsNaN(y) {
-			return math.IsNaN(x) && math.IsNaN(y)
-		}
-		if math.IsInf(x, 0) || math.IsInf(y, 0) {
-			return false
-		}
-		return math.Abs(x-y) <= floatTolerance*math.Max(math.Abs(x), math.Abs(y))
-	}
-	switch x := a.(type) {
-	case time.Time:
-		y, ok := b.(time.Time)
-		if !ok {
-			return false
-		}
-		if typ == "date" {
-			return x.Format(time.DateOnly) == y.Format(time.DateOnly)
-		}
-		return x.Equal(y)
-	case string:
-		y, ok := b.(string)
-		return ok && x == y
-	case bool:
-		y, ok := b.(bool)
-		return ok && x == y
-	case []byte:
-		y, ok := b.([]byte)
-		return ok && string(x) == string(y)
-	}
-	return fmt.Sprintf("%T:%v", a, a) == fmt.Sprintf("%T:%v", b, b)
-}
-
-func number(v any) (float64, bool) {
-	switch x := v.(type) {
-	case int64:
-		return float64(x), true
-	case int32:
-		return float64(x), true
-	case float64:
-		return x, true
-	case float32:
-		return float64(x), true
-	}
-	return 0, false
-}
-
-func show(v any) string {
-	switch x := v.(type) {
-	case nil:
-		return "NULL"
-	case time.Time:
-		return x.Format("2006-01-02 15:04:05")
-	case string:
-		return fmt.Sprintf("%q", x)
-	case float64:
-		return fmt.Sprintf("%v (float)", x)
-	case int64:
-		return fmt.Sprintf("%v (int)", x)
-	}
-	return fmt.Sprintf("%v (%T)", v, v)
-}
-
 func rowText(r []any) string {
 	cells := make([]string, len(r))
 	for j, v := range r {
-		cells[j] = show(v)
+		cells[j] = banktest.Show(v)
 	}
 	return strings.Join(cells, " | ")
 }
@@ -456,12 +371,15 @@ type queryGen struct {
 	// valueDate is the chance that a transactions query's time dimension or
 	// range is on value_date rather than txn_time.
 	valueDate float64
+	// grainFilters and offsets are the chances that a time filter is written
+	// on a grain field, and that a timestamp bound carries a UTC offset.
+	grainFilters, offsets float64
 	// kinds lists the features of the last query, for the test's log.
 	kinds []string
 }
 
 func newQueryGen(r *rand.Rand, facts []*factSpec) *queryGen {
-	return &queryGen{r: r, facts: facts, valueDate: 0.05}
+	return &queryGen{r: r, facts: facts, valueDate: 0.05, grainFilters: 0.15, offsets: 0.1}
 }
 
 // factSpec describes one fact for the generator.
@@ -511,10 +429,11 @@ var facts = []*factSpec{
 		timeField: "transactions.txn_time",
 		simple:    []string{"txn_amount", "txn_count", "posted_count", "reversed_count", "active_customers", "approx_customers", "max_txn", "min_txn", "avg_amount"},
 		headline:  []string{"txn_amount", "txn_count", "active_customers"},
-		other:     []string{"avg_ticket", "reversal_rate", "txn_amount_prev_month", "txn_amount_mom", "txn_amount_prev_year", "pending_count", "merchant_categories"},
-		rollDims:  []string{"customers.segment", "channels.name", "branches.city"},
-		moreDims:  []string{"transactions.status", "transactions.merchant_category", "channels.kind", "customers.risk_level", "customers.age_band", "customers.aum_tier", "branches.region", "products.category", "value_day.is_weekend", "transactions.is_large"},
-		values:    dimValues{"customers.segment": segments, "channels.name": channels, "branches.city": cities},
+		other: []string{"avg_ticket", "reversal_rate", "txn_amount_prev_month", "txn_amount_mom", "txn_amount_prev_year", "pending_count", "merchant_categories",
+			"txn_amount_mtd", "txn_amount_ytd", "txn_amount_7d", "active_customers_7d", "active_customers_mtd", "txn_count_3m", "avg_amount_mtd", "mtd_share_of_ytd"},
+		rollDims: []string{"customers.segment", "channels.name", "branches.city"},
+		moreDims: []string{"transactions.status", "transactions.merchant_category", "channels.kind", "customers.risk_level", "customers.age_band", "customers.aum_tier", "branches.region", "products.category", "value_day.is_weekend", "transactions.is_large"},
+		values:   dimValues{"customers.segment": segments, "channels.name": channels, "branches.city": cities},
 		raw: []string{
 			"transactions.status = 'posted'", "transactions.status IN ('reversed', 'pending')", "transactions.amount >= 1000",
 			"customers.risk_level = 'high'", "channels.kind = 'digital'", "branches.region IN ('East', 'South')",
@@ -577,6 +496,9 @@ var metricKinds = map[string]string{
 	"avg_ticket": "derived", "reversal_rate": "derived", "amount_per_user": "derived (drill-across)",
 	"txn_amount_prev_month": "period-over-period", "txn_amount_prev_year": "period-over-period", "txn_amount_mom": "period-over-period",
 	"txn_amount_prev_week": "period-over-period (week)", "txn_count_prev_day": "period-over-period (day)", "app_users_prev_month": "period-over-period",
+	"txn_amount_mtd": "cumulative to_date (sum)", "txn_amount_ytd": "cumulative to_date (sum)", "txn_amount_7d": "cumulative window (sum)",
+	"active_customers_7d": "cumulative window (count_distinct)", "active_customers_mtd": "cumulative to_date (count_distinct)",
+	"txn_count_3m": "cumulative window (count)", "avg_amount_mtd": "cumulative to_date (avg)", "mtd_share_of_ytd": "derived over cumulative",
 }
 
 // integerish metrics are exact (integers or decimals): safe to order and filter on.
@@ -586,6 +508,7 @@ var exactMetrics = map[string]bool{
 	"account_balance": true, "app_events": true, "app_users": true, "logins": true, "pending_count": true,
 	"merchant_categories": true, "purchases": true, "txn_amount_prev_month": true, "txn_amount_prev_year": true,
 	"txn_amount_prev_week": true, "txn_count_prev_day": true, "app_users_prev_month": true,
+	"txn_amount_mtd": true, "txn_amount_ytd": true, "txn_amount_7d": true, "active_customers_7d": true, "active_customers_mtd": true, "txn_count_3m": true,
 }
 
 func (g *queryGen) chance(p float64) bool { return g.r.Float64() < p }
@@ -668,7 +591,7 @@ func (g *queryGen) query() *plan.Query {
 		seen[m] = true
 		q.Metrics = append(q.Metrics, m)
 		g.note("metric " + metricKinds[m])
-		if strings.Contains(m, "prev_") || strings.HasSuffix(m, "_mom") {
+		if strings.Contains(m, "prev_") || strings.HasSuffix(m, "_mom") || cumulativeMetric(m) {
 			needsTime = true
 		}
 	}
@@ -711,6 +634,7 @@ func (g *queryGen) query() *plan.Query {
 		if needsTime && grain == "" {
 			grain = "month"
 		}
+		grain = g.toDateGrain(q.Metrics, grain)
 		if grain == "hour" && (f.isDate || timeField == "transactions.value_date") {
 			grain = "day" // a date has no hours
 		}
@@ -846,6 +770,9 @@ func (g *queryGen) timeFilter(f *factSpec, short bool) []string {
 		field = "transactions.value_date"
 	}
 	day := func() time.Time { return dataStart.AddDate(0, 0, g.r.IntN(dataDays)) }
+	if g.chance(g.grainFilters) {
+		return g.grainFilter(f, field, day)
+	}
 	var lo, hi time.Time
 	align := g.pickWeighted([]weighted{{"year", 20}, {"month", 45}, {"day", 20}, {"hour", 15}})
 	if short && align == "year" {
@@ -871,6 +798,9 @@ func (g *queryGen) timeFilter(f *factSpec, short bool) []string {
 		}
 	}
 	lit := func(t time.Time) string {
+		if !f.isDate && field != "transactions.value_date" && g.chance(g.offsets) {
+			return g.offsetLiteral(t)
+		}
 		hasClock := t.Hour() != 0 || t.Minute() != 0
 		switch n := g.r.IntN(6); {
 		case hasClock || n == 0:
