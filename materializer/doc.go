@@ -5,6 +5,10 @@
 //
 // State lives in the engine, in the _strata schema (sqlgen.StateDDL): one row
 // per rollup naming the table that holds its current version, and one row per
-// source view saying what it reads. Queries are the query service's
+// source view saying what it reads; for partitioned rollups also the
+// partitions and the files each version was built from (incremental.go,
+// partsource.go), the definition text behind each hash (plan.go), and the
+// scheduler's state and build leases (schedstate.go, scheduler.go; the
+// decisions themselves are in schedule/). Queries are the query service's
 // (service/); this package never answers them.
 package materializer
