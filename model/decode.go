@@ -2,6 +2,7 @@ package model
 
 import (
 	"fmt"
+	"math"
 	"regexp"
 	"slices"
 	"strings"
@@ -13,7 +14,7 @@ import (
 // The YAML format, version 1. Each file may hold any model key; settings keys
 // belong in strata.yaml only.
 
-var settingsKeys = []string{"version", "name", "timezone", "engine", "models", "freshness"}
+var settingsKeys = []string{"version", "name", "timezone", "engine", "models", "freshness", "api"}
 
 // decodeFile reads one file's top-level keys into the project.
 func (d *decoder) decodeFile(root ast.Node, p *Project, isSettings bool) {
@@ -49,6 +50,7 @@ func (d *decoder) decodeFile(root ast.Node, p *Project, isSettings bool) {
 			}
 		}
 		hs["freshness"] = func(v ast.Node) { p.Freshness = d.duration(v, "freshness") }
+		hs["api"] = func(v ast.Node) { d.api(v, p) }
 	} else {
 		for _, k := range settingsKeys[1:] {
 			hs[k] = func(ast.Node) {} // reported below with a clearer message
@@ -278,6 +280,8 @@ func (d *decoder) metric(n ast.Node, p *Project) {
 		"filter":      mark("filter", func(v ast.Node) { m.Filter = d.expr(v, "filter") }),
 		"base":        mark("base", func(v ast.Node) { m.Base, _ = d.str(v, "base") }),
 		"offset":      mark("offset", func(v ast.Node) { m.Offset = d.period(v, "offset") }),
+		"to_date":     mark("to_date", func(v ast.Node) { m.ToDate = d.oneOf(v, "to_date", Grains[1:]) }),
+		"window":      mark("window", func(v ast.Node) { m.Window = d.period(v, "window") }),
 		"non_additive": mark("non_additive", func(v ast.Node) {
 			na := &NonAdditive{Pos: d.pos(v), Take: "last"}
 			d.mapping(v, "non_additive", handlers{
@@ -305,6 +309,19 @@ func (d *decoder) metric(n ast.Node, p *Project) {
 func (d *decoder) metricKind(m *Metric, seen map[string]bool) {
 	bad := func(reason string) { d.add(ErrMetricShape(m.Pos, m.Name, reason)) }
 	switch {
+	case seen["to_date"] || seen["window"]:
+		m.Kind = MetricCumulative
+		if seen["to_date"] && seen["window"] {
+			bad("a cumulative metric has `to_date` or `window`, not both")
+		}
+		if !seen["base"] {
+			bad("a cumulative metric needs `base`: the metric it accumulates")
+		}
+		for _, k := range []string{"agg", "expr", "filter", "non_additive", "offset"} {
+			if seen[k] {
+				bad(fmt.Sprintf("a cumulative metric (base + to_date or window) cannot have `%s`", k))
+			}
+		}
 	case seen["base"] || seen["offset"]:
 		m.Kind = MetricOffset
 		if !seen["base"] || !seen["offset"] {
@@ -329,7 +346,7 @@ func (d *decoder) metricKind(m *Metric, seen map[string]bool) {
 			bad("a derived metric (expr without agg) cannot have `filter` or `non_additive`; put them on the metrics it uses")
 		}
 	default:
-		bad("give `agg` and `expr` (a measure), `expr` alone (a formula over metrics), or `base` and `offset` (period over period)")
+		bad("give `agg` and `expr` (a measure), `expr` alone (a formula over metrics), `base` and `offset` (period over period), or `base` and `to_date` or `window` (cumulative)")
 	}
 }
 
@@ -376,10 +393,11 @@ var tagOps = []string{">", ">=", "<", "<=", "=", "!="}
 func (d *decoder) tag(n ast.Node, p *Project) {
 	t := &Tag{Pos: d.pos(n)}
 	ok := d.mapping(n, "tag", handlers{
-		"name":   func(v ast.Node) { t.Name, t.Pos = d.name(v, "tag") },
-		"entity": func(v ast.Node) { t.Entity, _ = d.str(v, "entity") },
-		"where":  func(v ast.Node) { t.Where = d.expr(v, "where") },
-		"value":  func(v ast.Node) { t.Value, _ = d.str(v, "value") },
+		"name":      func(v ast.Node) { t.Name, t.Pos = d.name(v, "tag") },
+		"entity":    func(v ast.Node) { t.Entity, _ = d.str(v, "entity") },
+		"where":     func(v ast.Node) { t.Where = d.expr(v, "where") },
+		"value":     func(v ast.Node) { t.Value, _ = d.str(v, "value") },
+		"freshness": func(v ast.Node) { t.Freshness = d.duration(v, "freshness") },
 		"where_metric": func(v ast.Node) {
 			wm := &WhereMetric{}
 			d.mapping(v, "where_metric", handlers{
@@ -434,5 +452,8 @@ func ParseDuration(s string) (time.Duration, error) {
 	}
 	unit := map[string]time.Duration{"hour": time.Hour, "day": 24 * time.Hour, "week": 7 * 24 * time.Hour,
 		"month": 30 * 24 * time.Hour, "quarter": 91 * 24 * time.Hour, "year": 365 * 24 * time.Hour}[p.Unit]
+	if unit == 0 || int64(p.N) > math.MaxInt64/int64(unit) {
+		return 0, fmt.Errorf("%q is longer than a duration can be (about 292 years)", s)
+	}
 	return time.Duration(p.N) * unit, nil
 }

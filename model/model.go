@@ -13,6 +13,7 @@ type Project struct {
 	Engine    EngineConfig
 	Freshness time.Duration // default staleness tolerance of queries (0: any)
 	Models    []string
+	API       APIConfig
 
 	Tables        []*Table
 	Relationships []*Relationship
@@ -127,9 +128,10 @@ type MetricKind int
 
 // Metric kinds.
 const (
-	MetricSimple  MetricKind = iota // agg over expr, optionally filtered
-	MetricDerived                   // an expression over other metrics
-	MetricOffset                    // period over period: base shifted by offset
+	MetricSimple     MetricKind = iota // agg over expr, optionally filtered
+	MetricDerived                      // an expression over other metrics
+	MetricOffset                       // period over period: base shifted by offset
+	MetricCumulative                   // base over a window ending with each period: to_date or window
 )
 
 // Metric is a named measure.
@@ -146,6 +148,10 @@ type Metric struct {
 	NonAdditive *NonAdditive
 	Base        Str
 	Offset      Period
+	// Cumulative metrics: ToDate is the grain whose period-to-date each period
+	// reads (month: month to date); Window the trailing span (7 days).
+	ToDate Str
+	Window Period
 }
 
 // NonAdditive makes a metric semi-additive over time: per period, only the rows
@@ -213,6 +219,9 @@ type Tag struct {
 	Where       Expr
 	WhereMetric *WhereMetric
 	Value       Str // categorical: one set per value of this field
+	// Freshness is the SLA: an audience reports the tag stale once its last
+	// build is older (0: never stale by age).
+	Freshness time.Duration
 }
 
 // WhereMetric selects entities by a metric computed per entity.

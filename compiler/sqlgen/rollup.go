@@ -214,7 +214,8 @@ func buildWriter(cat *logical.Catalog, r *rollup.Rollup, d Dialect, measures []*
 		for _, e := range []ast.ExprNode{m.Expr, m.Filter} {
 			if e != nil {
 				for _, c := range expr.Columns(e) {
-					use(c.Name.Table.O + "." + c.Name.Name.O)
+					f, _ := logical.FieldRef(c.Name)
+					use(f)
 				}
 			}
 		}
