@@ -17,6 +17,7 @@ import (
 
 	"github.com/strata-metrics/strata/compiler/plan"
 	"github.com/strata-metrics/strata/materializer"
+	"github.com/strata-metrics/strata/web"
 )
 
 // Options bound what one request may cost.
@@ -76,6 +77,12 @@ func New(w *materializer.Warehouse, opts Options) http.Handler {
 	v1.GET("/catalog", s.wrap(s.catalog))
 	v1.GET("/rollups", s.wrap(s.rollups))
 	v1.POST("/rollups/:name/refresh", s.wrap(s.refresh))
+	// The explorer page and its assets; the page calls /v1 like any client.
+	page := gin.WrapH(web.Handler())
+	r.GET("/", page)
+	r.HEAD("/", page)
+	r.GET("/assets/*file", page)
+	r.HEAD("/assets/*file", page)
 	r.NoRoute(func(c *gin.Context) {
 		render(c, nil, &Error{Status: http.StatusNotFound, Code: "not_found", Message: fmt.Sprintf("no endpoint %s %s; see /v1/query, /v1/explain, /v1/catalog, /v1/rollups", c.Request.Method, c.Request.URL.Path)})
 	})

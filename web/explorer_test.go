@@ -1,0 +1,204 @@
+package web_test
+
+import (
+	"fmt"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/chromedp/chromedp"
+	"github.com/chromedp/chromedp/kb"
+
+	"github.com/strata-metrics/strata/internal/banktest"
+)
+
+const (
+	byQuery    = `{"metrics":["txn_amount"],"dimensions":["customers.segment","transactions.txn_time.month"]}`
+	massQuery  = `{"metrics":["txn_amount"],"dimensions":["customers.segment","transactions.txn_time.month"],"where":"customers.segment IN ('mass')"}`
+	totalQuery = `{"metrics":["txn_amount"]}`
+	massBox    = `#filter-editor input[data-value='"mass"']`
+)
+
+// perfEntry is one interaction as the page timed it: from the drop (or the
+// key) to the rendered result, the query's round trip, and the difference.
+type perfEntry struct {
+	Total    float64 `json:"total"`
+	Fetch    float64 `json:"fetch"`
+	Overhead float64 `json:"overhead"`
+}
+
+func logPerf(t *testing.T, b *browser, what string) {
+	t.Helper()
+	for i, p := range eval[[]perfEntry](b, `strataPerf.interactions`) {
+		t.Logf("perf %s #%d: drop to rendered %.1f ms = query round trip %.1f ms + page %.1f ms", what, i+1, p.Total, p.Fetch, p.Overhead)
+	}
+}
+
+// TestExplorer drives the page in headless Chromium against a real server on
+// the example bank: "txn_amount by customers.segment by month" built by drag
+// and drop and again by keyboard only, the numbers checked against
+// /v1/query's, a chart, a filter from the values list, reload and
+// back/forward, the SQL panel, a positioned error, axe-core on each view.
+// Screenshots go to $STRATA_ARTIFACTS (or a temporary directory, logged);
+// `go test ./web -run TestExplorer -update` rewrites docs/explorer.png.
+func TestExplorer(t *testing.T) {
+	chromium(t)
+	base := serveBank(t)
+	b := newBrowser(t, base)
+
+	b.open("/")
+	first := eval[float64](b, `strataPerf.firstRender`)
+	t.Logf("first render of the empty page: %.0f ms after navigation start", first)
+	b.waitFor("the fields panel", `document.querySelectorAll('#catalog button.item').length > 40`)
+	b.axe("empty")
+
+	// Drag and drop.
+	b.drag("txn_amount", "values")
+	b.drag("customers.segment", "rows")
+	b.drag("transactions.txn_time", "cols")
+	want := apiCells(t, base, byQuery, 2)
+	dragged := b.pageCells()
+	sameCells(t, "drag and drop", dragged, want)
+	checkTotal(t, b, base)
+	_, _, servedBy := apiQuery(t, base, byQuery)
+	if got := eval[string](b, `document.getElementById('badge')?.dataset.servedBy || ''`); got != servedBy {
+		t.Errorf("badge says served by %q, /v1/query by %q", got, servedBy)
+	}
+	badge := eval[string](b, `document.getElementById('badge').textContent`)
+	if !strings.Contains(badge, "ms") || !strings.Contains(badge, "data as of") {
+		t.Errorf("badge lacks time or freshness: %q", badge)
+	}
+	dragURL := eval[string](b, `location.search`)
+	logPerf(t, b, "drag and drop")
+	b.axe("table")
+	b.screenshot("explorer-table")
+
+	// The same view by keyboard only, from an empty page.
+	b.open("/")
+	for _, k := range []struct{ search, menu string }{
+		{"txn_amount", ""},                      // Add to values
+		{"customers.segment", ""},               // Add to rows
+		{"transactions.txn_time", kb.ArrowDown}, // Add to columns
+	} {
+		prev := b.ready()
+		b.keys("/")
+		b.keys(k.search)
+		b.keys(kb.ArrowDown) // the first match
+		b.keys(kb.Enter)     // its menu
+		b.waitFor("the menu", `!document.getElementById('menu').hidden`)
+		if k.menu != "" {
+			b.keys(k.menu)
+		}
+		b.keys(kb.Enter)
+		b.waitFor("the keyboard's query", fmt.Sprintf(`(document.body.dataset.ready || '') !== %q && !document.getElementById('status').textContent.startsWith('Running')`, prev))
+	}
+	sameCells(t, "keyboard", b.pageCells(), want)
+	logPerf(t, b, "keyboard")
+	if got := eval[string](b, `location.search`); got != dragURL {
+		t.Errorf("keyboard and drag and drop built different views:\n%s\n%s", got, dragURL)
+	}
+
+	// A chart.
+	b.step("the chart", chromedp.Click(chromedp.CSS(`#view-chart`)))
+	segments := distinct(t, base, byQuery, 0)
+	months := distinct(t, base, byQuery, 1)
+	chartIs(t, b, "line", segments, months)
+	b.axe("chart")
+	b.screenshot("explorer-chart")
+
+	// A filter from the values list, with counts: search, then drag.
+	b.keys("/")
+	b.keys("customers.segment")
+	b.drag("customers.segment", "filters")
+	b.waitFor("the values list", fmt.Sprintf(`!!document.querySelector(%q)`, massBox))
+	counts := apiCells(t, base, `{"metrics":["txn_count"],"dimensions":["customers.segment"]}`, 1)
+	shown := eval[string](b, fmt.Sprintf(`document.querySelector(%q).parentElement.querySelector('.count').textContent`, massBox))
+	if strings.ReplaceAll(shown, ",", "") != counts["mass|txn_count"] {
+		t.Errorf("values list counts %q transactions for mass, /v1/query %q", shown, counts["mass|txn_count"])
+	}
+	b.axe("filter editor")
+	b.do(chromedp.Click(chromedp.CSS(massBox)))
+	b.step("the filtered chart", chromedp.Click(chromedp.CSS(`#filter-apply`)))
+	chartIs(t, b, "line", 1, distinct(t, base, massQuery, 1))
+	filtered := eval[string](b, `location.href`)
+	logPerf(t, b, "chart and filter")
+
+	// Reload: the same view.
+	b.open(strings.TrimPrefix(filtered, base))
+	chartIs(t, b, "line", 1, distinct(t, base, massQuery, 1))
+	if chip := eval[string](b, `document.querySelector('.drop[data-drop=filters] .chip')?.textContent || ''`); !strings.Contains(chip, "mass") {
+		t.Errorf("after reload the filter chip reads %q", chip)
+	}
+	reloadFirst := eval[float64](b, `strataPerf.firstRender`)
+	t.Logf("first render of the filtered chart from its URL: %.0f ms after navigation start", reloadFirst)
+
+	// Back and forward through the history.
+	b.step("back", chromedp.NavigateBack())
+	chartIs(t, b, "line", segments, months)
+	b.step("forward", chromedp.NavigateForward())
+	chartIs(t, b, "line", 1, distinct(t, base, massQuery, 1))
+	b.step("the filtered table", chromedp.Click(chromedp.CSS(`#view-table`)))
+	sameCells(t, "filtered", b.pageCells(), apiCells(t, base, massQuery, 2))
+
+	// The SQL and the rollups' verdicts.
+	b.do(chromedp.Click(chromedp.CSS(`#show-sql`)))
+	b.waitFor("the SQL panel", `(document.getElementById('sql-text')?.textContent || '').includes('SELECT')`)
+	if n := eval[int](b, `document.querySelectorAll('#sql-panel .verdicts li').length`); n != 4 {
+		t.Errorf("the SQL panel lists %d rollup verdicts, want the bank's 4", n)
+	}
+	b.axe("SQL panel")
+	png := b.screenshot("explorer-sql")
+	if *update {
+		root, err := banktest.RepoRoot()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(root, "docs", "explorer.png"), png, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+
+	// An error from the API, shown with its position.
+	bad := `{"values":["txn_amount"],"rows":[{"f":"customers.segment"}],"cols":[],"filters":[{"f":"customers.segmnt","kind":"in","values":["mass"]}],"view":"table"}`
+	b.open("/?q=" + url.QueryEscape(bad))
+	b.waitFor("the error", `!document.getElementById('error').hidden`)
+	msg := eval[string](b, `document.getElementById('error').textContent`)
+	caret := eval[string](b, `document.querySelector('#error pre.caret')?.textContent || ''`)
+	if !strings.Contains(msg, "segmnt") || !strings.Contains(msg, "in where") || !strings.Contains(caret, "^") {
+		t.Errorf("the error is not shown with its position: %q / %q", msg, caret)
+	}
+	b.axe("error")
+	b.screenshot("explorer-error")
+
+}
+
+// checkTotal compares the table's grand total with the API's answer without
+// dimensions: txn_amount is additive, so the totals must be exact.
+func checkTotal(t *testing.T, b *browser, base string) {
+	t.Helper()
+	got := eval[string](b, `document.querySelector('td[data-row=total][data-col=total]')?.dataset.value || ''`)
+	_, rows, _ := apiQuery(t, base, totalQuery)
+	if want := fmt.Sprint(rows[0][0]); !sameNumber(got, want) {
+		t.Errorf("the table's grand total is %q, /v1/query's %q", got, want)
+	}
+}
+
+func distinct(t *testing.T, base, body string, col int) int {
+	t.Helper()
+	_, rows, _ := apiQuery(t, base, body)
+	seen := map[string]bool{}
+	for _, r := range rows {
+		seen[fmt.Sprint(r[col])] = true
+	}
+	return len(seen)
+}
+
+func chartIs(t *testing.T, b *browser, kind string, series, points int) {
+	t.Helper()
+	got := eval[map[string]string](b, `(() => { const c = document.querySelector('#result .chart'); return c ? {kind: c.dataset.kind, series: c.dataset.series, points: c.dataset.points, svg: String(!!c.querySelector('svg path'))} : {}; })()`)
+	if got["kind"] != kind || got["series"] != fmt.Sprint(series) || got["points"] != fmt.Sprint(points) || got["svg"] != "true" {
+		t.Errorf("chart is %v, want a drawn %s chart of %d series over %d points", got, kind, series, points)
+	}
+}
