@@ -27,7 +27,8 @@ func (e *env) serveCmd() *cobra.Command {
 		Use:   "serve",
 		Short: "Serve the DataAPI over HTTP",
 		Long: `Serve the DataAPI: POST /v1/query, POST /v1/explain, GET /v1/catalog,
-GET /v1/rollups, POST /v1/rollups/{name}/refresh, GET /healthz, GET /metrics.
+GET /v1/rollups, POST /v1/rollups/{name}/refresh, GET /healthz, GET /metrics,
+and the explorer page at /.
 Set STRATA_API_TOKEN to require "Authorization: Bearer <token>" on /v1.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {

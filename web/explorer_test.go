@@ -2,11 +2,16 @@ package web_test
 
 import (
 	"fmt"
+	"io"
+	"net/http"
 	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
+
+	cdpbrowser "github.com/chromedp/cdproto/browser"
 
 	"github.com/chromedp/chromedp"
 	"github.com/chromedp/chromedp/kb"
@@ -106,7 +111,15 @@ func TestExplorer(t *testing.T) {
 	months := distinct(t, base, byQuery, 1)
 	chartIs(t, b, "line", segments, months)
 	b.axe("chart")
-	b.screenshot("explorer-chart")
+	if png := b.screenshot("explorer-chart"); *update {
+		root, err := banktest.RepoRoot()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(root, "docs", "explorer.png"), png, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
 
 	// A filter from the values list, with counts: search, then drag.
 	b.keys("/")
@@ -149,16 +162,7 @@ func TestExplorer(t *testing.T) {
 		t.Errorf("the SQL panel lists %d rollup verdicts, want the bank's 4", n)
 	}
 	b.axe("SQL panel")
-	png := b.screenshot("explorer-sql")
-	if *update {
-		root, err := banktest.RepoRoot()
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(filepath.Join(root, "docs", "explorer.png"), png, 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
+	b.screenshot("explorer-sql")
 
 	// An error from the API, shown with its position.
 	bad := `{"values":["txn_amount"],"rows":[{"f":"customers.segment"}],"cols":[],"filters":[{"f":"customers.segmnt","kind":"in","values":["mass"]}],"view":"table"}`
@@ -172,6 +176,67 @@ func TestExplorer(t *testing.T) {
 	b.axe("error")
 	b.screenshot("explorer-error")
 
+	sortLimitTimeCSV(t, b, base)
+}
+
+// sortLimitTimeCSV sorts and limits by keyboard, filters on a time range in
+// its editor, and downloads the CSV; each checked against /v1/query.
+func sortLimitTimeCSV(t *testing.T, b *browser, base string) {
+	t.Helper()
+	b.open("/?q=" + url.QueryEscape(`{"values":["txn_amount"],"rows":[{"f":"customers.segment"}]}`))
+	b.do(chromedp.Focus(chromedp.CSS(`#sort`)))
+	b.step("sort by txn_amount, descending", chromedp.KeyEvent(kb.ArrowDown))
+	b.do(chromedp.Focus(chromedp.CSS(`#limit`)))
+	b.step("limit 3", chromedp.KeyEvent("3"+kb.Enter))
+	sorted := `{"metrics":["txn_amount"],"dimensions":["customers.segment"],"order":["-txn_amount"],"limit":3}`
+	_, rows, _ := apiQuery(t, base, sorted)
+	var want []string
+	for _, r := range rows {
+		want = append(want, cellText(r[0]))
+	}
+	if got := eval[[]string](b, `[...document.querySelectorAll('table.pivot tbody th')].map(th => th.textContent)`); strings.Join(got, ",") != strings.Join(want, ",") {
+		t.Errorf("sorted and limited rows are %v on the page, %v from /v1/query", got, want)
+	}
+	sameCells(t, "sorted", b.pageCells(), apiCells(t, base, sorted, 1))
+
+	b.do(chromedp.Click(chromedp.CSS(`#search`))) // "/" would type into the limit box
+	b.keys("txn_time")
+	b.drag("transactions.txn_time", "filters")
+	b.waitFor("the time editor", `!!document.getElementById('filter-from')`)
+	b.do(chromedp.SetValue(chromedp.CSS(`#filter-from`), "2025-01-01"), chromedp.SetValue(chromedp.CSS(`#filter-to`), "2025-03-31"))
+	b.step("the time range", chromedp.Click(chromedp.CSS(`#filter-apply`)))
+	ranged := `{"metrics":["txn_amount"],"dimensions":["customers.segment"],"where":"transactions.txn_time >= '2025-01-01' AND transactions.txn_time < '2025-04-01'","order":["-txn_amount"],"limit":3}`
+	sameCells(t, "time range", b.pageCells(), apiCells(t, base, ranged, 1))
+
+	dir := t.TempDir()
+	if _, err := chromedp.CallBrowser(b.ctx, cdpbrowser.SetDownloadBehavior, cdpbrowser.SetDownloadBehaviorParams{Behavior: cdpbrowser.SetDownloadBehaviorBehaviorAllow, DownloadPath: dir}); err != nil {
+		t.Fatal(err)
+	}
+	b.do(chromedp.Click(chromedp.CSS(`#csv`)))
+	path := filepath.Join(dir, "txn_amount.csv")
+	var got []byte
+	for i := 0; i < 100 && len(got) == 0; i++ {
+		time.Sleep(100 * time.Millisecond)
+		got, _ = os.ReadFile(path)
+	}
+	req, _ := http.NewRequest("POST", base+"/v1/query", strings.NewReader(ranged))
+	req.Header.Set("Accept", "text/csv")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	wantCSV, _ := io.ReadAll(resp.Body)
+	if len(got) == 0 || string(got) != string(wantCSV) {
+		t.Errorf("the downloaded CSV:\n%s\n/v1/query's:\n%s", got, wantCSV)
+	}
+}
+
+func cellText(v any) string {
+	if v == nil {
+		return "∅"
+	}
+	return fmt.Sprint(v)
 }
 
 // checkTotal compares the table's grand total with the API's answer without

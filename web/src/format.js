@@ -26,7 +26,8 @@ export function fixed(s, d) {
 }
 
 export function formatValue(v, format, type) {
-  if (v === null || v === undefined) return '∅';
+  if (v === undefined) return ''; // no row for this cell
+  if (v === null) return '∅';
   if (typeof v === 'boolean') return v ? 'true' : 'false';
   if (typeof v === 'string') return v;
   const s = v.s ?? String(v);
