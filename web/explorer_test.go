@@ -7,6 +7,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"sort"
 	"strings"
 	"testing"
 	"time"
@@ -34,11 +35,24 @@ type perfEntry struct {
 	Overhead float64 `json:"overhead"`
 }
 
-func logPerf(t *testing.T, b *browser, what string) {
+// logPerf takes the interactions the page timed since the last call, logs
+// them and adds their page share (drop to rendered, less the query's round
+// trip) to all.
+func logPerf(t *testing.T, b *browser, what string, all *[]float64) {
 	t.Helper()
-	for i, p := range eval[[]perfEntry](b, `strataPerf.interactions`) {
+	for i, p := range eval[[]perfEntry](b, `strataPerf.interactions.splice(0)`) {
 		t.Logf("perf %s #%d: drop to rendered %.1f ms = query round trip %.1f ms + page %.1f ms", what, i+1, p.Total, p.Fetch, p.Overhead)
+		*all = append(*all, p.Overhead)
 	}
+}
+
+func median(xs []float64) (med, lo, hi float64) {
+	if len(xs) == 0 {
+		return 0, 0, 0
+	}
+	s := append([]float64(nil), xs...)
+	sort.Float64s(s)
+	return s[len(s)/2], s[0], s[len(s)-1]
 }
 
 // TestExplorer drives the page in headless Chromium against a real server on
@@ -53,6 +67,7 @@ func TestExplorer(t *testing.T) {
 	base := serveBank(t)
 	b := newBrowser(t, base)
 
+	var overheads []float64
 	b.open("/")
 	first := eval[float64](b, `strataPerf.firstRender`)
 	t.Logf("first render of the empty page: %.0f ms after navigation start", first)
@@ -75,8 +90,12 @@ func TestExplorer(t *testing.T) {
 	if !strings.Contains(badge, "ms") || !strings.Contains(badge, "data as of") {
 		t.Errorf("badge lacks time or freshness: %q", badge)
 	}
+	why := eval[string](b, `(() => { const f = document.querySelector('#catalog button.item[data-name="app_events.device"]'); return f && f.getAttribute('aria-disabled') === 'true' ? f.querySelector('.why').textContent : ''; })()`)
+	if !strings.Contains(why, "transactions") || !strings.Contains(why, "app_events") {
+		t.Errorf("app_events.device should be unavailable beside txn_amount, with the reason; reads %q", why)
+	}
 	dragURL := eval[string](b, `location.search`)
-	logPerf(t, b, "drag and drop")
+	logPerf(t, b, "drag and drop", &overheads)
 	b.axe("table")
 	b.screenshot("explorer-table")
 
@@ -100,7 +119,7 @@ func TestExplorer(t *testing.T) {
 		b.waitFor("the keyboard's query", fmt.Sprintf(`(document.body.dataset.ready || '') !== %q && !document.getElementById('status').textContent.startsWith('Running')`, prev))
 	}
 	sameCells(t, "keyboard", b.pageCells(), want)
-	logPerf(t, b, "keyboard")
+	logPerf(t, b, "keyboard", &overheads)
 	if got := eval[string](b, `location.search`); got != dragURL {
 		t.Errorf("keyboard and drag and drop built different views:\n%s\n%s", got, dragURL)
 	}
@@ -136,7 +155,7 @@ func TestExplorer(t *testing.T) {
 	b.step("the filtered chart", chromedp.Click(chromedp.CSS(`#filter-apply`)))
 	chartIs(t, b, "line", 1, distinct(t, base, massQuery, 1))
 	filtered := eval[string](b, `location.href`)
-	logPerf(t, b, "chart and filter")
+	logPerf(t, b, "chart and filter", &overheads)
 
 	// Reload: the same view.
 	b.open(strings.TrimPrefix(filtered, base))
@@ -177,6 +196,18 @@ func TestExplorer(t *testing.T) {
 	b.screenshot("explorer-error")
 
 	sortLimitTimeCSV(t, b, base)
+
+	// First render of the full view from its URL (catalog, query, table),
+	// a few times; the page's clock starts at navigation.
+	var firsts []float64
+	for range 5 {
+		b.open(dragURL)
+		firsts = append(firsts, eval[float64](b, `strataPerf.firstRender`))
+	}
+	m, lo, hi := median(firsts)
+	t.Logf("perf: first render of txn_amount by segment by month from its URL: median %.0f ms (%.0f–%.0f) over %d loads", m, lo, hi, len(firsts))
+	m, lo, hi = median(overheads)
+	t.Logf("perf: drop to rendered result less the query's round trip: median %.1f ms (%.1f–%.1f) over %d interactions", m, lo, hi, len(overheads))
 }
 
 // sortLimitTimeCSV sorts and limits by keyboard, filters on a time range in
@@ -207,6 +238,20 @@ func sortLimitTimeCSV(t *testing.T, b *browser, base string) {
 	b.step("the time range", chromedp.Click(chromedp.CSS(`#filter-apply`)))
 	ranged := `{"metrics":["txn_amount"],"dimensions":["customers.segment"],"where":"transactions.txn_time >= '2025-01-01' AND transactions.txn_time < '2025-04-01'","order":["-txn_amount"],"limit":3}`
 	sameCells(t, "time range", b.pageCells(), apiCells(t, base, ranged, 1))
+
+	b.step("a bar chart", chromedp.Click(chromedp.CSS(`#view-chart`)))
+	chartIs(t, b, "bar", 1, distinct(t, base, ranged, 0))
+	b.step("back to the table", chromedp.Click(chromedp.CSS(`#view-table`)))
+
+	// A comparison on the metric itself is a having.
+	b.keys("/") // the focus is on the view button: "/" selects the search text
+	b.keys("txn_amount")
+	b.drag("txn_amount", "filters")
+	b.waitFor("the comparison editor", `!!document.getElementById('filter-value')`)
+	b.do(chromedp.SetValue(chromedp.CSS(`#filter-value`), "30000"))
+	b.step("the having", chromedp.Click(chromedp.CSS(`#filter-apply`)))
+	ranged = strings.Replace(ranged, `,"order"`, `,"having":"txn_amount > 30000","order"`, 1)
+	sameCells(t, "having", b.pageCells(), apiCells(t, base, ranged, 1))
 
 	dir := t.TempDir()
 	if _, err := chromedp.CallBrowser(b.ctx, cdpbrowser.SetDownloadBehavior, cdpbrowser.SetDownloadBehaviorParams{Behavior: cdpbrowser.SetDownloadBehaviorBehaviorAllow, DownloadPath: dir}); err != nil {
