@@ -43,8 +43,9 @@ func TestCatalogForTheExplorer(t *testing.T) {
 		Wide []struct {
 			Fact   string
 			Tables []struct {
-				Name, Table, Path string
-				Role              bool
+				Alias, Table string
+				Path         []string `json:"join_path"`
+				Role         bool
 			}
 		} `json:"wide_tables"`
 	}
@@ -91,12 +92,12 @@ func TestCatalogForTheExplorer(t *testing.T) {
 			t.Errorf("posted_count has a filter")
 		}
 	}
-	if len(cat.Wide) != 3 || cat.Wide[0].Fact != "transactions" || cat.Wide[0].Tables[0].Path != "(fact)" {
+	if len(cat.Wide) != 3 || cat.Wide[0].Fact != "transactions" || len(cat.Wide[0].Tables[0].Path) != 0 {
 		t.Fatalf("wide tables: %+v", cat.Wide)
 	}
 	for _, in := range cat.Wide[0].Tables[1:] {
-		if !strings.Contains(in.Path, "->") {
-			t.Errorf("instance %s of transactions has no join path: %q", in.Name, in.Path)
+		if len(in.Path) == 0 || !strings.Contains(in.Path[0], "->") {
+			t.Errorf("instance %s of transactions has no join path: %q", in.Alias, in.Path)
 		}
 	}
 }

@@ -22,7 +22,7 @@ import (
 	"github.com/strata-metrics/strata/api"
 	"github.com/strata-metrics/strata/examples/bank/generate/bankgen"
 	"github.com/strata-metrics/strata/internal/banktest"
-	"github.com/strata-metrics/strata/materializer"
+	"github.com/strata-metrics/strata/service"
 )
 
 var update = flag.Bool("update", false, "rewrite docs/explorer.png from the end-to-end test")
@@ -73,7 +73,7 @@ func serveBank(t *testing.T) string {
 	if _, err := bankgen.Generate(ctx, filepath.Join(dir, "data"), bankgen.Options{Transactions: 4000, Seed: 7}); err != nil {
 		t.Fatal(err)
 	}
-	w, err := banktest.Open(ctx, dir, materializer.Options{})
+	w, err := banktest.Open(ctx, dir, service.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -55,7 +55,9 @@ export class Catalog {
     const seen = new Map();
     for (const w of this.wide) {
       for (const t of w.tables) {
-        if (!seen.has(t.name)) seen.set(t.name, { ...t, fact: w.fact, fields: [] });
+        if (seen.has(t.alias)) continue;
+        const path = t.join_path && t.join_path.length ? t.join_path.join(', ') : '(fact)';
+        seen.set(t.alias, { name: t.alias, table: t.table, role: !!t.role, path, fact: w.fact, fields: [] });
       }
     }
     for (const f of this.fields) {
