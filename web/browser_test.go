@@ -62,8 +62,9 @@ func artifacts(t *testing.T) string {
 }
 
 // serveBank serves the DataAPI and the page over the example bank with small
-// generated data and its rollups built, on a real listener on 127.0.0.1.
-func serveBank(t *testing.T) string {
+// generated data and its rollups built, on a real listener on 127.0.0.1; and
+// again on a second listener that wants the bearer token "s3cret" on /v1.
+func serveBank(t *testing.T) (base, tokenBase string) {
 	t.Helper()
 	dir := t.TempDir()
 	if err := banktest.CopyModel(dir); err != nil {
@@ -83,7 +84,9 @@ func serveBank(t *testing.T) string {
 	}
 	srv := httptest.NewServer(api.New(w, api.Options{}))
 	t.Cleanup(srv.Close)
-	return srv.URL
+	tok := httptest.NewServer(api.New(w, api.Options{Token: "s3cret"}))
+	t.Cleanup(tok.Close)
+	return srv.URL, tok.URL
 }
 
 // browser is one headless Chromium tab on the page.

@@ -64,7 +64,7 @@ func median(xs []float64) (med, lo, hi float64) {
 // `go test ./web -run TestExplorer -update` rewrites docs/explorer.png.
 func TestExplorer(t *testing.T) {
 	chromium(t)
-	base := serveBank(t)
+	base, tokenBase := serveBank(t)
 	b := newBrowser(t, base)
 
 	var overheads []float64
@@ -196,6 +196,13 @@ func TestExplorer(t *testing.T) {
 	b.screenshot("explorer-error")
 
 	sortLimitTimeCSV(t, b, base)
+	relativePeriod(t, b, base)
+
+	// A server that wants a token: the page asks for it, then works.
+	b.do(chromedp.Navigate(tokenBase + "/"))
+	b.waitFor("the token prompt", `!!document.getElementById('token')`)
+	b.do(chromedp.SendKeys(chromedp.CSS(`#token`), "s3cret"), chromedp.Click(chromedp.CSS(`#error button`)))
+	b.waitFor("the catalog with the token", `document.querySelectorAll('#catalog button.item').length > 40`)
 
 	// First render of the full view from its URL (catalog, query, table),
 	// a few times; the page's clock starts at navigation.
@@ -275,6 +282,30 @@ func sortLimitTimeCSV(t *testing.T, b *browser, base string) {
 	if len(got) == 0 || string(got) != string(wantCSV) {
 		t.Errorf("the downloaded CSV:\n%s\n/v1/query's:\n%s", got, wantCSV)
 	}
+}
+
+// relativePeriod filters on "the last 2 years", the current one included,
+// and checks the answer against the dates it means today.
+func relativePeriod(t *testing.T, b *browser, base string) {
+	t.Helper()
+	b.open("/?q=" + url.QueryEscape(`{"values":["txn_amount"],"rows":[{"f":"customers.segment"}]}`))
+	b.keys("/")
+	b.keys("txn_time")
+	b.drag("transactions.txn_time", "filters")
+	b.waitFor("the time editor", `!!document.getElementById('tmode-rel')`)
+	b.do(chromedp.Click(chromedp.CSS(`#tmode-rel`)), chromedp.SetValue(chromedp.CSS(`#filter-n`), "2"), chromedp.SetValue(chromedp.CSS(`#filter-unit`), "year"))
+	b.step("the last 2 years", chromedp.Click(chromedp.CSS(`#filter-apply`)))
+	y := time.Now().Year()
+	q := fmt.Sprintf(`{"metrics":["txn_amount"],"dimensions":["customers.segment"],"where":"transactions.txn_time >= '%d-01-01' AND transactions.txn_time < '%d-01-01'"}`, y-1, y+1)
+	want := apiCells(t, base, q, 1)
+	if len(want) == 0 {
+		t.Logf("no data in %d–%d: the relative period is checked for an empty answer", y-1, y)
+		if n := eval[int](b, `document.querySelectorAll('table.pivot td[data-metric]').length`); n != 0 {
+			t.Errorf("the page shows %d cells for a period without data", n)
+		}
+		return
+	}
+	sameCells(t, "relative period", b.pageCells(), want)
 }
 
 func cellText(v any) string {
