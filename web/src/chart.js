@@ -17,6 +17,8 @@ echarts.use([LineChart, BarChart, GridComponent, TooltipComponent, LegendCompone
 const grainRe = /\.(hour|day|week|month|quarter|year)$/;
 let chart = null;
 
+const esc = (t) => String(t).replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+
 export function disposeChart() {
   if (chart) { chart.dispose(); chart = null; }
 }
@@ -57,9 +59,10 @@ export function renderChart(root, result, state, cat) {
     tooltip: {
       trigger: 'axis',
       valueFormatter: undefined,
-      formatter: (items) => [items[0]?.axisValueLabel, ...items.map((it) => {
+      // The tooltip is HTML: every data-derived text is escaped.
+      formatter: (items) => [esc(items[0]?.axisValueLabel ?? ''), ...items.map((it) => {
         const s = [...series.values()][it.seriesIndex];
-        return `${it.marker}${it.seriesName}: ${it.value === null ? '∅' : formatValue({ s: String(it.value) }, s.format, s.ctype)}`;
+        return `${it.marker}${esc(it.seriesName)}: ${it.value === null || it.value === undefined ? '∅' : esc(formatValue({ s: String(it.value) }, s.format, s.ctype))}`;
       })].join('<br>'),
     },
     legend: { type: 'scroll', top: 0 },

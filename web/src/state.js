@@ -13,8 +13,17 @@ export function fromURL(loc) {
   const raw = new URLSearchParams(loc.search).get('q');
   if (!raw) return emptyState();
   try {
+    // A link is input: keep only entries of the shapes the page builds.
     const s = { ...emptyState(), ...JSON.parse(raw) };
-    for (const k of ['values', 'rows', 'cols', 'filters']) if (!Array.isArray(s[k])) s[k] = [];
+    const dim = (d) => d && typeof d === 'object' && typeof d.f === 'string' && (d.g === undefined || typeof d.g === 'string');
+    s.values = Array.isArray(s.values) ? s.values.filter((v) => typeof v === 'string') : [];
+    s.rows = Array.isArray(s.rows) ? s.rows.filter(dim) : [];
+    s.cols = Array.isArray(s.cols) ? s.cols.filter(dim) : [];
+    s.filters = Array.isArray(s.filters) ? s.filters.filter((f) => f && typeof f === 'object' && typeof f.f === 'string' && ['in', 'range', 'relative', 'cmp'].includes(f.kind))
+      .map((f) => (f.kind === 'in' && !Array.isArray(f.values) ? { ...f, values: [] } : f)) : [];
+    if (!(s.sort && typeof s.sort.by === 'string')) s.sort = null;
+    s.limit = Number.isInteger(s.limit) && s.limit > 0 ? s.limit : null;
+    s.view = s.view === 'chart' ? 'chart' : 'table';
     return s;
   } catch {
     return emptyState();
