@@ -74,6 +74,7 @@ func New(w *service.Project, opts Options) http.Handler {
 	v1 := r.Group("/v1", s.auth)
 	v1.POST("/query", s.wrap(s.query))
 	v1.POST("/explain", s.wrap(s.explain))
+	v1.POST("/sql", s.wrap(s.sql))
 	v1.GET("/catalog", s.wrap(s.catalog))
 	v1.GET("/rollups", s.wrap(s.rollups))
 	v1.POST("/rollups/:name/refresh", s.wrap(s.refresh))

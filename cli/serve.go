@@ -22,23 +22,31 @@ func init() {
 
 func (e *env) serveCmd() *cobra.Command {
 	opts := api.DefaultOptions
-	var addr string
+	var addr, mysqlAddr string
 	cmd := &cobra.Command{
 		Use:   "serve",
 		Short: "Serve the DataAPI over HTTP",
-		Long: `Serve the DataAPI: POST /v1/query, POST /v1/explain, GET /v1/catalog,
+		Long: `Serve the DataAPI: POST /v1/query, POST /v1/explain, POST /v1/sql, GET /v1/catalog,
 GET /v1/rollups, POST /v1/rollups/{name}/refresh, GET /healthz, GET /metrics,
 and the explorer page at /.
 Set STRATA_API_TOKEN to require "Authorization: Bearer <token>" on /v1.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			return e.withProject(func(ctx context.Context, w *service.Project) error {
+				if mysqlAddr != "" {
+					stop, err := e.serveMySQL(w, mysqlAddr)
+					if err != nil {
+						return err
+					}
+					defer stop()
+				}
 				return e.serve(ctx, w, addr, opts)
 			})
 		},
 	}
 	f := cmd.Flags()
 	f.StringVar(&addr, "addr", "127.0.0.1:8080", "listen address")
+	f.StringVar(&mysqlAddr, "mysql-addr", "", "also serve the MySQL protocol here (e.g. 127.0.0.1:3307)")
 	f.IntVar(&opts.MaxRows, "max-rows", opts.MaxRows, "largest result returned (413 beyond)")
 	f.DurationVar(&opts.Timeout, "timeout", opts.Timeout, "longest query (504 beyond)")
 	f.IntVar(&opts.MaxConcurrent, "max-concurrent", opts.MaxConcurrent, "queries at once (429 beyond)")

@@ -3,6 +3,7 @@ package model
 import (
 	"fmt"
 	"regexp"
+	"slices"
 	"strings"
 	"time"
 
@@ -59,7 +60,7 @@ func (d *decoder) decodeFile(root ast.Node, p *Project, isSettings bool) {
 	}
 	if !isSettings {
 		for _, mv := range vals {
-			if k := mv.Key.String(); k != "version" && contains(settingsKeys, k) {
+			if k := mv.Key.String(); k != "version" && slices.Contains(settingsKeys, k) {
 				d.add(ErrInvalid(d.pos(mv.Key), k, "project settings belong in strata.yaml"))
 			}
 		}
@@ -434,13 +435,4 @@ func ParseDuration(s string) (time.Duration, error) {
 	unit := map[string]time.Duration{"hour": time.Hour, "day": 24 * time.Hour, "week": 7 * 24 * time.Hour,
 		"month": 30 * 24 * time.Hour, "quarter": 91 * 24 * time.Hour, "year": 365 * 24 * time.Hour}[p.Unit]
 	return time.Duration(p.N) * unit, nil
-}
-
-func contains(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
 }

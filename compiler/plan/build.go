@@ -3,6 +3,7 @@ package plan
 import (
 	"errors"
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 
@@ -120,7 +121,7 @@ func ResolveDim(cat *logical.Catalog, name string) (*Dim, *logical.ResolveError)
 		if !f.IsTime() {
 			return nil, &logical.ResolveError{Code: "bad-grain", Msg: fmt.Sprintf("%s is %s and has no grains; only date and timestamp fields do", q, f.Type)}
 		}
-		if !containsStr(f.Grains(), grain) {
+		if !slices.Contains(f.Grains(), grain) {
 			return nil, &logical.ResolveError{Code: "bad-grain", Msg: fmt.Sprintf("%s is a date and has no %s grain (grains: %s)", q, grain, strings.Join(f.Grains(), ", "))}
 		}
 		d.Name, d.Grain = q+"."+grain, grain
@@ -132,7 +133,7 @@ func ResolveDim(cat *logical.Catalog, name string) (*Dim, *logical.ResolveError)
 	return d, nil
 }
 
-func isGrain(s string) bool { return containsStr(model.Grains, s) }
+func isGrain(s string) bool { return slices.Contains(model.Grains, s) }
 
 func (b *builder) dims() *Error {
 	seen := map[string]bool{}
@@ -472,13 +473,4 @@ func (b *builder) order() *Error {
 		b.p.Order = append(b.p.Order, Order{Name: out, Desc: desc})
 	}
 	return nil
-}
-
-func containsStr(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
 }
