@@ -198,6 +198,19 @@ func TestExplorer(t *testing.T) {
 	sortLimitTimeCSV(t, b, base)
 	relativePeriod(t, b, base)
 
+	// A result too long for the page: the first rows, a note, totals over all.
+	b.open("/?q=" + url.QueryEscape(`{"values":["txn_amount"],"rows":[{"f":"transactions.txn_id"}]}`))
+	if n := eval[int](b, `document.querySelectorAll('table.pivot tbody tr').length`); n != 2000 {
+		t.Errorf("a 4,000-row result shows %d rows, want the first 2,000", n)
+	}
+	if note := eval[string](b, `document.querySelector('#result [role=note]')?.textContent || ''`); !strings.Contains(note, "2,000 of 4,000") {
+		t.Errorf("the long result's note reads %q", note)
+	}
+	got := eval[string](b, `document.querySelector('tfoot td[data-metric]')?.dataset.value || ''`)
+	if _, rows, _ := apiQuery(t, base, totalQuery); !sameNumber(got, fmt.Sprint(rows[0][0])) {
+		t.Errorf("the long result's total is %q, /v1/query's %v", got, rows[0][0])
+	}
+
 	// A server that wants a token: the page asks for it, then works.
 	b.do(chromedp.Navigate(tokenBase + "/"))
 	b.waitFor("the token prompt", `!!document.getElementById('token')`)

@@ -8,6 +8,8 @@ import { formatValue, sumExact } from './format.js';
 import { dimName } from './state.js';
 
 const key = (vals) => JSON.stringify(vals);
+const MAX_ROWS = 2000;
+const MAX_COLS = 200;
 export function cellText(v) {
   if (v === null || v === undefined) return '∅';
   return typeof v === 'object' ? v.s : String(v);
@@ -45,30 +47,33 @@ export function renderTable(root, result, state, cat) {
   const anyAdditive = p.metrics.some(additive);
   const table = el('table', { class: 'pivot', 'data-rows': String(result.rows.length) });
   table.append(el('caption', { class: 'sr-only', text: `${p.metrics.map((m) => cat.label(m)).join(', ')}${p.rowDims.length ? ' by ' + p.rowDims.join(', ') : ''}${p.colDims.length ? ' across ' + p.colDims.join(', ') : ''}` }));
+  const shownCols = p.cols.slice(0, MAX_COLS);
   const thead = el('thead');
   // One header row per column field, then one naming the metrics.
   p.colDims.forEach((cd, level) => {
     const tr = el('tr');
     tr.append(el('th', { scope: 'col', colspan: String(Math.max(1, p.rowDims.length)), text: dimLabel(cd, cat) }));
-    for (const ck of p.cols) tr.append(el('th', { scope: 'colgroup', colspan: String(p.metrics.length), text: ck[level] }));
+    for (const ck of shownCols) tr.append(el('th', { scope: 'colgroup', colspan: String(p.metrics.length), text: ck[level] }));
     if (anyAdditive) tr.append(el('th', { scope: 'colgroup', class: 'total', colspan: String(p.metrics.filter(additive).length), text: level === 0 ? 'Total' : '' }));
     thead.append(tr);
   });
   const hr = el('tr');
   for (const rd of p.rowDims) hr.append(el('th', { scope: 'col', text: dimLabel(rd, cat) }));
   if (!p.rowDims.length) hr.append(el('th', { scope: 'col', text: 'Rows' }));
-  for (const _ of p.cols) for (const m of p.metrics) hr.append(el('th', { scope: 'col', text: cat.label(m) }));
+  for (const _ of shownCols) for (const m of p.metrics) hr.append(el('th', { scope: 'col', text: cat.label(m) }));
   if (p.colDims.length && anyAdditive) for (const m of p.metrics.filter(additive)) hr.append(el('th', { scope: 'col', class: 'total', text: cat.label(m) }));
   thead.append(hr);
   table.append(thead);
 
   const cell = (v, m, extra = {}) => el('td', { class: `num${extra.total ? ' total' : ''}`, 'data-metric': m, 'data-value': v === null || v === undefined ? '' : cellText(v), ...extra.attrs, text: formatValue(v, meta(m).format, meta(m).type) });
   const tbody = el('tbody');
-  for (const rk of p.rows) {
+  // A page of DOM rows stays responsive; beyond it the CSV has everything.
+  const shownRows = p.rows.slice(0, MAX_ROWS);
+  for (const rk of shownRows) {
     const tr = el('tr');
     if (p.rowDims.length) rk.forEach((v) => tr.append(el('th', { scope: 'row', text: v })));
     else tr.append(el('th', { scope: 'row', text: 'All' }));
-    for (const ck of p.cols) for (const m of p.metrics) tr.append(cell(p.get(rk, ck, m), m, { attrs: { 'data-row': key(rk), 'data-col': key(ck) } }));
+    for (const ck of shownCols) for (const m of p.metrics) tr.append(cell(p.get(rk, ck, m), m, { attrs: { 'data-row': key(rk), 'data-col': key(ck) } }));
     if (p.colDims.length && anyAdditive) for (const m of p.metrics.filter(additive)) tr.append(cell(sumExact(p.cols.map((ck) => p.get(rk, ck, m))), m, { total: true, attrs: { 'data-row': key(rk), 'data-col': 'total' } }));
     tbody.append(tr);
   }
@@ -76,9 +81,15 @@ export function renderTable(root, result, state, cat) {
   if (anyAdditive && p.rows.length > 1) {
     const tr = el('tr', { class: 'total' });
     tr.append(el('th', { scope: 'row', colspan: String(Math.max(1, p.rowDims.length)), text: state.limit && result.rows.length >= state.limit ? 'Total of the rows shown' : 'Total' }));
-    for (const ck of p.cols) for (const m of p.metrics) tr.append(additive(m) ? cell(sumExact(p.rows.map((rk) => p.get(rk, ck, m))), m, { total: true, attrs: { 'data-row': 'total', 'data-col': key(ck) } }) : el('td', { text: '' }));
+    for (const ck of shownCols) for (const m of p.metrics) tr.append(additive(m) ? cell(sumExact(p.rows.map((rk) => p.get(rk, ck, m))), m, { total: true, attrs: { 'data-row': 'total', 'data-col': key(ck) } }) : el('td', { text: '' }));
     if (p.colDims.length) for (const m of p.metrics.filter(additive)) tr.append(cell(sumExact(p.rows.flatMap((rk) => p.cols.map((ck) => p.get(rk, ck, m)))), m, { total: true, attrs: { 'data-row': 'total', 'data-col': 'total' } }));
     table.append(el('tfoot', {}, tr));
   }
   root.replaceChildren(table);
+  if (p.cols.length > MAX_COLS) {
+    root.append(el('p', { class: 'empty', role: 'note', text: `Showing the first ${MAX_COLS} of ${p.cols.length.toLocaleString('en-US')} columns; row totals cover all of them. Move a field to rows, or download the CSV.` }));
+  }
+  if (p.rows.length > MAX_ROWS) {
+    root.append(el('p', { class: 'empty', role: 'note', text: `Showing the first ${MAX_ROWS.toLocaleString('en-US')} of ${p.rows.length.toLocaleString('en-US')} rows; totals cover all of them. Set a limit, or download the CSV.` }));
+  }
 }
