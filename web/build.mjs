@@ -37,9 +37,13 @@ await build({
   bundle: true,
   minify: true,
   format: 'esm',
+  // The chart library loads on the first chart, not with the page.
+  splitting: true,
   target: ['es2022'],
   legalComments: 'linked',
-  outfile: join(out, 'assets', 'app.js'),
+  outdir: join(out, 'assets'),
+  entryNames: 'app',
+  chunkNames: 'chunk-[hash]',
   logLevel: 'warning',
 });
 copyFileSync(join(dir, 'src', 'index.html'), join(out, 'index.html'));

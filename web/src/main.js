@@ -9,11 +9,15 @@ import { Catalog, el, renderCatalog } from './catalog.js';
 import { renderShelves, wireInteractions, closeMenu } from './shelves.js';
 import { openEditor, newFilter } from './filters.js';
 import { renderTable } from './table.js';
-import { renderChart, disposeChart } from './chart.js';
+
+// The chart module (and ECharts with it) loads on the first chart.
+let chartMod = null;
+const loadChart = () => (chartMod ??= import('./chart.js'));
+function disposeChart() { chartMod?.then((m) => m.disposeChart()); }
 import { dimName, fromURL, toQuery, toURL } from './state.js';
 
 const $ = (id) => document.getElementById(id);
-const perf = (window.strataPerf = { firstRender: null, interactions: [] });
+const perf = (window.strataPerf = { start: performance.now(), firstRender: null, interactions: [] });
 let cat = null;
 let state = fromURL(location);
 let pending = null; // the interaction being timed
@@ -126,11 +130,14 @@ function badge(meta, fetchMs) {
     el('span', { text: `data as of ${asOf}` }));
 }
 
-function renderResult() {
+async function renderResult() {
   const root = $('result');
   if (!lastResult) return;
-  if (state.view === 'chart') renderChart(root, lastResult, state, cat);
-  else { disposeChart(); renderTable(root, lastResult, state, cat); }
+  if (state.view === 'chart') {
+    const result = lastResult;
+    const m = await loadChart();
+    if (result === lastResult) m.renderChart(root, result, state, cat);
+  } else { disposeChart(); renderTable(root, lastResult, state, cat); }
 }
 
 async function runQuery() {
@@ -149,7 +156,7 @@ async function runQuery() {
     const { result, fetchMs } = await api.query(q);
     if (my !== seq) return;
     lastResult = result;
-    renderResult();
+    await renderResult();
     $('status').replaceChildren(badge(result.meta, fetchMs), ` ${result.rows.length} rows`);
     if (!$('sql-panel').hidden) loadSQL();
     finish(fetchMs);
@@ -168,7 +175,12 @@ async function runQuery() {
 function finish(fetchMs) {
   requestAnimationFrame(() => setTimeout(() => {
     const now = performance.now();
-    if (perf.firstRender === null) perf.firstRender = now;
+    if (perf.firstRender === null) {
+      perf.firstRender = now;
+      // Fetch the chart module while the page is idle, so the first chart
+      // does not wait for it.
+      (window.requestIdleCallback || setTimeout)(() => loadChart());
+    }
     if (pending) {
       const total = now - pending.t0;
       perf.interactions.push({ total, fetch: fetchMs, overhead: total - fetchMs });
@@ -250,7 +262,9 @@ function wireControls() {
 
 async function start() {
   try {
+    const t0 = performance.now();
     cat = new Catalog(await api.catalog());
+    perf.catalog = { start: t0, ms: performance.now() - t0 };
   } catch (err) {
     showError(err);
     return;
