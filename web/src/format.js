@@ -48,7 +48,7 @@ export function axisFormatter(format) {
   const compact = new Intl.NumberFormat('en-US', { notation: 'compact', maximumFractionDigits: 1 });
   switch (format) {
     case 'percent': return (n) => (n * 100).toFixed(0) + '%';
-    case 'currency': return (n) => '¤' + compact.format(n);
+    case 'currency': return (n) => compact.format(n); // the model names no currency
   }
   return (n) => compact.format(n);
 }
