@@ -2,6 +2,7 @@ package model
 
 import (
 	"fmt"
+	"math"
 	"regexp"
 	"slices"
 	"strings"
@@ -436,5 +437,8 @@ func ParseDuration(s string) (time.Duration, error) {
 	}
 	unit := map[string]time.Duration{"hour": time.Hour, "day": 24 * time.Hour, "week": 7 * 24 * time.Hour,
 		"month": 30 * 24 * time.Hour, "quarter": 91 * 24 * time.Hour, "year": 365 * 24 * time.Hour}[p.Unit]
+	if unit == 0 || int64(p.N) > math.MaxInt64/int64(unit) {
+		return 0, fmt.Errorf("%q is longer than a duration can be (about 292 years)", s)
+	}
 	return time.Duration(p.N) * unit, nil
 }

@@ -110,6 +110,11 @@ func ResolveDim(cat *logical.Catalog, name string) (*Dim, *logical.ResolveError)
 		var err *logical.ResolveError
 		if i := strings.LastIndexByte(name, '.'); i >= 0 && isGrain(name[i+1:]) {
 			q, grain = name[:i], name[i+1:]
+		} else if i >= 0 {
+			// "orders.ordered_at.fortnight": a time field and a grain that is none.
+			if f := cat.AnyField(name[:i]); f != nil && f.IsTime() {
+				return nil, &logical.ResolveError{Code: "bad-grain", Msg: fmt.Sprintf("%q is not a grain of %s (grains: %s)%s", name[i+1:], name[:i], strings.Join(f.Grains(), ", "), didYouMean(name[i+1:], f.Grains()))}
+			}
 		}
 		if q, err = cat.Resolve(q); err != nil {
 			return nil, err
