@@ -140,9 +140,9 @@ function renderControls() {
 
 function badge(meta, fetchMs) {
   const asOf = meta.freshness ? new Date(meta.freshness).toISOString().replace('T', ' ').slice(0, 16) + ' UTC' : 'current (raw tables)';
-  return el('span', { class: 'badge', id: 'badge', 'data-served-by': meta.served_by, 'data-took-ms': String(meta.took_ms) },
+  return el('span', { class: 'badge', id: 'badge', 'data-served-by': meta.served_by, 'data-took-ms': String(meta.took_ms), 'data-cached': String(!!meta.cached) },
     el('span', {}, 'served by ', el('b', { text: meta.served_by })),
-    el('span', { text: `${Number(meta.took_ms).toFixed(1)} ms in the engine, ${fetchMs.toFixed(0)} ms round trip` }),
+    el('span', { text: meta.cached ? `from the result cache, ${fetchMs.toFixed(0)} ms round trip` : `${Number(meta.took_ms).toFixed(1)} ms in the engine, ${fetchMs.toFixed(0)} ms round trip` }),
     el('span', { text: `data as of ${asOf}` }));
 }
 
