@@ -217,7 +217,10 @@ func toSQLError(err error, query string) error {
 		switch se.Code {
 		case sqlfront.CodeSyntax:
 			num = sqlerror.ERParseError
-			return sqlerror.NewSQLErrorf(num, state, "You have an error in your SQL syntax: %s near '%s' at line %d column %d", se.Msg, near(query, se.Offset), se.Line, se.Col)
+			if strings.HasPrefix(se.Msg, "syntax error near") {
+				return sqlerror.NewSQLErrorf(num, state, "You have an error in your SQL syntax near '%s' at line %d column %d", near(query, se.Offset), se.Line, se.Col)
+			}
+			return sqlerror.NewSQLErrorf(num, state, "You have an error in your SQL syntax: %s, at line %d column %d", se.Msg, se.Line, se.Col)
 		case sqlfront.CodeUnknownField, "ambiguous-field":
 			num, state = sqlerror.ERBadFieldError, "42S22"
 		case sqlfront.CodeUnknownTable:
