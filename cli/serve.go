@@ -28,7 +28,9 @@ func (e *env) serveCmd() *cobra.Command {
 		Short: "Serve the DataAPI over HTTP",
 		Long: `Serve the DataAPI: POST /v1/query, POST /v1/explain, POST /v1/sql, GET /v1/catalog,
 GET /v1/rollups, POST /v1/rollups/{name}/refresh, GET /healthz, GET /metrics.
-Set STRATA_API_TOKEN to require "Authorization: Bearer <token>" on /v1.`,
+Set STRATA_API_TOKEN to require "Authorization: Bearer <token>" on /v1.
+With --mysql-addr it also speaks the MySQL protocol (database: the project,
+tables: the wide tables); with STRATA_API_TOKEN set, the password is the token.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			return e.withProject(func(ctx context.Context, w *service.Project) error {
