@@ -35,7 +35,7 @@ tables: the wide tables); with STRATA_API_TOKEN set, the password is the token.`
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			return e.withProject(func(ctx context.Context, w *service.Project) error {
 				if mysqlAddr != "" {
-					stop, err := e.serveMySQL(w, mysqlAddr)
+					stop, err := e.serveMySQL(w, mysqlAddr, opts)
 					if err != nil {
 						return err
 					}

@@ -119,8 +119,8 @@ func (e *env) sqlError(stmt string, err error) error {
 // serveMySQL starts the MySQL-protocol listener beside the DataAPI. With
 // STRATA_API_TOKEN set, clients log in with any user name and the token as
 // password; without it the listener is open, like the DataAPI.
-func (e *env) serveMySQL(w *service.Project, addr string) (func(), error) {
-	opts := mysqlwire.Options{}
+func (e *env) serveMySQL(w *service.Project, addr string, limits api.Options) (func(), error) {
+	opts := mysqlwire.Options{QueryTimeout: limits.Timeout, MaxConcurrent: limits.MaxConcurrent}
 	if token := os.Getenv("STRATA_API_TOKEN"); token != "" {
 		opts.Password = func(string) (string, bool) { return token, true }
 	}

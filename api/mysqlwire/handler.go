@@ -35,15 +35,16 @@ func (s *session) options() QueryOptions {
 // handler answers the protocol's commands for every connection.
 type handler struct {
 	mysql.UnimplementedHandler
-	b    Backend
-	env  *vtenv.Environment
-	opts Options
+	b     Backend
+	env   *vtenv.Environment
+	opts  Options
+	slots chan struct{}
 }
 
 var _ mysql.Handler = (*handler)(nil)
 
 func newHandler(b Backend, env *vtenv.Environment, opts Options) *handler {
-	return &handler{b: b, env: env, opts: opts}
+	return &handler{b: b, env: env, opts: opts, slots: make(chan struct{}, opts.MaxConcurrent)}
 }
 
 func (h *handler) Env() *vtenv.Environment { return h.env }
@@ -171,6 +172,12 @@ func (h *handler) run(c *mysql.Conn, query string, args []any) (res *sqltypes.Re
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), h.opts.QueryTimeout)
 	defer cancel()
+	select {
+	case h.slots <- struct{}{}:
+		defer func() { <-h.slots }()
+	case <-ctx.Done():
+		return nil, sqlerror.NewSQLErrorf(sqlerror.ERQueryInterrupted, "70100", "Query execution was interrupted: %d queries kept every slot busy for %s; retry shortly", h.opts.MaxConcurrent, h.opts.QueryTimeout)
+	}
 	r, qerr := h.b.Query(ctx, query, args, s.options())
 	if qerr != nil {
 		return nil, toSQLError(qerr, query)

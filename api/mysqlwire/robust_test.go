@@ -167,3 +167,59 @@ func TestAuthentication(t *testing.T) {
 		}
 	}
 }
+
+// gated holds every query whose text carries /*hold*/ until the gate opens.
+type gated struct {
+	mysqlwire.Backend
+	gate chan struct{}
+}
+
+func (g *gated) Query(ctx context.Context, sql string, args []any, opts mysqlwire.QueryOptions) (*mysqlwire.Result, error) {
+	if strings.Contains(sql, "/*hold*/") {
+		<-g.gate
+		// The held query stands for one that runs long: it finishes even
+		// after its own deadline, so that the slot stays busy past the
+		// other query's wait.
+		ctx = context.WithoutCancel(ctx)
+	}
+	return g.Backend.Query(ctx, sql, args, opts)
+}
+
+// TestConcurrencyLimit: with every query slot busy, a query waits until its
+// timeout and fails with 1317; browsing statements need no slot; once the
+// slot frees, queries run again.
+func TestConcurrencyLimit(t *testing.T) {
+	g := &gated{Backend: api.MySQLBackend(wh), gate: make(chan struct{})}
+	l, err := mysqlwire.Listen("127.0.0.1:0", g, mysqlwire.Options{MaxConcurrent: 1, QueryTimeout: 300 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	db, err := sql.Open("mysql", fmt.Sprintf("a:x@tcp(%s)/retail_bank", l.Addr()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	held := make(chan error, 1)
+	go func() {
+		var n int64
+		held <- db.QueryRow("SELECT /*hold*/ txn_count FROM transactions").Scan(&n)
+	}()
+	time.Sleep(100 * time.Millisecond)
+	var n int64
+	err = db.QueryRow("SELECT txn_count FROM transactions").Scan(&n)
+	var me *mysql.MySQLError
+	if !errors.As(err, &me) || me.Number != 1317 {
+		t.Errorf("with the only slot held: %v, want 1317", err)
+	}
+	if got := query(t, db, "SHOW TABLES"); len(got) != 3 {
+		t.Errorf("SHOW TABLES while the slot is held: %q", got)
+	}
+	close(g.gate)
+	if err := <-held; err != nil {
+		t.Errorf("the held query: %v", err)
+	}
+	if err := db.QueryRow("SELECT txn_count FROM transactions").Scan(&n); err != nil || n == 0 {
+		t.Errorf("after the slot freed: %v (%d)", err, n)
+	}
+}
