@@ -13,7 +13,7 @@ import (
 // The YAML format, version 1. Each file may hold any model key; settings keys
 // belong in strata.yaml only.
 
-var settingsKeys = []string{"version", "name", "timezone", "engine", "models", "freshness"}
+var settingsKeys = []string{"version", "name", "timezone", "engine", "models", "freshness", "api"}
 
 // decodeFile reads one file's top-level keys into the project.
 func (d *decoder) decodeFile(root ast.Node, p *Project, isSettings bool) {
@@ -49,6 +49,7 @@ func (d *decoder) decodeFile(root ast.Node, p *Project, isSettings bool) {
 			}
 		}
 		hs["freshness"] = func(v ast.Node) { p.Freshness = d.duration(v, "freshness") }
+		hs["api"] = func(v ast.Node) { d.api(v, p) }
 	} else {
 		for _, k := range settingsKeys[1:] {
 			hs[k] = func(ast.Node) {} // reported below with a clearer message
@@ -376,10 +377,11 @@ var tagOps = []string{">", ">=", "<", "<=", "=", "!="}
 func (d *decoder) tag(n ast.Node, p *Project) {
 	t := &Tag{Pos: d.pos(n)}
 	ok := d.mapping(n, "tag", handlers{
-		"name":   func(v ast.Node) { t.Name, t.Pos = d.name(v, "tag") },
-		"entity": func(v ast.Node) { t.Entity, _ = d.str(v, "entity") },
-		"where":  func(v ast.Node) { t.Where = d.expr(v, "where") },
-		"value":  func(v ast.Node) { t.Value, _ = d.str(v, "value") },
+		"name":      func(v ast.Node) { t.Name, t.Pos = d.name(v, "tag") },
+		"entity":    func(v ast.Node) { t.Entity, _ = d.str(v, "entity") },
+		"where":     func(v ast.Node) { t.Where = d.expr(v, "where") },
+		"value":     func(v ast.Node) { t.Value, _ = d.str(v, "value") },
+		"freshness": func(v ast.Node) { t.Freshness = d.duration(v, "freshness") },
 		"where_metric": func(v ast.Node) {
 			wm := &WhereMetric{}
 			d.mapping(v, "where_metric", handlers{

@@ -20,6 +20,8 @@ type Backend interface {
 type QueryOptions struct {
 	// NoRollup answers from the raw tables (SET strata_no_rollup = 1).
 	NoRollup bool
+	// User is the connection's authenticated user, whose scope applies.
+	User string
 }
 
 // Table is one wide table as clients browse it.

@@ -116,7 +116,7 @@ func TestSlowAndAbandonedConnections(t *testing.T) {
 // TestIdleTimeout: a connection that sends nothing is closed after the idle
 // timeout, so abandoned sockets do not pile up.
 func TestIdleTimeout(t *testing.T) {
-	l, err := mysqlwire.Listen("127.0.0.1:0", api.MySQLBackend(wh), mysqlwire.Options{IdleTimeout: 200 * time.Millisecond})
+	l, err := mysqlwire.Listen("127.0.0.1:0", api.NewMySQLBackend(wh, nil), mysqlwire.Options{IdleTimeout: 200 * time.Millisecond})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -139,7 +139,7 @@ func TestIdleTimeout(t *testing.T) {
 // TestAuthentication: with passwords configured, user and password must match.
 func TestAuthentication(t *testing.T) {
 	keys := map[string]string{"east_dashboard": "t0ken"}
-	l, err := mysqlwire.Listen("127.0.0.1:0", api.MySQLBackend(wh), mysqlwire.Options{Password: func(u string) (string, bool) {
+	l, err := mysqlwire.Listen("127.0.0.1:0", api.NewMySQLBackend(wh, nil), mysqlwire.Options{Password: func(u string) (string, bool) {
 		p, ok := keys[u]
 		return p, ok
 	}})
@@ -189,7 +189,7 @@ func (g *gated) Query(ctx context.Context, sql string, args []any, opts mysqlwir
 // timeout and fails with 1317; browsing statements need no slot; once the
 // slot frees, queries run again.
 func TestConcurrencyLimit(t *testing.T) {
-	g := &gated{Backend: api.MySQLBackend(wh), gate: make(chan struct{})}
+	g := &gated{Backend: api.NewMySQLBackend(wh, nil), gate: make(chan struct{})}
 	l, err := mysqlwire.Listen("127.0.0.1:0", g, mysqlwire.Options{MaxConcurrent: 1, QueryTimeout: 300 * time.Millisecond})
 	if err != nil {
 		t.Fatal(err)

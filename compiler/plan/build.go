@@ -33,7 +33,7 @@ func didYouMean(s string, cands []string) string { return model.DidYouMean(s, ca
 //  5. Resolve the order terms against the output columns.
 func Build(cat *logical.Catalog, q *Query) (*Plan, *Error) {
 	b := &builder{cat: cat, q: q, p: &Plan{Query: q, Catalog: cat, TZ: cat.Project.Timezone, Freshness: cat.Project.Freshness, Limit: q.Limit, Offset: q.Offset}}
-	steps := []func() *Error{b.limits, b.metrics, b.dims, b.where, b.having, b.parts, b.order, b.freshness}
+	steps := []func() *Error{b.limits, b.metrics, b.dims, b.where, b.having, b.scope, b.parts, b.order, b.freshness}
 	for _, step := range steps {
 		if err := step(); err != nil {
 			return nil, err
@@ -365,6 +365,9 @@ func (b *builder) finishPart(pt *Part) *Error {
 		for _, col := range expr.Columns(c) {
 			q := col.Name.Table.O + "." + col.Name.Name.O
 			if w.Field(q) == nil {
+				if b.p.IsScope(c) {
+					return b.scopeUnreachable(q, w.Name(), pt)
+				}
 				return &Error{Field: "where", Offset: expr.NodeOffset(col), Code: "unreachable-field",
 					Msg: fmt.Sprintf("field %q cannot be reached from fact %q, which metric %s needs", q, w.Name(), b.measureNames(pt))}
 			}
