@@ -137,8 +137,28 @@ func (b *MySQLBackend) Password(user string) (string, bool) {
 // Database is the project's name.
 func (b *MySQLBackend) Database() string { return b.w.Project.Name }
 
-// Tables lists the wide tables.
-func (b *MySQLBackend) Tables() []mysqlwire.Table { return b.tables }
+// Tables lists the wide tables; a key limited to some metrics sees only those.
+func (b *MySQLBackend) Tables(user string) []mysqlwire.Table {
+	k, ok := b.keys[user]
+	if !ok || k.Scope == nil || k.Scope.Metrics == nil {
+		return b.tables
+	}
+	allowed := map[string]bool{}
+	for _, m := range k.Scope.Metrics {
+		allowed[m] = true
+	}
+	out := make([]mysqlwire.Table, len(b.tables))
+	for i, t := range b.tables {
+		out[i] = t
+		out[i].Columns = nil
+		for _, c := range t.Columns {
+			if !c.Metric || allowed[c.Name] {
+				out[i].Columns = append(out[i].Columns, c)
+			}
+		}
+	}
+	return out
+}
 
 // options are a session's settings with the user's key scope.
 func (b *MySQLBackend) options(opts mysqlwire.QueryOptions) service.SQLOptions {

@@ -85,6 +85,22 @@ func TestMySQLScopedByKey(t *testing.T) {
 	if got := regions(conn("admin", "admin-token")); len(got) < 2 {
 		t.Errorf("admin reads regions %v", got)
 	}
+	rows, err := conn("east_dashboard", "east-token").Query("SHOW COLUMNS FROM transactions WHERE Extra = 'metric'")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var metrics []string
+	for rows.Next() {
+		var f, typ, null, key, def, extra sql.NullString
+		if err := rows.Scan(&f, &typ, &null, &key, &def, &extra); err != nil {
+			t.Fatal(err)
+		}
+		metrics = append(metrics, f.String)
+	}
+	rows.Close()
+	if strings.Join(metrics, ",") != "txn_amount,txn_count" {
+		t.Errorf("east's DESCRIBE lists metrics %v", metrics)
+	}
 	var n int64
 	err = conn("east_dashboard", "east-token").QueryRow("SELECT active_customers FROM transactions").Scan(&n)
 	var me *mysql.MySQLError

@@ -167,7 +167,7 @@ func (h *handler) run(c *mysql.Conn, query string, args []any) (res *sqltypes.Re
 			return h.selectNoFrom(c, s, x)
 		}
 		if isInfoSchema(x) {
-			return h.infoSchema(s, x, query)
+			return h.infoSchema(c, s, x, query)
 		}
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), h.opts.QueryTimeout)
