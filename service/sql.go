@@ -14,7 +14,7 @@ type SQLOptions struct {
 	NoRollup bool
 	// Freshness is how stale a rollup may be ("1h"); empty: the project's.
 	Freshness string
-	// Scope is the calling key's limit (rows and metrics), nil for none.
+	// Scope is the calling key's limit (see plan.Scope); nil reads all.
 	Scope *plan.Scope
 }
 
@@ -41,7 +41,7 @@ func (w *Project) SQL(ctx context.Context, sql string, args []any, opts SQLOptio
 	if err != nil {
 		return nil, err
 	}
-	res, err := w.Query(ctx, st.Query)
+	res, err := w.Answer(ctx, st.Query)
 	if err != nil {
 		return nil, st.Locate(err)
 	}
