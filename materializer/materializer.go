@@ -41,10 +41,16 @@ type Materializer struct {
 type SourceError struct {
 	Table   string `json:"table"`
 	Source  string `json:"source"`  // as written in the model, relative to the project
-	Problem string `json:"problem"` // "missing", or "unreadable (…)" in the engine's words without paths
+	Problem string `json:"problem"` // "missing" or "unreadable"
+	// Detail is the engine's reason, paths made relative: for the terminal
+	// and the log, never sent over HTTP.
+	Detail string `json:"-"`
 }
 
 func (e *SourceError) Error() string {
+	if e.Detail != "" {
+		return fmt.Sprintf("table %s: source %s is %s (%s)", e.Table, e.Source, e.Problem, e.Detail)
+	}
 	return fmt.Sprintf("table %s: source %s is %s", e.Table, e.Source, e.Problem)
 }
 
@@ -199,7 +205,7 @@ func (m *Materializer) Sources(ctx context.Context) error {
 			if ctx.Err() != nil {
 				return engine.Clean(err)
 			}
-			m.broken[t.Name] = &SourceError{Table: t.Name, Source: t.Source.Value, Problem: "unreadable (" + withoutPaths(engine.Clean(err).Error(), m.Project.Dir) + ")"}
+			m.broken[t.Name] = &SourceError{Table: t.Name, Source: t.Source.Value, Problem: "unreadable", Detail: withoutPaths(engine.Clean(err).Error(), m.Project.Dir)}
 		}
 	}
 	return nil
