@@ -24,6 +24,8 @@ var (
 	srvURL  string
 	proj    *service.Project
 	projDir string
+	// bank is the warehouse behind the server, for hand-written SQL.
+	bank *service.Project
 )
 
 // TestMain serves the example bank, with small generated data and its rollups
@@ -56,7 +58,7 @@ func TestMain(m *testing.M) {
 		}
 		srv := httptest.NewServer(api.New(w, api.Options{Token: "s3cret", MaxRows: 50, MaxBody: 4096}))
 		defer srv.Close()
-		srvURL = srv.URL
+		srvURL, bank = srv.URL, w
 		return m.Run()
 	}()
 	os.Exit(code)
@@ -206,7 +208,7 @@ func TestCatalogRollupsExplainMetrics(t *testing.T) {
 			Facts []string
 		}
 	}
-	if resp.StatusCode != 200 || json.Unmarshal(b, &cat) != nil || len(cat.Fields) < 40 || len(cat.Metrics) != 21 {
+	if resp.StatusCode != 200 || json.Unmarshal(b, &cat) != nil || len(cat.Fields) < 40 || len(cat.Metrics) != 31 {
 		t.Fatalf("catalog %d: %d fields, %d metrics", resp.StatusCode, len(cat.Fields), len(cat.Metrics))
 	}
 	resp, b = do(t, "GET", "/v1/rollups", "")
