@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"sync/atomic"
 
@@ -212,7 +213,17 @@ func (m *Materializer) Sources(ctx context.Context) error {
 }
 
 // withoutPaths removes the project directory from an engine message, which
-// names files by their absolute path; what is left is relative to the project.
+// names files by their absolute path, so that what is left is relative to the
+// project; any other absolute path is cut to its file name. Messages kept in
+// the state are served by /v1/rollups: they must not map the server's disk.
 func withoutPaths(msg, dir string) string {
-	return strings.ReplaceAll(msg, dir+string(filepath.Separator), "")
+	msg = strings.ReplaceAll(msg, dir+string(filepath.Separator), "")
+	return absPath.ReplaceAllStringFunc(msg, func(m string) string {
+		lead := absPath.FindStringSubmatch(m)[1]
+		return lead + filepath.Base(m[len(lead):])
+	})
 }
+
+// absPath is an absolute path with at least one directory, after the start
+// of the text, a space, a quote, a parenthesis or '='.
+var absPath = regexp.MustCompile(`(^|[\s'"(=])/(?:[\w.@+-]+/)+[\w.@+-]+`)
