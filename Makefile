@@ -5,7 +5,7 @@ BIN       := bin/strata
 BANK      := examples/bank
 TXNS      ?= 1000000
 
-.PHONY: all build demo data test fuzz bench bench-ssb clean
+.PHONY: all build demo data test fuzz bench bench-ssb clean web
 
 all: build
 
@@ -24,6 +24,11 @@ demo: build
 	$(BIN) query --project $(BANK) -m total_balance -d balances.snapshot_date.quarter,branches.region --limit 8
 	$(BIN) explain --project $(BANK) -m txn_amount,txn_count -d channels.name,transactions.txn_time.month
 
+# The explorer page: rebuild web/dist from web/src (needs Node and npm; the
+# built bundle is committed, so build, demo and test do not).
+web:
+	cd web && npm ci --no-audit --no-fund && node build.mjs
+
 data:
 	$(GO) run $(GOFLAGS) ./examples/bank/generate -out $(BANK)/data -transactions $(TXNS)
 
@@ -34,12 +39,16 @@ test:
 	$(MAKE) fuzz
 
 # Bounded fuzzing of the two decoders of user input (the model loader and the
-# query JSON decoder), 10 s each; inputs that fail are kept under testdata/fuzz
-# and rerun by every plain `go test`.
-FUZZTIME ?= 10s
+# query JSON decoder), some seconds each; inputs that fail are kept under
+# testdata/fuzz and rerun by every plain `go test`. The bound is a count of
+# executions, not a duration: a duration-bounded run can fail with "context
+# deadline exceeded" and no failing input when the machine is busy (a race in
+# Go's fuzzing coordinator at the deadline).
+FUZZ_LOAD  ?= 5000x
+FUZZ_QUERY ?= 20000x
 fuzz:
-	$(GO) test $(GOFLAGS) -run '^$$' -fuzz '^FuzzLoad$$' -fuzztime $(FUZZTIME) -fuzzminimizetime 100x ./model/
-	$(GO) test $(GOFLAGS) -run '^$$' -fuzz '^FuzzDecodeQuery$$' -fuzztime $(FUZZTIME) -fuzzminimizetime 100x ./compiler/plan/
+	$(GO) test $(GOFLAGS) -run '^$$' -fuzz '^FuzzLoad$$' -fuzztime $(FUZZ_LOAD) -fuzzminimizetime 100x ./model/
+	$(GO) test $(GOFLAGS) -run '^$$' -fuzz '^FuzzDecodeQuery$$' -fuzztime $(FUZZ_QUERY) -fuzzminimizetime 100x ./compiler/plan/
 
 SF ?= 1
 

@@ -42,12 +42,15 @@ func (e *env) serveCmd() *cobra.Command {
 		Use:   "serve",
 		Short: "Serve the DataAPI over HTTP",
 		Long: `Serve the DataAPI: POST /v1/query, POST /v1/explain, POST /v1/sql, GET /v1/catalog,
-GET /v1/rollups, POST /v1/rollups/{name}/refresh, GET /healthz, GET /metrics.
+GET /v1/rollups, POST /v1/rollups/{name}/refresh, GET /healthz, GET /metrics,
+and the explorer page at /.
 Callers authenticate with the keys of strata.yaml's api.keys
 ("Authorization: Bearer <token>"); each key's scope limits its rows and
 metrics. STRATA_API_TOKEN adds one unscoped key. Without keys the API is open.
 On SIGTERM or SIGINT the server stops accepting, lets the requests in flight
-finish for up to --shutdown-timeout, cancels the rest, and exits 0.`,
+finish for up to --shutdown-timeout, cancels the rest, and exits 0.
+With --mysql-addr it also speaks the MySQL protocol (database: the project,
+tables: the wide tables); clients log in with a key's name and its token.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if err := checkServeFlags(opts, so); err != nil {
@@ -66,7 +69,7 @@ finish for up to --shutdown-timeout, cancels the rest, and exits 0.`,
 					go func() { defer close(done); _ = s.Run(sctx) }()
 				}
 				if mysqlAddr != "" {
-					stop, err := e.serveMySQL(w, mysqlAddr)
+					stop, err := e.serveMySQL(w, mysqlAddr, opts)
 					if err != nil {
 						return err
 					}

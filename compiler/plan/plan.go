@@ -119,6 +119,9 @@ type RollupSource struct {
 	// StaleFiles, when set, are the only fact files holding rows of the
 	// stale partitions: the tail reads them instead of the whole source.
 	StaleFiles []string
+	// KeyTables names, for each measure kept as a distinct set, the side table
+	// of its distinct keys; only engines without a set type use them.
+	KeyTables map[string]string
 }
 
 // Range is a half-open range [From, To) of a rollup's time labels, as
