@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/strata-metrics/strata/compiler/plan"
+	"github.com/strata-metrics/strata/engine"
 	"github.com/strata-metrics/strata/materializer"
 )
 
@@ -198,6 +199,8 @@ func number(v any) (float64, bool) {
 		return float64(x), true
 	case float64:
 		return x, true
+	case engine.Decimal:
+		return x.Float64(), true
 	}
 	return 0, false
 }

@@ -491,8 +491,12 @@ func (w *writer) semiAdditive(pt *plan.Part, values []string, t string, extra []
 	if len(partition) > 0 {
 		over = "PARTITION BY " + strings.Join(partition, ", ")
 	}
+	window := fmt.Sprintf("%s(%s) OVER (%s)", edge, t, over)
+	if s, ok := w.d.Func("edge_"+strings.ToLower(edge), append([]string{t}, partition...), w.tz); ok {
+		window = s
+	}
 	inner = append(inner, values...)
-	inner = append(inner, t+" AS "+w.q("t"), fmt.Sprintf("%s(%s) OVER (%s) AS %s", edge, t, over, w.q("t_edge")))
+	inner = append(inner, t+" AS "+w.q("t"), window+" AS "+w.q("t_edge"))
 	where, err := w.where(pt, extra...)
 	if err != nil {
 		return "", err

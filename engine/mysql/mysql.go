@@ -80,6 +80,12 @@ func Open(ctx context.Context, c Config) (*DB, error) {
 		mc.Params = map[string]string{}
 	}
 	mc.Params["time_zone"] = "'+00:00'"
+	if c.Dialect == "mysql" {
+		// Division and AVG keep div_precision_increment more fraction digits
+		// than their operands (4 by default): 30, the most MySQL and MariaDB
+		// allow, keeps derived ratios as close to exact as a DOUBLE is.
+		mc.Params["div_precision_increment"] = "30"
+	}
 	mc.ParseTime = true
 	mc.Loc = time.UTC
 	// Arguments are escaped client-side: one round trip per statement, and
