@@ -28,6 +28,7 @@ data:
 	$(GO) run $(GOFLAGS) ./examples/bank/generate -out $(BANK)/data -transactions $(TXNS)
 
 test:
+	$(GO) mod tidy -diff
 	$(GO) vet ./...
 	$(GO) test $(GOFLAGS) -count=1 ./...
 

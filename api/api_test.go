@@ -17,7 +17,7 @@ import (
 	"github.com/strata-metrics/strata/api"
 	"github.com/strata-metrics/strata/examples/bank/generate/bankgen"
 	"github.com/strata-metrics/strata/internal/banktest"
-	"github.com/strata-metrics/strata/materializer"
+	"github.com/strata-metrics/strata/service"
 )
 
 var srvURL string
@@ -38,7 +38,7 @@ func TestMain(m *testing.M) {
 		if _, err := bankgen.Generate(ctx, filepath.Join(dir, "data"), bankgen.Options{Transactions: 4000, Seed: 5}); err != nil {
 			panic(err)
 		}
-		w, err := banktest.Open(ctx, dir, materializer.Options{})
+		w, err := banktest.Open(ctx, dir, service.Options{})
 		if err != nil {
 			panic(err)
 		}

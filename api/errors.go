@@ -5,7 +5,7 @@ import (
 	"net/http"
 
 	"github.com/strata-metrics/strata/compiler/plan"
-	"github.com/strata-metrics/strata/materializer"
+	"github.com/strata-metrics/strata/service"
 )
 
 // Error is an API error: a stable code, a message and, for query errors, the
@@ -29,7 +29,7 @@ func badData(code, msg string) *Error {
 func toError(err error) *Error {
 	var ae *Error
 	var qe *plan.Error
-	var ee *materializer.EngineError
+	var ee *service.EngineError
 	switch {
 	case errors.As(err, &ae):
 		return ae
@@ -40,7 +40,7 @@ func toError(err error) *Error {
 			e.Position["offset"] = qe.Offset
 		}
 		return e
-	case errors.Is(err, materializer.ErrCanceled):
+	case errors.Is(err, service.ErrCanceled):
 		return &Error{Status: http.StatusGatewayTimeout, Code: "timeout", Message: "the query ran out of time; narrow it, or use a rollup"}
 	case errors.As(err, &ee):
 		return &Error{Status: http.StatusInternalServerError, Code: "engine", Message: ee.Error()}

@@ -6,7 +6,7 @@ import (
 	"net/http"
 	"testing"
 
-	"github.com/strata-metrics/strata/materializer"
+	"github.com/strata-metrics/strata/service"
 )
 
 // Over the concurrency limit a query is refused at once with 429, not queued;
@@ -32,10 +32,10 @@ func TestAcquireRefusesBeyondLimit(t *testing.T) {
 
 // Canceled and timed-out queries map to 504; engine failures to 500 without SQL.
 func TestErrorStatuses(t *testing.T) {
-	if e := toError(fmt.Errorf("wrapped: %w", materializer.ErrCanceled)); e.Status != http.StatusGatewayTimeout || e.Code != "timeout" {
+	if e := toError(fmt.Errorf("wrapped: %w", service.ErrCanceled)); e.Status != http.StatusGatewayTimeout || e.Code != "timeout" {
 		t.Fatalf("canceled: %+v", e)
 	}
-	e := toError(&materializer.EngineError{Msg: "IO Error: no file", SQL: "SELECT secret"})
+	e := toError(&service.EngineError{Msg: "IO Error: no file", SQL: "SELECT secret"})
 	if e.Status != http.StatusInternalServerError || e.Code != "engine" || e.Message != "the engine could not run the query: IO Error: no file" {
 		t.Fatalf("engine: %+v", e)
 	}

@@ -16,7 +16,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/strata-metrics/strata/compiler/plan"
-	"github.com/strata-metrics/strata/materializer"
+	"github.com/strata-metrics/strata/service"
 )
 
 // Options bound what one request may cost.
@@ -38,7 +38,7 @@ var DefaultOptions = Options{MaxBody: 1 << 20, MaxRows: 100_000, Timeout: 30 * t
 
 // Server serves the DataAPI for one warehouse.
 type Server struct {
-	w       *materializer.Warehouse
+	w       *service.Project
 	opts    Options
 	slots   chan struct{}
 	reg     *prometheus.Registry
@@ -46,8 +46,8 @@ type Server struct {
 	latency *prometheus.HistogramVec
 }
 
-// New builds the DataAPI's handler.
-func New(w *materializer.Warehouse, opts Options) http.Handler {
+// New builds the DataAPI's handler over an open project.
+func New(w *service.Project, opts Options) http.Handler {
 	if opts.MaxBody <= 0 {
 		opts.MaxBody = DefaultOptions.MaxBody
 	}
@@ -113,7 +113,7 @@ func render(c *gin.Context, v any, err *Error) {
 		c.JSON(err.Status, gin.H{"error": err})
 		return
 	}
-	if res, ok := v.(*materializer.Result); ok {
+	if res, ok := v.(*service.Result); ok {
 		renderResult(c, res)
 		return
 	}
@@ -122,7 +122,7 @@ func render(c *gin.Context, v any, err *Error) {
 
 // renderResult answers in the format the client accepts: JSON by default, CSV,
 // or an Arrow IPC stream. Source, freshness and time travel in headers too.
-func renderResult(c *gin.Context, res *materializer.Result) {
+func renderResult(c *gin.Context, res *service.Result) {
 	h := c.Writer.Header()
 	h.Set("Strata-Served-By", res.Meta.ServedBy)
 	h.Set("Strata-Took-Ms", strconv.FormatFloat(res.Meta.TookMS, 'f', 3, 64))
@@ -130,20 +130,20 @@ func renderResult(c *gin.Context, res *materializer.Result) {
 		h.Set("Strata-Freshness", res.Meta.Freshness)
 	}
 	switch accept := c.GetHeader("Accept"); {
-	case strings.Contains(accept, mimeArrow):
-		b, err := writeArrow(res)
+	case strings.Contains(accept, service.MimeArrow):
+		b, err := res.Arrow()
 		if err != nil {
 			render(c, nil, toError(err))
 			return
 		}
-		c.Data(http.StatusOK, mimeArrow, b)
-	case strings.Contains(accept, mimeCSV):
+		c.Data(http.StatusOK, service.MimeArrow, b)
+	case strings.Contains(accept, service.MimeCSV):
 		c.Status(http.StatusOK)
-		h.Set("Content-Type", mimeCSV+"; charset=utf-8")
+		h.Set("Content-Type", service.MimeCSV+"; charset=utf-8")
 		_ = res.WriteCSV(c.Writer)
 	default:
 		c.Status(http.StatusOK)
-		h.Set("Content-Type", mimeJSON+"; charset=utf-8")
+		h.Set("Content-Type", service.MimeJSON+"; charset=utf-8")
 		_ = res.WriteJSON(c.Writer, false)
 	}
 }
@@ -207,7 +207,7 @@ func (s *Server) explain(c *gin.Context) (any, error) {
 	return s.w.Explain(c.Request.Context(), q)
 }
 
-func (s *Server) catalog(c *gin.Context) (any, error) { return Catalog(s.w.Catalog), nil }
+func (s *Server) catalog(c *gin.Context) (any, error) { return service.NewCatalog(s.w.Catalog), nil }
 
 func (s *Server) rollups(c *gin.Context) (any, error) {
 	st, err := s.w.Status(c.Request.Context())

@@ -1,70 +1,15 @@
 package cli
 
 import (
-	"encoding/json"
 	"fmt"
+	"slices"
 	"strings"
 	"text/tabwriter"
 
 	"github.com/spf13/cobra"
 
-	"github.com/strata-metrics/strata/compiler/logical"
+	"github.com/strata-metrics/strata/service"
 )
-
-type describeField struct {
-	Name     string   `json:"name"`
-	Type     string   `json:"type"`
-	Kind     string   `json:"kind"` // column | computed
-	Grains   []string `json:"grains,omitempty"`
-	Computed string   `json:"expr,omitempty"`
-}
-
-type describeTable struct {
-	Alias  string          `json:"alias"`
-	Table  string          `json:"table"`
-	Role   bool            `json:"role,omitempty"`
-	Path   []string        `json:"join_path"`
-	Fields []describeField `json:"fields"`
-}
-
-type describeWide struct {
-	Fact    string          `json:"fact"`
-	Tables  []describeTable `json:"tables"`
-	Metrics []string        `json:"metrics"`
-}
-
-func describe(cat *logical.Catalog) []describeWide {
-	var out []describeWide
-	for _, w := range cat.Wide {
-		dw := describeWide{Fact: w.Fact.Name, Metrics: []string{}}
-		for _, in := range w.Instances {
-			dt := describeTable{Alias: in.Alias, Table: in.Table.Name, Role: in.Role, Path: []string{}}
-			for _, j := range in.Path {
-				dt.Path = append(dt.Path, j.String())
-			}
-			for _, f := range w.Fields {
-				if f.Alias != in.Alias {
-					continue
-				}
-				df := describeField{Name: f.Name, Type: f.Type.String(), Kind: "column", Grains: f.Grains()}
-				if f.Computed != nil {
-					df.Kind = "computed"
-					df.Computed = strings.TrimSpace(f.Dim.Expr.Text)
-				}
-				dt.Fields = append(dt.Fields, df)
-			}
-			dw.Tables = append(dw.Tables, dt)
-		}
-		for _, m := range cat.Project.Metrics {
-			ms := cat.Measures(m.Name)
-			if len(ms) > 0 && ms[0].Fact == w {
-				dw.Metrics = append(dw.Metrics, m.Name)
-			}
-		}
-		out = append(out, dw)
-	}
-	return out
-}
 
 func (e *env) describeCmd() *cobra.Command {
 	var format string
@@ -72,17 +17,16 @@ func (e *env) describeCmd() *cobra.Command {
 		Use:   "describe [FACT…]",
 		Short: "Show the logical wide tables: fields grouped by table, with type and join path",
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if format != "table" && format != "json" {
-				return usage("--format must be table or json, not %q", format)
+			if err := checkFormat(format, "table", "json"); err != nil {
+				return err
 			}
 			_, cat, err := e.load()
 			if err != nil {
 				return err
 			}
-			all := describe(cat)
-			var wides []describeWide
-			for _, w := range all {
-				if len(args) == 0 || containsStr(args, w.Fact) {
+			var wides []service.WideTable
+			for _, w := range service.NewCatalog(cat).Wide {
+				if len(args) == 0 || slices.Contains(args, w.Fact) {
 					wides = append(wides, w)
 				}
 			}
@@ -92,9 +36,7 @@ func (e *env) describeCmd() *cobra.Command {
 				}
 			}
 			if format == "json" {
-				enc := json.NewEncoder(e.stdout)
-				enc.SetIndent("", "  ")
-				return enc.Encode(map[string]any{"wide_tables": wides})
+				return writeJSON(e.stdout, map[string]any{"wide_tables": wides})
 			}
 			for i, w := range wides {
 				if i > 0 {
@@ -127,13 +69,4 @@ func (e *env) describeCmd() *cobra.Command {
 	}
 	cmd.Flags().StringVar(&format, "format", "table", "output format: table | json")
 	return cmd
-}
-
-func containsStr(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
 }

@@ -11,8 +11,10 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/strata-metrics/strata/compiler"
 	"github.com/strata-metrics/strata/compiler/plan"
-	"github.com/strata-metrics/strata/materializer"
+	"github.com/strata-metrics/strata/compiler/sqlgen"
+	"github.com/strata-metrics/strata/service"
 )
 
 func init() {
@@ -112,7 +114,7 @@ func (e *env) queryCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			return e.withWarehouse(func(ctx context.Context, w *materializer.Warehouse) error {
+			return e.withProject(func(ctx context.Context, w *service.Project) error {
 				res, err := w.Query(ctx, q)
 				if err != nil {
 					return e.queryError(q, err)
@@ -151,12 +153,11 @@ func (e *env) compileCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			w := &materializer.Warehouse{Catalog: cat, Project: cat.Project}
-			w.Dialect, err = dialectFor(cat.Project.Engine.Type)
+			d, err := sqlgen.ForEngine(cat.Project.Engine.Type)
 			if err != nil {
 				return fail("%v", err)
 			}
-			c, err := w.Compile(q)
+			c, err := compiler.Compile(cat, q, nil, d)
 			if err != nil {
 				return e.queryError(q, err)
 			}
@@ -183,7 +184,7 @@ func (e *env) explainCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			return e.withWarehouse(func(ctx context.Context, w *materializer.Warehouse) error {
+			return e.withProject(func(ctx context.Context, w *service.Project) error {
 				ex, err := w.Explain(ctx, q)
 				if err != nil {
 					return e.queryError(q, err)

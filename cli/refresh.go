@@ -10,6 +10,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/strata-metrics/strata/materializer"
+	"github.com/strata-metrics/strata/service"
 )
 
 func init() {
@@ -22,7 +23,7 @@ func (e *env) refreshCmd() *cobra.Command {
 		Use:   "refresh [ROLLUP…]",
 		Short: "Build rollups (all, or the named ones); a failed build keeps the previous version serving",
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return e.withWarehouse(func(ctx context.Context, w *materializer.Warehouse) error {
+			return e.withProject(func(ctx context.Context, w *service.Project) error {
 				return e.refresh(ctx, w, args, quiet)
 			})
 		},
@@ -31,7 +32,7 @@ func (e *env) refreshCmd() *cobra.Command {
 	return cmd
 }
 
-func (e *env) refresh(ctx context.Context, w *materializer.Warehouse, args []string, quiet bool) error {
+func (e *env) refresh(ctx context.Context, w *service.Project, args []string, quiet bool) error {
 	n := len(args)
 	if n == 0 {
 		n = len(w.Project.Rollups)
@@ -79,7 +80,7 @@ func (e *env) statusCmd() *cobra.Command {
 			if err := checkFormat(format, "table", "json"); err != nil {
 				return err
 			}
-			return e.withWarehouse(func(ctx context.Context, w *materializer.Warehouse) error {
+			return e.withProject(func(ctx context.Context, w *service.Project) error {
 				st, err := w.Status(ctx)
 				if err != nil {
 					return fail("%v", err)

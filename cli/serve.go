@@ -13,7 +13,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/strata-metrics/strata/api"
-	"github.com/strata-metrics/strata/materializer"
+	"github.com/strata-metrics/strata/service"
 )
 
 func init() {
@@ -31,7 +31,7 @@ GET /v1/rollups, POST /v1/rollups/{name}/refresh, GET /healthz, GET /metrics.
 Set STRATA_API_TOKEN to require "Authorization: Bearer <token>" on /v1.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			return e.withWarehouse(func(ctx context.Context, w *materializer.Warehouse) error {
+			return e.withProject(func(ctx context.Context, w *service.Project) error {
 				return e.serve(ctx, w, addr, opts)
 			})
 		},
@@ -44,7 +44,7 @@ Set STRATA_API_TOKEN to require "Authorization: Bearer <token>" on /v1.`,
 	return cmd
 }
 
-func (e *env) serve(ctx context.Context, w *materializer.Warehouse, addr string, opts api.Options) error {
+func (e *env) serve(ctx context.Context, w *service.Project, addr string, opts api.Options) error {
 	opts.Token = os.Getenv("STRATA_API_TOKEN")
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {

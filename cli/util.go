@@ -8,9 +8,7 @@ import (
 
 	"golang.org/x/term"
 
-	"github.com/strata-metrics/strata/compiler/logical"
-	"github.com/strata-metrics/strata/compiler/sqlgen"
-	"github.com/strata-metrics/strata/materializer"
+	"github.com/strata-metrics/strata/service"
 )
 
 // isTerminal reports whether w is a terminal; progress bars are drawn only there.
@@ -27,34 +25,19 @@ func writeJSON(w io.Writer, v any) error {
 	return enc.Encode(v)
 }
 
-func dialectFor(engineType string) (sqlgen.Dialect, error) {
-	if engineType == "doris" {
-		engineType = "starrocks"
-	}
-	return sqlgen.Get(engineType)
-}
-
-// withWarehouse loads the project, opens its warehouse for the duration of f,
+// withProject loads the project, opens it for queries for the duration of f,
 // and cancels f's context on an interrupt.
-func (e *env) withWarehouse(f func(context.Context, *materializer.Warehouse) error) error {
+func (e *env) withProject(f func(context.Context, *service.Project) error) error {
 	_, cat, err := e.load()
 	if err != nil {
 		return err
 	}
 	ctx, cancel := signalContext()
 	defer cancel()
-	w, err := e.openWarehouse(ctx, cat)
+	s, err := service.Open(ctx, cat, service.Options{})
 	if err != nil {
-		return err
+		return fail("%v", err)
 	}
-	defer w.Close()
-	return f(ctx, w)
-}
-
-func (e *env) openWarehouse(ctx context.Context, cat *logical.Catalog) (*materializer.Warehouse, error) {
-	w, err := materializer.Open(ctx, cat.Project, cat, materializer.Options{})
-	if err != nil {
-		return nil, fail("%v", err)
-	}
-	return w, nil
+	defer s.Close()
+	return f(ctx, s)
 }

@@ -65,7 +65,7 @@ func compileJSON(cat *logical.Catalog, data []byte, d sqlgen.Dialect) (*compiler
 	if err != nil {
 		return nil, err
 	}
-	return compiler.Compile(cat, q, d)
+	return compiler.Compile(cat, q, nil, d)
 }
 
 // percentile reads the p-th percentile of sorted samples (nearest rank).

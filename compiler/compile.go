@@ -3,6 +3,7 @@ package compiler
 import (
 	"github.com/strata-metrics/strata/compiler/logical"
 	"github.com/strata-metrics/strata/compiler/plan"
+	"github.com/strata-metrics/strata/compiler/rewrite"
 	"github.com/strata-metrics/strata/compiler/sqlgen"
 	"github.com/strata-metrics/strata/model"
 )
@@ -11,23 +12,40 @@ import (
 // expression in it. It is the second phase after model.Load.
 func Check(p *model.Project) (*logical.Catalog, model.Diagnostics) { return logical.Build(p) }
 
-// Compiled is a planned query and its SQL for one dialect.
+// Compiled is a planned query, the rewrite's verdict on every rollup, and
+// the SQL for one dialect.
 type Compiled struct {
-	Plan *plan.Plan
-	SQL  string
+	// Plan is the plan the SQL renders: after the rewrite, when there was one.
+	Plan      *plan.Plan
+	Decisions []rewrite.Decision
+	SQL       string
 }
 
-// Compile plans a query on the raw wide tables and renders it. Rollup rewrite
-// is a separate phase (compiler/rewrite) between the two for callers that know
-// the rollups' state.
-func Compile(cat *logical.Catalog, q *plan.Query, d sqlgen.Dialect) (*Compiled, error) {
-	p, err := plan.Build(cat, q)
+// Compile is the query pipeline every caller uses — the CLI's compile, query
+// and explain, the DataAPI, the tests:
+//
+//	plan.Build (resolve and check the query on the wide tables)
+//	→ rewrite.Apply (move parts onto rollups, recording every verdict)
+//	→ sqlgen.Generate (one statement in the dialect)
+//
+// rollups holds the rollups' definitions and built state; nil plans on the raw
+// tables alone and records no verdicts (`strata compile` without an engine).
+// The dialect decides what a rollup can store: without mergeable sets
+// (MySQL), rollups do not serve distinct counts.
+func Compile(cat *logical.Catalog, q *plan.Query, rollups *rewrite.Input, d sqlgen.Dialect) (*Compiled, error) {
+	p, perr := plan.Build(cat, q)
+	if perr != nil {
+		return nil, perr
+	}
+	var decisions []rewrite.Decision
+	if rollups != nil {
+		in := *rollups
+		in.Dialect, in.NoSets = d.Name(), !d.Sets()
+		p, decisions = rewrite.Apply(p, in)
+	}
+	s, err := sqlgen.Generate(p, d)
 	if err != nil {
 		return nil, err
 	}
-	s, gerr := sqlgen.Generate(p, d)
-	if gerr != nil {
-		return nil, gerr
-	}
-	return &Compiled{Plan: p, SQL: s}, nil
+	return &Compiled{Plan: p, Decisions: decisions, SQL: s}, nil
 }

@@ -114,7 +114,7 @@ func compileAll(cat *logical.Catalog, q *plan.Query, got map[string]string) (*pl
 		if err != nil {
 			return nil, err
 		}
-		c, err := compiler.Compile(cat, q, d)
+		c, err := compiler.Compile(cat, q, nil, d)
 		if err != nil {
 			return nil, err
 		}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 )
 
 // Column describes one result column: its name and the engine's type name,
@@ -53,3 +54,29 @@ func (e *Error) Unwrap() error { return e.Err }
 
 // ErrCanceled is returned when the context ends before the statement does.
 var ErrCanceled = errors.New("query canceled")
+
+// Failure is an engine failure as users read it: the engine's first line,
+// without driver noise, and the statement that caused it for logs.
+type Failure struct {
+	Msg string
+	SQL string
+}
+
+func (e *Failure) Error() string { return "the engine could not run the query: " + e.Msg }
+
+// Clean maps an engine error for users: ErrCanceled when the context ended,
+// a *Failure for any other engine error, and other errors as they are.
+func Clean(err error) error {
+	var ee *Error
+	if !errors.As(err, &ee) {
+		return err
+	}
+	if errors.Is(ee.Err, ErrCanceled) {
+		return ErrCanceled
+	}
+	msg := ee.Err.Error()
+	if i := strings.IndexByte(msg, '\n'); i > 0 {
+		msg = msg[:i]
+	}
+	return &Failure{Msg: msg, SQL: ee.SQL}
+}

@@ -12,7 +12,7 @@ import (
 	"time"
 
 	"github.com/strata-metrics/strata/examples/bank/generate/bankgen"
-	"github.com/strata-metrics/strata/materializer"
+	"github.com/strata-metrics/strata/service"
 )
 
 // benchCases are the oracle queries the raw-path benchmark runs: a join and
@@ -45,7 +45,7 @@ func benchTransactions(b *testing.B) int {
 // benchWarehouse opens the bank model over a data set of n transactions
 // cached under <repo>/.strata/bench/bank-<n>/ (ignored by git); the data is
 // generated on first use and reused afterwards.
-func benchWarehouse(b *testing.B, n int) *materializer.Warehouse {
+func benchWarehouse(b *testing.B, n int) *service.Project {
 	b.Helper()
 	dir := filepath.Join(repoRoot(), ".strata", "bench", fmt.Sprintf("bank-%d", n))
 	if err := banktest.CopyModel(dir); err != nil {

@@ -11,8 +11,8 @@ import (
 	"github.com/strata-metrics/strata/compiler/sqlgen"
 	"github.com/strata-metrics/strata/engine"
 	"github.com/strata-metrics/strata/engine/enginetest"
-	"github.com/strata-metrics/strata/materializer"
 	"github.com/strata-metrics/strata/model"
+	"github.com/strata-metrics/strata/service"
 )
 
 // TestConformance is the engines' conformance suite over the oracle queries:
@@ -51,7 +51,7 @@ func TestConformance(t *testing.T) {
 					if err != nil {
 						t.Fatalf("%s: %v\nSQL:\n%s", e.Name, err, sql)
 					}
-					got := &materializer.Result{Columns: resultColumns(p), Rows: res.Rows}
+					got := &service.Result{Columns: resultColumns(p), Rows: res.Rows}
 					types := make([]string, len(got.Columns))
 					for i, col := range got.Columns {
 						types[i] = col.Type
@@ -82,13 +82,13 @@ func TestConformance(t *testing.T) {
 }
 
 // resultColumns names and types a plan's output columns as results carry them.
-func resultColumns(p *plan.Plan) []materializer.Column {
-	var cols []materializer.Column
+func resultColumns(p *plan.Plan) []service.Column {
+	var cols []service.Column
 	for _, d := range p.Dims {
-		cols = append(cols, materializer.Column{Name: d.Name, Type: d.Type.String()})
+		cols = append(cols, service.Column{Name: d.Name, Type: d.Type.String()})
 	}
 	for _, m := range p.Metrics {
-		cols = append(cols, materializer.Column{Name: m.Name, Type: m.Type.String()})
+		cols = append(cols, service.Column{Name: m.Name, Type: m.Type.String()})
 	}
 	return cols
 }

@@ -1,6 +1,10 @@
-// Package materializer owns the warehouse: it opens the project's engine,
-// exposes the model's sources to it, builds rollups and tag bitmaps on
-// schedule, keeps their state in the engine, and answers metric queries by
-// compiling them, choosing a rollup, and running the SQL. It is the layer that
-// pairs a compiler dialect with an engine for the CLI and the API.
+// Package materializer builds rollups and keeps their state. It works through
+// engine.Engine and renders every statement with the compiler's sqlgen for the
+// engine's dialect: it writes no SQL itself and opens no database — the caller
+// (the CLI or the query service) hands it an open engine and its dialect.
+//
+// State lives in the engine, in the _strata schema (sqlgen.StateDDL): one row
+// per rollup naming the table that holds its current version, and one row per
+// source view saying what it reads. Queries are the query service's
+// (service/); this package never answers them.
 package materializer

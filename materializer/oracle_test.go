@@ -13,7 +13,7 @@ import (
 
 	"github.com/strata-metrics/strata/compiler/plan"
 	"github.com/strata-metrics/strata/engine"
-	"github.com/strata-metrics/strata/materializer"
+	"github.com/strata-metrics/strata/service"
 )
 
 // oracleCase is a metric query and the SQL an analyst would write by hand
@@ -54,7 +54,7 @@ func TestOracle(t *testing.T) {
 			q.NoRollup = true
 			got, err := w.Query(ctx, &q)
 			if err != nil {
-				var ee *materializer.EngineError
+				var ee *service.EngineError
 				if errors.As(err, &ee) {
 					t.Fatalf("strata: %v\nSQL:\n%s", err, ee.SQL)
 				}
@@ -84,7 +84,7 @@ func TestOracle(t *testing.T) {
 	}
 }
 
-func hasNull(cols []materializer.Column, rows [][]any, name string) bool {
+func hasNull(cols []service.Column, rows [][]any, name string) bool {
 	for j, c := range cols {
 		if c.Name != name {
 			continue
@@ -101,7 +101,7 @@ func hasNull(cols []materializer.Column, rows [][]any, name string) bool {
 // compareRows compares Strata's result with the hand-written rows and
 // describes the first differences ("" when equal). Without an explicit order
 // in the query, both sides are sorted before comparing.
-func compareRows(c oracleCase, got *materializer.Result, want [][]any) string {
+func compareRows(c oracleCase, got *service.Result, want [][]any) string {
 	var b strings.Builder
 	ncol := len(c.q.Dimensions) + len(c.q.Metrics)
 	if len(got.Columns) != ncol {

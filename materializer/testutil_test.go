@@ -10,7 +10,7 @@ import (
 	"testing"
 
 	"github.com/strata-metrics/strata/examples/bank/generate/bankgen"
-	"github.com/strata-metrics/strata/materializer"
+	"github.com/strata-metrics/strata/service"
 )
 
 // oracleTransactions sizes the data set the oracle tests run on.
@@ -45,8 +45,8 @@ func repoRoot() string {
 
 // openBank loads the bank model from dir (which holds strata.yaml, models/
 // and data/) and opens an in-memory warehouse over it.
-func openBank(ctx context.Context, dir string) (*materializer.Warehouse, error) {
-	return banktest.Open(ctx, dir, materializer.Options{})
+func openBank(ctx context.Context, dir string) (*service.Project, error) {
+	return banktest.Open(ctx, dir, service.Options{})
 }
 
 // oracleExtraModel adds test-only metrics to the oracle's copy of the bank
@@ -62,13 +62,13 @@ const oracleExtraModel = `metrics:
 
 var oracle struct {
 	once sync.Once
-	w    *materializer.Warehouse
+	w    *service.Project
 	err  error
 }
 
 // oracleWarehouse returns the warehouse over the oracle data set, generated
 // once per test binary into testRoot.
-func oracleWarehouse(t testing.TB) *materializer.Warehouse {
+func oracleWarehouse(t testing.TB) *service.Project {
 	t.Helper()
 	oracle.once.Do(func() {
 		dir := filepath.Join(testRoot, "bank")

@@ -71,20 +71,18 @@ type Part struct {
 	TimeFields map[string]bool
 }
 
-// RollupSource says how a rollup table serves a part.
+// RollupSource says how a rollup table serves a part. The rewrite fills it
+// from the rollup's definition (compiler/rollup), so that the SQL writer reads
+// the rollup's layout from here and never looks the rollup up by name.
 type RollupSource struct {
 	Name  string
 	Table string // the engine table holding the rollup's current version
-	// Columns maps a needed field (qualified, or field.grain for time) to the
-	// rollup column holding it.
-	Columns map[string]string
 	// Grain is the rollup's time grain and TimeField its time field.
 	Grain     string
 	TimeField string
-	Rows      int64
-	// Tail, when set, is a filter on the raw fact selecting the rows newer than the
-	// rollup's watermark, unioned with the rollup (lambda).
-	Tail ast.ExprNode
+	// Dims are the qualified fields the rollup keeps as they are.
+	Dims []string
+	Rows int64
 }
 
 // Measure is a simple metric computed by a part, in column Col.

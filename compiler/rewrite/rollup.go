@@ -11,41 +11,18 @@ import (
 
 	"github.com/strata-metrics/strata/compiler/expr"
 	"github.com/strata-metrics/strata/compiler/plan"
+	"github.com/strata-metrics/strata/compiler/rollup"
 	"github.com/strata-metrics/strata/model"
 )
 
-// State is a rollup's built state as the materializer last recorded it.
-type State struct {
-	Table   string    // the engine table holding the current version
-	Hash    string    // the definition hash it was built from
-	Rows    int64     // its row count: the cost of reading it
-	BuiltAt time.Time // when its build finished
-	// SourceChanged is true when a source the rollup reads changed after it was built.
-	SourceChanged bool
-}
-
-// Input is what the rewrite needs besides the plan.
-type Input struct {
-	Rollups []*Rollup
-	States  map[string]State
-	Now     time.Time
-}
-
-// Decision records, for one rollup and one part, whether it serves the part or
-// the first rule it failed.
-type Decision struct {
-	Rollup string `json:"rollup"`
-	Part   string `json:"part"`
-	Used   bool   `json:"used"`
-	Reason string `json:"reason,omitempty"`
-	Rows   int64  `json:"rows,omitempty"`
-}
-
 // Apply moves each part of the plan onto the cheapest rollup that answers it
-// exactly.
+// exactly. It returns a new plan and leaves p as it was, so that one plan can
+// be rewritten against several states; the parts' joins, filters and measures
+// are shared with p, never modified.
 //
 // Algorithm, for every part and every rollup of the part's fact:
-//  1. The rollup aggregates the part's fact.
+//  1. The rollup aggregates the part's fact. A rollup that aggregates none of
+//     the query's facts is recorded once, as other_fact.
 //  2. It is built, and from the model's current definition (same hash).
 //  3. Every dimension of the query is a rollup dimension, or a grain of the
 //     rollup's time field that its grain rolls up to (hour→day→week;
@@ -58,30 +35,38 @@ type Decision struct {
 //     with the time shifted forward: the shift must then move each of the
 //     rollup's periods whole (a month rollup by months, never by weeks).
 //  5. Every measure of the part is stored by the rollup (a stored measure is
-//     the same definition: the hash covers it). A semi-additive measure also
-//     needs its snapshot date kept by day and its `per` fields kept.
+//     the same definition: the hash covers it), and the engine can merge how
+//     it is stored (a distinct count needs a mergeable set type). A
+//     semi-additive measure also needs its snapshot date kept by day and its
+//     `per` fields kept.
 //  6. It is fresh: its sources have not changed since the build, or the build
 //     is within the query's staleness tolerance.
 //
 // Among the rollups that pass, the one with the fewest rows wins; ties go to
 // the first declared. Every other rollup is recorded with the rule it failed.
-func Apply(p *plan.Plan, in Input) []Decision {
+func Apply(p *plan.Plan, in Input) (*plan.Plan, []Decision) {
+	np := *p
+	np.Parts = make([]*plan.Part, len(p.Parts))
 	var out []Decision
-	for _, pt := range p.Parts {
-		var best *Rollup
+	read := map[*rollup.Rollup]bool{}
+	for i, orig := range p.Parts {
+		pt := *orig
+		np.Parts[i] = &pt
+		var best *rollup.Rollup
 		var bestRows int64
 		var cands []Decision
 		for _, r := range in.Rollups {
 			if r.Fact != pt.Fact {
 				continue // rule 1: other facts' rollups are not candidates for this part
 			}
+			read[r] = true
 			d := Decision{Rollup: r.Name, Part: pt.ID}
-			if p.Query.NoRollup {
-				d.Reason = "rollups are disabled for this query (no_rollup)"
+			if p.Query != nil && p.Query.NoRollup {
+				d.Code, d.Reason = CodeNoRollup, "rollups are disabled for this query (no_rollup)"
 			} else {
-				d.Reason = check(p, pt, r, in)
+				d.Code, d.Reason = check(p, &pt, r, in)
 			}
-			if d.Reason == "" {
+			if d.Code == "" {
 				st := in.States[r.Name]
 				d.Rows = st.Rows
 				if best == nil || st.Rows < bestRows {
@@ -92,8 +77,9 @@ func Apply(p *plan.Plan, in Input) []Decision {
 		}
 		for i := range cands {
 			if best != nil && cands[i].Rollup == best.Name {
-				cands[i].Used = true
-			} else if cands[i].Reason == "" {
+				cands[i].Used, cands[i].Code = true, CodeUsed
+			} else if cands[i].Code == "" {
+				cands[i].Code = CodeCheaper
 				cands[i].Reason = fmt.Sprintf("a cheaper rollup serves it (%s: %d rows against %d)", best.Name, bestRows, cands[i].Rows)
 			}
 		}
@@ -101,44 +87,53 @@ func Apply(p *plan.Plan, in Input) []Decision {
 		if best != nil {
 			st := in.States[best.Name]
 			pt.Source = best.Name
-			pt.Rollup = &plan.RollupSource{Name: best.Name, Table: st.Table, Grain: best.Grain, TimeField: best.TimeField, Rows: st.Rows}
+			pt.Rollup = best.Source(st.Table, st.Rows)
 		}
 	}
 	sort.SliceStable(out, func(i, j int) bool { return out[i].Part < out[j].Part })
-	return out
+	for _, r := range in.Rollups {
+		if !read[r] {
+			out = append(out, Decision{Rollup: r.Name, Code: CodeOtherFact, Reason: fmt.Sprintf("aggregates %s, which the query does not read", r.Fact.Name())})
+		}
+	}
+	return &np, out
 }
 
-// check returns "" when the rollup can serve the part, else the first rule it fails.
-func check(p *plan.Plan, pt *plan.Part, r *Rollup, in Input) string {
+// check returns "" when the rollup can serve the part, else the code and
+// prose of the first rule it fails.
+func check(p *plan.Plan, pt *plan.Part, r *rollup.Rollup, in Input) (code, reason string) {
 	st, built := in.States[r.Name]
 	switch {
 	case !built || st.Table == "":
-		return "not built yet (run `strata refresh " + r.Name + "`)"
+		return CodeNotBuilt, "not built yet (run `strata refresh " + r.Name + "`)"
 	case st.Hash != r.Hash:
-		return "built from an older definition; it is rebuilt by the next refresh"
+		return CodeOutdated, "built from an older definition; it is rebuilt by the next refresh"
 	}
 	for _, d := range p.Dims {
 		if why := covers(r, d.Field, d.Grain, pt.Fact.Field(d.Field).Type); why != "" {
-			return why
+			return CodeDimension, why
 		}
 	}
 	for _, c := range pt.Where {
-		if why := filterCovered(p, r, c, pt); why != "" {
-			return why
+		if code, why := filterCovered(p, r, c, pt); why != "" {
+			return code, why
 		}
 	}
 	for _, m := range pt.Measures {
 		if r.Measure(m.Metric.Name) == nil {
-			return fmt.Sprintf("measure %s not in rollup", m.Metric.Name)
+			return CodeMeasure, fmt.Sprintf("measure %s not in rollup", m.Metric.Name)
+		}
+		if in.NoSets && rollup.StoresSet(m.Metric) {
+			return CodeNoSets, fmt.Sprintf("measure %s is kept as a distinct set, which the %s engine cannot store; it is counted from the raw rows", m.Metric.Name, in.Dialect)
 		}
 		if na := m.Metric.NonAdditive; na != nil {
 			f := pt.Fact.Field(na.Time)
 			if r.TimeField != na.Time || r.Grain != "day" || f.Type.Family() != model.FamDate {
-				return fmt.Sprintf("semi-additive %s needs %s kept by day", m.Metric.Name, na.Time)
+				return CodeSemiAdditive, fmt.Sprintf("semi-additive %s needs %s kept by day", m.Metric.Name, na.Time)
 			}
 			for _, per := range na.Per {
 				if !r.HasDim(per) {
-					return fmt.Sprintf("semi-additive %s needs its per field %s in the rollup", m.Metric.Name, per)
+					return CodeSemiAdditive, fmt.Sprintf("semi-additive %s needs its per field %s in the rollup", m.Metric.Name, per)
 				}
 			}
 		}
@@ -146,13 +141,13 @@ func check(p *plan.Plan, pt *plan.Part, r *Rollup, in Input) string {
 	if st.SourceChanged {
 		age := in.Now.Sub(st.BuiltAt).Round(time.Second)
 		if p.Freshness <= 0 {
-			return fmt.Sprintf("stale: its sources changed since it was built %s ago, and the query tolerates no staleness", age)
+			return CodeStale, fmt.Sprintf("stale: its sources changed since it was built %s ago, and the query tolerates no staleness", age)
 		}
 		if age > p.Freshness {
-			return fmt.Sprintf("stale: built %s ago, its sources changed since, and the query tolerates %s", age, p.Freshness)
+			return CodeStale, fmt.Sprintf("stale: built %s ago, its sources changed since, and the query tolerates %s", age, p.Freshness)
 		}
 	}
-	return ""
+	return "", ""
 }
 
 // rollsUp says which query grains a rollup grain can compute.
@@ -204,7 +199,7 @@ func shiftKeepsPeriods(p model.Period, grain string) bool {
 	return false
 }
 
-func covers(r *Rollup, field, grain string, t model.Type) string {
+func covers(r *rollup.Rollup, field, grain string, t model.Type) string {
 	if r.HasDim(field) && grain == "" {
 		return ""
 	}
@@ -229,7 +224,7 @@ func covers(r *Rollup, field, grain string, t model.Type) string {
 }
 
 // filterCovered checks rule 4 for one filter term.
-func filterCovered(p *plan.Plan, r *Rollup, c ast.ExprNode, pt *plan.Part) string {
+func filterCovered(p *plan.Plan, r *rollup.Rollup, c ast.ExprNode, pt *plan.Part) (code, reason string) {
 	onTime := false
 	for _, col := range expr.Columns(c) {
 		q := col.Name.Table.O + "." + col.Name.Name.O
@@ -237,26 +232,29 @@ func filterCovered(p *plan.Plan, r *Rollup, c ast.ExprNode, pt *plan.Part) strin
 			continue
 		}
 		if q != r.TimeField {
-			return fmt.Sprintf("filter field %s not in rollup", q)
+			return CodeFilterField, fmt.Sprintf("filter field %s not in rollup", q)
 		}
 		onTime = true
 	}
 	if !onTime {
-		return ""
+		return "", ""
 	}
 	f := pt.Fact.Field(r.TimeField)
 	if f.Type.Family() == model.FamDate && r.Grain == "day" {
-		return ""
+		return "", ""
 	}
 	if !pt.Shift.IsZero() && pt.TimeFields[r.TimeField] && !shiftKeepsPeriods(pt.Shift, r.Grain) {
-		return fmt.Sprintf("filter on %s, moved %s forward for period over period, splits the rollup's %s periods", r.TimeField, pt.Shift, r.Grain)
+		return CodeShiftSplits, fmt.Sprintf("filter on %s, moved %s forward for period over period, splits the rollup's %s periods", r.TimeField, pt.Shift, r.Grain)
 	}
-	return boundOK(c, r)
+	if why := boundOK(c, r); why != "" {
+		return CodeFilterBound, why
+	}
+	return "", ""
 }
 
 // boundOK accepts `field >= literal` and `field < literal` (either side) with
 // the literal on a boundary of the rollup's grain.
-func boundOK(c ast.ExprNode, r *Rollup) string {
+func boundOK(c ast.ExprNode, r *rollup.Rollup) string {
 	bad := fmt.Sprintf("filter on %s must be >= or < a %s boundary to be answered at %s grain", r.TimeField, r.Grain, r.Grain)
 	b, ok := unparen(c).(*ast.BinaryOperationExpr)
 	if !ok {

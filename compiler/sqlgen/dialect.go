@@ -7,7 +7,10 @@ import (
 	"github.com/strata-metrics/strata/model"
 )
 
-// Dialect is what differs between the engines' SQL.
+// Dialect is what differs between the engines' SQL. Every operation the
+// writer emits is a method here, so that a dialect lacking one does not
+// compile; only the spelling of the portable functions of the allow-list
+// (expr.Functions) is a table, Func, because most engines share it.
 type Dialect interface {
 	// Name is duckdb, mysql or starrocks.
 	Name() string
@@ -22,14 +25,75 @@ type Dialect interface {
 	TimeGrain(sql, grain string) string
 	// Shift moves a date or timestamp forward by a calendar period.
 	Shift(sql string, p model.Period) string
-	// Func renders a function of the allow-list (and the aggregates Strata
-	// emits) when the dialect spells it differently; ok is false to use the
-	// portable name(args) form.
+	// Func renders a function of the allow-list when the dialect spells it
+	// differently; ok is false to use the portable NAME(args) form.
 	Func(name string, args []string, tz string) (sql string, ok bool)
-	// Type is the dialect's name for a portable type.
+	// Type is the dialect's name for a portable type in a CAST.
 	Type(t model.Type) string
 	// OrderTerm orders by sql with NULLs last in both directions.
 	OrderTerm(sql string, desc bool) string
+
+	Operators
+	Aggregates
+	Storage
+}
+
+// Operators are the expression forms whose spelling differs.
+type Operators interface {
+	// NullSafeEqual is true when a and b are equal or both NULL (MySQL's <=>).
+	NullSafeEqual(a, b string) string
+	// IntDiv divides integers, truncating (MySQL's DIV).
+	IntDiv(a, b string) string
+	// ILike matches pattern case-insensitively; not negates it.
+	ILike(s, pattern string, not bool) string
+	// DateLiteral and TimestampLiteral type a quoted string literal.
+	DateLiteral(quoted string) string
+	TimestampLiteral(quoted string) string
+}
+
+// Aggregates are the aggregates Strata emits besides SUM, COUNT, MIN, MAX
+// and AVG, and the distinct sets that let rollups answer distinct counts.
+type Aggregates interface {
+	// CountDistinct counts the distinct non-NULL values of arg, exactly.
+	CountDistinct(arg string) string
+	// ApproxCountDistinct estimates it (exactly where the engine has no sketch).
+	ApproxCountDistinct(arg string) string
+	// Sets reports whether the engine has a mergeable distinct-set type. When it
+	// has none, rollups do not store distinct counts and the rewrite answers
+	// them from the raw rows; the Set methods then return an error.
+	Sets() bool
+	// SetBuild aggregates the distinct non-NULL values of arg into a set.
+	SetBuild(arg string) (string, error)
+	// SetCount merges the sets in column col and counts the union exactly;
+	// single says every group reads at most one row, so no union is needed.
+	SetCount(col string, single bool) (string, error)
+	// SetApproxCount estimates the union's size as ApproxCountDistinct would
+	// over the raw values: a sketch depends only on the set of values.
+	SetApproxCount(col string, single bool) (string, error)
+	// EdgeTime is a window that gives every row the latest (last) or earliest
+	// non-NULL time t among the rows of its partition: a period's edge for
+	// semi-additive measures.
+	EdgeTime(t string, partition []string, last bool) string
+}
+
+// Storage are the statements the materializer and the query service need
+// besides queries: the state tables, sources and stored column types.
+type Storage interface {
+	// StateDDL creates the state schema and its tables when missing.
+	StateDDL() []string
+	// Upsert inserts one row (placeholders, in cols order) into table, or
+	// updates every column but key when a row with that key exists.
+	Upsert(table, key string, cols []string) string
+	// FileSource is the FROM item reading a parquet or csv file in place; an
+	// error when the engine cannot read files.
+	FileSource(path string) (string, error)
+	// NarrowType is a narrower type that holds every value of a stored sum of
+	// type typ (as the engine describes it) when they fit, or "".
+	NarrowType(typ string) string
+	// Fits is a boolean aggregate: every value of column col fits typ.
+	Fits(col, typ string) string
+	// AlterColumnType changes a column's type in place.
+	AlterColumnType(table, col, typ string) string
 }
 
 var dialects = map[string]Dialect{}
@@ -50,6 +114,15 @@ func Get(name string) (Dialect, error) {
 	return nil, fmt.Errorf("unknown SQL dialect %q (known: duckdb, mysql, starrocks)", name)
 }
 
+// ForEngine is the dialect an engine type speaks: its own, or for doris
+// StarRocks'.
+func ForEngine(engineType string) (Dialect, error) {
+	if engineType == "doris" {
+		engineType = "starrocks"
+	}
+	return Get(engineType)
+}
+
 func init() {
 	Register(DuckDB{})
 	Register(MySQL{})
@@ -62,4 +135,24 @@ func quoteWith(s string, q byte) string {
 
 func call(name string, args []string) string {
 	return name + "(" + strings.Join(args, ", ") + ")"
+}
+
+// edgeWindow is EdgeTime as MAX or MIN over the partition.
+func edgeWindow(t string, partition []string, last bool) string {
+	agg := "MIN"
+	if last {
+		agg = "MAX"
+	}
+	over := ""
+	if len(partition) > 0 {
+		over = "PARTITION BY " + strings.Join(partition, ", ")
+	}
+	return fmt.Sprintf("%s(%s) OVER (%s)", agg, t, over)
+}
+
+func notKw(not bool) string {
+	if not {
+		return "NOT "
+	}
+	return ""
 }

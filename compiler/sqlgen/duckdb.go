@@ -2,6 +2,7 @@ package sqlgen
 
 import (
 	"fmt"
+	"path/filepath"
 	"strings"
 
 	"github.com/strata-metrics/strata/model"
@@ -94,27 +95,6 @@ func (d DuckDB) Func(name string, args []string, tz string) (string, bool) {
 		return fmt.Sprintf("CAST(now() AT TIME ZONE %s AS DATE)", d.QuoteString(tz)), true
 	case "now", "current_timestamp":
 		return fmt.Sprintf("CAST(now() AT TIME ZONE %s AS TIMESTAMP)", d.QuoteString(tz)), true
-	case "dateliteral":
-		return "DATE " + args[0], true
-	case "timestampliteral":
-		return "TIMESTAMP " + args[0], true
-	case "intdiv":
-		return fmt.Sprintf("(%s // %s)", args[0], args[1]), true
-	case "count_distinct":
-		return fmt.Sprintf("COUNT(DISTINCT %s)", args[0]), true
-	case "approx_count_distinct":
-		return call("approx_count_distinct", args), true
-	case "is_not_distinct":
-		return fmt.Sprintf("(%s IS NOT DISTINCT FROM %s)", args[0], args[1]), true
-	// Exact distinct sets in rollups: the distinct values of each group, merged
-	// by union. A sketch depends only on the set of values, so an approximate
-	// count over the union equals the one over the raw rows.
-	case "set_build":
-		return fmt.Sprintf("list(DISTINCT %s) FILTER (WHERE %s IS NOT NULL)", args[0], args[0]), true
-	case "set_count":
-		return fmt.Sprintf("COALESCE(length(list_distinct(flatten(list(%s)))), 0)", args[0]), true
-	case "set_approx_count":
-		return fmt.Sprintf("COALESCE(list_aggregate(flatten(list(%s)), 'approx_count_distinct'), 0)", args[0]), true
 	}
 	return "", false
 }
@@ -138,4 +118,134 @@ func (DuckDB) OrderTerm(sql string, desc bool) string {
 		return sql + " DESC NULLS LAST"
 	}
 	return sql + " ASC NULLS LAST"
+}
+
+// NullSafeEqual implements Operators.
+func (DuckDB) NullSafeEqual(a, b string) string {
+	return fmt.Sprintf("(%s IS NOT DISTINCT FROM %s)", a, b)
+}
+
+// IntDiv implements Operators.
+func (DuckDB) IntDiv(a, b string) string { return fmt.Sprintf("(%s // %s)", a, b) }
+
+// ILike implements Operators.
+func (DuckDB) ILike(s, pattern string, not bool) string {
+	return fmt.Sprintf("(%s %sILIKE %s)", s, notKw(not), pattern)
+}
+
+// DateLiteral implements Operators.
+func (DuckDB) DateLiteral(quoted string) string { return "DATE " + quoted }
+
+// TimestampLiteral implements Operators.
+func (DuckDB) TimestampLiteral(quoted string) string { return "TIMESTAMP " + quoted }
+
+// CountDistinct implements Aggregates.
+func (DuckDB) CountDistinct(arg string) string { return fmt.Sprintf("COUNT(DISTINCT %s)", arg) }
+
+// EdgeTime implements Aggregates.
+func (DuckDB) EdgeTime(t string, partition []string, last bool) string {
+	return edgeWindow(t, partition, last)
+}
+
+// ApproxCountDistinct implements Aggregates.
+func (DuckDB) ApproxCountDistinct(arg string) string {
+	return call("approx_count_distinct", []string{arg})
+}
+
+// Sets implements Aggregates: a set is the LIST of a group's distinct values,
+// merged by flattening and de-duplicating.
+func (DuckDB) Sets() bool { return true }
+
+// SetBuild implements Aggregates.
+func (DuckDB) SetBuild(arg string) (string, error) {
+	return fmt.Sprintf("list(DISTINCT %s) FILTER (WHERE %s IS NOT NULL)", arg, arg), nil
+}
+
+// SetCount implements Aggregates. A stored set holds distinct values already:
+// unioning one list with list_distinct(flatten(list(…))) costs a hash per
+// element — most of a distinct query's time on large sets — and gives the
+// same number, so a group of one row reads the list's length.
+func (DuckDB) SetCount(col string, single bool) (string, error) {
+	if single {
+		return "COALESCE(MAX(length(" + col + ")), 0)", nil
+	}
+	return fmt.Sprintf("COALESCE(length(list_distinct(flatten(list(%s)))), 0)", col), nil
+}
+
+// SetApproxCount implements Aggregates.
+func (DuckDB) SetApproxCount(col string, single bool) (string, error) {
+	if single {
+		return "COALESCE(MAX(list_aggregate(" + col + ", 'approx_count_distinct')), 0)", nil
+	}
+	return fmt.Sprintf("COALESCE(list_aggregate(flatten(list(%s)), 'approx_count_distinct'), 0)", col), nil
+}
+
+// StateDDL implements Storage.
+func (d DuckDB) StateDDL() []string {
+	return []string{
+		"CREATE SCHEMA IF NOT EXISTS " + d.QuoteIdent(StateSchema),
+		"CREATE TABLE IF NOT EXISTS " + Table(d, RollupsTable) + ` (
+  name        VARCHAR PRIMARY KEY,
+  table_name  VARCHAR,
+  def_hash    VARCHAR,
+  row_count   BIGINT,
+  watermark   VARCHAR,
+  built_at    TIMESTAMP,
+  duration_ms DOUBLE,
+  sources     VARCHAR,
+  last_error  VARCHAR,
+  last_try    TIMESTAMP
+)`,
+		"CREATE TABLE IF NOT EXISTS " + Table(d, SourcesTable) + ` (
+  name       VARCHAR PRIMARY KEY,
+  definition VARCHAR
+)`,
+	}
+}
+
+// Upsert implements Storage.
+func (d DuckDB) Upsert(table, key string, cols []string) string {
+	var set []string
+	for _, c := range cols {
+		if c != key {
+			set = append(set, d.QuoteIdent(c)+" = excluded."+d.QuoteIdent(c))
+		}
+	}
+	return insertInto(d, table, cols) + "\nON CONFLICT (" + d.QuoteIdent(key) + ") DO UPDATE SET " + strings.Join(set, ", ")
+}
+
+// FileSource implements Storage: parquet and csv files are read in place.
+func (d DuckDB) FileSource(path string) (string, error) {
+	switch strings.ToLower(filepath.Ext(path)) {
+	case ".parquet":
+		return call("read_parquet", []string{d.QuoteString(path)}), nil
+	case ".csv", ".tsv":
+		return call("read_csv_auto", []string{d.QuoteString(path)}), nil
+	}
+	return "", fmt.Errorf("source %s: unsupported file type (use .parquet or .csv)", path)
+}
+
+// NarrowType implements Storage: SUM widens to DECIMAL(38,s) and HUGEINT, which
+// DuckDB scans from a warehouse file an order of magnitude slower than 64-bit
+// numbers; sums dominate rollup scans.
+func (DuckDB) NarrowType(typ string) string {
+	var scale int
+	typ = strings.ToUpper(typ)
+	if typ == "HUGEINT" {
+		return "BIGINT"
+	}
+	if _, err := fmt.Sscanf(typ, "DECIMAL(38,%d)", &scale); err == nil && scale <= 18 {
+		return fmt.Sprintf("DECIMAL(18,%d)", scale)
+	}
+	return ""
+}
+
+// Fits implements Storage.
+func (DuckDB) Fits(col, typ string) string {
+	return fmt.Sprintf("COALESCE(TRY_CAST(MAX(ABS(%s)) AS %s) IS NOT NULL OR MAX(ABS(%s)) IS NULL, false)", col, typ, col)
+}
+
+// AlterColumnType implements Storage.
+func (DuckDB) AlterColumnType(table, col, typ string) string {
+	return fmt.Sprintf("ALTER TABLE %s ALTER COLUMN %s TYPE %s", table, col, typ)
 }

@@ -77,11 +77,9 @@ func (r *renderer) expr(n ast.ExprNode) (string, error) {
 		case opcode.Div:
 			return fmt.Sprintf("(%s / NULLIF(%s, 0))", l, rr), nil
 		case opcode.IntDiv:
-			s, _ := r.d.Func("intdiv", []string{l, rr}, r.tz)
-			return s, nil
+			return r.d.IntDiv(l, rr), nil
 		case opcode.NullEQ:
-			s, _ := r.d.Func("is_not_distinct", []string{l, rr}, r.tz)
-			return s, nil
+			return r.d.NullSafeEqual(l, rr), nil
 		case opcode.LogicXor:
 			return fmt.Sprintf("((%s) <> (%s))", l, rr), nil
 		}
@@ -134,15 +132,10 @@ func (r *renderer) expr(n ast.ExprNode) (string, error) {
 		if err != nil {
 			return "", err
 		}
-		op := "LIKE"
 		if !x.IsLike {
-			if r.d.Name() == "duckdb" {
-				op = "ILIKE"
-			} else {
-				args[0], args[1] = "LOWER("+args[0]+")", "LOWER("+args[1]+")"
-			}
+			return r.d.ILike(args[0], args[1], x.Not), nil
 		}
-		return fmt.Sprintf("(%s %s%s %s)", args[0], not(x.Not), op, args[1]), nil
+		return fmt.Sprintf("(%s %sLIKE %s)", args[0], not(x.Not), args[1]), nil
 	case *ast.CaseExpr:
 		return r.caseExpr(x)
 	case *ast.FuncCastExpr:
@@ -202,6 +195,12 @@ func (r *renderer) call(x *ast.FuncCallExpr) (string, error) {
 	args, err := r.list(x.Args)
 	if err != nil {
 		return "", err
+	}
+	switch name {
+	case "dateliteral":
+		return r.d.DateLiteral(args[0]), nil
+	case "timestampliteral":
+		return r.d.TimestampLiteral(args[0]), nil
 	}
 	if s, ok := r.d.Func(name, args, r.tz); ok {
 		return s, nil

@@ -67,12 +67,6 @@ func (MySQL) Shift(sql string, p model.Period) string {
 // Func implements Dialect.
 func (m MySQL) Func(name string, args []string, tz string) (string, bool) {
 	switch name {
-	case "dateliteral":
-		return "DATE " + args[0], true
-	case "timestampliteral":
-		return "TIMESTAMP " + args[0], true
-	case "intdiv":
-		return fmt.Sprintf("(%s DIV %s)", args[0], args[1]), true
 	case "date_add", "date_sub", "adddate", "subdate":
 		if len(args) == 3 {
 			return fmt.Sprintf("%s(%s, INTERVAL %s %s)", strings.ToUpper(name), args[0], args[1], args[2]), true
@@ -81,26 +75,6 @@ func (m MySQL) Func(name string, args []string, tz string) (string, bool) {
 		return fmt.Sprintf("DATE(CONVERT_TZ(UTC_TIMESTAMP(), '+00:00', %s))", m.QuoteString(tz)), true
 	case "now", "current_timestamp":
 		return fmt.Sprintf("CONVERT_TZ(UTC_TIMESTAMP(), '+00:00', %s)", m.QuoteString(tz)), true
-	case "count_distinct":
-		return fmt.Sprintf("COUNT(DISTINCT %s)", args[0]), true
-	case "approx_count_distinct": // exact on MySQL: it has no sketch
-		return fmt.Sprintf("COUNT(DISTINCT %s)", args[0]), true
-	case "is_not_distinct":
-		return fmt.Sprintf("(%s <=> %s)", args[0], args[1]), true
-	// A period's edge time. MariaDB evaluates MAX(t) OVER (PARTITION BY …)
-	// by rescanning the frame for every row — minutes over a few hundred
-	// thousand rows — while the first value of the partition ordered by t is
-	// one sort. NULLs sort last, as MAX and MIN ignore them.
-	case "edge_max", "edge_min":
-		over := ""
-		if len(args) > 1 {
-			over = "PARTITION BY " + strings.Join(args[1:], ", ") + " "
-		}
-		return fmt.Sprintf("FIRST_VALUE(%s) OVER (%sORDER BY %s)", args[0], over, m.OrderTerm(args[0], name == "edge_max")), true
-	// Distinct sets in rollups as comma-joined value lists; exact, and fine for
-	// the small deployments MySQL serves.
-	case "set_build":
-		return fmt.Sprintf("GROUP_CONCAT(DISTINCT %s)", args[0]), true
 	}
 	return "", false
 }
@@ -131,6 +105,111 @@ func (MySQL) OrderTerm(sql string, desc bool) string {
 	return fmt.Sprintf("%s IS NULL, %s ASC", sql, sql)
 }
 
+// NullSafeEqual implements Operators.
+func (MySQL) NullSafeEqual(a, b string) string { return fmt.Sprintf("(%s <=> %s)", a, b) }
+
+// IntDiv implements Operators.
+func (MySQL) IntDiv(a, b string) string { return fmt.Sprintf("(%s DIV %s)", a, b) }
+
+// ILike implements Operators: MySQL has no ILIKE; both sides are lowered.
+func (MySQL) ILike(s, pattern string, not bool) string {
+	return fmt.Sprintf("(LOWER(%s) %sLIKE LOWER(%s))", s, notKw(not), pattern)
+}
+
+// DateLiteral implements Operators.
+func (MySQL) DateLiteral(quoted string) string { return "DATE " + quoted }
+
+// TimestampLiteral implements Operators.
+func (MySQL) TimestampLiteral(quoted string) string { return "TIMESTAMP " + quoted }
+
+// CountDistinct implements Aggregates.
+func (MySQL) CountDistinct(arg string) string { return fmt.Sprintf("COUNT(DISTINCT %s)", arg) }
+
+// ApproxCountDistinct implements Aggregates: exact, MySQL has no sketch.
+func (MySQL) ApproxCountDistinct(arg string) string { return fmt.Sprintf("COUNT(DISTINCT %s)", arg) }
+
+// EdgeTime implements Aggregates. MariaDB evaluates MAX(t) OVER (PARTITION
+// BY …) by rescanning the frame for every row — minutes over a few hundred
+// thousand rows — while the first value of the partition ordered by t costs
+// one sort. NULLs sort last, as MAX and MIN ignore them.
+func (m MySQL) EdgeTime(t string, partition []string, last bool) string {
+	over := ""
+	if len(partition) > 0 {
+		over = "PARTITION BY " + strings.Join(partition, ", ") + " "
+	}
+	return fmt.Sprintf("FIRST_VALUE(%s) OVER (%sORDER BY %s)", t, over, m.OrderTerm(t, last))
+}
+
+// errNoSets is why MySQL rollups keep no distinct counts: it has no set type
+// that merges, and a delimited string (GROUP_CONCAT) is cut silently at
+// group_concat_max_len, which would make answers wrong without an error.
+var errNoSets = fmt.Errorf("the mysql dialect has no mergeable distinct-set type; distinct counts are answered from the raw rows")
+
+// Sets implements Aggregates.
+func (MySQL) Sets() bool { return false }
+
+// SetBuild implements Aggregates.
+func (MySQL) SetBuild(string) (string, error) { return "", errNoSets }
+
+// SetCount implements Aggregates.
+func (MySQL) SetCount(string, bool) (string, error) { return "", errNoSets }
+
+// SetApproxCount implements Aggregates.
+func (MySQL) SetApproxCount(string, bool) (string, error) { return "", errNoSets }
+
+// StateDDL implements Storage: the state schema is a database.
+func (m MySQL) StateDDL() []string {
+	return []string{
+		"CREATE DATABASE IF NOT EXISTS " + m.QuoteIdent(StateSchema),
+		"CREATE TABLE IF NOT EXISTS " + Table(m, RollupsTable) + ` (
+  name        VARCHAR(255) PRIMARY KEY,
+  table_name  VARCHAR(255),
+  def_hash    VARCHAR(64),
+  row_count   BIGINT,
+  watermark   VARCHAR(64),
+  built_at    DATETIME(6),
+  duration_ms DOUBLE,
+  sources     VARCHAR(64),
+  last_error  TEXT,
+  last_try    DATETIME(6)
+)`,
+		"CREATE TABLE IF NOT EXISTS " + Table(m, SourcesTable) + ` (
+  name       VARCHAR(255) PRIMARY KEY,
+  definition TEXT
+)`,
+	}
+}
+
+// Upsert implements Storage.
+func (m MySQL) Upsert(table, key string, cols []string) string {
+	var set []string
+	for _, c := range cols {
+		if c != key {
+			set = append(set, m.QuoteIdent(c)+" = VALUES("+m.QuoteIdent(c)+")")
+		}
+	}
+	return insertInto(m, table, cols) + "\nON DUPLICATE KEY UPDATE " + strings.Join(set, ", ")
+}
+
+// FileSource implements Storage: a MySQL server reads tables, not files.
+func (MySQL) FileSource(path string) (string, error) {
+	return "", fmt.Errorf("source %s: the mysql engine reads tables, not files; load it into a table and name the table as the source", path)
+}
+
+// NarrowType implements Storage: MySQL's SUM keeps DECIMAL(65) and BIGINT
+// sums as they are stored; nothing to narrow.
+func (MySQL) NarrowType(string) string { return "" }
+
+// Fits implements Storage.
+func (m MySQL) Fits(col, typ string) string {
+	return fmt.Sprintf("COALESCE(MAX(ABS(%s)) = CAST(MAX(ABS(%s)) AS %s), true)", col, col, typ)
+}
+
+// AlterColumnType implements Storage.
+func (MySQL) AlterColumnType(table, col, typ string) string {
+	return fmt.Sprintf("ALTER TABLE %s MODIFY COLUMN %s %s", table, col, typ)
+}
+
 // StarRocks speaks MySQL's protocol and most of its SQL, with date_trunc,
 // NULLS LAST and approximate distinct counts of its own.
 type StarRocks struct{ MySQL }
@@ -150,21 +229,40 @@ func (StarRocks) TimeGrain(sql, grain string) string {
 
 // Func implements Dialect.
 func (s StarRocks) Func(name string, args []string, tz string) (string, bool) {
-	switch name {
-	case "approx_count_distinct":
-		return call("approx_count_distinct", args), true
-	case "timestampliteral": // its grammar has DATE '…' and DATETIME '…', no TIMESTAMP '…'
-		return "DATETIME " + args[0], true
-	case "set_build": // BITMAP columns: exact distinct counts that merge
-		return fmt.Sprintf("bitmap_union(to_bitmap(%s))", args[0]), true
-	case "set_count":
-		return fmt.Sprintf("bitmap_union_count(%s)", args[0]), true
-	case "set_approx_count":
-		return fmt.Sprintf("bitmap_union_count(%s)", args[0]), true
-	case "edge_max", "edge_min": // its MAX/MIN windows are fast: the portable form
-		return "", false
-	}
 	return s.MySQL.Func(name, args, tz)
+}
+
+// TimestampLiteral implements Operators: StarRocks' grammar has DATE '…' and
+// DATETIME '…', no TIMESTAMP '…'.
+func (StarRocks) TimestampLiteral(quoted string) string { return "DATETIME " + quoted }
+
+// ApproxCountDistinct implements Aggregates.
+func (StarRocks) ApproxCountDistinct(arg string) string {
+	return call("approx_count_distinct", []string{arg})
+}
+
+// EdgeTime implements Aggregates: StarRocks' MAX and MIN windows are fast.
+func (StarRocks) EdgeTime(t string, partition []string, last bool) string {
+	return edgeWindow(t, partition, last)
+}
+
+// Sets implements Aggregates: BITMAP columns, exact distinct counts that merge.
+func (StarRocks) Sets() bool { return true }
+
+// SetBuild implements Aggregates.
+func (StarRocks) SetBuild(arg string) (string, error) {
+	return fmt.Sprintf("bitmap_union(to_bitmap(%s))", arg), nil
+}
+
+// SetCount implements Aggregates.
+func (StarRocks) SetCount(col string, single bool) (string, error) {
+	return fmt.Sprintf("bitmap_union_count(%s)", col), nil
+}
+
+// SetApproxCount implements Aggregates: the bitmap's count is exact, which an
+// estimate may be.
+func (StarRocks) SetApproxCount(col string, single bool) (string, error) {
+	return fmt.Sprintf("bitmap_union_count(%s)", col), nil
 }
 
 // Type implements Dialect.

@@ -257,8 +257,7 @@ func (w *writer) shiftedJoin(pt *plan.Part) string {
 			conds = append(conds, mine+" = "+w.d.TimeGrain(w.d.Shift(theirs, back), d.Grain))
 			continue
 		}
-		s, _ := w.d.Func("is_not_distinct", []string{mine, theirs}, w.tz)
-		conds = append(conds, s)
+		conds = append(conds, w.d.NullSafeEqual(mine, theirs))
 	}
 	return strings.Join(conds, " AND ")
 }
@@ -332,7 +331,7 @@ func (w *writer) exprIn(pt *plan.Part, n ast.ExprNode) (string, error) {
 // from renders the FROM clause with the part's joins.
 func (w *writer) from(pt *plan.Part) string {
 	if pt.Rollup != nil {
-		return "FROM " + w.table(pt.Rollup.Table) + " AS " + w.q("r")
+		return "FROM " + Table(w.d, pt.Rollup.Table) + " AS " + w.q("r")
 	}
 	fact := pt.Fact.Fact
 	s := "FROM " + w.q(fact.Name) + " AS " + w.q(fact.Name)
@@ -391,8 +390,11 @@ func (w *writer) aggregate(pt *plan.Part, m *logical.Metric) (string, error) {
 }
 
 func (w *writer) agg(agg, arg string) string {
-	if s, ok := w.d.Func(agg, []string{arg}, w.tz); ok {
-		return s
+	switch agg {
+	case model.AggCountDistinct:
+		return w.d.CountDistinct(arg)
+	case model.AggApproxCountDistinct:
+		return w.d.ApproxCountDistinct(arg)
 	}
 	return strings.ToUpper(agg) + "(" + arg + ")"
 }
@@ -483,20 +485,8 @@ func (w *writer) semiAdditive(pt *plan.Part, values []string, t string, extra []
 		}
 		partition = append(partition, s)
 	}
-	edge := "MAX"
-	if na.Take == "first" {
-		edge = "MIN"
-	}
-	over := ""
-	if len(partition) > 0 {
-		over = "PARTITION BY " + strings.Join(partition, ", ")
-	}
-	window := fmt.Sprintf("%s(%s) OVER (%s)", edge, t, over)
-	if s, ok := w.d.Func("edge_"+strings.ToLower(edge), append([]string{t}, partition...), w.tz); ok {
-		window = s
-	}
 	inner = append(inner, values...)
-	inner = append(inner, t+" AS "+w.q("t"), window+" AS "+w.q("t_edge"))
+	inner = append(inner, t+" AS "+w.q("t"), w.d.EdgeTime(t, partition, na.Take != "first")+" AS "+w.q("t_edge"))
 	where, err := w.where(pt, extra...)
 	if err != nil {
 		return "", err

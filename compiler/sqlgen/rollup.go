@@ -9,17 +9,9 @@ import (
 	"github.com/strata-metrics/strata/compiler/expr"
 	"github.com/strata-metrics/strata/compiler/logical"
 	"github.com/strata-metrics/strata/compiler/plan"
-	"github.com/strata-metrics/strata/compiler/rewrite"
+	"github.com/strata-metrics/strata/compiler/rollup"
 	"github.com/strata-metrics/strata/model"
 )
-
-// table quotes a schema-qualified table name.
-func (w *writer) table(name string) string {
-	if schema, t, ok := strings.Cut(name, "."); ok {
-		return w.q(schema) + "." + w.q(t)
-	}
-	return w.q(name)
-}
 
 func (w *writer) rollupTimeColumn(rs *plan.RollupSource) string {
 	return w.q("r") + "." + w.q(rs.TimeField+"."+rs.Grain)
@@ -40,43 +32,30 @@ func (w *writer) rollupField(pt *plan.Part, name string) string {
 }
 
 // merge re-aggregates a stored measure's columns into the measure's value.
-func (w *writer) merge(m *logical.Metric, col func(string) string) string {
+func (w *writer) merge(m *logical.Metric, col func(string) string) (string, error) {
 	return w.mergeRows(m, col, false)
 }
 
 // mergeRows is merge; single says that every group reads at most one rollup
 // row, so that a distinct set needs no union: its size is the count.
-func (w *writer) mergeRows(m *logical.Metric, col func(string) string, single bool) string {
-	st := rewrite.Storages(m)
+func (w *writer) mergeRows(m *logical.Metric, col func(string) string, single bool) (string, error) {
+	st := rollup.Storages(m)
 	c := col(st[0].Column)
-	if single && w.d.Name() == "duckdb" {
-		// A stored set holds distinct values already. Unioning one list with
-		// list_distinct(flatten(list(…))) costs a hash per element — most of a
-		// distinct query's time on large sets — and gives the same number.
-		switch m.Agg {
-		case model.AggCountDistinct:
-			return "COALESCE(MAX(length(" + c + ")), 0)"
-		case model.AggApproxCountDistinct:
-			return "COALESCE(MAX(list_aggregate(" + c + ", 'approx_count_distinct')), 0)"
-		}
-	}
 	switch m.Agg {
 	case model.AggSum:
-		return "SUM(" + c + ")"
+		return "SUM(" + c + ")", nil
 	case model.AggCount:
-		return "COALESCE(SUM(" + c + "), 0)"
+		return "COALESCE(SUM(" + c + "), 0)", nil
 	case model.AggMin, model.AggMax:
-		return strings.ToUpper(m.Agg) + "(" + c + ")"
+		return strings.ToUpper(m.Agg) + "(" + c + ")", nil
 	case model.AggAvg:
-		return fmt.Sprintf("(SUM(%s) / NULLIF(SUM(%s), 0))", c, col(st[1].Column))
+		return fmt.Sprintf("(SUM(%s) / NULLIF(SUM(%s), 0))", c, col(st[1].Column)), nil
 	case model.AggCountDistinct:
-		s, _ := w.d.Func("set_count", []string{c}, w.tz)
-		return s
+		return w.d.SetCount(c, single)
 	case model.AggApproxCountDistinct:
-		s, _ := w.d.Func("set_approx_count", []string{c}, w.tz)
-		return s
+		return w.d.SetApproxCount(c, single)
 	}
-	return "NULL"
+	return "", fmt.Errorf("internal: no merge for aggregate %s of %s", m.Agg, m.Name)
 }
 
 func (w *writer) rollupPart(pt *plan.Part) (string, error) {
@@ -94,7 +73,11 @@ func (w *writer) rollupPart(pt *plan.Part) (string, error) {
 	rcol := func(c string) string { return w.q("r") + "." + w.q(c) }
 	single := w.oneRowPerGroup(pt)
 	for _, m := range pt.Measures {
-		sel = append(sel, w.mergeRows(m.Metric, rcol, single)+" AS "+w.q(measureCol(pt, m)))
+		s, err := w.mergeRows(m.Metric, rcol, single)
+		if err != nil {
+			return "", err
+		}
+		sel = append(sel, s+" AS "+w.q(measureCol(pt, m)))
 	}
 	where, err := w.where(pt)
 	if err != nil {
@@ -125,19 +108,12 @@ func (w *writer) oneRowPerGroup(pt *plan.Part) bool {
 	if !timeKept {
 		return false
 	}
-	for _, r := range w.p.Catalog.Project.Rollups {
-		if r.Name != rs.Name {
-			continue
+	for _, dim := range rs.Dims {
+		if !grouped[dim] {
+			return false
 		}
-		for _, dim := range r.Dimensions {
-			q, err := w.p.Catalog.Resolve(dim.Value)
-			if err != nil || !grouped[q] {
-				return false
-			}
-		}
-		return true
 	}
-	return false
+	return true
 }
 
 // rollupSemiAdditive applies the raw path's rule to a rollup that keeps the
@@ -145,19 +121,25 @@ func (w *writer) oneRowPerGroup(pt *plan.Part) bool {
 // the measure had rows.
 func (w *writer) rollupSemiAdditive(pt *plan.Part) (string, error) {
 	m := pt.NonAdditive
-	st := rewrite.Storages(m)
+	st := rollup.Storages(m)
 	var values []string
 	for _, s := range st {
 		values = append(values, w.q("r")+"."+w.q(s.Column)+" AS "+w.q(s.Column))
 	}
 	rows := w.q("r") + "." + w.q(st[len(st)-1].Column) + " > 0"
-	return w.semiAdditive(pt, values, w.rollupTimeColumn(pt.Rollup), []string{rows}, w.merge(m, w.q))
+	merged, err := w.merge(m, w.q)
+	if err != nil {
+		return "", err
+	}
+	return w.semiAdditive(pt, values, w.rollupTimeColumn(pt.Rollup), []string{rows}, merged)
 }
 
 // RollupBuild renders the statement that computes a rollup's rows from the raw
 // wide table: one row per kept dimension values and time period, each measure
-// in its storage columns (see rewrite.Storages).
-func RollupBuild(cat *logical.Catalog, r *rewrite.Rollup, d Dialect) (string, error) {
+// in its storage columns (see rollup.Storages). On an engine without
+// mergeable sets (Dialect.Sets) distinct counts are left out: the rewrite
+// answers them from the raw rows there.
+func RollupBuild(cat *logical.Catalog, r *rollup.Rollup, d Dialect) (string, error) {
 	p := &plan.Plan{Catalog: cat, TZ: cat.Project.Timezone}
 	pt := &plan.Part{ID: "build", Fact: r.Fact, Source: "raw", TimeFields: map[string]bool{}}
 	needed := map[string]bool{r.Fact.Name(): true}
@@ -197,7 +179,10 @@ func RollupBuild(cat *logical.Catalog, r *rewrite.Rollup, d Dialect) (string, er
 		sel = append(sel, s+" AS "+w.q(cols[i]))
 	}
 	for _, m := range r.Measures {
-		for _, st := range rewrite.Storages(m) {
+		if rollup.StoresSet(m) && !d.Sets() {
+			continue
+		}
+		for _, st := range rollup.Storages(m) {
 			s, err := w.storage(pt, m, st.Kind)
 			if err != nil {
 				return "", err
@@ -228,8 +213,7 @@ func (w *writer) storage(pt *plan.Part, m *logical.Metric, kind string) (string,
 	}
 	switch kind {
 	case "set":
-		s, _ := w.d.Func("set_build", []string{arg}, w.tz)
-		return s, nil
+		return w.d.SetBuild(arg)
 	case "rows":
 		return "COUNT(" + arg + ")", nil
 	}

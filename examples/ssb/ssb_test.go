@@ -14,8 +14,8 @@ import (
 	"github.com/strata-metrics/strata/compiler/plan"
 	"github.com/strata-metrics/strata/examples/ssb"
 	"github.com/strata-metrics/strata/examples/ssb/generate/ssbgen"
-	"github.com/strata-metrics/strata/materializer"
 	"github.com/strata-metrics/strata/model"
+	"github.com/strata-metrics/strata/service"
 )
 
 const (
@@ -86,7 +86,7 @@ func TestQueriesAgree(t *testing.T) {
 	if cdiags.HasErrors() {
 		t.Fatalf("catalog:\n%s", cdiags.Format(p.Sources, 0))
 	}
-	w, err := materializer.Open(ctx, p, cat, materializer.Options{Memory: true})
+	w, err := service.Open(ctx, cat, service.Options{Memory: true})
 	if err != nil {
 		t.Fatal(err)
 	}

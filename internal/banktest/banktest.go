@@ -1,6 +1,6 @@
 // Package banktest sets up the example bank for tests: a copy of its model in
 // a temporary project whose sources are freshly generated data, and an
-// in-memory warehouse over it. Only tests import it.
+// in-memory warehouse over it for queries. Only tests import it.
 package banktest
 
 import (
@@ -11,8 +11,8 @@ import (
 	"path/filepath"
 
 	"github.com/strata-metrics/strata/compiler/logical"
-	"github.com/strata-metrics/strata/materializer"
 	"github.com/strata-metrics/strata/model"
+	"github.com/strata-metrics/strata/service"
 )
 
 // RepoRoot finds the module root by walking up from the working directory
@@ -88,12 +88,12 @@ func Load(dir string) (*model.Project, *logical.Catalog, error) {
 	return p, cat, nil
 }
 
-// Open loads the project in dir and opens an in-memory warehouse over it.
-func Open(ctx context.Context, dir string, opts materializer.Options) (*materializer.Warehouse, error) {
-	p, cat, err := Load(dir)
+// Open loads the project in dir and opens an in-memory warehouse over it for queries.
+func Open(ctx context.Context, dir string, opts service.Options) (*service.Project, error) {
+	_, cat, err := Load(dir)
 	if err != nil {
 		return nil, err
 	}
 	opts.Memory = true
-	return materializer.Open(ctx, p, cat, opts)
+	return service.Open(ctx, cat, opts)
 }

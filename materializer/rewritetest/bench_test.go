@@ -18,6 +18,7 @@ import (
 	"github.com/strata-metrics/strata/examples/bank/generate/bankgen"
 	"github.com/strata-metrics/strata/materializer"
 	"github.com/strata-metrics/strata/model"
+	"github.com/strata-metrics/strata/service"
 )
 
 // benchTransactions is the benchmarks' data size: STRATA_BENCH_TXNS, default 1,000,000.
@@ -36,7 +37,7 @@ func benchTransactions(b *testing.B) int {
 var bench struct {
 	once  sync.Once
 	n     int
-	w     *materializer.Warehouse
+	w     *service.Project
 	build time.Duration
 	err   error
 }
@@ -50,7 +51,7 @@ var bench struct {
 // data/.complete. The rollups are kept in .strata/rewritetest.duckdb inside it
 // and rebuilt only when the model or the data changed, so they are built once,
 // not on every run.
-func benchWarehouse(b *testing.B) *materializer.Warehouse {
+func benchWarehouse(b *testing.B) *service.Project {
 	b.Helper()
 	n := benchTransactions(b)
 	bench.once.Do(func() {
@@ -119,7 +120,7 @@ func recentlyWritten(dir string, d time.Duration) bool {
 // openBenchWarehouse opens the data set with its rollups in a warehouse file
 // of this package's own, building the rollups that are missing, outdated or
 // stale.
-func openBenchWarehouse(dir string) (*materializer.Warehouse, time.Duration, error) {
+func openBenchWarehouse(dir string) (*service.Project, time.Duration, error) {
 	ctx := context.Background()
 	p, diags := model.Load(dir)
 	if diags.HasErrors() {
@@ -133,7 +134,7 @@ func openBenchWarehouse(dir string) (*materializer.Warehouse, time.Duration, err
 	if cdiags.HasErrors() {
 		return nil, 0, fmt.Errorf("build %s: %s", dir, cdiags.Format(p.Sources, 10))
 	}
-	w, err := materializer.Open(ctx, p, cat, materializer.Options{})
+	w, err := service.Open(ctx, cat, service.Options{})
 	if err != nil {
 		return nil, 0, err
 	}
@@ -206,7 +207,7 @@ var rollupQueries = []benchQuery{
 
 // checkSame runs q through the rewrite and raw, fails unless the rollup
 // serves it as expected and both answers agree cell by cell.
-func checkSame(b *testing.B, w *materializer.Warehouse, name, servedBy string, q plan.Query) {
+func checkSame(b *testing.B, w *service.Project, name, servedBy string, q plan.Query) {
 	b.Helper()
 	ctx := context.Background()
 	got, err := w.Query(ctx, &q)
@@ -228,7 +229,7 @@ func checkSame(b *testing.B, w *materializer.Warehouse, name, servedBy string, q
 }
 
 // timeQuery runs q b.N times and returns each run's duration.
-func timeQuery(b *testing.B, w *materializer.Warehouse, q plan.Query) []time.Duration {
+func timeQuery(b *testing.B, w *service.Project, q plan.Query) []time.Duration {
 	ctx := context.Background()
 	out := make([]time.Duration, 0, b.N)
 	b.ResetTimer()

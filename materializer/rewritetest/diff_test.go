@@ -13,7 +13,7 @@ import (
 	"time"
 
 	"github.com/strata-metrics/strata/compiler/plan"
-	"github.com/strata-metrics/strata/materializer"
+	"github.com/strata-metrics/strata/service"
 )
 
 // diffQueries is how many random queries the differential test runs.
@@ -172,7 +172,7 @@ func moreFacts() []*factSpec {
 
 // runDiff runs n generated queries raw and rewritten, compares the answers,
 // and checks the share a rollup served.
-func runDiff(t *testing.T, w *materializer.Warehouse, g *queryGen, n int, minShare float64) {
+func runDiff(t *testing.T, w *service.Project, g *queryGen, n int, minShare float64) {
 	ctx := context.Background()
 	served := map[string]int{}
 	rejected := map[string]int{}
@@ -225,7 +225,7 @@ func runDiff(t *testing.T, w *materializer.Warehouse, g *queryGen, n int, minSha
 
 // firstReason names, for a query served raw, why the rewrite refused: the
 // kind of reason of the rollup that came closest (failed the latest rule).
-func firstReason(t *testing.T, w *materializer.Warehouse, q *plan.Query) string {
+func firstReason(t *testing.T, w *service.Project, q *plan.Query) string {
 	c, err := w.Compile(q)
 	if err != nil {
 		t.Fatalf("compile: %v", err)
@@ -267,7 +267,7 @@ func reasonKind(r string) (string, int) {
 }
 
 func describeErr(err error) string {
-	var ee *materializer.EngineError
+	var ee *service.EngineError
 	if errors.As(err, &ee) {
 		return fmt.Sprintf("%v\nSQL:\n%s", err, ee.SQL)
 	}
@@ -306,7 +306,7 @@ const floatTolerance = 1e-9
 // diffResults compares two answers to the same query row by row, in order
 // (every generated query orders by all its dimensions, so the order is total),
 // and describes the first differences; "" when they agree.
-func diffResults(got, want *materializer.Result) string {
+func diffResults(got, want *service.Result) string {
 	var b strings.Builder
 	if len(got.Columns) != len(want.Columns) {
 		return fmt.Sprintf("columns: rewritten %d, raw %d\n", len(got.Columns), len(want.Columns))

@@ -15,7 +15,7 @@ import (
 	"time"
 
 	"github.com/strata-metrics/strata/compiler/plan"
-	"github.com/strata-metrics/strata/materializer"
+	"github.com/strata-metrics/strata/service"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden explain outputs in testdata/explain")
@@ -156,13 +156,13 @@ func lineDiff(want, got string) string {
 
 var stale struct {
 	once sync.Once
-	w    *materializer.Warehouse
+	w    *service.Project
 	err  error
 }
 
 // staleWarehouse is a copy of the shared data set whose rollups were built
 // before its transactions source changed (its modification time moved on).
-func staleWarehouse(t *testing.T) *materializer.Warehouse {
+func staleWarehouse(t *testing.T) *service.Project {
 	t.Helper()
 	_, src := sharedWarehouse(t)
 	stale.once.Do(func() {

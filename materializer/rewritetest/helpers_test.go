@@ -16,7 +16,7 @@ import (
 
 	"github.com/strata-metrics/strata/engine/duckdb"
 	"github.com/strata-metrics/strata/examples/bank/generate/bankgen"
-	"github.com/strata-metrics/strata/materializer"
+	"github.com/strata-metrics/strata/service"
 )
 
 // testTransactions sizes the data set the tests run on.
@@ -33,7 +33,7 @@ func TestMain(m *testing.M) {
 	}
 	testRoot = dir
 	code := m.Run()
-	for _, w := range []*materializer.Warehouse{shared.w, stale.w, more.w} {
+	for _, w := range []*service.Project{shared.w, stale.w, more.w} {
 		if w != nil {
 			w.Close()
 		}
@@ -54,12 +54,12 @@ func repoRoot() string {
 // openBank loads the bank model from dir (strata.yaml, models/ and data/) and
 // opens an in-memory warehouse over it. One engine thread: on data this
 // small, DuckDB's parallelism costs more than it gains.
-func openBank(ctx context.Context, dir string) (*materializer.Warehouse, error) {
-	return banktest.Open(ctx, dir, materializer.Options{Threads: 1})
+func openBank(ctx context.Context, dir string) (*service.Project, error) {
+	return banktest.Open(ctx, dir, service.Options{Threads: 1})
 }
 
 // openBuilt opens a warehouse over dir and builds every rollup.
-func openBuilt(ctx context.Context, dir string) (*materializer.Warehouse, error) {
+func openBuilt(ctx context.Context, dir string) (*service.Project, error) {
 	w, err := openBank(ctx, dir)
 	if err != nil {
 		return nil, err
@@ -97,11 +97,11 @@ func openBuilt(ctx context.Context, dir string) (*materializer.Warehouse, error)
 var shared struct {
 	once sync.Once
 	dir  string
-	w    *materializer.Warehouse
+	w    *service.Project
 	err  error
 }
 
-func sharedWarehouse(t testing.TB) (*materializer.Warehouse, string) {
+func sharedWarehouse(t testing.TB) (*service.Project, string) {
 	t.Helper()
 	shared.once.Do(func() {
 		dir := filepath.Join(testRoot, "bank")
@@ -126,13 +126,13 @@ func sharedWarehouse(t testing.TB) (*materializer.Warehouse, string) {
 
 var more struct {
 	once sync.Once
-	w    *materializer.Warehouse
+	w    *service.Project
 	err  error
 }
 
 // moreRollupsWarehouse is a copy of the shared data set whose model also
 // has moreRollupsModel's rollups, all built.
-func moreRollupsWarehouse(t testing.TB) *materializer.Warehouse {
+func moreRollupsWarehouse(t testing.TB) *service.Project {
 	t.Helper()
 	_, src := sharedWarehouse(t)
 	more.once.Do(func() {

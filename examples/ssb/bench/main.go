@@ -57,6 +57,7 @@ import (
 	"github.com/strata-metrics/strata/examples/ssb/generate/ssbgen"
 	"github.com/strata-metrics/strata/materializer"
 	"github.com/strata-metrics/strata/model"
+	"github.com/strata-metrics/strata/service"
 )
 
 type config struct {
@@ -264,7 +265,7 @@ func run(ctx context.Context, c config) (*Report, error) {
 	if cdiags.HasErrors() {
 		return nil, fmt.Errorf("model:\n%s", cdiags.Format(p.Sources, 0))
 	}
-	w, err := materializer.Open(ctx, p, cat, materializer.Options{Threads: c.Threads})
+	w, err := service.Open(ctx, cat, service.Options{Threads: c.Threads})
 	if err != nil {
 		return nil, err
 	}
@@ -462,7 +463,7 @@ func ensureData(ctx context.Context, c config, dir string, info *dataInfo) error
 
 // timeHTTP serves the warehouse's DataAPI on a loopback listener and times
 // POST /v1/query per query, from sending the request to reading the JSON.
-func timeHTTP(ctx context.Context, c config, w *materializer.Warehouse, queries []ssb.Query, answers [][][]any, results []queryResult, problem func(string, ...any)) error {
+func timeHTTP(ctx context.Context, c config, w *service.Project, queries []ssb.Query, answers [][][]any, results []queryResult, problem func(string, ...any)) error {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		return err

@@ -1,4 +1,4 @@
-package api
+package service
 
 import (
 	"bytes"
@@ -9,15 +9,13 @@ import (
 	"github.com/apache/arrow-go/v18/arrow/array"
 	"github.com/apache/arrow-go/v18/arrow/ipc"
 	"github.com/apache/arrow-go/v18/arrow/memory"
-
-	"github.com/strata-metrics/strata/materializer"
 )
 
-// Content types the query endpoint can answer in.
+// Content types a result can be rendered in.
 const (
-	mimeJSON  = "application/json"
-	mimeCSV   = "text/csv"
-	mimeArrow = "application/vnd.apache.arrow.stream"
+	MimeJSON  = "application/json"
+	MimeCSV   = "text/csv"
+	MimeArrow = "application/vnd.apache.arrow.stream"
 )
 
 // arrowType maps a result column type onto Arrow.
@@ -37,9 +35,9 @@ func arrowType(t string) arrow.DataType {
 	return arrow.PrimitiveTypes.Float64 // double, decimal: decimals arrive as float64
 }
 
-// writeArrow encodes a result as an Arrow IPC stream; the response headers carry
-// the metadata JSON puts in `meta`.
-func writeArrow(res *materializer.Result) ([]byte, error) {
+// Arrow encodes the result as an Arrow IPC stream. The stream carries no
+// metadata: the DataAPI sends what JSON puts in `meta` as response headers.
+func (res *Result) Arrow() ([]byte, error) {
 	fields := make([]arrow.Field, len(res.Columns))
 	for i, c := range res.Columns {
 		fields[i] = arrow.Field{Name: c.Name, Type: arrowType(c.Type), Nullable: true}
@@ -74,7 +72,7 @@ func appendValue(b array.Builder, v any) error {
 	}
 	switch bb := b.(type) {
 	case *array.StringBuilder:
-		bb.Append(materializer.Cell(v, "varchar", ""))
+		bb.Append(Cell(v, "varchar", ""))
 	case *array.Int64Builder:
 		switch x := v.(type) {
 		case int64:

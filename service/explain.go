@@ -1,4 +1,4 @@
-package materializer
+package service
 
 import (
 	"context"
@@ -16,31 +16,27 @@ type Explanation struct {
 	Rollups  []Candidate `json:"rollups"`
 }
 
-// Candidate is one rollup considered for a query part, and why it was or was not used.
+// Candidate is one rollup considered for a query part, and why it was or was
+// not used: Code is the rewrite's stable verdict (rewrite.Code…), Reason its prose.
 type Candidate struct {
 	Rollup string `json:"rollup"`
 	Part   string `json:"part,omitempty"`
 	Used   bool   `json:"used"`
+	Code   string `json:"code"`
 	Reason string `json:"reason,omitempty"`
 	Rows   int64  `json:"rows,omitempty"`
 }
 
-// Explain compiles a query and reports its plan, source and SQL.
-func (w *Warehouse) Explain(ctx context.Context, q *plan.Query) (*Explanation, error) {
-	c, err := w.Compile(q)
+// Explain compiles a query and reports its plan, source, SQL and every
+// rollup's verdict, as the rewrite recorded them.
+func (s *Project) Explain(ctx context.Context, q *plan.Query) (*Explanation, error) {
+	c, err := s.Compile(q)
 	if err != nil {
 		return nil, err
 	}
 	x := &Explanation{ServedBy: c.Plan.ServedBy(), Plan: c.Plan.String(), SQL: c.SQL, Rollups: []Candidate{}}
-	seen := map[string]bool{}
 	for _, d := range c.Decisions {
-		x.Rollups = append(x.Rollups, Candidate{Rollup: d.Rollup, Part: d.Part, Used: d.Used, Reason: d.Reason, Rows: d.Rows})
-		seen[d.Rollup] = true
-	}
-	for _, r := range w.rollups {
-		if !seen[r.Name] {
-			x.Rollups = append(x.Rollups, Candidate{Rollup: r.Name, Reason: fmt.Sprintf("aggregates %s, which the query does not read", r.Fact.Name())})
-		}
+		x.Rollups = append(x.Rollups, Candidate{Rollup: d.Rollup, Part: d.Part, Used: d.Used, Code: d.Code, Reason: d.Reason, Rows: d.Rows})
 	}
 	return x, nil
 }

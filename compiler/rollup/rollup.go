@@ -1,4 +1,4 @@
-package rewrite
+package rollup
 
 import (
 	"crypto/sha256"
@@ -47,6 +47,12 @@ func (r *Rollup) Measure(name string) *logical.Metric {
 
 // TimeColumn names the column holding the time label.
 func (r *Rollup) TimeColumn() string { return r.TimeField + "." + r.Grain }
+
+// Source is what a plan part served by this rollup carries: the definition's
+// kept fields and time, and where its current version lives.
+func (r *Rollup) Source(table string, rows int64) *plan.RollupSource {
+	return &plan.RollupSource{Name: r.Name, Table: table, Grain: r.Grain, TimeField: r.TimeField, Dims: r.Dims, Rows: rows}
+}
 
 // Definitions returns the checked definitions of the project's rollups, in
 // declaration order. The catalog must have been built without errors.
@@ -150,4 +156,9 @@ func Storages(m *logical.Metric) []Storage {
 		out = append(out, Storage{m.Name + ".rows", "rows"})
 	}
 	return out
+}
+
+// StoresSet reports whether the measure is stored as a set of distinct values.
+func StoresSet(m *logical.Metric) bool {
+	return m.Agg == model.AggCountDistinct || m.Agg == model.AggApproxCountDistinct
 }

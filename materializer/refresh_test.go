@@ -1,4 +1,4 @@
-package materializer
+package materializer_test
 
 import (
 	"context"
@@ -11,6 +11,7 @@ import (
 	"github.com/strata-metrics/strata/compiler/plan"
 	"github.com/strata-metrics/strata/examples/bank/generate/bankgen"
 	"github.com/strata-metrics/strata/model"
+	"github.com/strata-metrics/strata/service"
 )
 
 // smallBank copies the example model next to freshly generated data.
@@ -41,7 +42,7 @@ func smallBank(t *testing.T) (string, *model.Project, *logical.Catalog) {
 	return dir, p, cat
 }
 
-func rollupTables(t *testing.T, w *Warehouse) []string {
+func rollupTables(t *testing.T, w *service.Project) []string {
 	t.Helper()
 	res, err := w.Engine.Query(context.Background(), "SELECT table_name FROM information_schema.tables WHERE table_schema = '_strata' AND starts_with(table_name, 'r_') ORDER BY 1")
 	if err != nil {
@@ -58,8 +59,8 @@ func rollupTables(t *testing.T, w *Warehouse) []string {
 // half-built table is left behind; the failure is recorded in the state.
 func TestFailedBuildKeepsPreviousVersion(t *testing.T) {
 	ctx := context.Background()
-	dir, p, cat := smallBank(t)
-	w, err := Open(ctx, p, cat, Options{Memory: true})
+	dir, _, cat := smallBank(t)
+	w, err := service.Open(ctx, cat, service.Options{Memory: true})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -114,8 +115,8 @@ func TestFailedBuildKeepsPreviousVersion(t *testing.T) {
 	q.Freshness = ""
 	if _, err := w.Query(ctx, q); err == nil {
 		t.Fatal("a raw query over a corrupt source should fail")
-	} else if _, ok := err.(*EngineError); !ok {
-		t.Fatalf("engine failure should be an *EngineError, got %T: %v", err, err)
+	} else if _, ok := err.(*service.EngineError); !ok {
+		t.Fatalf("engine failure should be an *service.EngineError, got %T: %v", err, err)
 	}
 }
 
@@ -123,8 +124,8 @@ func TestFailedBuildKeepsPreviousVersion(t *testing.T) {
 // that points the state at the new one.
 func TestRebuildSwapsVersion(t *testing.T) {
 	ctx := context.Background()
-	_, p, cat := smallBank(t)
-	w, err := Open(ctx, p, cat, Options{Memory: true})
+	_, _, cat := smallBank(t)
+	w, err := service.Open(ctx, cat, service.Options{Memory: true})
 	if err != nil {
 		t.Fatal(err)
 	}

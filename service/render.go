@@ -1,4 +1,4 @@
-package materializer
+package service
 
 import (
 	"encoding/csv"

@@ -1,0 +1,205 @@
+package service
+
+import (
+	"context"
+	"fmt"
+	"path/filepath"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/strata-metrics/strata/compiler"
+	"github.com/strata-metrics/strata/compiler/logical"
+	"github.com/strata-metrics/strata/compiler/plan"
+	"github.com/strata-metrics/strata/compiler/rewrite"
+	"github.com/strata-metrics/strata/compiler/sqlgen"
+	"github.com/strata-metrics/strata/engine"
+	"github.com/strata-metrics/strata/engine/duckdb"
+	"github.com/strata-metrics/strata/materializer"
+	"github.com/strata-metrics/strata/model"
+)
+
+// Project is a project open for queries: its catalog, its engine and the
+// dialect that engine speaks, and the rollups' state as last read.
+type Project struct {
+	Project *model.Project
+	Catalog *logical.Catalog
+	Engine  engine.Engine
+	Dialect sqlgen.Dialect
+
+	m            *materializer.Materializer
+	mu           sync.RWMutex
+	states       map[string]rewrite.State
+	builtSources map[string]string
+}
+
+// Options tune Open.
+type Options struct {
+	// Memory opens an in-memory DuckDB instead of the project's warehouse file.
+	Memory bool
+	// Threads overrides the engine's thread count (0: the project's, else all cores).
+	Threads int
+}
+
+// An opener opens an engine type's warehouse at path (for DuckDB, "" is in
+// memory) and names the dialect it speaks.
+type opener func(path string, threads int) (engine.Engine, sqlgen.Dialect, error)
+
+// openers are the engines Open can open, by engine.type; an engine adds
+// itself with registerOpener in a file of its own.
+var openers = map[string]opener{}
+
+func registerOpener(engineType string, o opener) {
+	if _, dup := openers[engineType]; dup {
+		panic("service: engine registered twice: " + engineType)
+	}
+	openers[engineType] = o
+}
+
+func init() {
+	registerOpener("duckdb", func(path string, threads int) (engine.Engine, sqlgen.Dialect, error) {
+		db, err := duckdb.Open(path, threads)
+		if err != nil && strings.Contains(err.Error(), "lock") {
+			return nil, nil, fmt.Errorf("the warehouse %s is in use by another strata process (for example `strata serve`); query through its API, or stop it", path)
+		}
+		return db, sqlgen.DuckDB{}, err
+	})
+}
+
+// Open opens the project's engine for queries.
+func Open(ctx context.Context, cat *logical.Catalog, opts Options) (*Project, error) {
+	p := cat.Project
+	open, ok := openers[p.Engine.Type]
+	if !ok {
+		return nil, fmt.Errorf("engine %q: only the embedded duckdb engine can be opened by this build's CLI; set engine.type: duckdb", p.Engine.Type)
+	}
+	path := ""
+	if !opts.Memory {
+		path = p.Engine.Path
+		if !filepath.IsAbs(path) {
+			path = filepath.Join(p.Dir, path)
+		}
+	}
+	threads := p.Engine.Threads
+	if opts.Threads > 0 {
+		threads = opts.Threads
+	}
+	eng, d, err := open(path, threads)
+	if err != nil {
+		return nil, err
+	}
+	s, err := New(ctx, cat, eng, d)
+	if err != nil {
+		eng.Close()
+		return nil, err
+	}
+	return s, nil
+}
+
+// New opens a project over an open engine that speaks dialect d: the sources
+// are exposed (written only when changed) and the rollups' state is read.
+// Close closes the engine.
+func New(ctx context.Context, cat *logical.Catalog, eng engine.Engine, d sqlgen.Dialect) (*Project, error) {
+	m := materializer.New(cat, eng, d)
+	s := &Project{Project: cat.Project, Catalog: cat, Engine: eng, Dialect: d, m: m}
+	if err := m.Sources(ctx); err != nil {
+		return nil, err
+	}
+	if err := s.Reload(ctx); err != nil {
+		return nil, err
+	}
+	return s, nil
+}
+
+// Close closes the engine.
+func (s *Project) Close() error { return s.Engine.Close() }
+
+// Materializer is the project's builder, over the same engine.
+func (s *Project) Materializer() *materializer.Materializer { return s.m }
+
+// Reload re-reads the rollups' state, after builds made elsewhere.
+func (s *Project) Reload(ctx context.Context) error {
+	states, fps, err := s.m.States(ctx)
+	if err != nil {
+		return err
+	}
+	s.mu.Lock()
+	s.states, s.builtSources = states, fps
+	s.mu.Unlock()
+	return nil
+}
+
+// rollups snapshots the state for one query; source files are checked for
+// changes since each rollup's build.
+func (s *Project) rollups() *rewrite.Input {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	states := make(map[string]rewrite.State, len(s.states))
+	seen := map[string]string{}
+	for _, r := range s.m.Rollups {
+		st, ok := s.states[r.Name]
+		if !ok {
+			continue
+		}
+		st.SourceChanged = s.m.Fingerprint(r, seen) != s.builtSources[r.Name]
+		states[r.Name] = st
+	}
+	return &rewrite.Input{Rollups: s.m.Rollups, States: states, Now: time.Now()}
+}
+
+// Compile plans the query, lets the rewrite pick rollups, and renders SQL.
+func (s *Project) Compile(q *plan.Query) (*compiler.Compiled, error) {
+	return compiler.Compile(s.Catalog, q, s.rollups(), s.Dialect)
+}
+
+// Query compiles and runs a metric query.
+func (s *Project) Query(ctx context.Context, q *plan.Query) (*Result, error) {
+	start := time.Now()
+	c, err := s.Compile(q)
+	if err != nil {
+		return nil, err
+	}
+	res, err := s.Engine.Query(ctx, c.SQL)
+	if err != nil {
+		return nil, engine.Clean(err)
+	}
+	out := &Result{Columns: columnsOf(c.Plan), Rows: res.Rows, Meta: Meta{ServedBy: c.Plan.ServedBy(), SQL: c.SQL, Freshness: s.freshness(c.Plan)}}
+	if out.Rows == nil {
+		out.Rows = [][]any{}
+	}
+	out.Meta.TookMS = float64(time.Since(start).Microseconds()) / 1000
+	return out, nil
+}
+
+// Status reports every rollup's state.
+func (s *Project) Status(ctx context.Context) ([]materializer.RollupStatus, error) {
+	return s.m.Status(ctx)
+}
+
+// Refresh builds rollups (see materializer.Refresh) and reloads the state.
+func (s *Project) Refresh(ctx context.Context, names []string, progress func(materializer.RefreshResult)) ([]materializer.RefreshResult, error) {
+	out, err := s.m.Refresh(ctx, names, progress)
+	if err != nil {
+		return out, err
+	}
+	return out, s.Reload(ctx)
+}
+
+// freshness is the oldest build time among the rollups serving the plan.
+func (s *Project) freshness(p *plan.Plan) string {
+	var oldest time.Time
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	for _, pt := range p.Parts {
+		if pt.Rollup == nil {
+			continue
+		}
+		if t := s.states[pt.Rollup.Name].BuiltAt; oldest.IsZero() || t.Before(oldest) {
+			oldest = t
+		}
+	}
+	if oldest.IsZero() {
+		return ""
+	}
+	return oldest.UTC().Format(time.RFC3339)
+}
