@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 
 	"github.com/strata-metrics/strata/compiler/logical"
@@ -60,7 +61,11 @@ func (m *Materializer) EnsureState(ctx context.Context) error {
 // engine under its own name.
 func (m *Materializer) source(t *model.Table) (def, record string, err error) {
 	src := t.Source.Value
-	switch ext := strings.ToLower(filepath.Ext(src)); ext {
+	ext := strings.ToLower(filepath.Ext(src))
+	if engineTable.MatchString(src) {
+		ext = "" // schema.table: the dot is not an extension
+	}
+	switch ext {
 	case ".parquet", ".csv", ".tsv":
 		full := src
 		if !filepath.IsAbs(full) {
@@ -83,11 +88,17 @@ func (m *Materializer) source(t *model.Table) (def, record string, err error) {
 	}
 }
 
+// engineTable is a source naming a table in the engine: table or schema.table.
+var engineTable = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)?$`)
+
 // missingFiles lists the file sources that do not exist.
 func (m *Materializer) missingFiles() []string {
 	var missing []string
 	for _, t := range m.Project.Tables {
 		src := t.Source.Value
+		if engineTable.MatchString(src) {
+			continue
+		}
 		switch strings.ToLower(filepath.Ext(src)) {
 		case ".parquet", ".csv", ".tsv":
 			if !filepath.IsAbs(src) {

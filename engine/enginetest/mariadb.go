@@ -27,9 +27,39 @@ type Server struct {
 }
 
 // StartMariaDB starts a private mariadbd with a fresh data directory on a
-// free port of 127.0.0.1, and stops it when the test ends. Without the
+// free port of 127.0.0.1, with its time zone tables loaded (CONVERT_TZ
+// returns NULL without them), and stops it when the test ends. Without the
 // MariaDB server binaries the test is skipped (failed under CI).
 func StartMariaDB(t testing.TB) *Server {
+	t.Helper()
+	s := StartBareMariaDB(t)
+	tzinfo, err := exec.LookPath("mariadb-tzinfo-to-sql")
+	if err != nil {
+		t.Fatalf("mariadb-tzinfo-to-sql: %v", err)
+	}
+	client, err := exec.LookPath("mariadb")
+	if err != nil {
+		t.Fatalf("the mariadb client is not installed: `apt-get install mariadb-client`: %v", err)
+	}
+	zones := exec.Command(tzinfo, "/usr/share/zoneinfo")
+	load := exec.Command(client, "--no-defaults", "--socket="+filepath.Join(s.dir, "sock"), "-uroot", "mysql")
+	pipe, err := zones.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	load.Stdin = pipe
+	if err := zones.Start(); err != nil {
+		t.Fatal(err)
+	}
+	if out, err := load.CombinedOutput(); err != nil {
+		t.Fatalf("loading the time zone tables: %v\n%s", err, out)
+	}
+	_ = zones.Wait()
+	return s
+}
+
+// StartBareMariaDB is StartMariaDB without the time zone tables.
+func StartBareMariaDB(t testing.TB) *Server {
 	t.Helper()
 	server, err1 := exec.LookPath("mariadbd")
 	install, err2 := exec.LookPath("mariadb-install-db")

@@ -316,6 +316,12 @@ func (d *DB) onConn(ctx context.Context, f func(*sql.Conn) error) error {
 	stop := context.AfterFunc(ctx, func() { d.kill(id) })
 	err = f(conn)
 	if !stop() || ctx.Err() != nil {
+		// The context may have ended before the statement reached the
+		// server, and the first KILL found nothing to stop: kill again now
+		// that the driver has given up on it.
+		if err != nil {
+			d.kill(id)
+		}
 		// Killed or abandoned mid-statement: never hand this connection out again.
 		_ = conn.Raw(func(any) error { return driver.ErrBadConn })
 	}
