@@ -46,6 +46,9 @@ func TestMain(m *testing.M) {
 		if _, err := w.Refresh(ctx, nil, nil); err != nil {
 			panic(err)
 		}
+		if _, err := w.Materializer().RefreshTags(ctx, nil, nil); err != nil {
+			panic(err)
+		}
 		srv := httptest.NewServer(api.New(w, api.Options{Token: "s3cret", MaxRows: 50, MaxBody: 4096}))
 		defer srv.Close()
 		srvURL = srv.URL

@@ -20,8 +20,8 @@ func init() {
 func (e *env) refreshCmd() *cobra.Command {
 	var quiet bool
 	cmd := &cobra.Command{
-		Use:   "refresh [ROLLUP…]",
-		Short: "Build rollups (all, or the named ones); a failed build keeps the previous version serving",
+		Use:   "refresh [ROLLUP|TAG…]",
+		Short: "Build rollups and tags (all, or the named ones); a failed build keeps the previous version serving",
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return e.withProject(func(ctx context.Context, w *service.Project) error {
 				return e.refresh(ctx, w, args, quiet)
@@ -33,6 +33,10 @@ func (e *env) refreshCmd() *cobra.Command {
 }
 
 func (e *env) refresh(ctx context.Context, w *service.Project, args []string, quiet bool) error {
+	args, tagArgs, onlyTags := splitTagArgs(w, args)
+	if onlyTags {
+		return e.refreshTags(ctx, w, tagArgs)
+	}
 	n := len(args)
 	if n == 0 {
 		n = len(w.Project.Rollups)
@@ -66,6 +70,9 @@ func (e *env) refresh(ctx context.Context, w *service.Project, args []string, qu
 	tw.Flush()
 	if failed > 0 {
 		return fail("%d of %d rollups failed to build; the previous versions keep serving", failed, len(results))
+	}
+	if len(args) == 0 || len(tagArgs) > 0 {
+		return e.refreshTags(ctx, w, tagArgs)
 	}
 	return nil
 }

@@ -3,7 +3,6 @@ package model
 import (
 	"fmt"
 	"os"
-	"regexp"
 	"strings"
 )
 
@@ -17,8 +16,6 @@ const (
 
 // Remote reports whether the engine is a server reached through a DSN.
 func (e EngineConfig) Remote() bool { return e.Type != EngineDuckDB && e.Type != "" }
-
-var envRef = regexp.MustCompile(`\$\{([A-Za-z_][A-Za-z0-9_]*)\}`)
 
 // ExpandDSN returns the DSN with each ${VAR} replaced by the environment's
 // value, so that credentials stay out of the project's files. A variable that

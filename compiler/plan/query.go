@@ -1,6 +1,7 @@
 package plan
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"strings"
@@ -20,14 +21,20 @@ type Query struct {
 	Freshness string `json:"freshness,omitempty"`
 	// NoRollup forbids the rewrite onto rollups.
 	NoRollup bool `json:"no_rollup,omitempty"`
+	// Scope is the calling key's limit, set by the server (never from JSON).
+	Scope *Scope `json:"-"`
 }
 
 // MaxLimit caps limit and offset.
 const MaxLimit = 1_000_000
 
-// DecodeQuery reads a query from JSON, rejecting unknown fields.
+// DecodeQuery reads a query from JSON, strictly: keys are matched exactly,
+// unknown and repeated keys are rejected, nothing may follow the object.
 func DecodeQuery(data []byte) (*Query, error) {
-	dec := json.NewDecoder(strings.NewReader(string(data)))
+	if err := checkKeys(data); err != nil {
+		return nil, err
+	}
+	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.DisallowUnknownFields()
 	var q Query
 	if err := dec.Decode(&q); err != nil {
@@ -51,7 +58,7 @@ func jsonMessage(err error) string {
 	msg := err.Error()
 	if strings.HasPrefix(msg, "json: unknown field ") {
 		f := strings.Trim(strings.TrimPrefix(msg, "json: unknown field "), `"`)
-		return fmt.Sprintf("unknown field %q%s", f, didYouMean(f, []string{"metrics", "dimensions", "where", "having", "order", "limit", "offset", "freshness", "no_rollup"}))
+		return fmt.Sprintf("unknown field %q%s", f, didYouMean(f, queryKeys))
 	}
 	if msg == "EOF" {
 		return "the query is empty; send a JSON object such as {\"metrics\": [\"txn_amount\"]}"
