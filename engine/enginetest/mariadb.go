@@ -22,6 +22,8 @@ type Server struct {
 	DSN  string
 	Addr string
 	dir  string
+	bin  string
+	args []string
 	cmd  *exec.Cmd
 	done chan error
 }
@@ -87,15 +89,33 @@ func StartBareMariaDB(t testing.TB) *Server {
 	port := freePort(t)
 	s := &Server{Addr: "127.0.0.1:" + strconv.Itoa(port), dir: dir}
 	s.DSN = fmt.Sprintf("root@tcp(%s)/test", s.Addr)
-	s.cmd = exec.Command(server, "--no-defaults", "--user="+u, "--datadir="+filepath.Join(dir, "data"),
-		"--socket="+filepath.Join(dir, "sock"), "--port="+strconv.Itoa(port), "--bind-address=127.0.0.1",
-		"--skip-name-resolve", "--log-error="+filepath.Join(dir, "error.log"), "--innodb-buffer-pool-size=32M")
+	s.bin = server
+	s.args = []string{"--no-defaults", "--user=" + u, "--datadir=" + filepath.Join(dir, "data"),
+		"--socket=" + filepath.Join(dir, "sock"), "--port=" + strconv.Itoa(port), "--bind-address=127.0.0.1",
+		"--skip-name-resolve", "--log-error=" + filepath.Join(dir, "error.log"), "--innodb-buffer-pool-size=32M"}
+	t.Cleanup(s.Stop)
+	s.start(t)
+	return s
+}
+
+// Restart starts the stopped server again on the same data and address, as
+// an operator would after a crash.
+func (s *Server) Restart(t testing.TB) {
+	t.Helper()
+	s.Stop()
+	s.start(t)
+}
+
+func (s *Server) start(t testing.TB) {
+	t.Helper()
+	s.cmd = exec.Command(s.bin, s.args...)
 	if err := s.cmd.Start(); err != nil {
 		t.Fatalf("mariadbd: %v", err)
 	}
-	s.done = make(chan error, 1)
-	go func() { s.done <- s.cmd.Wait() }()
-	t.Cleanup(s.Stop)
+	done := make(chan error, 1)
+	s.done = done
+	cmd := s.cmd
+	go func() { done <- cmd.Wait() }()
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
 	for {
@@ -104,29 +124,29 @@ func StartBareMariaDB(t testing.TB) *Server {
 			err = db.Exec(ctx, "CREATE DATABASE IF NOT EXISTS test")
 			db.Close()
 			if err == nil {
-				return s
+				return
 			}
 		}
 		select {
 		case <-ctx.Done():
-			log, _ := os.ReadFile(filepath.Join(dir, "error.log"))
+			log, _ := os.ReadFile(filepath.Join(s.dir, "error.log"))
 			t.Fatalf("mariadbd did not answer within 60 s: %v\n%s", err, log)
-		case err := <-s.done:
-			log, _ := os.ReadFile(filepath.Join(dir, "error.log"))
+		case err := <-done:
+			done <- err
+			log, _ := os.ReadFile(filepath.Join(s.dir, "error.log"))
 			t.Fatalf("mariadbd exited: %v\n%s", err, log)
 		case <-time.After(200 * time.Millisecond):
 		}
 	}
 }
 
-// Stop kills the server at once, as a crash or a pulled plug would, and
-// waits for it to exit. Stopping a stopped server does nothing.
 func (s *Server) Stop() {
 	if s.cmd == nil || s.cmd.Process == nil {
 		return
 	}
 	select {
-	case <-s.done:
+	case err := <-s.done:
+		s.done <- err
 		return
 	default:
 	}
