@@ -73,8 +73,18 @@ func (d *DB) wrap(ctx context.Context, q string, err error) error {
 	if errors.As(err, &me) && me.Number == 1317 { // ER_QUERY_INTERRUPTED: killed by KILL QUERY
 		return &engine.Error{SQL: q, Err: engine.ErrCanceled}
 	}
-	return &engine.Error{SQL: q, Err: errors.New(d.message(ctx, err))}
+	return &engine.Error{SQL: q, Err: &scrubbed{msg: d.message(ctx, err), err: err}}
 }
+
+// scrubbed is a driver error with a message fit for users; the original stays
+// in the chain for errors.As (server error numbers), never in the text.
+type scrubbed struct {
+	msg string
+	err error
+}
+
+func (e *scrubbed) Error() string { return e.msg }
+func (e *scrubbed) Unwrap() error { return e.err }
 
 // message is err's text for a user: the driver's wording of a lost
 // connection replaced by what happened, credentials removed.
