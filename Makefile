@@ -48,6 +48,12 @@ SF ?= 1
 bench:
 	$(GO) test $(GOFLAGS) -run '^$$' -bench . -benchtime 5x ./model/ ./compiler/ ./materializer/...
 
+# The DataAPI under load: 16 clients on a loopback listener, without and with
+# the result cache (LOAD_SECONDS per run).
+LOAD_SECONDS ?= 30
+bench-load:
+	STRATA_LOAD_SECONDS=$(LOAD_SECONDS) $(GO) test $(GOFLAGS) -run '^$$' -bench HTTPLoad -benchtime 1x -v ./api/
+
 # The Star Schema Benchmark side by side with DuckDB (see BENCHMARKS.md).
 bench-ssb:
 	$(GO) run $(GOFLAGS) ./examples/ssb/bench -sf $(SF) -json .strata/bench/ssb-sf$(SF).json

@@ -15,6 +15,7 @@ import (
 
 	"github.com/strata-metrics/strata/api/mysqlwire"
 	"github.com/strata-metrics/strata/compiler/logical"
+	"github.com/strata-metrics/strata/compiler/plan"
 	"github.com/strata-metrics/strata/compiler/sqlfront"
 	"github.com/strata-metrics/strata/service"
 )
@@ -62,13 +63,22 @@ func (s *Server) sql(c *gin.Context) (any, error) {
 	defer release()
 	ctx, cancel := context.WithTimeout(c.Request.Context(), s.opts.Timeout)
 	defer cancel()
-	res, err := s.w.SQL(ctx, req.SQL, nil, service.SQLOptions{NoRollup: req.NoRollup, Freshness: req.Freshness})
+	var scope *plan.Scope
+	if k := caller(c); k != nil {
+		scope = k.Scope
+	}
+	res, err := s.w.SQL(ctx, req.SQL, nil, service.SQLOptions{NoRollup: req.NoRollup, Freshness: req.Freshness, Scope: scope})
 	if err != nil {
 		ae := sqlError(err)
-		s.queries.WithLabelValues("", strconv.Itoa(ae.Status)).Inc()
+		s.queries.WithLabelValues("", strconv.Itoa(ae.Status), keyName(c)).Inc()
 		return nil, ae
 	}
-	s.queries.WithLabelValues(res.Meta.ServedBy, "200").Inc()
+	s.queries.WithLabelValues(res.Meta.ServedBy, "200", keyName(c)).Inc()
+	cp := *res
+	cp.Meta.RequestID = requestIDOf(c)
+	e := entry(c)
+	e.servedBy, e.rows, e.cached = cp.Meta.ServedBy, len(cp.Rows), cp.Meta.Cached
+	res = &cp
 	if len(res.Rows) > s.opts.MaxRows {
 		return nil, &Error{Status: http.StatusRequestEntityTooLarge, Code: "too_large", Message: "the result has more rows than the limit; add LIMIT and page with OFFSET"}
 	}
