@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"fmt"
 	"io"
 	"net/http"
 	"sort"
@@ -33,9 +32,9 @@ func (s *Server) readSQL(c *gin.Context) (*sqlRequest, error) {
 	if err != nil {
 		var mbe *http.MaxBytesError
 		if errors.As(err, &mbe) {
-			return nil, &Error{Status: http.StatusRequestEntityTooLarge, Code: "too_large", Message: fmt.Sprintf("the request body is over %d bytes", s.opts.MaxBody)}
+			return nil, newError("too-large", "the request body is over %d bytes", s.opts.MaxBody)
 		}
-		return nil, badData("bad_request", "could not read the request body")
+		return nil, newError("bad-request", "could not read the request body (sent too slowly, or cut short)")
 	}
 	dec := json.NewDecoder(strings.NewReader(string(body)))
 	dec.DisallowUnknownFields()
@@ -80,7 +79,7 @@ func (s *Server) sql(c *gin.Context) (any, error) {
 	e.servedBy, e.rows, e.cached = cp.Meta.ServedBy, len(cp.Rows), cp.Meta.Cached
 	res = &cp
 	if len(res.Rows) > s.opts.MaxRows {
-		return nil, &Error{Status: http.StatusRequestEntityTooLarge, Code: "too_large", Message: "the result has more rows than the limit; add LIMIT and page with OFFSET"}
+		return nil, newError("too-large", "the result has more rows than the limit; add LIMIT and page with OFFSET")
 	}
 	return res, nil
 }

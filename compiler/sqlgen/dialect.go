@@ -150,6 +150,18 @@ func edgeWindow(t string, partition []string, last bool) string {
 	return fmt.Sprintf("%s(%s) OVER (%s)", agg, t, over)
 }
 
+// isControl reports the characters a literal never holds raw in SQL text.
+func isControl(r rune) bool { return r < 0x20 || r == 0x7f }
+
+func hasControl(s string) bool {
+	for _, r := range s {
+		if isControl(r) {
+			return true
+		}
+	}
+	return false
+}
+
 func notKw(not bool) string {
 	if not {
 		return "NOT "
