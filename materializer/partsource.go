@@ -188,7 +188,7 @@ func (m *Materializer) othersFingerprint(r *rollup.Rollup) string {
 // mtime, or "engine" for an engine table.
 func (m *Materializer) tableStat(t *model.Table) string {
 	src := t.Source.Value
-	if src == "" || (filepath.Ext(src) == "" && !partition.IsPattern(src)) {
+	if src == "" || engineTable.MatchString(src) || (filepath.Ext(src) == "" && !partition.IsPattern(src)) {
 		return "engine"
 	}
 	if partition.IsPattern(src) {
