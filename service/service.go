@@ -149,11 +149,18 @@ func (s *Project) rollups() *rewrite.Input {
 
 // Compile plans the query, lets the rewrite pick rollups, and renders SQL.
 func (s *Project) Compile(q *plan.Query) (*compiler.Compiled, error) {
+	q, err := s.withAudiencePlaceholder(q)
+	if err != nil {
+		return nil, err
+	}
 	return compiler.Compile(s.Catalog, q, s.rollups(), s.Dialect)
 }
 
 // Query compiles and runs a metric query.
 func (s *Project) Query(ctx context.Context, q *plan.Query) (*Result, error) {
+	if len(q.Semi) == 0 && (q.Audience != "" || len(q.Audiences) > 0) {
+		return s.audienceQuery(ctx, q)
+	}
 	start := time.Now()
 	c, err := s.Compile(q)
 	if err != nil {

@@ -20,6 +20,21 @@ type Query struct {
 	Freshness string `json:"freshness,omitempty"`
 	// NoRollup forbids the rewrite onto rollups.
 	NoRollup bool `json:"no_rollup,omitempty"`
+	// Audience restricts the metrics to the facts of an audience's members
+	// ("high_value AND NOT segment = 'staff'"); Audiences groups them by
+	// named audiences, adding a dimension `audience`. The service evaluates
+	// them and hands the plan the semi-joins in Semi.
+	Audience  string            `json:"audience,omitempty"`
+	Audiences map[string]string `json:"audiences,omitempty"`
+	Semi      []SemiJoin        `json:"-"`
+}
+
+// SemiJoin keeps the rows whose Field (a qualified field, the audience
+// entity's key) is among the ids held in Table, a one-column table (id) the
+// service wrote for this query.
+type SemiJoin struct {
+	Field string
+	Table string
 }
 
 // MaxLimit caps limit and offset.
@@ -51,7 +66,7 @@ func jsonMessage(err error) string {
 	msg := err.Error()
 	if strings.HasPrefix(msg, "json: unknown field ") {
 		f := strings.Trim(strings.TrimPrefix(msg, "json: unknown field "), `"`)
-		return fmt.Sprintf("unknown field %q%s", f, didYouMean(f, []string{"metrics", "dimensions", "where", "having", "order", "limit", "offset", "freshness", "no_rollup"}))
+		return fmt.Sprintf("unknown field %q%s", f, didYouMean(f, []string{"metrics", "dimensions", "where", "having", "order", "limit", "offset", "freshness", "no_rollup", "audience", "audiences"}))
 	}
 	if msg == "EOF" {
 		return "the query is empty; send a JSON object such as {\"metrics\": [\"txn_amount\"]}"

@@ -114,6 +114,11 @@ func check(p *plan.Plan, pt *plan.Part, r *rollup.Rollup, in Input) (code, reaso
 			return CodeDimension, why
 		}
 	}
+	for _, s := range pt.Semi {
+		if !r.HasDim(s.Field) {
+			return CodeAudience, fmt.Sprintf("the audience restricts %s, which the rollup does not keep", s.Field)
+		}
+	}
 	for _, c := range pt.Where {
 		if code, why := filterCovered(p, r, c, pt); why != "" {
 			return code, why
