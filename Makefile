@@ -5,7 +5,7 @@ BIN       := bin/strata
 BANK      := examples/bank
 TXNS      ?= 1000000
 
-.PHONY: all build demo data test bench bench-ssb clean
+.PHONY: all build demo data test fuzz bench bench-ssb clean
 
 all: build
 
@@ -31,6 +31,15 @@ test:
 	$(GO) mod tidy -diff
 	$(GO) vet ./...
 	$(GO) test $(GOFLAGS) -count=1 ./...
+	$(MAKE) fuzz
+
+# Bounded fuzzing of the two decoders of user input (the model loader and the
+# query JSON decoder), 10 s each; inputs that fail are kept under testdata/fuzz
+# and rerun by every plain `go test`.
+FUZZTIME ?= 10s
+fuzz:
+	$(GO) test $(GOFLAGS) -run '^$$' -fuzz '^FuzzLoad$$' -fuzztime $(FUZZTIME) -fuzzminimizetime 100x ./model/
+	$(GO) test $(GOFLAGS) -run '^$$' -fuzz '^FuzzDecodeQuery$$' -fuzztime $(FUZZTIME) -fuzzminimizetime 100x ./compiler/plan/
 
 SF ?= 1
 

@@ -15,6 +15,8 @@ type Error struct {
 	Code     string         `json:"code"`
 	Message  string         `json:"message"`
 	Position map[string]any `json:"position,omitempty"`
+	// RequestID is set on server errors: the id to quote when reporting it.
+	RequestID string `json:"request_id,omitempty"`
 }
 
 func (e *Error) Error() string { return e.Message }
@@ -35,6 +37,9 @@ func toError(err error) *Error {
 		return ae
 	case errors.As(err, &qe):
 		e := badData(qe.Code, qe.Msg)
+		if qe.Code == "forbidden-metric" || qe.Code == "scope-unreachable" {
+			e.Status = http.StatusForbidden
+		}
 		e.Position = map[string]any{"field": qe.Field}
 		if qe.Field == "where" || qe.Field == "having" {
 			e.Position["offset"] = qe.Offset

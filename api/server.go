@@ -2,10 +2,10 @@ package api
 
 import (
 	"context"
-	"crypto/subtle"
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"net/http"
 	"strconv"
 	"strings"
@@ -31,6 +31,17 @@ type Options struct {
 	Timeout time.Duration
 	// MaxConcurrent bounds queries running at once (429 beyond).
 	MaxConcurrent int
+	// Keys are the callers allowed in, each with its scope (see KeysFrom).
+	// With no keys and no Token the API is open. Token, when set, is one
+	// more key, named "token", that reads everything.
+	Keys []Key
+	// KeysConfigured closes the API even when no key could be read (their
+	// token variables unset): configured keys never mean an open API.
+	KeysConfigured bool
+	// CacheEntries bounds the result cache (0: the default; -1: no cache).
+	CacheEntries int
+	// Logger receives the access log; nil logs nothing.
+	Logger *slog.Logger
 }
 
 // DefaultOptions are the limits `strata serve` starts with.
@@ -41,6 +52,8 @@ type Server struct {
 	w       *service.Project
 	opts    Options
 	slots   chan struct{}
+	keys    *keyring
+	log     *slog.Logger
 	reg     *prometheus.Registry
 	queries *prometheus.CounterVec
 	latency *prometheus.HistogramVec
@@ -60,19 +73,35 @@ func New(w *service.Project, opts Options) http.Handler {
 	if opts.MaxConcurrent <= 0 {
 		opts.MaxConcurrent = DefaultOptions.MaxConcurrent
 	}
-	s := &Server{w: w, opts: opts, slots: make(chan struct{}, opts.MaxConcurrent), reg: prometheus.NewRegistry()}
-	s.queries = prometheus.NewCounterVec(prometheus.CounterOpts{Name: "strata_queries_total", Help: "Metric queries answered, by source and outcome."}, []string{"served_by", "code"})
+	keys := append([]Key{}, opts.Keys...)
+	if opts.Token != "" {
+		keys = append(keys, Key{Name: "token", Token: opts.Token})
+	}
+	if opts.Logger == nil {
+		opts.Logger = slog.New(slog.DiscardHandler)
+	}
+	switch {
+	case opts.CacheEntries == 0:
+		w.EnableCache(1024, 10_000)
+	case opts.CacheEntries > 0:
+		w.EnableCache(opts.CacheEntries, 10_000)
+	}
+	s := &Server{w: w, opts: opts, slots: make(chan struct{}, opts.MaxConcurrent), reg: prometheus.NewRegistry(),
+		keys: newKeyring(keys, opts.KeysConfigured), log: opts.Logger}
+	s.queries = prometheus.NewCounterVec(prometheus.CounterOpts{Name: "strata_queries_total", Help: "Metric queries answered, by source, outcome and key."}, []string{"served_by", "code", "key"})
 	s.latency = prometheus.NewHistogramVec(prometheus.HistogramOpts{Name: "strata_query_seconds", Help: "Metric query latency, compile and run.", Buckets: prometheus.ExponentialBuckets(0.0005, 2, 16)}, []string{"served_by"})
 	s.reg.MustRegister(s.queries, s.latency, newRollupCollector(w))
 
 	gin.SetMode(gin.ReleaseMode)
 	r := gin.New()
-	r.Use(gin.Recovery())
+	r.Use(gin.Recovery(), requestID, accessLog(s.log))
 	r.GET("/healthz", func(c *gin.Context) { c.JSON(http.StatusOK, gin.H{"status": "ok"}) })
+	r.GET("/readyz", s.ready)
 	r.GET("/metrics", gin.WrapH(promhttp.HandlerFor(s.reg, promhttp.HandlerOpts{})))
 	v1 := r.Group("/v1", s.auth)
 	v1.POST("/query", s.wrap(s.query))
 	v1.POST("/explain", s.wrap(s.explain))
+	v1.POST("/sql", s.wrap(s.sql))
 	v1.GET("/catalog", s.wrap(s.catalog))
 	v1.GET("/rollups", s.wrap(s.rollups))
 	v1.POST("/rollups/:name/refresh", s.wrap(s.refresh))
@@ -81,17 +110,6 @@ func New(w *service.Project, opts Options) http.Handler {
 		render(c, nil, &Error{Status: http.StatusNotFound, Code: "not_found", Message: fmt.Sprintf("no endpoint %s %s; see /v1/query, /v1/explain, /v1/catalog, /v1/rollups", c.Request.Method, c.Request.URL.Path)})
 	})
 	return r
-}
-
-func (s *Server) auth(c *gin.Context) {
-	if s.opts.Token == "" {
-		return
-	}
-	got := strings.TrimPrefix(c.GetHeader("Authorization"), "Bearer ")
-	if subtle.ConstantTimeCompare([]byte(got), []byte(s.opts.Token)) != 1 {
-		render(c, nil, &Error{Status: http.StatusUnauthorized, Code: "unauthorized", Message: "send Authorization: Bearer <token>"})
-		c.Abort()
-	}
 }
 
 // handler is what every endpoint is: a function from the request to a value
@@ -111,7 +129,14 @@ func (s *Server) wrap(h handler) gin.HandlerFunc {
 
 func render(c *gin.Context, v any, err *Error) {
 	if err != nil {
+		if err.Status >= 500 {
+			err.RequestID = requestIDOf(c)
+		}
 		c.JSON(err.Status, gin.H{"error": err})
+		return
+	}
+	if _, ok := v.(notModified); ok {
+		c.Status(http.StatusNotModified)
 		return
 	}
 	if res, ok := v.(*service.Result); ok {
@@ -127,6 +152,15 @@ func renderResult(c *gin.Context, res *service.Result) {
 	h := c.Writer.Header()
 	h.Set("Strata-Served-By", res.Meta.ServedBy)
 	h.Set("Strata-Took-Ms", strconv.FormatFloat(res.Meta.TookMS, 'f', 3, 64))
+	h.Set("Strata-Cached", strconv.FormatBool(res.Meta.Cached))
+	if res.Meta.ETag != "" {
+		h.Set("ETag", `"`+res.Meta.ETag+`"`)
+	}
+	if age := int(res.Meta.MaxAge.Seconds()); age > 0 {
+		h.Set("Cache-Control", "private, max-age="+strconv.Itoa(age))
+	} else {
+		h.Set("Cache-Control", "private, no-cache")
+	}
 	if res.Meta.Freshness != "" {
 		h.Set("Strata-Freshness", res.Meta.Freshness)
 	}
@@ -184,20 +218,46 @@ func (s *Server) query(c *gin.Context) (any, error) {
 	defer release()
 	ctx, cancel := context.WithTimeout(c.Request.Context(), s.opts.Timeout)
 	defer cancel()
+	return s.answer(ctx, c, scoped(c, q))
+}
+
+// answer runs a scoped query through the cache and notes the outcome in the
+// metrics and the access log. A client whose If-None-Match names the
+// answer's current ETag gets 304 without the query running: the key covers
+// the query, the scope, the model and the data, so an equal key is an
+// equal answer.
+func (s *Server) answer(ctx context.Context, c *gin.Context, q *plan.Query) (any, error) {
+	if key, ok := s.w.CacheKey(q); ok && etagMatches(c.GetHeader("If-None-Match"), key) {
+		c.Header("ETag", `"`+key+`"`)
+		s.queries.WithLabelValues("", "304", keyName(c)).Inc()
+		return notModified{}, nil
+	}
 	start := time.Now()
-	res, err := s.w.Query(ctx, q)
+	res, err := s.w.Answer(ctx, q)
 	if err != nil {
 		ae := toError(err)
-		s.queries.WithLabelValues("", strconv.Itoa(ae.Status)).Inc()
+		var ee *service.EngineError
+		if errors.As(err, &ee) {
+			entry(c).sql = ee.SQL
+		}
+		s.queries.WithLabelValues("", strconv.Itoa(ae.Status), keyName(c)).Inc()
 		return nil, ae
 	}
-	s.queries.WithLabelValues(res.Meta.ServedBy, "200").Inc()
-	s.latency.WithLabelValues(res.Meta.ServedBy).Observe(time.Since(start).Seconds())
-	if len(res.Rows) > s.opts.MaxRows {
-		return nil, &Error{Status: http.StatusRequestEntityTooLarge, Code: "too_large",
-			Message: fmt.Sprintf("the result has %d rows, over the limit of %d; add a limit and page with offset", len(res.Rows), s.opts.MaxRows)}
+	cp := *res
+	cp.Meta.RequestID = requestIDOf(c)
+	if cp.Meta.Cached {
+		cp.Meta.TookMS = float64(time.Since(start).Microseconds()) / 1000
 	}
-	return res, nil
+	e := entry(c)
+	e.servedBy, e.rows, e.cached = cp.Meta.ServedBy, len(cp.Rows), cp.Meta.Cached
+	if len(cp.Rows) > s.opts.MaxRows {
+		s.queries.WithLabelValues(cp.Meta.ServedBy, "413", keyName(c)).Inc()
+		return nil, &Error{Status: http.StatusRequestEntityTooLarge, Code: "too_large",
+			Message: fmt.Sprintf("the result has %d rows, over the limit of %d; add a limit and page with offset", len(cp.Rows), s.opts.MaxRows)}
+	}
+	s.queries.WithLabelValues(cp.Meta.ServedBy, "200", keyName(c)).Inc()
+	s.latency.WithLabelValues(cp.Meta.ServedBy).Observe(time.Since(start).Seconds())
+	return &cp, nil
 }
 
 func (s *Server) explain(c *gin.Context) (any, error) {
@@ -205,10 +265,18 @@ func (s *Server) explain(c *gin.Context) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	return s.w.Explain(c.Request.Context(), q)
+	return s.w.Explain(c.Request.Context(), scoped(c, q))
 }
 
-func (s *Server) catalog(c *gin.Context) (any, error) { return service.NewCatalog(s.w.Catalog), nil }
+// catalog lists what the caller may read: a key limited to some metrics
+// sees only those.
+func (s *Server) catalog(c *gin.Context) (any, error) {
+	cat := service.NewCatalog(s.w.Catalog)
+	if k := caller(c); k != nil && k.Scope != nil {
+		cat = cat.Allowed(k.Scope.Metrics)
+	}
+	return cat, nil
+}
 
 func (s *Server) rollups(c *gin.Context) (any, error) {
 	st, err := s.w.Status(c.Request.Context())

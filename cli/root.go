@@ -134,9 +134,6 @@ func (e *env) loadDiags() (*model.Project, *logical.Catalog, model.Diagnostics, 
 		return nil, nil, nil, err
 	}
 	p, diags := model.Load(dir)
-	if diags.HasErrors() {
-		return p, nil, diags, nil
-	}
-	cat, cdiags := logical.Build(p)
-	return p, cat, append(diags, cdiags...), nil
+	cat, diags := logical.Validate(p, diags)
+	return p, cat, diags, nil
 }

@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 
 	"github.com/strata-metrics/strata/compiler/logical"
 	"github.com/strata-metrics/strata/compiler/rollup"
@@ -22,6 +23,10 @@ type Materializer struct {
 	Dialect sqlgen.Dialect
 	// Rollups are the project's rollup definitions, in declaration order.
 	Rollups []*rollup.Rollup
+
+	// hasState is set once the state tables are known to exist: they are
+	// never dropped, so a reader asks the engine only until it sees them.
+	hasState atomic.Bool
 }
 
 // New pairs a checked project with an open engine and the dialect it speaks.
@@ -41,17 +46,25 @@ func (m *Materializer) exec(ctx context.Context, stmts ...string) error {
 
 // HasState reports whether the engine holds the state tables, without writing.
 func (m *Materializer) HasState(ctx context.Context) (bool, error) {
+	if m.hasState.Load() {
+		return true, nil
+	}
 	res, err := m.Engine.Query(ctx, sqlgen.StateExists(m.Dialect))
 	if err != nil {
 		return false, engine.Clean(err)
 	}
 	n, _ := res.Rows[0][0].(int64)
+	m.hasState.Store(n == 2)
 	return n == 2, nil
 }
 
 // EnsureState creates the state tables when they are missing.
 func (m *Materializer) EnsureState(ctx context.Context) error {
-	return m.exec(ctx, m.Dialect.StateDDL()...)
+	if err := m.exec(ctx, m.Dialect.StateDDL()...); err != nil {
+		return err
+	}
+	m.hasState.Store(true)
+	return nil
 }
 
 // source is a table's source view: its definition and what is recorded of it

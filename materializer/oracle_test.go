@@ -5,13 +5,13 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"math"
 	"sort"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/strata-metrics/strata/compiler/plan"
+	"github.com/strata-metrics/strata/internal/banktest"
 	"github.com/strata-metrics/strata/service"
 )
 
@@ -32,7 +32,7 @@ type oracleCase struct {
 }
 
 // floatTolerance is the relative tolerance for floating-point cells.
-const floatTolerance = 1e-9
+const floatTolerance = banktest.FloatTolerance
 
 // TestOracle runs every metric query through Strata (raw path) and its
 // hand-written SQL directly on DuckDB, and compares the answers cell by cell.
@@ -127,9 +127,9 @@ func compareRows(c oracleCase, got *service.Result, want [][]any) string {
 			if a, ok := c.approx[col.Name]; ok {
 				tol = a
 			}
-			if !cellEqual(gotRows[i][j], want[i][j], col.Type, tol) {
+			if !banktest.CellEqual(gotRows[i][j], want[i][j], col.Type, tol) {
 				if diffs < 10 {
-					fmt.Fprintf(&b, "row %d column %s: strata %s, hand-written %s\n", i, col.Name, show(gotRows[i][j]), show(want[i][j]))
+					fmt.Fprintf(&b, "row %d column %s: strata %s, hand-written %s\n", i, col.Name, banktest.Show(gotRows[i][j]), banktest.Show(want[i][j]))
 				}
 				diffs++
 			}
@@ -139,67 +139,6 @@ func compareRows(c oracleCase, got *service.Result, want [][]any) string {
 		fmt.Fprintf(&b, "… %d differing cells in all\n", diffs)
 	}
 	return b.String()
-}
-
-// cellEqual compares two cells: NULL only equals NULL; numbers within a
-// relative tolerance (integers exactly); dates as dates; timestamps as instants.
-func cellEqual(a, b any, typ string, tol float64) bool {
-	if a == nil || b == nil {
-		return a == nil && b == nil
-	}
-	if x, ok := a.(int64); ok {
-		if y, ok := b.(int64); ok && tol == floatTolerance {
-			return x == y
-		}
-	}
-	if x, ok := number(a); ok {
-		y, ok := number(b)
-		if !ok {
-			return false
-		}
-		if x == y {
-			return true
-		}
-		if math.IsNaN(x) || math.IsNaN(y) {
-			return false
-		}
-		return math.Abs(x-y) <= tol*math.Max(math.Abs(x), math.Abs(y))
-	}
-	switch x := a.(type) {
-	case time.Time:
-		y, ok := b.(time.Time)
-		if !ok {
-			return false
-		}
-		if typ == "date" {
-			return x.Format(time.DateOnly) == y.Format(time.DateOnly) && isMidnight(x) && isMidnight(y)
-		}
-		return x.Equal(y)
-	case string:
-		y, ok := b.(string)
-		return ok && x == y
-	case bool:
-		y, ok := b.(bool)
-		return ok && x == y
-	case []byte:
-		y, ok := b.([]byte)
-		return ok && string(x) == string(y)
-	}
-	return fmt.Sprint(a) == fmt.Sprint(b)
-}
-
-func isMidnight(t time.Time) bool {
-	return t.Hour() == 0 && t.Minute() == 0 && t.Second() == 0 && t.Nanosecond() == 0
-}
-
-func number(v any) (float64, bool) {
-	switch x := v.(type) {
-	case int64:
-		return float64(x), true
-	case float64:
-		return x, true
-	}
-	return 0, false
 }
 
 // sortedRows returns the rows in a canonical order: cell by cell, NULLs last.
@@ -225,8 +164,8 @@ func compareCells(a, b any) int {
 	case b == nil:
 		return -1
 	}
-	if x, ok := number(a); ok {
-		if y, ok := number(b); ok {
+	if x, ok := banktest.Number(a); ok {
+		if y, ok := banktest.Number(b); ok {
 			switch {
 			case x < y:
 				return -1
@@ -259,22 +198,6 @@ func compareCells(a, b any) int {
 	return strings.Compare(fmt.Sprintf("%T:%v", a, a), fmt.Sprintf("%T:%v", b, b))
 }
 
-func show(v any) string {
-	switch x := v.(type) {
-	case nil:
-		return "NULL"
-	case time.Time:
-		return x.Format("2006-01-02 15:04:05")
-	case string:
-		return fmt.Sprintf("%q", x)
-	case float64:
-		return fmt.Sprintf("%v (float)", x)
-	case int64:
-		return fmt.Sprintf("%v (int)", x)
-	}
-	return fmt.Sprintf("%v (%T)", v, v)
-}
-
 func formatRows(rows [][]any, max int) string {
 	var b strings.Builder
 	for i, r := range rows {
@@ -284,7 +207,7 @@ func formatRows(rows [][]any, max int) string {
 		}
 		cells := make([]string, len(r))
 		for j, v := range r {
-			cells[j] = show(v)
+			cells[j] = banktest.Show(v)
 		}
 		b.WriteString("  " + strings.Join(cells, " | ") + "\n")
 	}

@@ -3,6 +3,7 @@ package model
 import (
 	"fmt"
 	"regexp"
+	"slices"
 	"strings"
 	"time"
 
@@ -12,7 +13,7 @@ import (
 // The YAML format, version 1. Each file may hold any model key; settings keys
 // belong in strata.yaml only.
 
-var settingsKeys = []string{"version", "name", "timezone", "engine", "models", "freshness"}
+var settingsKeys = []string{"version", "name", "timezone", "engine", "models", "freshness", "api"}
 
 // decodeFile reads one file's top-level keys into the project.
 func (d *decoder) decodeFile(root ast.Node, p *Project, isSettings bool) {
@@ -48,6 +49,7 @@ func (d *decoder) decodeFile(root ast.Node, p *Project, isSettings bool) {
 			}
 		}
 		hs["freshness"] = func(v ast.Node) { p.Freshness = d.duration(v, "freshness") }
+		hs["api"] = func(v ast.Node) { d.api(v, p) }
 	} else {
 		for _, k := range settingsKeys[1:] {
 			hs[k] = func(ast.Node) {} // reported below with a clearer message
@@ -59,7 +61,7 @@ func (d *decoder) decodeFile(root ast.Node, p *Project, isSettings bool) {
 	}
 	if !isSettings {
 		for _, mv := range vals {
-			if k := mv.Key.String(); k != "version" && contains(settingsKeys, k) {
+			if k := mv.Key.String(); k != "version" && slices.Contains(settingsKeys, k) {
 				d.add(ErrInvalid(d.pos(mv.Key), k, "project settings belong in strata.yaml"))
 			}
 		}
@@ -435,13 +437,4 @@ func ParseDuration(s string) (time.Duration, error) {
 	unit := map[string]time.Duration{"hour": time.Hour, "day": 24 * time.Hour, "week": 7 * 24 * time.Hour,
 		"month": 30 * 24 * time.Hour, "quarter": 91 * 24 * time.Hour, "year": 365 * 24 * time.Hour}[p.Unit]
 	return time.Duration(p.N) * unit, nil
-}
-
-func contains(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
 }

@@ -22,6 +22,10 @@ type Diagnostic struct {
 	Severity Severity `json:"severity"`
 	Code     string   `json:"code"`
 	Message  string   `json:"message"`
+	// Field is the field name a resolution error is about ("orders.amount"),
+	// so that a later stage can tell a cascade of an earlier error from a
+	// mistake of its own; "" otherwise.
+	Field string `json:"-"`
 }
 
 func (d *Diagnostic) Error() string {

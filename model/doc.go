@@ -5,7 +5,7 @@
 // metric definitions and their reference cycles, rollups and tags.
 //
 // Load → (compiler) Check: expressions are parsed and resolved against the
-// logical wide tables by compiler/check, which reports in the same Diagnostic
-// form. This package imports no other package of the project and never opens a
+// logical wide tables by compiler.Check (compiler/logical), which reports in
+// the same Diagnostic form. This package imports no other package of the project and never opens a
 // database.
 package model

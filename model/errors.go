@@ -18,6 +18,27 @@ func ErrYAMLSyntax(pos Pos, msg string) *Diagnostic {
 	return newDiag(pos, "yaml-syntax", "invalid YAML: %s", msg)
 }
 
+// ErrTooDeep: nesting past the depth limit.
+func ErrTooDeep(pos Pos, max int) *Diagnostic {
+	return newDiag(pos, "too-deep", "mappings and lists nest more than %d levels deep here; a model file is never that deep, so the file was not read further", max)
+}
+
+// ErrTooLarge: a file past the size limit.
+func ErrTooLarge(pos Pos, size int64, max int64) *Diagnostic {
+	return newDiag(pos, "too-large", "the file is %s; model files are limited to %s (split it, or check that it is the right file)", humanBytes(size), humanBytes(max))
+}
+
+// ErrAliasCycle: an alias (or a merge key's alias) that leads back into the
+// mapping holding it.
+func ErrAliasCycle(pos Pos, alias string, anchor Pos) *Diagnostic {
+	return newDiag(pos, "yaml-alias", "*%s refers to the mapping that holds it (anchor &%s at line %d): aliases and merge keys cannot form a cycle", alias, alias, anchor.Line)
+}
+
+// ErrAliasBudget: more alias expansions than a file may make.
+func ErrAliasBudget(pos Pos, max int) *Diagnostic {
+	return newDiag(pos, "yaml-alias", "aliases expand more than %d times in this file (an alias that expands to more aliases multiplies them); the file was not read further", max)
+}
+
 // ErrUnknownKey: a key the format does not have.
 func ErrUnknownKey(pos Pos, key, where string, known []string) *Diagnostic {
 	return newDiag(pos, "unknown-key", "unknown key %q in %s%s", key, where, DidYouMean(key, known))
@@ -149,4 +170,12 @@ func ErrAggInDimension(pos Pos, what, fn string) *Diagnostic {
 // ErrUnreachable: a field a fact cannot reach.
 func ErrUnreachable(pos Pos, field, fact string) *Diagnostic {
 	return newDiag(pos, "unreachable-field", "field %q cannot be reached from fact %q (no many_to_one path)", field, fact)
+}
+
+// WarnLiteralToken: an API key's token is written in a model file instead of
+// coming from the environment.
+func WarnLiteralToken(pos Pos, key, envName string) *Diagnostic {
+	d := newDiag(pos, "literal-token", "api key %s: the token is written in the file; keep secrets out of git: write `token: ${%s}` and set that variable where strata serve runs", key, envName)
+	d.Severity = SevWarning
+	return d
 }

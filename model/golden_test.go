@@ -16,16 +16,12 @@ var update = flag.Bool("update", false, "rewrite the errors.txt and caret.txt go
 const errorsDir = "testdata/errors"
 
 // check loads the project at dir the way `strata validate` does: model.Load,
-// then, only when loading found no error, logical.Build for the expression
-// checks. The diagnostics of both phases come back sorted together.
+// then logical.Validate for the expression checks, also past loading errors.
+// The diagnostics of both phases come back sorted together.
 func check(t *testing.T, dir string) (*model.Project, model.Diagnostics) {
 	t.Helper()
 	p, diags := model.Load(dir)
-	if p != nil && !diags.HasErrors() {
-		_, more := logical.Build(p)
-		diags = append(diags, more...)
-		diags.Sort()
-	}
+	_, diags = logical.Validate(p, diags)
 	return p, diags
 }
 

@@ -3,6 +3,7 @@ package model
 import (
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -51,8 +52,7 @@ func Load(dir string) (*Project, Diagnostics) {
 	if !ok {
 		return p, diags
 	}
-	d := &decoder{file: SettingsFile, src: p.Sources[SettingsFile], diags: &diags}
-	d.decodeFile(root, p, true)
+	decode(p, SettingsFile, root, &diags, true)
 	if p.Engine.Type == "" {
 		p.Engine.Type = "duckdb"
 	}
@@ -64,13 +64,28 @@ func Load(dir string) (*Project, Diagnostics) {
 	}
 	for _, f := range modelFiles(p, &diags) {
 		if root, ok := readYAML(p, f, &diags); ok {
-			d := &decoder{file: f, src: p.Sources[f], diags: &diags}
-			d.decodeFile(root, p, false)
+			decode(p, f, root, &diags, false)
 		}
 	}
 	validate(p, &diags)
 	diags.Sort()
 	return p, diags
+}
+
+// decode reads one parsed file into the project. A file that spends its alias
+// budget is dropped whole — its definitions and its other diagnostics — and
+// reported by that one error: what was read of it is arbitrary.
+func decode(p *Project, rel string, root ast.Node, diags *Diagnostics, isSettings bool) {
+	before := *p
+	nd := len(*diags)
+	d := &decoder{file: rel, src: p.Sources[rel], diags: diags}
+	d.decodeFile(root, p, isSettings)
+	if d.stopped {
+		budget := (*diags)[len(*diags)-1]
+		*diags = append((*diags)[:nd], budget)
+		p.Tables, p.Relationships, p.Dimensions = before.Tables, before.Relationships, before.Dimensions
+		p.Metrics, p.Rollups, p.Tags = before.Metrics, before.Rollups, before.Tags
+	}
 }
 
 // modelFiles lists the model files named by the project's models: paths,
@@ -116,19 +131,28 @@ func modelFiles(p *Project, diags *Diagnostics) []string {
 
 // readYAML reads and parses one file; a file may hold one document.
 func readYAML(p *Project, rel string, diags *Diagnostics) (ast.Node, bool) {
-	src, err := os.ReadFile(filepath.Join(p.Dir, rel))
+	src, err := readLimited(filepath.Join(p.Dir, rel))
 	if err != nil {
-		if errors.Is(err, fs.ErrNotExist) && rel == SettingsFile {
+		var big *tooBig
+		switch {
+		case errors.As(err, &big):
+			diags.Add(sizeError(rel, big.size))
+		case errors.Is(err, fs.ErrNotExist) && rel == SettingsFile:
 			diags.Add(ErrInvalid(Pos{File: rel}, SettingsFile, fmt.Sprintf("not found in %s; a project needs one (try `strata init`)", p.Dir)))
-		} else {
-			diags.Add(ErrInvalid(Pos{File: rel}, rel, err.Error()))
+		default:
+			diags.Add(ErrInvalid(Pos{File: rel}, rel, ioReason(err)))
 		}
 		return nil, false
 	}
+	src = stripBOM(src)
 	p.Sources[rel] = src
+	if d := checkDepth(rel, src); d != nil {
+		diags.Add(d)
+		return nil, false
+	}
 	// Duplicate keys are left to the decoder, which names what is duplicated
 	// (a column, a key of a table…) and goes on checking the rest of the file.
-	f, err := parser.ParseBytes(src, 0, parser.AllowDuplicateMapKey())
+	f, err := parseYAML(src)
 	if err != nil {
 		pos := Pos{File: rel, Line: 1, Col: 1}
 		msg := err.Error()
@@ -157,4 +181,54 @@ func readYAML(p *Project, rel string, diags *Diagnostics) (ast.Node, bool) {
 		diags.Add(ErrInvalid(Pos{File: rel, Line: docs[1].GetToken().Position.Line, Col: 1}, rel, "a model file holds one YAML document; split the others into files of their own"))
 		return docs[0], true
 	}
+}
+
+// tooBig is the error of a file over MaxFileBytes.
+type tooBig struct{ size int64 }
+
+func (e *tooBig) Error() string { return "file too large" }
+
+// readLimited reads a file of at most MaxFileBytes; a larger one is not read.
+func readLimited(path string) ([]byte, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	if info, err := f.Stat(); err == nil && info.Size() > MaxFileBytes {
+		return nil, &tooBig{size: info.Size()}
+	}
+	// The size may change between Stat and read (or not be known, for a pipe).
+	src, err := io.ReadAll(io.LimitReader(f, MaxFileBytes+1))
+	if err != nil {
+		return nil, err
+	}
+	if len(src) > MaxFileBytes {
+		return nil, &tooBig{size: int64(len(src))}
+	}
+	return src, nil
+}
+
+// ioReason words a read error without the absolute path the os error carries:
+// the diagnostic's position already names the file, relative to the project.
+func ioReason(err error) string {
+	var pe *fs.PathError
+	if errors.As(err, &pe) {
+		if errors.Is(pe.Err, fs.ErrPermission) {
+			return "cannot be read: permission denied"
+		}
+		return "cannot be read: " + pe.Err.Error()
+	}
+	return "cannot be read: " + err.Error()
+}
+
+// parseYAML runs the YAML parser, turning a panic of the parser on some odd
+// input into a syntax error: a model file must never take the process down.
+func parseYAML(src []byte) (f *ast.File, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			f, err = nil, fmt.Errorf("the YAML parser could not read this file (%v)", r)
+		}
+	}()
+	return parser.ParseBytes(src, 0, parser.AllowDuplicateMapKey())
 }

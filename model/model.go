@@ -13,6 +13,7 @@ type Project struct {
 	Engine    EngineConfig
 	Freshness time.Duration // default staleness tolerance of queries (0: any)
 	Models    []string
+	API       APIConfig
 
 	Tables        []*Table
 	Relationships []*Relationship

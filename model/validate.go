@@ -271,10 +271,11 @@ func checkTags(p *Project, diags *Diagnostics) {
 			diags.Add(ErrDuplicateName(t.Pos, "tag", t.Name, first))
 		}
 		seen[t.Name] = t.Pos
+		// A missing entity (Value "") is reported by the decoder.
 		et := p.tables[t.Entity.Value]
-		if et == nil {
+		if et == nil && t.Entity.Value != "" {
 			diags.Add(ErrUnknownTable(t.Entity.Pos, t.Entity.Value, p.TableNames()))
-		} else if len(et.PrimaryKey) != 1 {
+		} else if et != nil && len(et.PrimaryKey) != 1 {
 			diags.Add(ErrInvalid(t.Entity.Pos, "entity", fmt.Sprintf("table %q needs a single-column primary key to be a tag entity", et.Name)))
 		}
 		if wm := t.WhereMetric; wm != nil && wm.Metric.Value != "" && p.metrics[wm.Metric.Value] == nil {

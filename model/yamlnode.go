@@ -20,6 +20,15 @@ type decoder struct {
 	diags   *Diagnostics
 	anchors map[string]ast.Node
 	lines   []int // byte offsets of line starts, built on first use
+
+	// aliases counts alias expansions against MaxAliases; once over, stopped
+	// is set, one diagnostic says why, and the rest of the file is skipped.
+	aliases int
+	stopped bool
+	// open holds the mappings being decoded, innermost last: an alias or a
+	// merge key that leads back into one of them is a cycle.
+	open     []ast.Node
+	anchorAt map[string]Pos
 }
 
 func (d *decoder) pos(n ast.Node) Pos {
@@ -42,10 +51,17 @@ func (d *decoder) pos(n ast.Node) Pos {
 	return Pos{File: d.file, Line: tk.Position.Line, Col: tk.Position.Column}
 }
 
-func (d *decoder) add(diag *Diagnostic) { d.diags.Add(diag) }
+func (d *decoder) add(diag *Diagnostic) {
+	if !d.stopped {
+		d.diags.Add(diag)
+	}
+}
 
-// resolve strips anchors and tags and follows aliases.
+// resolve strips anchors and tags and follows aliases, within the alias budget.
 func (d *decoder) resolve(n ast.Node) ast.Node {
+	if d.stopped {
+		return &ast.NullNode{}
+	}
 	for i := 0; i < 16; i++ {
 		switch x := n.(type) {
 		case *ast.AnchorNode:
@@ -53,11 +69,20 @@ func (d *decoder) resolve(n ast.Node) ast.Node {
 				d.anchors = map[string]ast.Node{}
 			}
 			d.anchors[x.Name.String()] = x.Value
+			if d.anchorAt == nil {
+				d.anchorAt = map[string]Pos{}
+			}
+			d.anchorAt[x.Name.String()] = d.pos(x)
 			n = x.Value
 		case *ast.TagNode:
 			n = x.Value
 		case *ast.AliasNode:
 			if v, ok := d.anchors[x.Value.String()]; ok {
+				if d.aliases++; d.aliases > MaxAliases {
+					d.add(ErrAliasBudget(d.pos(x), MaxAliases))
+					d.stopped = true
+					return &ast.NullNode{}
+				}
 				n = v
 			} else {
 				return n
@@ -106,7 +131,31 @@ type handlers map[string]func(v ast.Node)
 // mapping dispatches each key of a mapping to its handler, in document order.
 // Unknown and duplicate keys are reported; required keys that are missing too.
 func (d *decoder) mapping(n ast.Node, where string, hs handlers, required ...string) bool {
-	vals, ok := d.entries(n, where)
+	return d.mappingInto(n, where, hs, map[string]bool{}, required...)
+}
+
+// mappingInto is mapping, recording each key it decodes in given, which a
+// merge key (<<) shares with the mapping it merges into: a key the merged
+// mapping gives counts as given there too.
+func (d *decoder) mappingInto(n ast.Node, where string, hs handlers, given map[string]bool, required ...string) bool {
+	target := d.resolve(n)
+	for _, o := range d.open {
+		if o == target {
+			name := ""
+			if a, ok := n.(*ast.AliasNode); ok {
+				name = a.Value.String()
+			}
+			d.add(ErrAliasCycle(d.pos(n), name, d.anchorAt[name]))
+			return false
+		}
+	}
+	if len(d.open) >= MaxDepth {
+		d.add(ErrTooDeep(d.pos(n), MaxDepth))
+		return false
+	}
+	d.open = append(d.open, target)
+	defer func() { d.open = d.open[:len(d.open)-1] }()
+	vals, ok := d.entries(target, where)
 	if !ok {
 		return false
 	}
@@ -117,7 +166,7 @@ func (d *decoder) mapping(n ast.Node, where string, hs handlers, required ...str
 		key := mv.Key.String()
 		kp := d.pos(mv.Key)
 		if key == "<<" { // merge key: decode the merged mapping's keys as ours
-			d.mapping(mv.Value, where, hs)
+			d.mappingInto(mv.Value, where, hs, given)
 			continue
 		}
 		if first, dup := seen[key]; dup {
@@ -125,6 +174,7 @@ func (d *decoder) mapping(n ast.Node, where string, hs handlers, required ...str
 			continue
 		}
 		seen[key] = kp
+		given[key] = true
 		h, ok := hs[key]
 		if !ok {
 			d.add(ErrUnknownKey(kp, key, where, known))
@@ -135,7 +185,7 @@ func (d *decoder) mapping(n ast.Node, where string, hs handlers, required ...str
 	}
 	for _, r := range required {
 		// A misspelt required key is reported once, as unknown with a suggestion.
-		if _, ok := seen[r]; !ok && !suggested[r] {
+		if !given[r] && !suggested[r] {
 			d.add(ErrMissing(d.pos(n), r, where))
 		}
 	}

@@ -28,6 +28,8 @@ type Project struct {
 	Dialect sqlgen.Dialect
 
 	m            *materializer.Materializer
+	cache        *cache
+	modelVersion string
 	mu           sync.RWMutex
 	states       map[string]rewrite.State
 	builtSources map[string]string
@@ -101,7 +103,7 @@ func Open(ctx context.Context, cat *logical.Catalog, opts Options) (*Project, er
 // Close closes the engine.
 func New(ctx context.Context, cat *logical.Catalog, eng engine.Engine, d sqlgen.Dialect) (*Project, error) {
 	m := materializer.New(cat, eng, d)
-	s := &Project{Project: cat.Project, Catalog: cat, Engine: eng, Dialect: d, m: m}
+	s := &Project{Project: cat.Project, Catalog: cat, Engine: eng, Dialect: d, m: m, modelVersion: modelVersionOf(cat.Project)}
 	if err := m.Sources(ctx); err != nil {
 		return nil, err
 	}
@@ -170,7 +172,7 @@ func (s *Project) Query(ctx context.Context, q *plan.Query) (*Result, error) {
 	if err != nil {
 		return nil, engine.Clean(err)
 	}
-	out := &Result{Columns: columnsOf(c.Plan), Rows: res.Rows, Meta: Meta{ServedBy: c.Plan.ServedBy(), SQL: c.SQL, Freshness: s.freshness(c.Plan)}}
+	out := &Result{Columns: columnsOf(c.Plan), Rows: res.Rows, Meta: Meta{ServedBy: c.Plan.ServedBy(), SQL: c.SQL, Freshness: s.freshness(c.Plan), MaxAge: s.maxAge(c.Plan)}}
 	if out.Rows == nil {
 		out.Rows = [][]any{}
 	}
@@ -192,11 +194,12 @@ func (s *Project) Refresh(ctx context.Context, names []string, progress func(mat
 	return out, s.Reload(ctx)
 }
 
-// freshness is the oldest build time among the rollups serving the plan.
+// freshness is the time up to which the answer reflects the sources: the
+// oldest build among the rollups serving the plan, and for raw parts the
+// newest modification of the files they read (they are read as they are now).
 func (s *Project) freshness(p *plan.Plan) string {
 	var oldest time.Time
 	s.mu.RLock()
-	defer s.mu.RUnlock()
 	for _, pt := range p.Parts {
 		if pt.Rollup == nil {
 			continue
@@ -204,6 +207,10 @@ func (s *Project) freshness(p *plan.Plan) string {
 		if t := s.states[pt.Rollup.Name].BuiltAt; oldest.IsZero() || t.Before(oldest) {
 			oldest = t
 		}
+	}
+	s.mu.RUnlock()
+	if raw := s.rawFreshness(p); !raw.IsZero() && (oldest.IsZero() || raw.Before(oldest)) {
+		oldest = raw
 	}
 	if oldest.IsZero() {
 		return ""

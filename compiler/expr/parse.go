@@ -139,6 +139,11 @@ func OffsetToLineCol(text string, off int) (int, int) {
 	return line, off - start + 1
 }
 
+// PrefixLen is how far NodeOffset and Error offsets are shifted: an expression
+// is parsed inside a statement opening with this many bytes. Callers that
+// parse whole statements (compiler/sqlfront) add it back.
+const PrefixLen = len(prefix)
+
 // NodeOffset is the node's byte offset in the expression text, or -1.
 func NodeOffset(n ast.Node) int {
 	o := n.OriginTextPosition() - len(prefix)

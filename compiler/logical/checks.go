@@ -2,6 +2,7 @@ package logical
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/strata-metrics/strata/compiler/expr"
@@ -38,11 +39,11 @@ func (c *Catalog) checkRollups(diags *model.Diagnostics) {
 		check := func(s model.Str) *Field {
 			q, err := c.Resolve(s.Value)
 			if err != nil {
-				diags.Add(model.ErrExpr(s.Pos, err.Code, "%s", err.Msg))
+				diags.Add(about(model.ErrExpr(s.Pos, err.Code, "%s", err.Msg), s.Value))
 				return nil
 			}
 			if fact != nil && fact.fields[q] == nil {
-				diags.Add(model.ErrUnreachable(s.Pos, q, fact.Fact.Name))
+				diags.Add(about(model.ErrUnreachable(s.Pos, q, fact.Fact.Name), q))
 				return nil
 			}
 			return c.AnyField(q)
@@ -54,7 +55,7 @@ func (c *Catalog) checkRollups(diags *model.Diagnostics) {
 			if f := check(r.Time.Field); f != nil {
 				if !f.IsTime() {
 					diags.Add(model.ErrInvalid(r.Time.Field.Pos, "time.field", fmt.Sprintf("%s is %s, not a date or timestamp", f.Name, f.Type)))
-				} else if g := r.Time.Grain.Value; g != "" && !contains(f.Grains(), g) {
+				} else if g := r.Time.Grain.Value; g != "" && !slices.Contains(f.Grains(), g) {
 					diags.Add(model.ErrInvalid(r.Time.Grain.Pos, "time.grain", fmt.Sprintf("%s is a date; it has no %s grain", f.Name, g)))
 				}
 			}
@@ -73,12 +74,12 @@ func (c *Catalog) checkTags(diags *model.Diagnostics) {
 		inEntity := func(pos model.Pos, name string) {
 			q, err := c.Resolve(name)
 			if err != nil {
-				diags.Add(model.ErrExpr(pos, err.Code, "%s", err.Msg))
+				diags.Add(about(model.ErrExpr(pos, err.Code, "%s", err.Msg), name))
 				return
 			}
 			alias, _, _ := strings.Cut(q, ".")
 			if !reach[alias] {
-				diags.Add(model.ErrExpr(pos, "unreachable-field", "field %q cannot be reached from entity %q", q, ent.Name))
+				diags.Add(about(model.ErrExpr(pos, "unreachable-field", "field %q cannot be reached from entity %q", q, ent.Name), q))
 			}
 		}
 		if !t.Where.IsZero() {
@@ -101,7 +102,7 @@ func (c *Catalog) checkTags(diags *model.Diagnostics) {
 				names, _ := c.qualify(wm.Filter, n, diags)
 				for i, q := range names {
 					if lm.Fact.fields[q] == nil {
-						diags.Add(model.ErrUnreachable(expr.Pos(wm.Filter, expr.NodeOffset(expr.Columns(n)[i])), q, lm.Fact.Fact.Name))
+						diags.Add(about(model.ErrUnreachable(expr.Pos(wm.Filter, expr.NodeOffset(expr.Columns(n)[i])), q, lm.Fact.Fact.Name), q))
 					}
 				}
 			}
@@ -133,11 +134,8 @@ func (c *Catalog) reachableFrom(table string) map[string]bool {
 	return seen
 }
 
-func contains(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
+// about records which field a resolution error is about (see Validate).
+func about(d *model.Diagnostic, field string) *model.Diagnostic {
+	d.Field = field
+	return d
 }

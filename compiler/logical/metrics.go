@@ -73,7 +73,7 @@ func (c *Catalog) qualify(e model.Expr, n ast.ExprNode, diags *model.Diagnostics
 	for _, col := range expr.Columns(n) {
 		q, err := c.Resolve(expr.Name(col.Name))
 		if err != nil {
-			diags.Add(model.ErrExpr(expr.Pos(e, expr.NodeOffset(col)), err.Code, "%s", err.Msg))
+			diags.Add(about(model.ErrExpr(expr.Pos(e, expr.NodeOffset(col)), err.Code, "%s", err.Msg), expr.Name(col.Name)))
 			ok = false
 			continue
 		}
@@ -124,7 +124,7 @@ func (c *Catalog) simpleMetric(lm *Metric, diags *model.Diagnostics) {
 		for i, s := range naFields {
 			q, err := c.Resolve(s.Value)
 			if err != nil {
-				diags.Add(model.ErrExpr(s.Pos, err.Code, "%s", err.Msg))
+				diags.Add(about(model.ErrExpr(s.Pos, err.Code, "%s", err.Msg), s.Value))
 				ok = false
 				continue
 			}
@@ -218,6 +218,9 @@ func (c *Catalog) aggType(lm *Metric) model.Type {
 
 func (c *Catalog) derivedMetric(lm *Metric, diags *model.Diagnostics) {
 	m := lm.Def
+	if m.Expr.IsZero() {
+		return // an empty or malformed formula is reported by the loader
+	}
 	n, d := expr.ParseModel(m.Expr)
 	if d != nil {
 		diags.Add(d)

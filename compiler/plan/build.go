@@ -3,6 +3,7 @@ package plan
 import (
 	"errors"
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 
@@ -32,7 +33,7 @@ func didYouMean(s string, cands []string) string { return model.DidYouMean(s, ca
 //  5. Resolve the order terms against the output columns.
 func Build(cat *logical.Catalog, q *Query) (*Plan, *Error) {
 	b := &builder{cat: cat, q: q, p: &Plan{Query: q, Catalog: cat, TZ: cat.Project.Timezone, Freshness: cat.Project.Freshness, Limit: q.Limit, Offset: q.Offset}}
-	steps := []func() *Error{b.limits, b.metrics, b.dims, b.where, b.having, b.parts, b.order, b.freshness}
+	steps := []func() *Error{b.limits, b.metrics, b.dims, b.where, b.having, b.scope, b.parts, b.order, b.freshness}
 	for _, step := range steps {
 		if err := step(); err != nil {
 			return nil, err
@@ -120,7 +121,7 @@ func ResolveDim(cat *logical.Catalog, name string) (*Dim, *logical.ResolveError)
 		if !f.IsTime() {
 			return nil, &logical.ResolveError{Code: "bad-grain", Msg: fmt.Sprintf("%s is %s and has no grains; only date and timestamp fields do", q, f.Type)}
 		}
-		if !containsStr(f.Grains(), grain) {
+		if !slices.Contains(f.Grains(), grain) {
 			return nil, &logical.ResolveError{Code: "bad-grain", Msg: fmt.Sprintf("%s is a date and has no %s grain (grains: %s)", q, grain, strings.Join(f.Grains(), ", "))}
 		}
 		d.Name, d.Grain = q+"."+grain, grain
@@ -132,7 +133,7 @@ func ResolveDim(cat *logical.Catalog, name string) (*Dim, *logical.ResolveError)
 	return d, nil
 }
 
-func isGrain(s string) bool { return containsStr(model.Grains, s) }
+func isGrain(s string) bool { return slices.Contains(model.Grains, s) }
 
 func (b *builder) dims() *Error {
 	seen := map[string]bool{}
@@ -364,6 +365,9 @@ func (b *builder) finishPart(pt *Part) *Error {
 		for _, col := range expr.Columns(c) {
 			q := col.Name.Table.O + "." + col.Name.Name.O
 			if w.Field(q) == nil {
+				if b.p.IsScope(c) {
+					return b.scopeUnreachable(q, w.Name(), pt)
+				}
 				return &Error{Field: "where", Offset: expr.NodeOffset(col), Code: "unreachable-field",
 					Msg: fmt.Sprintf("field %q cannot be reached from fact %q, which metric %s needs", q, w.Name(), b.measureNames(pt))}
 			}
@@ -480,13 +484,4 @@ func (b *builder) order() *Error {
 		b.p.Order = append(b.p.Order, Order{Name: out, Desc: desc})
 	}
 	return nil
-}
-
-func containsStr(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
 }

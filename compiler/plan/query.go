@@ -1,6 +1,7 @@
 package plan
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"strings"
@@ -27,6 +28,8 @@ type Query struct {
 	Audience  string            `json:"audience,omitempty"`
 	Audiences map[string]string `json:"audiences,omitempty"`
 	Semi      []SemiJoin        `json:"-"`
+	// Scope is the calling key's limit, set by the server (never from JSON).
+	Scope *Scope `json:"-"`
 }
 
 // SemiJoin keeps the rows whose Field (a qualified field, the audience
@@ -40,9 +43,13 @@ type SemiJoin struct {
 // MaxLimit caps limit and offset.
 const MaxLimit = 1_000_000
 
-// DecodeQuery reads a query from JSON, rejecting unknown fields.
+// DecodeQuery reads a query from JSON, strictly: keys are matched exactly,
+// unknown and repeated keys are rejected, nothing may follow the object.
 func DecodeQuery(data []byte) (*Query, error) {
-	dec := json.NewDecoder(strings.NewReader(string(data)))
+	if err := checkKeys(data); err != nil {
+		return nil, err
+	}
+	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.DisallowUnknownFields()
 	var q Query
 	if err := dec.Decode(&q); err != nil {
@@ -66,7 +73,7 @@ func jsonMessage(err error) string {
 	msg := err.Error()
 	if strings.HasPrefix(msg, "json: unknown field ") {
 		f := strings.Trim(strings.TrimPrefix(msg, "json: unknown field "), `"`)
-		return fmt.Sprintf("unknown field %q%s", f, didYouMean(f, []string{"metrics", "dimensions", "where", "having", "order", "limit", "offset", "freshness", "no_rollup", "audience", "audiences"}))
+		return fmt.Sprintf("unknown field %q%s", f, didYouMean(f, queryKeys))
 	}
 	if msg == "EOF" {
 		return "the query is empty; send a JSON object such as {\"metrics\": [\"txn_amount\"]}"

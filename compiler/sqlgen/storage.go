@@ -112,3 +112,6 @@ var textType = model.Type{Base: "varchar"}
 func AlterColumn(d Dialect, table, col, typ string) string {
 	return d.AlterColumnType(Table(d, table), d.QuoteIdent(col), typ)
 }
+
+// Ping is the cheapest statement every engine answers.
+func Ping() string { return "SELECT 1" }

@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"math"
 	"math/rand/v2"
 	"sort"
 	"strings"
@@ -13,6 +12,7 @@ import (
 	"time"
 
 	"github.com/strata-metrics/strata/compiler/plan"
+	"github.com/strata-metrics/strata/internal/banktest"
 	"github.com/strata-metrics/strata/service"
 )
 
@@ -299,10 +299,6 @@ func formatCounts(m map[string]int) string {
 
 // ---- comparison -------------------------------------------------------------
 
-// floatTolerance is the relative tolerance for floating-point cells; integers
-// and strings compare exactly.
-const floatTolerance = 1e-9
-
 // diffResults compares two answers to the same query row by row, in order
 // (every generated query orders by all its dimensions, so the order is total),
 // and describes the first differences; "" when they agree.
@@ -322,10 +318,10 @@ func diffResults(got, want *service.Result) string {
 	diffs := 0
 	for i := 0; i < min(len(got.Rows), len(want.Rows)); i++ {
 		for j := range got.Columns {
-			if !cellEqual(got.Rows[i][j], want.Rows[i][j], got.Columns[j].Type) {
+			if !banktest.CellEqual(got.Rows[i][j], want.Rows[i][j], got.Columns[j].Type, banktest.FloatTolerance) {
 				if diffs < 10 {
 					fmt.Fprintf(&b, "row %d column %s: rewritten %s, raw %s\n  rewritten row: %s\n  raw row:       %s\n",
-						i, got.Columns[j].Name, show(got.Rows[i][j]), show(want.Rows[i][j]), rowText(got.Rows[i]), rowText(want.Rows[i]))
+						i, got.Columns[j].Name, banktest.Show(got.Rows[i][j]), banktest.Show(want.Rows[i][j]), rowText(got.Rows[i]), rowText(want.Rows[i]))
 				}
 				diffs++
 			}
@@ -337,91 +333,10 @@ func diffResults(got, want *service.Result) string {
 	return b.String()
 }
 
-// cellEqual compares two cells: NULL equals only NULL; integers exactly;
-// other numbers within floatTolerance relative; dates as dates; timestamps as
-// instants; anything else by value.
-func cellEqual(a, b any, typ string) bool {
-	if a == nil || b == nil {
-		return a == nil && b == nil
-	}
-	if x, ok := a.(int64); ok {
-		if y, ok := b.(int64); ok {
-			return x == y
-		}
-	}
-	if x, ok := number(a); ok {
-		y, ok := number(b)
-		if !ok {
-			return false
-		}
-		if x == y {
-			return true
-		}
-		if math.IsNaN(x) || math.IsNaN(y) {
-			return math.IsNaN(x) && math.IsNaN(y)
-		}
-		if math.IsInf(x, 0) || math.IsInf(y, 0) {
-			return false
-		}
-		return math.Abs(x-y) <= floatTolerance*math.Max(math.Abs(x), math.Abs(y))
-	}
-	switch x := a.(type) {
-	case time.Time:
-		y, ok := b.(time.Time)
-		if !ok {
-			return false
-		}
-		if typ == "date" {
-			return x.Format(time.DateOnly) == y.Format(time.DateOnly)
-		}
-		return x.Equal(y)
-	case string:
-		y, ok := b.(string)
-		return ok && x == y
-	case bool:
-		y, ok := b.(bool)
-		return ok && x == y
-	case []byte:
-		y, ok := b.([]byte)
-		return ok && string(x) == string(y)
-	}
-	return fmt.Sprintf("%T:%v", a, a) == fmt.Sprintf("%T:%v", b, b)
-}
-
-func number(v any) (float64, bool) {
-	switch x := v.(type) {
-	case int64:
-		return float64(x), true
-	case int32:
-		return float64(x), true
-	case float64:
-		return x, true
-	case float32:
-		return float64(x), true
-	}
-	return 0, false
-}
-
-func show(v any) string {
-	switch x := v.(type) {
-	case nil:
-		return "NULL"
-	case time.Time:
-		return x.Format("2006-01-02 15:04:05")
-	case string:
-		return fmt.Sprintf("%q", x)
-	case float64:
-		return fmt.Sprintf("%v (float)", x)
-	case int64:
-		return fmt.Sprintf("%v (int)", x)
-	}
-	return fmt.Sprintf("%v (%T)", v, v)
-}
-
 func rowText(r []any) string {
 	cells := make([]string, len(r))
 	for j, v := range r {
-		cells[j] = show(v)
+		cells[j] = banktest.Show(v)
 	}
 	return strings.Join(cells, " | ")
 }

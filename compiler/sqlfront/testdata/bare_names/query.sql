@@ -1,0 +1,1 @@
+SELECT segment, txn_amount FROM transactions WHERE segment <> 'staff' GROUP BY segment

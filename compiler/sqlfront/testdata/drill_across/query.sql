@@ -1,0 +1,1 @@
+SELECT customers.segment, txn_amount, app_users FROM transactions GROUP BY 1

@@ -1,0 +1,1 @@
+SELECT SUM(avg_ticket) FROM transactions

@@ -1,0 +1,1 @@
+SELECT channels.name, SUM(transactions.amount) FROM transactions GROUP BY 1

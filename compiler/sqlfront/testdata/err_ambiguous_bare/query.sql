@@ -1,0 +1,1 @@
+SELECT segment, txn_amount FROM transactions WHERE status = 'posted' GROUP BY segment

@@ -1,0 +1,1 @@
+SELECT channels.name, COUNT(*) FROM transactions GROUP BY 1

@@ -1,0 +1,1 @@
+SELECT DATE_TRUNC('fortnight', transactions.txn_time), txn_count FROM transactions GROUP BY 1

@@ -1,0 +1,1 @@
+SELECT DATE_TRUNC('month', customers.segment), txn_count FROM transactions GROUP BY 1

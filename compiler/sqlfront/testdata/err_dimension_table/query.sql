@@ -1,0 +1,1 @@
+SELECT customers.segment, txn_amount FROM customers

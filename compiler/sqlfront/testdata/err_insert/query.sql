@@ -1,0 +1,1 @@
+INSERT INTO transactions (txn_id) VALUES (1)

@@ -1,0 +1,1 @@
+LOAD DATA INFILE '/tmp/x.csv' INTO TABLE transactions

@@ -1,0 +1,1 @@
+SELECT txn_amount FROM (SELECT * FROM transactions) AS t

@@ -1,0 +1,4 @@
+SELECT customers.segment,
+  txn_amount
+FROM transactions
+WHERE channels.name = = 'web'

@@ -1,0 +1,1 @@
+SELECT txn_amount FROM transactions; DROP TABLE transactions

@@ -1,0 +1,1 @@
+SELECT customers.segmnt, txn_amount FROM transactions GROUP BY 1

@@ -1,0 +1,1 @@
+SELECT txn_amount FROM transactions WHERE SLEEP(5) = 0

@@ -1,0 +1,1 @@
+SELECT channels.name, txn_amuont FROM transactions GROUP BY 1

@@ -1,0 +1,1 @@
+SELECT customers.segment, txn_amount, RANK() OVER (ORDER BY txn_amount) FROM transactions GROUP BY 1

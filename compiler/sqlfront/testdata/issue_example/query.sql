@@ -1,0 +1,1 @@
+SELECT customers.segment, transactions.txn_time.month, txn_amount, active_customers FROM transactions WHERE channels.name = 'mobile' GROUP BY 1, 2 HAVING txn_amount > 1000 ORDER BY txn_amount DESC LIMIT 10

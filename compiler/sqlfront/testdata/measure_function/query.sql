@@ -1,0 +1,1 @@
+SELECT channels.name, MEASURE(txn_amount), MEASURE(txn_count) FROM transactions GROUP BY channels.name

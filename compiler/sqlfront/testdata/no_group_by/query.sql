@@ -1,0 +1,1 @@
+SELECT branches.region, txn_amount FROM transactions

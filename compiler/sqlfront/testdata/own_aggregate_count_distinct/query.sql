@@ -1,0 +1,1 @@
+SELECT channels.name, COUNT(DISTINCT active_customers) FROM transactions GROUP BY 1

@@ -1,0 +1,1 @@
+SELECT channels.name, txn_amount FROM transactions WHERE channels.name IN ('mobile', 'web') AND transactions.txn_time >= '2025-01-01' AND transactions.txn_time < TIMESTAMP '2025-04-01 00:00:00' GROUP BY 1

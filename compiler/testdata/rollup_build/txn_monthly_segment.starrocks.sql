@@ -1,0 +1,4 @@
+SELECT `customers`.`segment` AS `customers.segment`, CAST(date_trunc('month', CONVERT_TZ(`transactions`.`txn_time`, 'UTC', 'Asia/Shanghai')) AS DATE) AS `transactions.txn_time.month`, SUM(CASE WHEN (`transactions`.`status` = 'posted') THEN `transactions`.`amount` END) AS `txn_amount`, COUNT(`transactions`.`txn_id`) AS `txn_count`, COUNT(CASE WHEN (`transactions`.`status` = 'posted') THEN 1 END) AS `posted_count`, bitmap_union(to_bitmap(`transactions`.`customer_id`)) AS `active_customers.set`
+FROM `transactions` AS `transactions`
+LEFT JOIN `customers` AS `customers` ON `transactions`.`customer_id` = `customers`.`customer_id`
+GROUP BY 1, 2

@@ -1,0 +1,10 @@
+WITH "p0" AS (
+  SELECT "branches"."city" AS "d0", SUM(CASE WHEN ("transactions"."status" = 'posted') THEN "transactions"."amount" END) AS "p0__txn_amount", MIN("transactions"."amount") AS "p0__min_txn"
+  FROM "transactions" AS "transactions"
+  LEFT JOIN "customers" AS "customers" ON "transactions"."customer_id" = "customers"."customer_id"
+  LEFT JOIN "branches" AS "branches" ON "customers"."branch_id" = "branches"."branch_id"
+  GROUP BY 1
+)
+SELECT "b"."d0" AS "branches.city", "b"."p0__txn_amount" AS "txn_amount", "b"."p0__min_txn" AS "min_txn"
+FROM "p0" AS "b"
+ORDER BY "branches.city" ASC NULLS LAST
