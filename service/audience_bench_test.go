@@ -155,6 +155,9 @@ func benchProject(b *testing.B) (*service.Project, *service.Audiences) {
 		}
 		cdpBench.built = time.Since(start)
 		for _, r := range res {
+			if testing.Verbose() {
+				fmt.Printf("tag %-20s %9d ids %8s\n", r.Name, r.Members, r.Duration.Round(time.Millisecond))
+			}
 			if r.Err != nil {
 				cdpBench.err = fmt.Errorf("tag %s: %w", r.Name, r.Err)
 				return
