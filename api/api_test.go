@@ -20,7 +20,13 @@ import (
 	"github.com/strata-metrics/strata/service"
 )
 
-var srvURL string
+var (
+	srvURL  string
+	proj    *service.Project
+	projDir string
+	// bank is the warehouse behind the server, for hand-written SQL.
+	bank *service.Project
+)
 
 // TestMain serves the example bank, with small generated data and its rollups
 // built, on a real listener.
@@ -43,6 +49,7 @@ func TestMain(m *testing.M) {
 			panic(err)
 		}
 		defer w.Close()
+		proj, projDir = w, dir
 		if _, err := w.Refresh(ctx, nil, nil); err != nil {
 			panic(err)
 		}
@@ -51,7 +58,7 @@ func TestMain(m *testing.M) {
 		}
 		srv := httptest.NewServer(api.New(w, api.Options{Token: "s3cret", MaxRows: 50, MaxBody: 4096}))
 		defer srv.Close()
-		srvURL = srv.URL
+		srvURL, bank = srv.URL, w
 		return m.Run()
 	}()
 	os.Exit(code)
@@ -151,10 +158,10 @@ func TestErrors(t *testing.T) {
 		{"POST", "/v1/query", `{"metrics":["txn_amount"]`, 400, "bad-json", "malformed JSON"},
 		{"POST", "/v1/query", `{"metric":["txn_amount"]}`, 400, "bad-json", `did you mean "metrics"`},
 		{"POST", "/v1/query", `{"metrics":"txn_amount"}`, 400, "bad-json", "a list of strings"},
-		{"POST", "/v1/query", `{"metrics":["txn_count"],"dimensions":["transactions.txn_id"]}`, 413, "too_large", "over the limit of 50"},
-		{"POST", "/v1/query", `{"metrics":["txn_amount"],"where":"` + strings.Repeat("x", 5000) + `"}`, 413, "too_large", "over 4096 bytes"},
-		{"GET", "/v1/nothing", ``, 404, "not_found", "no endpoint"},
-		{"POST", "/v1/rollups/nope/refresh", ``, 404, "not_found", "unknown rollup"},
+		{"POST", "/v1/query", `{"metrics":["txn_count"],"dimensions":["transactions.txn_id"]}`, 413, "too-large", "more than 50 rows"},
+		{"POST", "/v1/query", `{"metrics":["txn_amount"],"where":"` + strings.Repeat("x", 5000) + `"}`, 413, "too-large", "over 4096 bytes"},
+		{"GET", "/v1/nothing", ``, 404, "not-found", "no endpoint"},
+		{"POST", "/v1/rollups/nope/refresh", ``, 404, "unknown-rollup", "unknown rollup"},
 	}
 	for _, c := range cases {
 		resp, b := do(t, c.method, c.path, c.body)
@@ -201,7 +208,7 @@ func TestCatalogRollupsExplainMetrics(t *testing.T) {
 			Facts []string
 		}
 	}
-	if resp.StatusCode != 200 || json.Unmarshal(b, &cat) != nil || len(cat.Fields) < 40 || len(cat.Metrics) != 21 {
+	if resp.StatusCode != 200 || json.Unmarshal(b, &cat) != nil || len(cat.Fields) < 40 || len(cat.Metrics) != 31 {
 		t.Fatalf("catalog %d: %d fields, %d metrics", resp.StatusCode, len(cat.Fields), len(cat.Metrics))
 	}
 	resp, b = do(t, "GET", "/v1/rollups", "")

@@ -47,9 +47,9 @@ func (a *audienceAPI) body(c *gin.Context) ([]byte, error) {
 	if err != nil {
 		var mbe *http.MaxBytesError
 		if errors.As(err, &mbe) {
-			return nil, &Error{Status: http.StatusRequestEntityTooLarge, Code: "too_large", Message: fmt.Sprintf("the request body is over %d bytes", a.s.opts.MaxBody)}
+			return nil, newError("too-large", "the request body is over %d bytes", a.s.opts.MaxBody)
 		}
-		return nil, badData("bad_request", "could not read the request body")
+		return nil, newError("bad-request", "could not read the request body (sent too slowly, or cut short)")
 	}
 	return body, nil
 }
@@ -61,10 +61,7 @@ func audienceError(err error) error {
 	if !errors.As(err, &ae) {
 		return err
 	}
-	status := http.StatusBadRequest
-	if ae.Code == "tag-not-built" || ae.Code == "tags-not-built" {
-		status = http.StatusConflict
-	}
+	status := statusOf(ae.Code)
 	pos := map[string]any{"field": ae.Field}
 	if ae.Field == "expr" || strings.HasPrefix(ae.Field, "overlap.") {
 		pos["offset"] = ae.Offset

@@ -102,7 +102,7 @@ func TestAudienceErrors(t *testing.T) {
 		{"/v1/audiences", `{"expr": "high_value", "profile": ["customers.sgment"]}`, 400, "unknown-field", `did you mean "customers.segment"?`, "profile[0]", -1},
 		{"/v1/audiences", `{"expr": "high_value", "tag": true}`, 400, "bad-json", `did you mean "tags"?`, "request", -1},
 		{"/v1/audiences/export", `{"expr": "high_value", "format": "xlsx"}`, 400, "bad-format", "not csv or parquet", "format", -1},
-		{"/v1/audiences", `{"expr": "` + strings.Repeat("high_value OR ", 400) + `high_value"}`, 413, "too_large", "over 4096 bytes", "", -1},
+		{"/v1/audiences", `{"expr": "` + strings.Repeat("high_value OR ", 400) + `high_value"}`, 413, "too-large", "over 4096 bytes", "", -1},
 	}
 	for _, c := range cases {
 		resp, b := do(t, "POST", c.path, c.body)

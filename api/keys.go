@@ -87,14 +87,14 @@ func (s *Server) auth(c *gin.Context) {
 	scheme, token, ok := strings.Cut(c.GetHeader("Authorization"), " ")
 	if !ok || !strings.EqualFold(scheme, "Bearer") || token == "" {
 		c.Header("WWW-Authenticate", `Bearer realm="strata"`)
-		render(c, nil, &Error{Status: http.StatusUnauthorized, Code: "unauthorized", Message: "send Authorization: Bearer <token>"})
+		render(c, nil, newError("unauthorized", "send Authorization: Bearer <token>"))
 		c.Abort()
 		return
 	}
 	k := s.keys.match(strings.TrimSpace(token))
 	if k == nil {
 		c.Header("WWW-Authenticate", `Bearer realm="strata", error="invalid_token"`)
-		render(c, nil, &Error{Status: http.StatusUnauthorized, Code: "unauthorized", Message: "the token is not a key of this project"})
+		render(c, nil, newError("unauthorized", "the token is not a key of this project"))
 		c.Abort()
 		return
 	}

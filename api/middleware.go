@@ -3,11 +3,17 @@ package api
 import (
 	"crypto/rand"
 	"encoding/hex"
+	"errors"
+	"fmt"
 	"log/slog"
 	"regexp"
+	"strconv"
+	"strings"
 	"time"
 
 	"github.com/gin-gonic/gin"
+
+	"github.com/strata-metrics/strata/service"
 )
 
 const (
@@ -26,7 +32,9 @@ var traceparentRe = regexp.MustCompile(`^[0-9a-f]{2}-([0-9a-f]{32})-([0-9a-f]{16
 // logged with the request.
 func requestID(c *gin.Context) {
 	id := c.GetHeader("X-Request-Id")
-	if !requestIDRe.MatchString(id) {
+	if requestIDRe.MatchString(id) {
+		c.Header("X-Request-Id", id) // echoed, for clients that correlate by it
+	} else {
 		var b [12]byte
 		_, _ = rand.Read(b[:])
 		id = hex.EncodeToString(b[:])
@@ -45,6 +53,7 @@ type logEntry struct {
 	rows     int
 	cached   bool
 	sql      string
+	cause    string // a 5xx's cause, for the log only
 }
 
 func entry(c *gin.Context) *logEntry {
@@ -79,6 +88,9 @@ func accessLog(log *slog.Logger) gin.HandlerFunc {
 		}
 		switch {
 		case status >= 500:
+			if e.cause != "" {
+				attrs = append(attrs, "error", e.cause)
+			}
 			if e.sql != "" {
 				attrs = append(attrs, "sql", e.sql)
 			}
@@ -88,3 +100,85 @@ func accessLog(log *slog.Logger) gin.HandlerFunc {
 		}
 	}
 }
+
+// observe counts every response under its real status (429s, 413s and 401s
+// too, which never reach a query) and route.
+func (s *Server) observe(c *gin.Context) {
+	c.Next()
+	route := c.FullPath()
+	if route == "" {
+		route = "unmatched"
+	}
+	s.requests.WithLabelValues(route, strconv.Itoa(c.Writer.Status())).Inc()
+}
+
+// recovery turns a panic in a handler into a logged 500 with the request id,
+// instead of a dropped connection.
+func recovery(c *gin.Context) {
+	defer func() {
+		if r := recover(); r != nil {
+			e := newError("internal", "the server failed to answer; the server log has the details under this request id")
+			e.cause = fmt.Errorf("panic: %v", r)
+			render(c, nil, e)
+			c.Abort()
+		}
+	}()
+	c.Next()
+}
+
+// noteFailure hands a 5xx's cause and SQL to the access log, which records
+// them under the request id; the client gets only the id.
+func noteFailure(c *gin.Context, e *Error) {
+	e.RequestID = requestIDOf(c)
+	if e.cause == nil {
+		return
+	}
+	le := entry(c)
+	le.cause = e.cause.Error()
+	if sql := sqlOf(e.cause); sql != "" {
+		le.sql = sql
+	}
+}
+
+// sqlOf is the SQL an engine failure carries, for the log.
+func sqlOf(err error) string {
+	var f *service.EngineError
+	if errors.As(err, &f) {
+		return f.SQL
+	}
+	return ""
+}
+
+// methodNotAllowed answers 405 with the methods the path has.
+func (s *Server) methodNotAllowed(c *gin.Context) {
+	allow := s.allowedFor(c.Request.URL.Path)
+	c.Header("Allow", allow)
+	render(c, nil, newError("method-not-allowed", "%s is not allowed on %s; use %s", c.Request.Method, c.Request.URL.Path, allow))
+}
+
+// allowedFor lists the methods registered for a path, matching :params.
+func (s *Server) allowedFor(path string) string {
+	for route, methods := range s.allowed {
+		if matchRoute(route, path) {
+			return strings.Join(methods, ", ")
+		}
+	}
+	return ""
+}
+
+func matchRoute(route, path string) bool {
+	rs, ps := strings.Split(route, "/"), strings.Split(path, "/")
+	if len(rs) != len(ps) {
+		return false
+	}
+	for i := range rs {
+		if !strings.HasPrefix(rs[i], ":") && rs[i] != ps[i] {
+			return false
+		}
+	}
+	return true
+}
+
+// retryAfter is the Retry-After of a 429: query slots free up in about the
+// time a query takes, so one second is honest for nearly all of them.
+const retryAfter = "1"

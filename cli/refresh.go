@@ -92,8 +92,9 @@ func (e *env) statusCmd() *cobra.Command {
 				if err != nil {
 					return fail("%v", err)
 				}
+				broken := w.BrokenSources()
 				if format == "json" {
-					return writeJSON(e.stdout, map[string]any{"rollups": st})
+					return writeJSON(e.stdout, map[string]any{"rollups": st, "sources": broken})
 				}
 				tw := tabwriter.NewWriter(e.stdout, 2, 4, 2, ' ', 0)
 				fmt.Fprintln(tw, "ROLLUP\tSTATE\tROWS\tBUILT\tWATERMARK\tTOOK\tERROR")
@@ -104,7 +105,13 @@ func (e *env) statusCmd() *cobra.Command {
 					}
 					fmt.Fprintf(tw, "%s\t%s\t%d\t%s\t%s\t%.0fms\t%s\n", s.Name, s.State, s.Rows, built, s.Watermark, s.DurationMS, s.LastError)
 				}
-				return tw.Flush()
+				if err := tw.Flush(); err != nil {
+					return err
+				}
+				for _, b := range broken {
+					fmt.Fprintf(e.stdout, "source problem: %s\n", b)
+				}
+				return nil
 			})
 		},
 	}

@@ -15,8 +15,8 @@ type Column struct {
 }
 
 // Result is a fully materialised query result. Values are Go values:
-// int64, float64, string, bool, time.Time, []byte or nil for NULL. Decimals
-// arrive as float64 unless the engine keeps them exact as strings.
+// int64, float64, Decimal (DECIMAL columns, exact), string, bool, time.Time,
+// []byte or nil for NULL.
 type Result struct {
 	Columns []Column
 	Rows    [][]any

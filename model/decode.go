@@ -2,6 +2,7 @@ package model
 
 import (
 	"fmt"
+	"math"
 	"regexp"
 	"slices"
 	"strings"
@@ -279,6 +280,8 @@ func (d *decoder) metric(n ast.Node, p *Project) {
 		"filter":      mark("filter", func(v ast.Node) { m.Filter = d.expr(v, "filter") }),
 		"base":        mark("base", func(v ast.Node) { m.Base, _ = d.str(v, "base") }),
 		"offset":      mark("offset", func(v ast.Node) { m.Offset = d.period(v, "offset") }),
+		"to_date":     mark("to_date", func(v ast.Node) { m.ToDate = d.oneOf(v, "to_date", Grains[1:]) }),
+		"window":      mark("window", func(v ast.Node) { m.Window = d.period(v, "window") }),
 		"non_additive": mark("non_additive", func(v ast.Node) {
 			na := &NonAdditive{Pos: d.pos(v), Take: "last"}
 			d.mapping(v, "non_additive", handlers{
@@ -306,6 +309,19 @@ func (d *decoder) metric(n ast.Node, p *Project) {
 func (d *decoder) metricKind(m *Metric, seen map[string]bool) {
 	bad := func(reason string) { d.add(ErrMetricShape(m.Pos, m.Name, reason)) }
 	switch {
+	case seen["to_date"] || seen["window"]:
+		m.Kind = MetricCumulative
+		if seen["to_date"] && seen["window"] {
+			bad("a cumulative metric has `to_date` or `window`, not both")
+		}
+		if !seen["base"] {
+			bad("a cumulative metric needs `base`: the metric it accumulates")
+		}
+		for _, k := range []string{"agg", "expr", "filter", "non_additive", "offset"} {
+			if seen[k] {
+				bad(fmt.Sprintf("a cumulative metric (base + to_date or window) cannot have `%s`", k))
+			}
+		}
 	case seen["base"] || seen["offset"]:
 		m.Kind = MetricOffset
 		if !seen["base"] || !seen["offset"] {
@@ -330,7 +346,7 @@ func (d *decoder) metricKind(m *Metric, seen map[string]bool) {
 			bad("a derived metric (expr without agg) cannot have `filter` or `non_additive`; put them on the metrics it uses")
 		}
 	default:
-		bad("give `agg` and `expr` (a measure), `expr` alone (a formula over metrics), or `base` and `offset` (period over period)")
+		bad("give `agg` and `expr` (a measure), `expr` alone (a formula over metrics), `base` and `offset` (period over period), or `base` and `to_date` or `window` (cumulative)")
 	}
 }
 
@@ -436,5 +452,8 @@ func ParseDuration(s string) (time.Duration, error) {
 	}
 	unit := map[string]time.Duration{"hour": time.Hour, "day": 24 * time.Hour, "week": 7 * 24 * time.Hour,
 		"month": 30 * 24 * time.Hour, "quarter": 91 * 24 * time.Hour, "year": 365 * 24 * time.Hour}[p.Unit]
+	if unit == 0 || int64(p.N) > math.MaxInt64/int64(unit) {
+		return 0, fmt.Errorf("%q is longer than a duration can be (about 292 years)", s)
+	}
 	return time.Duration(p.N) * unit, nil
 }

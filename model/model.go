@@ -128,9 +128,10 @@ type MetricKind int
 
 // Metric kinds.
 const (
-	MetricSimple  MetricKind = iota // agg over expr, optionally filtered
-	MetricDerived                   // an expression over other metrics
-	MetricOffset                    // period over period: base shifted by offset
+	MetricSimple     MetricKind = iota // agg over expr, optionally filtered
+	MetricDerived                      // an expression over other metrics
+	MetricOffset                       // period over period: base shifted by offset
+	MetricCumulative                   // base over a window ending with each period: to_date or window
 )
 
 // Metric is a named measure.
@@ -147,6 +148,10 @@ type Metric struct {
 	NonAdditive *NonAdditive
 	Base        Str
 	Offset      Period
+	// Cumulative metrics: ToDate is the grain whose period-to-date each period
+	// reads (month: month to date); Window the trailing span (7 days).
+	ToDate Str
+	Window Period
 }
 
 // NonAdditive makes a metric semi-additive over time: per period, only the rows

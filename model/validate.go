@@ -228,7 +228,7 @@ func checkMetrics(p *Project, diags *Diagnostics) {
 		p.metrics[m.Name] = m
 	}
 	for _, m := range p.Metrics {
-		if m.Kind == MetricOffset && m.Base.Value != "" && p.metrics[m.Base.Value] == nil {
+		if (m.Kind == MetricOffset || m.Kind == MetricCumulative) && m.Base.Value != "" && p.metrics[m.Base.Value] == nil {
 			diags.Add(ErrUnknownMetric(m.Base.Pos, m.Base.Value, p.MetricNames()))
 		}
 	}

@@ -3,12 +3,16 @@ package service
 import (
 	"bytes"
 	"fmt"
+	"math/big"
 	"time"
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
+	"github.com/apache/arrow-go/v18/arrow/decimal128"
 	"github.com/apache/arrow-go/v18/arrow/ipc"
 	"github.com/apache/arrow-go/v18/arrow/memory"
+
+	"github.com/strata-metrics/strata/engine"
 )
 
 // Content types a result can be rendered in.
@@ -32,7 +36,18 @@ func arrowType(t string) arrow.DataType {
 	case t == "timestamp":
 		return arrow.FixedWidthTypes.Timestamp_us
 	}
-	return arrow.PrimitiveTypes.Float64 // double, decimal: decimals arrive as float64
+	if p, s, ok := decimalType(t); ok {
+		return &arrow.Decimal128Type{Precision: p, Scale: s}
+	}
+	return arrow.PrimitiveTypes.Float64
+}
+
+// decimalType reads "decimal(p,s)".
+func decimalType(t string) (p, s int32, ok bool) {
+	if _, err := fmt.Sscanf(t, "decimal(%d,%d)", &p, &s); err != nil || p < 1 || p > 38 || s < 0 || s > p {
+		return 0, 0, false
+	}
+	return p, s, true
 }
 
 // Arrow encodes the result as an Arrow IPC stream. The stream carries no
@@ -91,6 +106,19 @@ func appendValue(b array.Builder, v any) error {
 		default:
 			return fmt.Errorf("cannot encode %T as float64", v)
 		}
+	case *array.Decimal128Builder:
+		x, ok := v.(engine.Decimal)
+		if !ok || x.Unscaled == nil {
+			return fmt.Errorf("cannot encode %T as decimal", v)
+		}
+		scale := bb.Type().(*arrow.Decimal128Type).Scale
+		u := new(big.Int).Set(x.Unscaled)
+		if d := int(scale) - x.Scale; d > 0 {
+			u.Mul(u, new(big.Int).Exp(big.NewInt(10), big.NewInt(int64(d)), nil))
+		} else if d < 0 {
+			return fmt.Errorf("cannot encode a decimal of scale %d in a column of scale %d", x.Scale, scale)
+		}
+		bb.Append(decimal128.FromBigInt(u))
 	case *array.BooleanBuilder:
 		x, ok := v.(bool)
 		if !ok {

@@ -74,9 +74,15 @@ func (s *Project) CacheKey(q *plan.Query) (key string, ok bool) {
 // answer comes back with Meta.Cached set; identical concurrent queries share
 // one run. The returned Result may be shared: callers must not change it.
 func (s *Project) Answer(ctx context.Context, q *plan.Query) (*Result, error) {
+	return s.AnswerCapped(ctx, q, 0)
+}
+
+// AnswerCapped is Answer reading at most maxRows+1 rows (QueryCapped). The
+// cap is not part of the key: one server answers with one cap.
+func (s *Project) AnswerCapped(ctx context.Context, q *plan.Query, maxRows int) (*Result, error) {
 	key, ok := s.CacheKey(q)
 	if !ok {
-		return s.Query(ctx, q)
+		return s.QueryCapped(ctx, q, maxRows)
 	}
 	c := s.cache
 	if res := c.get(key); res != nil {
@@ -89,7 +95,7 @@ func (s *Project) Answer(ctx context.Context, q *plan.Query) (*Result, error) {
 		}
 		ran = true
 		c.runs.Add(1)
-		res, err := s.Query(ctx, q)
+		res, err := s.QueryCapped(ctx, q, maxRows)
 		if err != nil {
 			return nil, err
 		}

@@ -10,6 +10,8 @@ import (
 	"strings"
 	"text/tabwriter"
 	"time"
+
+	"github.com/strata-metrics/strata/engine"
 )
 
 // Cell renders one value as text: dates as 2006-01-02, timestamps as
@@ -30,6 +32,8 @@ func Cell(v any, typ string, null string) string {
 		return strconv.FormatFloat(x, 'f', -1, 64)
 	case int64:
 		return strconv.FormatInt(x, 10)
+	case engine.Decimal:
+		return x.String() // exact digits, never via float64
 	case string:
 		return x
 	case bool:
@@ -57,6 +61,8 @@ func (r *Result) JSONRows() [][]any {
 				}
 			case []byte:
 				o[j] = string(x)
+			case engine.Decimal:
+				o[j] = json.Number(x.String()) // a JSON number with the exact digits
 			default:
 				o[j] = v
 			}
@@ -102,8 +108,9 @@ func (r *Result) WriteCSV(w io.Writer) error {
 	return cw.Error()
 }
 
-// WriteTable writes an aligned text table for terminals, numbers right-aligned
-// and rounded to two decimals for reading (CSV and JSON keep full precision).
+// WriteTable writes an aligned text table for terminals, numbers right-aligned;
+// floating-point values are rounded to two decimals for reading, decimals are
+// printed exactly (CSV and JSON keep full precision).
 func (r *Result) WriteTable(w io.Writer) error {
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', tabwriter.AlignRight)
 	head := make([]string, len(r.Columns))

@@ -38,6 +38,9 @@ type Result struct {
 	Columns []Column `json:"columns"`
 	Rows    [][]any  `json:"rows"`
 	Meta    Meta     `json:"meta"`
+	// Truncated is set when the engine had more rows than the cap asked of
+	// QueryCapped; Rows then holds only the first ones.
+	Truncated bool `json:"-"`
 }
 
 // EngineError is an engine failure as users read it (engine.Clean).

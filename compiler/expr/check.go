@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"sort"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/pingcap/tidb/pkg/parser/ast"
 	"github.com/pingcap/tidb/pkg/parser/opcode"
@@ -60,8 +61,14 @@ func (c *checker) fail(n ast.Node, code, format string, args ...any) {
 
 func (c *checker) Enter(n ast.Node) (ast.Node, bool) {
 	switch x := n.(type) {
-	case *ast.ColumnNameExpr, *test_driver.ValueExpr, *ast.ParenthesesExpr, *ast.IsNullExpr, *ast.IsTruthExpr,
-		*ast.BetweenExpr, *ast.CaseExpr, *ast.WhenClause, *ast.TimeUnitExpr, *ast.ColumnName:
+	case *ast.ColumnNameExpr, *ast.ParenthesesExpr, *ast.IsNullExpr, *ast.IsTruthExpr,
+		*ast.BetweenExpr, *ast.CaseExpr, *ast.WhenClause, *ast.ColumnName:
+	case *test_driver.ValueExpr:
+		if code, msg := literalProblem(x); msg != "" {
+			c.fail(n, code, "%s", msg)
+		}
+	case *ast.TimeUnitExpr:
+		// Checked with its call below: the unit node carries no position.
 	case *ast.PatternLikeOrIlikeExpr:
 	case *ast.PatternInExpr:
 		if x.Sel != nil {
@@ -82,6 +89,10 @@ func (c *checker) Enter(n ast.Node) (ast.Node, bool) {
 		}
 	case *ast.FuncCallExpr:
 		name := FuncName(x)
+		if name == "timeliteral" {
+			c.fail(n, "expr-not-allowed", "TIME '…' literals are not supported; compare with TIMESTAMP '…' or use hour()")
+			return n, true
+		}
 		ar, ok := Functions[name]
 		if !ok {
 			c.fail(n, "unknown-function", "function %s() is not allowed%s", name, model.DidYouMean(name, functionNames()))
@@ -89,6 +100,12 @@ func (c *checker) Enter(n ast.Node) (ast.Node, bool) {
 		}
 		if len(x.Args) < ar.Min || (ar.Max >= 0 && len(x.Args) > ar.Max) {
 			c.fail(n, "bad-arguments", "%s() takes %s, not %d", name, arityString(ar), len(x.Args))
+		}
+		if len(x.Args) == 3 {
+			if u, ok := x.Args[2].(*ast.TimeUnitExpr); ok && !IntervalUnits[strings.ToLower(u.Unit.String())] {
+				// The amount is the nearest node with a position.
+				c.fail(x.Args[1], "expr-not-allowed", "INTERVAL … %s is not supported; use one of SECOND, MINUTE, HOUR, DAY, WEEK, MONTH, QUARTER, YEAR", u.Unit)
+			}
 		}
 	case *ast.AggregateFuncExpr:
 		c.fail(n, "aggregate-not-allowed", "%s cannot use the aggregate %s(); aggregation belongs in a metric's `agg`", c.what, strings.ToUpper(x.F))
@@ -110,6 +127,35 @@ func (c *checker) Enter(n ast.Node) (ast.Node, bool) {
 }
 
 func (c *checker) Leave(n ast.Node) (ast.Node, bool) { return n, true }
+
+// IntervalUnits are the units INTERVAL and date_add accept; compound units
+// (DAY_HOUR, '1 2') are rejected rather than guessed at.
+var IntervalUnits = map[string]bool{"second": true, "minute": true, "hour": true, "day": true, "week": true, "month": true, "quarter": true, "year": true}
+
+// literalProblem says why a literal cannot be used, or "": every dialect
+// renders NULL, integers, decimals, floats and UTF-8 strings exactly; hex and
+// bit literals mean a number or a string depending on context in MySQL, so
+// they are rejected rather than read one way.
+func literalProblem(v *test_driver.ValueExpr) (code, msg string) {
+	d := v.Datum
+	switch d.Kind() {
+	case test_driver.KindNull, test_driver.KindInt64, test_driver.KindUint64, test_driver.KindFloat32,
+		test_driver.KindFloat64, test_driver.KindMysqlDecimal:
+		return "", ""
+	case test_driver.KindString, test_driver.KindBytes:
+		s := d.GetString()
+		if i := strings.IndexByte(s, 0); i >= 0 {
+			return "bad-literal", "string literals cannot hold a NUL byte (\\0)"
+		}
+		if !utf8.ValidString(s) {
+			return "bad-literal", "string literals must be valid UTF-8"
+		}
+		return "", ""
+	case test_driver.KindBinaryLiteral, test_driver.KindMysqlBit:
+		return "bad-literal", "hex and bit literals (0x…, X'…', b'…') are not supported; write the number or the string"
+	}
+	return "bad-literal", "this kind of literal is not supported; use a number, a string, DATE '…' or TIMESTAMP '…'"
+}
 
 func nodeKind(n ast.Node) string {
 	s := fmt.Sprintf("%T", n)

@@ -33,6 +33,9 @@ var tidbPosRe = regexp.MustCompile(`line (\d+) column (\d+) near "([^"]*)"`)
 // Parse parses one SQL expression. Comments, several statements and anything
 // that is not a single expression are errors.
 func Parse(text string) (ast.ExprNode, *Error) {
+	if err := preflight(text); err != nil {
+		return nil, err
+	}
 	if off, ok := findComment(text); ok {
 		return nil, &Error{Offset: off, Code: "expr-syntax", Msg: "comments are not allowed in expressions"}
 	}
@@ -54,6 +57,9 @@ func Parse(text string) (ast.ExprNode, *Error) {
 	f := sel.Fields.Fields[0]
 	if f.AsName.L != "" {
 		return nil, &Error{Offset: 0, Code: "expr-syntax", Msg: "an expression cannot carry an alias"}
+	}
+	if err := checkDepth(f.Expr); err != nil {
+		return nil, err
 	}
 	return f.Expr, nil
 }

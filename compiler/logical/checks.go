@@ -5,6 +5,8 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/pingcap/tidb/pkg/parser/ast"
+
 	"github.com/strata-metrics/strata/compiler/expr"
 	"github.com/strata-metrics/strata/model"
 )
@@ -20,6 +22,10 @@ func (c *Catalog) checkRollups(diags *model.Diagnostics) {
 			}
 			if lm.Kind == model.MetricOffset {
 				diags.Add(model.ErrInvalid(ms.Pos, "metrics", fmt.Sprintf("%s is period over period; a rollup stores its base %q, and the offset is read from it", lm.Name, lm.Def.Base.Value)))
+				continue
+			}
+			if lm.Kind == model.MetricCumulative {
+				diags.Add(model.ErrInvalid(ms.Pos, "metrics", fmt.Sprintf("%s is cumulative; a rollup stores its base %q, and the window is read from it", lm.Name, lm.Def.Base.Value)))
 				continue
 			}
 			for _, b := range c.Measures(ms.Value) {
@@ -89,6 +95,14 @@ func (c *Catalog) checkTags(diags *model.Diagnostics) {
 				for _, col := range expr.Columns(n) {
 					inEntity(expr.Pos(t.Where, expr.NodeOffset(col)), expr.Name(col.Name))
 				}
+				resolved := func(col *ast.ColumnName) (model.Type, bool) {
+					q, err := c.Resolve(expr.Name(col))
+					if err != nil {
+						return model.Type{}, false
+					}
+					return c.AnyField(q).Type, true
+				}
+				addExprErrors(t.Where, expr.TypeCheck(n, "a tag", resolved, true), diags)
 			}
 		}
 		if t.Value.Value != "" {

@@ -39,6 +39,15 @@ func (c *Catalog) addComputed(diags *model.Diagnostics) {
 		if !ok {
 			continue
 		}
+		own := func(col *ast.ColumnName) (model.Type, bool) {
+			if cl := t.Column(col.Name.O); cl != nil {
+				return cl.Type, true
+			}
+			return model.Type{}, false
+		}
+		if !addExprErrors(d.Expr, expr.TypeCheck(node, what, own, false), diags) {
+			continue
+		}
 		typ := d.Type
 		if typ.Base == "" {
 			typ = InferType(node, func(col *ast.ColumnName) model.Type {

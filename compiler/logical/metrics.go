@@ -30,6 +30,9 @@ type Metric struct {
 	// Period over period.
 	Base   *Metric
 	Offset model.Period
+	// Cumulative: the base over a window ending with each period.
+	ToDate string       // a grain: from the start of its period containing P
+	Window model.Period // a span: [end of P − Window, end of P)
 }
 
 // NonAdditive is a checked semi-additive rule.
@@ -44,7 +47,7 @@ func (c *Catalog) buildMetrics(diags *model.Diagnostics) {
 		if c.Metrics[m.Name] != nil {
 			continue // duplicate, reported by the model
 		}
-		lm := &Metric{Def: m, Name: m.Name, Kind: m.Kind, Offset: m.Offset}
+		lm := &Metric{Def: m, Name: m.Name, Kind: m.Kind, Offset: m.Offset, ToDate: m.ToDate.Value, Window: m.Window}
 		c.Metrics[m.Name] = lm
 		switch m.Kind {
 		case model.MetricSimple:
@@ -54,7 +57,7 @@ func (c *Catalog) buildMetrics(diags *model.Diagnostics) {
 		}
 	}
 	for _, lm := range c.Metrics {
-		if lm.Kind == model.MetricOffset {
+		if lm.Kind == model.MetricOffset || lm.Kind == model.MetricCumulative {
 			lm.Base = c.Metrics[lm.Def.Base.Value]
 			lm.Refs = []string{lm.Def.Base.Value}
 			if lm.Base != nil {
@@ -63,6 +66,11 @@ func (c *Catalog) buildMetrics(diags *model.Diagnostics) {
 		}
 	}
 	c.metricCycles(diags)
+	for _, m := range c.Project.Metrics {
+		if lm := c.Metrics[m.Name]; lm != nil && lm.Kind == model.MetricCumulative && lm.Def == m {
+			c.checkCumulative(lm, diags)
+		}
+	}
 }
 
 // qualify resolves every column reference of a model expression in place,
@@ -91,12 +99,37 @@ func SetQualified(col *ast.ColumnName, qualified string) {
 	col.Name = ast.NewCIStr(name)
 }
 
+// SetQualifiedGrain rewrites a column reference to a time field read at a
+// grain: alias.column.grain, held in the reference's three parts (schema,
+// table, name) so that a printed expression reads as the user wrote it.
+// FieldRef reads it back; every reader of a qualified reference goes through
+// FieldRef, never through the parts.
+func SetQualifiedGrain(col *ast.ColumnName, qualified, grain string) {
+	if grain == "" {
+		SetQualified(col, qualified)
+		return
+	}
+	alias, name, _ := strings.Cut(qualified, ".")
+	col.Schema = ast.NewCIStr(alias)
+	col.Table = ast.NewCIStr(name)
+	col.Name = ast.NewCIStr(grain)
+}
+
+// FieldRef reads a qualified column reference: the field it names and the
+// grain it is read at ("" for the field itself).
+func FieldRef(col *ast.ColumnName) (field, grain string) {
+	if col.Schema.O != "" {
+		return col.Schema.O + "." + col.Table.O, col.Name.O
+	}
+	return col.Table.O + "." + col.Name.O, ""
+}
+
 func (c *Catalog) simpleMetric(lm *Metric, diags *model.Diagnostics) {
 	m := lm.Def
 	lm.Agg = m.Agg.Value
 	var refs []string
 	ok := true
-	parse := func(e model.Expr, what string) ast.ExprNode {
+	parse := func(e model.Expr, what string, cond bool) ast.ExprNode {
 		if e.IsZero() {
 			return nil
 		}
@@ -113,10 +146,20 @@ func (c *Catalog) simpleMetric(lm *Metric, diags *model.Diagnostics) {
 		names, good := c.qualify(e, n, diags)
 		ok = ok && good
 		refs = append(refs, names...)
+		if good && !addExprErrors(e, expr.TypeCheck(n, what, c.fieldType, cond), diags) {
+			ok = false
+		}
 		return n
 	}
-	lm.Expr = parse(m.Expr, "a metric's expr")
-	lm.Filter = parse(m.Filter, "a metric's filter")
+	lm.Expr = parse(m.Expr, "a metric's expr", false)
+	lm.Filter = parse(m.Filter, "a metric's filter", true)
+	if lm.Expr != nil && ok && (lm.Agg == model.AggSum || lm.Agg == model.AggAvg) {
+		t := InferType(lm.Expr, func(col *ast.ColumnName) model.Type { t, _ := c.fieldType(col); return t })
+		if f := t.Family(); f != model.FamNumber && f != model.FamAny {
+			diags.Add(model.ErrExpr(m.Expr.Pos, "type-mismatch", "%s needs a number to add up, and %s is %s", lm.Agg, m.Expr.Text, t))
+			ok = false
+		}
+	}
 	var naFields []model.Str
 	if na := m.NonAdditive; na != nil {
 		naFields = append([]model.Str{na.Time}, na.Per...)
@@ -208,7 +251,8 @@ func (c *Catalog) aggType(lm *Metric) model.Type {
 		return tDouble
 	}
 	t := InferType(lm.Expr, func(col *ast.ColumnName) model.Type {
-		return lm.Fact.fields[col.Table.O+"."+col.Name.O].Type
+		f, _ := FieldRef(col)
+		return lm.Fact.fields[f].Type
 	})
 	if lm.Agg == model.AggSum && t.Base == "decimal" {
 		return model.Type{Base: "decimal", Precision: 38, Scale: t.Scale}
@@ -306,4 +350,53 @@ func (c *Catalog) Measures(name string) []*Metric {
 	}
 	walk(name, 0)
 	return out
+}
+
+// fieldType types a qualified reference for the type checker.
+func (c *Catalog) fieldType(col *ast.ColumnName) (model.Type, bool) {
+	name, _ := FieldRef(col)
+	if f := c.AnyField(name); f != nil && f.Type.Base != "" {
+		return f.Type, true
+	}
+	return model.Type{}, false
+}
+
+// checkCumulative rejects what a cumulative metric cannot accumulate exactly:
+// a semi-additive base (its value is a snapshot, not a sum over a window), a
+// base that is itself shifted or cumulative (the windows would compose in more
+// than one reasonable way), and windows that are not a positive span.
+func (c *Catalog) checkCumulative(lm *Metric, diags *model.Diagnostics) {
+	m := lm.Def
+	if m.Window.N == 0 && m.ToDate.Value == "" || m.Base.Value == "" {
+		return // the model reported the missing or invalid key
+	}
+	if m.Window.N < 0 {
+		diags.Add(model.ErrInvalid(m.Window.Pos, "window", "a window is a positive span such as 7 days"))
+		return
+	}
+	seen := map[string]bool{}
+	var walk func(x *Metric, depth int) string
+	walk = func(x *Metric, depth int) string {
+		if x == nil || seen[x.Name] || depth > 64 {
+			return ""
+		}
+		seen[x.Name] = true
+		switch {
+		case x.NonAdditive != nil:
+			return fmt.Sprintf("%s is semi-additive (a snapshot per period); a cumulative metric adds up its base over a window", x.Name)
+		case x != lm && x.Kind == model.MetricOffset:
+			return fmt.Sprintf("%s is period over period; accumulate its base and shift the cumulative metric instead", x.Name)
+		case x != lm && x.Kind == model.MetricCumulative:
+			return fmt.Sprintf("%s is already cumulative", x.Name)
+		}
+		for _, r := range x.Refs {
+			if why := walk(c.Metrics[r], depth+1); why != "" {
+				return why
+			}
+		}
+		return ""
+	}
+	if why := walk(lm, 0); why != "" {
+		diags.Add(model.ErrMetricShape(m.Base.Pos, m.Name, why))
+	}
 }

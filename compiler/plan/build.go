@@ -110,6 +110,11 @@ func ResolveDim(cat *logical.Catalog, name string) (*Dim, *logical.ResolveError)
 		var err *logical.ResolveError
 		if i := strings.LastIndexByte(name, '.'); i >= 0 && isGrain(name[i+1:]) {
 			q, grain = name[:i], name[i+1:]
+		} else if i >= 0 {
+			// "orders.ordered_at.fortnight": a time field and a grain that is none.
+			if f := cat.AnyField(name[:i]); f != nil && f.IsTime() {
+				return nil, &logical.ResolveError{Code: "bad-grain", Msg: fmt.Sprintf("%q is not a grain of %s (grains: %s)%s", name[i+1:], name[:i], strings.Join(f.Grains(), ", "), didYouMean(name[i+1:], f.Grains()))}
+			}
 		}
 		if q, err = cat.Resolve(q); err != nil {
 			return nil, err
@@ -182,14 +187,39 @@ func (b *builder) where() *Error {
 		if col.Name.Table.O == "" && b.cat.Metrics[name] != nil {
 			return &Error{Field: "where", Offset: off, Code: "metric-in-where", Msg: fmt.Sprintf("%q is a metric; filter metrics in having", name)}
 		}
-		q, rerr := b.cat.Resolve(name)
+		// A field, or a time field at a grain (transactions.txn_time.month).
+		d, rerr := ResolveDim(b.cat, name)
 		if rerr != nil {
 			return &Error{Field: "where", Offset: off, Code: rerr.Code, Msg: rerr.Msg}
 		}
-		logical.SetQualified(col.Name, q)
+		logical.SetQualifiedGrain(col.Name, d.Field, d.Grain)
 	}
-	b.p.Where = Conjuncts(n)
+	if errs := expr.TypeCheck(n, "a where filter", b.fieldType, true); len(errs) > 0 {
+		return &Error{Field: "where", Offset: errs[0].Offset, Code: errs[0].Code, Msg: errs[0].Msg}
+	}
+	terms, terr := b.timeRanges(Conjuncts(n))
+	if terr != nil {
+		return terr
+	}
+	b.p.Where = terms
 	return nil
+}
+
+// fieldType types a qualified reference for the type checker: a grain reads
+// as a date (a timestamp at hour grain), labelled by its period's start.
+func (b *builder) fieldType(col *ast.ColumnName) (model.Type, bool) {
+	name, grain := logical.FieldRef(col)
+	f := b.cat.AnyField(name)
+	if f == nil {
+		return model.Type{}, false
+	}
+	switch {
+	case grain == "hour":
+		return model.Type{Base: "timestamp"}, true
+	case grain != "":
+		return model.Type{Base: "date"}, true
+	}
+	return f.Type, true
 }
 
 // Conjuncts splits an expression on its top-level ANDs.
@@ -227,6 +257,16 @@ func (b *builder) having() *Error {
 		}
 		return &Error{Field: "having", Offset: off, Code: "non-metric-in-having", Msg: msg}
 	}
+	metricType := func(col *ast.ColumnName) (model.Type, bool) {
+		m := b.cat.Metrics[col.Name.O]
+		if m == nil || m.Type.Base == "" {
+			return model.Type{}, false
+		}
+		return m.Type, true
+	}
+	if errs := expr.TypeCheck(n, "a having filter", metricType, true); len(errs) > 0 {
+		return &Error{Field: "having", Offset: errs[0].Offset, Code: errs[0].Code, Msg: errs[0].Msg}
+	}
 	b.p.Having = n
 	return nil
 }
@@ -248,12 +288,12 @@ func (b *builder) parts() *Error {
 	b.partByKey = map[string]*Part{}
 	b.partField = map[*Part]string{}
 	for _, m := range b.p.Metrics {
-		if err := b.walk(m, model.Period{}, b.metricField[m.Name], 0); err != nil {
+		if err := b.walk(m, model.Period{}, nil, b.metricField[m.Name], 0); err != nil {
 			return err
 		}
 	}
 	for _, name := range b.p.HavingMetrics() {
-		if err := b.walk(b.cat.Metrics[name], model.Period{}, "having", 0); err != nil {
+		if err := b.walk(b.cat.Metrics[name], model.Period{}, nil, "having", 0); err != nil {
 			return err
 		}
 	}
@@ -266,18 +306,18 @@ func (b *builder) parts() *Error {
 	return nil
 }
 
-// driverParts adds, when every part is shifted (only period-over-period
-// metrics), an unshifted part without measures for each of their facts: the
-// result keeps only the periods those parts have, so the query reports its own
-// periods and earlier data never creates later periods that have no data.
+// driverParts adds, when every part is shifted or cumulative, an unshifted
+// part for each of their facts: the result keeps only the periods those parts
+// have, so the query reports its own periods and earlier data never creates
+// later periods that have no data.
 func (b *builder) driverParts() {
 	for _, pt := range b.p.Parts {
-		if pt.Shift.IsZero() {
+		if pt.Shift.IsZero() && pt.Cumulative == nil {
 			return
 		}
 	}
 	for _, pt := range append([]*Part(nil), b.p.Parts...) {
-		key := pt.Fact.Name() + "|" + model.Period{}.String()
+		key := pt.Fact.Name() + "|" + Key(model.Period{}, nil)
 		if b.partByKey[key] != nil {
 			continue
 		}
@@ -286,43 +326,53 @@ func (b *builder) driverParts() {
 		// driver's result a period back instead of scanning twice.
 		d := &Part{ID: fmt.Sprintf("p%d", len(b.p.Parts)), Fact: pt.Fact, Source: "raw"}
 		for _, m := range pt.Measures {
-			d.Measures = append(d.Measures, &Measure{Metric: m.Metric, Col: m.Col})
+			if pt.Cumulative == nil {
+				d.Measures = append(d.Measures, &Measure{Metric: m.Metric, Col: m.Col})
+			}
 		}
 		b.partByKey[key] = d
 		b.p.Parts = append(b.p.Parts, d)
 	}
 }
 
-func (b *builder) walk(m *logical.Metric, shift model.Period, field string, depth int) *Error {
+func (b *builder) walk(m *logical.Metric, shift model.Period, cum *Cumulative, field string, depth int) *Error {
 	if depth > 32 {
 		return &Error{Field: field, Code: "metric-cycle", Msg: "metric references nest too deeply"}
 	}
 	switch m.Kind {
 	case model.MetricDerived:
 		for _, r := range m.Refs {
-			if err := b.walk(b.cat.Metrics[r], shift, field, depth+1); err != nil {
+			if err := b.walk(b.cat.Metrics[r], shift, cum, field, depth+1); err != nil {
 				return err
 			}
 		}
 		return nil
 	case model.MetricOffset:
+		if cum != nil {
+			return &Error{Field: field, Code: "nested-window", Msg: fmt.Sprintf("%s shifts a metric inside a cumulative one; shifts and windows cannot be nested", m.Name)}
+		}
 		if !shift.IsZero() {
 			if shift.Unit != m.Offset.Unit {
 				return &Error{Field: field, Code: "nested-offset", Msg: fmt.Sprintf("%s shifts a metric that is already shifted by %s; offsets of different units cannot be combined", m.Name, shift)}
 			}
 			m2 := m.Offset
 			m2.N += shift.N
-			return b.walk(m.Base, m2, field, depth+1)
+			return b.walk(m.Base, m2, cum, field, depth+1)
 		}
-		return b.walk(m.Base, m.Offset, field, depth+1)
+		return b.walk(m.Base, m.Offset, cum, field, depth+1)
+	case model.MetricCumulative:
+		if cum != nil || !shift.IsZero() {
+			return &Error{Field: field, Code: "nested-window", Msg: fmt.Sprintf("%s is cumulative inside a shifted or cumulative metric; shifts and windows cannot be nested", m.Name)}
+		}
+		return b.walk(m.Base, shift, &Cumulative{ToDate: m.ToDate, Window: m.Window}, field, depth+1)
 	}
-	key := m.Fact.Name() + "|" + shift.String()
+	key := m.Fact.Name() + "|" + Key(shift, cum)
 	if m.NonAdditive != nil {
 		key += "|" + m.Name
 	}
 	pt := b.partByKey[key]
 	if pt == nil {
-		pt = &Part{ID: fmt.Sprintf("p%d", len(b.p.Parts)), Fact: m.Fact, Shift: shift, Source: "raw"}
+		pt = &Part{ID: fmt.Sprintf("p%d", len(b.p.Parts)), Fact: m.Fact, Shift: shift, Cumulative: cum, Source: "raw"}
 		if m.NonAdditive != nil {
 			pt.NonAdditive = m
 		}
@@ -359,11 +409,16 @@ func (b *builder) finishPart(pt *Part) *Error {
 				Msg: fmt.Sprintf("period-over-period metrics compare periods: add a time dimension with a grain, e.g. %s.%s.month", w.Name(), w.Fact.Time.Value)}
 		}
 	}
-	clamps := b.shiftClamps(pt)
+	if pt.Cumulative != nil {
+		if err := b.cumulativeTime(pt); err != nil {
+			return err
+		}
+	}
+	clamps := b.shiftClamps(pt) || pt.Cumulative != nil
 	for _, c := range b.p.Where {
 		onlyTime := true
 		for _, col := range expr.Columns(c) {
-			q := col.Name.Table.O + "." + col.Name.Name.O
+			q, _ := logical.FieldRef(col.Name)
 			if w.Field(q) == nil {
 				if b.p.IsScope(c) {
 					return b.scopeUnreachable(q, w.Name(), pt)
@@ -380,7 +435,8 @@ func (b *builder) finishPart(pt *Part) *Error {
 			continue
 		}
 		for _, col := range expr.Columns(c) {
-			useField(col.Name.Table.O + "." + col.Name.Name.O)
+			q, _ := logical.FieldRef(col.Name)
+			useField(q)
 		}
 		pt.Where = append(pt.Where, c)
 	}
@@ -390,7 +446,8 @@ func (b *builder) finishPart(pt *Part) *Error {
 				continue
 			}
 			for _, col := range expr.Columns(e) {
-				useField(col.Name.Table.O + "." + col.Name.Name.O)
+				q, _ := logical.FieldRef(col.Name)
+				useField(q)
 			}
 		}
 		if na := m.Metric.NonAdditive; na != nil {
@@ -410,6 +467,47 @@ func (b *builder) finishPart(pt *Part) *Error {
 	}
 	pt.Joins = JoinsFor(w, needed)
 	return nil
+}
+
+// cumulativeTime finds the time dimension a cumulative part accumulates
+// along: exactly one dimension of the query on one of the fact's time fields,
+// at a grain; to_date needs a grain no finer than the query's.
+func (b *builder) cumulativeTime(pt *Part) *Error {
+	field := b.partField[pt]
+	found := -1
+	for i, d := range b.p.Dims {
+		if d.Grain != "" && pt.Fact.Field(d.Field) != nil {
+			if found >= 0 {
+				return &Error{Field: field, Code: "window-needs-time",
+					Msg: fmt.Sprintf("a cumulative metric accumulates along one time dimension, and the query has two (%s, %s); keep one", b.p.Dims[found].Name, d.Name)}
+			}
+			found = i
+		}
+	}
+	if found < 0 {
+		return &Error{Field: field, Code: "window-needs-time",
+			Msg: fmt.Sprintf("a cumulative metric reports each period's window: add a time dimension with a grain, e.g. %s.%s.day", pt.Fact.Name(), pt.Fact.Fact.Time.Value)}
+	}
+	d := b.p.Dims[found]
+	if g := pt.Cumulative.ToDate; g != "" && grainIndex(g) < grainIndex(d.Grain) {
+		return &Error{Field: field, Code: "window-needs-time",
+			Msg: fmt.Sprintf("%s to date needs periods of a %s or finer, and the query groups by %s", g, g, d.Name)}
+	}
+	if g := pt.Cumulative.ToDate; g != "" && g != "week" && d.Grain == "week" {
+		return &Error{Field: field, Code: "window-needs-time", Msg: fmt.Sprintf("weeks straddle %ss, so %s to date has no value per week; group by day", g, g)}
+	}
+	pt.TimeDim = found
+	pt.TimeFields[d.Field] = true
+	return nil
+}
+
+func grainIndex(g string) int {
+	for i, x := range model.Grains {
+		if x == g {
+			return i
+		}
+	}
+	return -1
 }
 
 // shiftClamps reports whether a shifted part moves time by calendar months

@@ -61,6 +61,11 @@ type Part struct {
 	// Shift is set on a period-over-period part: rows are read with the time
 	// dimensions moved forward by Shift, so period P holds the values of P−Shift.
 	Shift model.Period
+	// Cumulative is set on a cumulative part: each period P of the query's time
+	// dimension Dims[TimeDim] aggregates the rows of its window, read without
+	// the query's filter on that time field.
+	Cumulative *Cumulative
+	TimeDim    int
 	// Joins are the LEFT JOINs the part needs, parents before children.
 	Joins []logical.Join
 	// Where holds the query's filter terms; under Shift, time fields read shifted.
@@ -76,6 +81,26 @@ type Part struct {
 	// shifted part reads shifted.
 	TimeFields map[string]bool
 }
+
+// Cumulative is the window of a cumulative part.
+type Cumulative struct {
+	ToDate string       // from the start of the period of this grain containing P
+	Window model.Period // or over [end of P − Window, end of P)
+}
+
+// String names the window: "month to date", "7 days".
+func (c *Cumulative) String() string {
+	switch {
+	case c == nil:
+		return ""
+	case c.ToDate != "":
+		return c.ToDate + " to date"
+	}
+	return c.Window.String()
+}
+
+// Key is the part context a metric is read in: its shift and window.
+func Key(shift model.Period, cum *Cumulative) string { return shift.String() + "|" + cum.String() }
 
 // RollupSource says how a rollup table serves a part. The rewrite fills it
 // from the rollup's definition (compiler/rollup), so that the SQL writer reads
@@ -134,6 +159,9 @@ func (p *Plan) String() string {
 		fmt.Fprintf(&b, "part %s: fact %s, source %s\n", pt.ID, pt.Fact.Name(), pt.Source)
 		if !pt.Shift.IsZero() {
 			fmt.Fprintf(&b, "  shifted: time read %s later\n", pt.Shift)
+		}
+		if c := pt.Cumulative; c != nil {
+			fmt.Fprintf(&b, "  cumulative: %s along %s, read without the filter on it\n", c, p.Dims[pt.TimeDim].Name)
 		}
 		if na := pt.NonAdditive; na != nil {
 			per := ""

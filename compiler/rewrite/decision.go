@@ -57,6 +57,7 @@ const (
 	CodeScopeField   = "scope_field"   // the key's scope reads a field it does not keep
 	CodeFilterBound  = "filter_bound"  // a time filter off the rollup's grain boundaries
 	CodeShiftSplits  = "shift_splits"  // a period-over-period shift splits its periods
+	CodeWindow       = "window"        // a cumulative metric's window splits its periods
 	CodeMeasure      = "measure"       // a measure it does not store
 	CodeNoSets       = "no_sets"       // a distinct count the engine cannot keep as a set
 	CodeSemiAdditive = "semi_additive" // a semi-additive measure it cannot re-aggregate

@@ -10,6 +10,7 @@ import (
 	"github.com/pingcap/tidb/pkg/parser/opcode"
 
 	"github.com/strata-metrics/strata/compiler/expr"
+	"github.com/strata-metrics/strata/compiler/logical"
 	"github.com/strata-metrics/strata/compiler/plan"
 	"github.com/strata-metrics/strata/compiler/rollup"
 	"github.com/strata-metrics/strata/model"
@@ -34,6 +35,10 @@ import (
 //     exact under any comparison). A period-over-period part reads that term
 //     with the time shifted forward: the shift must then move each of the
 //     rollup's periods whole (a month rollup by months, never by weeks).
+//     A cumulative part's windows start on boundaries of the rollup's grain:
+//     to_date at a grain the rollup's grain rolls up to, a trailing window of
+//     whole rollup periods (7 days from a day rollup, 3 months from a month
+//     one; their ends are the query's period ends, which rule 3 aligns).
 //  5. Every measure of the part is stored by the rollup (a stored measure is
 //     the same definition: the hash covers it), and the engine can merge how
 //     it is stored (a distinct count needs a mergeable set type). A
@@ -119,6 +124,11 @@ func check(p *plan.Plan, pt *plan.Part, r *rollup.Rollup, in Input) (code, reaso
 			return CodeAudience, fmt.Sprintf("the audience restricts %s, which the rollup does not keep", s.Field)
 		}
 	}
+	if c := pt.Cumulative; c != nil {
+		if why := windowAligned(c, r); why != "" {
+			return CodeWindow, why
+		}
+	}
 	for _, c := range pt.Where {
 		if code, why := filterCovered(p, r, c, pt); why != "" {
 			return code, why
@@ -153,6 +163,23 @@ func check(p *plan.Plan, pt *plan.Part, r *rollup.Rollup, in Input) (code, reaso
 		}
 	}
 	return "", ""
+}
+
+// windowAligned checks that every window of a cumulative part is a union of
+// whole periods of the rollup: its start is a boundary of the rollup's grain.
+func windowAligned(c *plan.Cumulative, r *rollup.Rollup) string {
+	if c.ToDate != "" {
+		for _, g := range rollsUp[r.Grain] {
+			if g == c.ToDate {
+				return ""
+			}
+		}
+		return fmt.Sprintf("%s to date cannot be read from the rollup's %s periods", c.ToDate, r.Grain)
+	}
+	if !shiftKeepsPeriods(c.Window, r.Grain) {
+		return fmt.Sprintf("a %s window splits the rollup's %s periods", c.Window, r.Grain)
+	}
+	return ""
 }
 
 // rollsUp says which query grains a rollup grain can compute.
@@ -232,19 +259,33 @@ func covers(r *rollup.Rollup, field, grain string, t model.Type) string {
 func filterCovered(p *plan.Plan, r *rollup.Rollup, c ast.ExprNode, pt *plan.Part) (code, reason string) {
 	onTime := false
 	for _, col := range expr.Columns(c) {
-		q := col.Name.Table.O + "." + col.Name.Name.O
-		if r.HasDim(q) {
+		q, grain := logical.FieldRef(col.Name)
+		if r.HasDim(q) && grain == "" {
 			continue
 		}
 		if q != r.TimeField && p.IsScope(c) {
 			return CodeScopeField, fmt.Sprintf("the key's scope filters on %s, which the rollup does not keep", q)
 		}
 		if q != r.TimeField {
+			if grain != "" {
+				return CodeFilterField, fmt.Sprintf("filter field %s.%s not in rollup", q, grain)
+			}
 			return CodeFilterField, fmt.Sprintf("filter field %s not in rollup", q)
+		}
+		if grain != "" {
+			// A grain the rollup's grain rolls up to is computed from its
+			// period labels exactly, under any comparison.
+			if why := covers(r, q, grain, pt.Fact.Field(q).Type); why != "" {
+				return CodeFilterField, "filter on " + q + "." + grain + ": " + why
+			}
+			continue
 		}
 		onTime = true
 	}
 	if !onTime {
+		if !pt.Shift.IsZero() && pt.TimeFields[r.TimeField] && !shiftKeepsPeriods(pt.Shift, r.Grain) && readsTime(c, r.TimeField) {
+			return CodeShiftSplits, fmt.Sprintf("filter on %s, moved %s forward for period over period, splits the rollup's %s periods", r.TimeField, pt.Shift, r.Grain)
+		}
 		return "", ""
 	}
 	f := pt.Fact.Field(r.TimeField)
@@ -285,6 +326,16 @@ func boundOK(c ast.ExprNode, r *rollup.Rollup) string {
 		return fmt.Sprintf("filter bound %s is not on a %s boundary", t.Format("2006-01-02 15:04:05"), r.Grain)
 	}
 	return ""
+}
+
+// readsTime reports whether a filter term reads the field, at any grain.
+func readsTime(c ast.ExprNode, field string) bool {
+	for _, col := range expr.Columns(c) {
+		if q, _ := logical.FieldRef(col.Name); q == field {
+			return true
+		}
+	}
+	return false
 }
 
 func unparen(n ast.ExprNode) ast.ExprNode {

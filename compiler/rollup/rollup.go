@@ -7,6 +7,9 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/pingcap/tidb/pkg/parser/ast"
+
+	"github.com/strata-metrics/strata/compiler/expr"
 	"github.com/strata-metrics/strata/compiler/logical"
 	"github.com/strata-metrics/strata/compiler/plan"
 	"github.com/strata-metrics/strata/model"
@@ -90,13 +93,19 @@ func Definitions(cat *logical.Catalog) []*Rollup {
 }
 
 // hashOf fingerprints everything that decides a rollup's contents: the fact and
-// the sources it reads, the fields kept and how computed ones are defined, the
-// grain, the time zone, and every stored measure's definition.
+// the sources it reads with every column's type and each table's time zone,
+// the fields kept and how computed ones are defined, the grain, the project's
+// time zone, and every stored measure's definition with the definitions of the
+// computed fields it reads. A changed input changes the hash, and a rollup
+// built from another hash is never read.
 func hashOf(cat *logical.Catalog, d *Rollup) string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "v1\nfact %s\ntz %s\n", d.Fact.Name(), cat.Project.Timezone)
+	fmt.Fprintf(&b, "v2\nfact %s\ntz %s\n", d.Fact.Name(), cat.Project.Timezone)
 	for _, in := range d.Fact.Instances {
-		fmt.Fprintf(&b, "source %s %s %s\n", in.Alias, in.Table.Source.Value, in.PathString())
+		fmt.Fprintf(&b, "source %s %s %s timezone=%s\n", in.Alias, in.Table.Source.Value, in.PathString(), in.Table.Timezone)
+		for _, c := range in.Table.Columns {
+			fmt.Fprintf(&b, "  column %s %s\n", c.Name, c.Type)
+		}
 	}
 	fields := append([]string{}, d.Dims...)
 	if d.TimeField != "" {
@@ -121,6 +130,17 @@ func hashOf(cat *logical.Catalog, d *Rollup) string {
 			fmt.Fprintf(&b, " non_additive %s %s %v", na.Time, na.Take, na.Per)
 		}
 		b.WriteByte('\n')
+		for _, e := range []ast.ExprNode{m.Expr, m.Filter} {
+			if e == nil {
+				continue
+			}
+			for _, col := range expr.Columns(e) {
+				name, _ := logical.FieldRef(col.Name)
+				if fd := d.Fact.Field(name); fd != nil && fd.Computed != nil {
+					fmt.Fprintf(&b, "  reads %s %s = %s\n", name, fd.Type, plan.ExprString(fd.Computed))
+				}
+			}
+		}
 	}
 	sum := sha256.Sum256([]byte(b.String()))
 	return hex.EncodeToString(sum[:])[:16]

@@ -133,6 +133,18 @@ func call(name string, args []string) string {
 	return name + "(" + strings.Join(args, ", ") + ")"
 }
 
+// isControl reports the characters a literal never holds raw in SQL text.
+func isControl(r rune) bool { return r < 0x20 || r == 0x7f }
+
+func hasControl(s string) bool {
+	for _, r := range s {
+		if isControl(r) {
+			return true
+		}
+	}
+	return false
+}
+
 func notKw(not bool) string {
 	if not {
 		return "NOT "

@@ -19,8 +19,33 @@ func (DuckDB) Name() string { return "duckdb" }
 // QuoteIdent implements Dialect.
 func (DuckDB) QuoteIdent(s string) string { return quoteWith(s, '"') }
 
-// QuoteString implements Dialect.
-func (DuckDB) QuoteString(s string) string { return quoteWith(s, '\'') }
+// QuoteString implements Dialect. DuckDB's literals take no backslash escapes,
+// so a control character is written as chr(n) concatenated between quoted
+// runs: the SQL text then holds no raw line breaks inside a literal, and the
+// writer's indentation cannot change a value.
+func (DuckDB) QuoteString(s string) string {
+	if !hasControl(s) {
+		return quoteWith(s, '\'')
+	}
+	var parts []string
+	run := strings.Builder{}
+	flush := func() {
+		if run.Len() > 0 {
+			parts = append(parts, quoteWith(run.String(), '\''))
+			run.Reset()
+		}
+	}
+	for _, r := range s {
+		if isControl(r) {
+			flush()
+			parts = append(parts, fmt.Sprintf("chr(%d)", r))
+			continue
+		}
+		run.WriteRune(r)
+	}
+	flush()
+	return "(" + strings.Join(parts, " || ") + ")"
+}
 
 // LocalTime implements Dialect: AT TIME ZONE reads a naive timestamp as wall
 // time in a zone (giving an instant), then an instant as wall time in another.

@@ -20,10 +20,14 @@ func (MySQL) Name() string { return "mysql" }
 func (MySQL) QuoteIdent(s string) string { return quoteWith(s, '`') }
 
 // QuoteString implements Dialect; backslashes are escaped because MySQL reads
-// them as escapes inside literals.
+// them as escapes inside literals, and line breaks, tabs and Ctrl-Z are
+// written as their escapes so that the SQL text holds no raw line break
+// inside a literal (the writer's indentation then cannot change a value).
 func (MySQL) QuoteString(s string) string {
-	return quoteWith(strings.ReplaceAll(s, `\`, `\\`), '\'')
+	return quoteWith(mysqlEscaper.Replace(s), '\'')
 }
+
+var mysqlEscaper = strings.NewReplacer(`\`, `\\`, "\n", `\n`, "\r", `\r`, "\t", `\t`, "\x1a", `\Z`)
 
 // LocalTime implements Dialect. MySQL has no instant type: a TIMESTAMP column
 // is read in the session's time zone, which Strata's connections must set to

@@ -38,11 +38,14 @@ func dimCol(i int) string { return fmt.Sprintf("d%d", i) }
 func measureCol(pt *plan.Part, m *plan.Measure) string { return pt.ID + "__" + m.Col }
 
 func (w *writer) generate() (string, error) {
-	var base, shifted []*plan.Part
+	var base, shifted, cumulative []*plan.Part
 	for _, pt := range w.p.Parts {
-		if pt.Shift.IsZero() {
+		switch {
+		case pt.Cumulative != nil:
+			cumulative = append(cumulative, pt)
+		case pt.Shift.IsZero():
 			base = append(base, pt)
-		} else {
+		default:
 			shifted = append(shifted, pt)
 		}
 	}
@@ -54,7 +57,7 @@ func (w *writer) generate() (string, error) {
 	}
 	var ctes []string
 	for _, pt := range w.p.Parts {
-		if reuse[pt] != nil {
+		if reuse[pt] != nil || pt.Cumulative != nil {
 			continue
 		}
 		var body string
@@ -73,14 +76,27 @@ func (w *writer) generate() (string, error) {
 		ctes = append(ctes, w.q(pt.ID)+" AS (\n"+indent(body)+"\n)")
 	}
 	b0 := w.q("b")
+	periods := w.q(base[0].ID)
 	from := w.q(base[0].ID) + " AS " + b0
 	if len(base) > 1 {
 		ctes = append(ctes, w.q("j")+" AS (\n"+indent(w.stack(base))+"\n)")
 		from = w.q("j") + " AS " + b0
+		periods = w.q("j")
+	}
+	for _, pt := range cumulative {
+		body, err := w.cumulativePart(pt, periods)
+		if err != nil {
+			return "", err
+		}
+		ctes = append(ctes, w.q(pt.ID)+" AS (\n"+indent(body)+"\n)")
+		from += "\nLEFT JOIN " + w.q(pt.ID) + " ON " + w.sameDims(pt)
+		for _, m := range pt.Measures {
+			w.cols[m.Metric.Name+"|"+plan.Key(pt.Shift, pt.Cumulative)] = w.q(pt.ID) + "." + w.q(measureCol(pt, m))
+		}
 	}
 	for _, pt := range base {
 		for _, m := range pt.Measures {
-			w.cols[m.Metric.Name+"|"] = b0 + "." + w.q(measureCol(pt, m))
+			w.cols[m.Metric.Name+"|"+plan.Key(model.Period{}, nil)] = b0 + "." + w.q(measureCol(pt, m))
 		}
 	}
 	for _, pt := range shifted {
@@ -94,7 +110,7 @@ func (w *writer) generate() (string, error) {
 		}
 		from += " ON " + w.shiftedJoin(pt)
 		for _, m := range pt.Measures {
-			w.cols[m.Metric.Name+"|"+pt.Shift.String()] = w.q(pt.ID) + "." + w.q(measureCol(src, src.Measure(m.Metric.Name)))
+			w.cols[m.Metric.Name+"|"+plan.Key(pt.Shift, nil)] = w.q(pt.ID) + "." + w.q(measureCol(src, src.Measure(m.Metric.Name)))
 		}
 	}
 	var sel []string
@@ -102,7 +118,7 @@ func (w *writer) generate() (string, error) {
 		sel = append(sel, b0+"."+w.q(dimCol(i))+" AS "+w.q(dim.Name))
 	}
 	for _, m := range w.p.Metrics {
-		s, err := w.metric(m, model.Period{})
+		s, err := w.metric(m, model.Period{}, nil)
 		if err != nil {
 			return "", err
 		}
@@ -113,7 +129,7 @@ func (w *writer) generate() (string, error) {
 	b.WriteString("SELECT " + strings.Join(sel, ", ") + "\nFROM " + from)
 	if w.p.Having != nil {
 		h, err := Expr(w.d, w.p.Having, func(c *ast.ColumnName) (string, error) {
-			return w.metric(w.p.Catalog.Metrics[c.Name.O], model.Period{})
+			return w.metric(w.p.Catalog.Metrics[c.Name.O], model.Period{}, nil)
 		}, w.tz)
 		if err != nil {
 			return "", err
@@ -147,23 +163,26 @@ func (w *writer) order() string {
 	return strings.Join(terms, ", ")
 }
 
-// metric renders a metric over the measure columns, under a period shift.
-func (w *writer) metric(m *logical.Metric, shift model.Period) (string, error) {
+// metric renders a metric over the measure columns, under a period shift
+// and a cumulative window.
+func (w *writer) metric(m *logical.Metric, shift model.Period, cum *plan.Cumulative) (string, error) {
 	switch m.Kind {
 	case model.MetricOffset:
 		s := m.Offset
 		if !shift.IsZero() {
 			s.N += shift.N
 		}
-		return w.metric(m.Base, s)
+		return w.metric(m.Base, s, cum)
+	case model.MetricCumulative:
+		return w.metric(m.Base, shift, &plan.Cumulative{ToDate: m.ToDate, Window: m.Window})
 	case model.MetricDerived:
 		return Expr(w.d, m.Expr, func(c *ast.ColumnName) (string, error) {
-			return w.metric(w.p.Catalog.Metrics[c.Name.O], shift)
+			return w.metric(w.p.Catalog.Metrics[c.Name.O], shift, cum)
 		}, w.tz)
 	}
-	col, ok := w.cols[m.Name+"|"+shift.String()]
+	col, ok := w.cols[m.Name+"|"+plan.Key(shift, cum)]
 	if !ok {
-		return "", fmt.Errorf("internal: no part computes %s shifted by %q", m.Name, shift)
+		return "", fmt.Errorf("internal: no part computes %s in context %q", m.Name, plan.Key(shift, cum))
 	}
 	return col, nil
 }
@@ -175,7 +194,7 @@ func (w *writer) metric(m *logical.Metric, shift model.Period) (string, error) {
 func reusable(pt *plan.Part, base []*plan.Part) *plan.Part {
 	for _, c := range pt.Where {
 		for _, col := range expr.Columns(c) {
-			if pt.TimeFields[col.Name.Table.O+"."+col.Name.Name.O] {
+			if f, _ := logical.FieldRef(col.Name); pt.TimeFields[f] {
 				return nil
 			}
 		}
@@ -322,9 +341,32 @@ func (w *writer) dim(pt *plan.Part, d *plan.Dim) (string, error) {
 	return w.d.TimeGrain(s, d.Grain), nil
 }
 
+// fieldRef renders a qualified column reference, read at its grain when it
+// names one (transactions.txn_time.month). shifted says that the reference is
+// in the query's filter, which a period-over-period part reads with its time
+// fields moved forward by the shift: the rows of the earlier periods.
+func (w *writer) fieldRef(pt *plan.Part, col *ast.ColumnName, shifted bool) (string, error) {
+	name, grain := logical.FieldRef(col)
+	if !shifted || pt.Shift.IsZero() || !pt.TimeFields[name] {
+		if grain != "" {
+			return w.dim(pt, &plan.Dim{Field: name, Grain: grain})
+		}
+		return w.field(pt, name)
+	}
+	f, err := w.field(pt, name)
+	if err != nil {
+		return "", err
+	}
+	f = w.d.Shift(f, pt.Shift)
+	if grain != "" {
+		f = w.d.TimeGrain(f, grain)
+	}
+	return f, nil
+}
+
 func (w *writer) exprIn(pt *plan.Part, n ast.ExprNode) (string, error) {
 	return Expr(w.d, n, func(c *ast.ColumnName) (string, error) {
-		return w.field(pt, c.Table.O+"."+c.Name.O)
+		return w.fieldRef(pt, c, false)
 	}, w.tz)
 }
 
@@ -349,12 +391,7 @@ func (w *writer) where(pt *plan.Part, extra ...string) (string, error) {
 		// A period-over-period part reads the query's filter with its time
 		// fields moved forward by the shift: the rows of the earlier periods.
 		s, err := Expr(w.d, c, func(col *ast.ColumnName) (string, error) {
-			name := col.Table.O + "." + col.Name.O
-			f, err := w.field(pt, name)
-			if err == nil && pt.TimeFields[name] && !pt.Shift.IsZero() {
-				f = w.d.Shift(f, pt.Shift)
-			}
-			return f, err
+			return w.fieldRef(pt, col, true)
 		}, w.tz)
 		if err != nil {
 			return "", err

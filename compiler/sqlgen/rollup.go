@@ -163,7 +163,8 @@ func RollupBuild(cat *logical.Catalog, r *rollup.Rollup, d Dialect) (string, err
 		for _, e := range []ast.ExprNode{m.Expr, m.Filter} {
 			if e != nil {
 				for _, c := range expr.Columns(e) {
-					use(c.Name.Table.O + "." + c.Name.Name.O)
+					f, _ := logical.FieldRef(c.Name)
+					use(f)
 				}
 			}
 		}

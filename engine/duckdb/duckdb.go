@@ -168,7 +168,8 @@ func normalize(v any) any {
 		f, _ := new(big.Float).SetInt(x).Float64()
 		return f
 	case duckdb.Decimal:
-		return x.Float64()
+		// Exact: money never passes through float64.
+		return engine.Decimal{Unscaled: x.Value, Scale: int(x.Scale)}
 	case time.Time:
 		return x.UTC()
 	default:

@@ -3,6 +3,8 @@ package duckdb
 import (
 	"context"
 	"testing"
+
+	"github.com/strata-metrics/strata/engine"
 )
 
 func TestOpenQuery(t *testing.T) {
@@ -16,7 +18,7 @@ func TestOpenQuery(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Logf("%+v %+v", res.Columns, res.Rows)
-	if res.Rows[0][0].(int64) != 1 || res.Rows[0][1].(string) != "x" || res.Rows[0][2].(float64) != 2.5 || res.Rows[0][3] != nil {
+	if res.Rows[0][0].(int64) != 1 || res.Rows[0][1].(string) != "x" || res.Rows[0][2].(engine.Decimal).String() != "2.50" || res.Rows[0][3] != nil {
 		t.Fatalf("unexpected row %v", res.Rows[0])
 	}
 }

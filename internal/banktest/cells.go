@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"math"
 	"time"
+
+	"github.com/strata-metrics/strata/engine"
 )
 
 // FloatTolerance is the relative tolerance for floating-point cells; integers
@@ -19,6 +21,12 @@ const FloatTolerance = 1e-9
 func CellEqual(a, b any, typ string, tol float64) bool {
 	if a == nil || b == nil {
 		return a == nil && b == nil
+	}
+	// Decimals compare exactly: money is never compared through float64.
+	if x, ok := a.(engine.Decimal); ok {
+		if y, ok := b.(engine.Decimal); ok {
+			return x.Rat().Cmp(y.Rat()) == 0
+		}
 	}
 	if x, ok := a.(int64); ok {
 		if y, ok := b.(int64); ok && tol <= FloatTolerance {
@@ -79,6 +87,8 @@ func Number(v any) (float64, bool) {
 		return x, true
 	case float32:
 		return float64(x), true
+	case engine.Decimal:
+		return x.Float64(), true
 	}
 	return 0, false
 }
@@ -96,6 +106,8 @@ func Show(v any) string {
 		return fmt.Sprintf("%v (float)", x)
 	case int64:
 		return fmt.Sprintf("%v (int)", x)
+	case engine.Decimal:
+		return x.String() + " (decimal)"
 	}
 	return fmt.Sprintf("%v (%T)", v, v)
 }

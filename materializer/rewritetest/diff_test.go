@@ -371,12 +371,15 @@ type queryGen struct {
 	// valueDate is the chance that a transactions query's time dimension or
 	// range is on value_date rather than txn_time.
 	valueDate float64
+	// grainFilters and offsets are the chances that a time filter is written
+	// on a grain field, and that a timestamp bound carries a UTC offset.
+	grainFilters, offsets float64
 	// kinds lists the features of the last query, for the test's log.
 	kinds []string
 }
 
 func newQueryGen(r *rand.Rand, facts []*factSpec) *queryGen {
-	return &queryGen{r: r, facts: facts, valueDate: 0.05}
+	return &queryGen{r: r, facts: facts, valueDate: 0.05, grainFilters: 0.15, offsets: 0.1}
 }
 
 // factSpec describes one fact for the generator.
@@ -426,10 +429,11 @@ var facts = []*factSpec{
 		timeField: "transactions.txn_time",
 		simple:    []string{"txn_amount", "txn_count", "posted_count", "reversed_count", "active_customers", "approx_customers", "max_txn", "min_txn", "avg_amount"},
 		headline:  []string{"txn_amount", "txn_count", "active_customers"},
-		other:     []string{"avg_ticket", "reversal_rate", "txn_amount_prev_month", "txn_amount_mom", "txn_amount_prev_year", "pending_count", "merchant_categories"},
-		rollDims:  []string{"customers.segment", "channels.name", "branches.city"},
-		moreDims:  []string{"transactions.status", "transactions.merchant_category", "channels.kind", "customers.risk_level", "customers.age_band", "customers.aum_tier", "branches.region", "products.category", "value_day.is_weekend", "transactions.is_large"},
-		values:    dimValues{"customers.segment": segments, "channels.name": channels, "branches.city": cities},
+		other: []string{"avg_ticket", "reversal_rate", "txn_amount_prev_month", "txn_amount_mom", "txn_amount_prev_year", "pending_count", "merchant_categories",
+			"txn_amount_mtd", "txn_amount_ytd", "txn_amount_7d", "active_customers_7d", "active_customers_mtd", "txn_count_3m", "avg_amount_mtd", "mtd_share_of_ytd"},
+		rollDims: []string{"customers.segment", "channels.name", "branches.city"},
+		moreDims: []string{"transactions.status", "transactions.merchant_category", "channels.kind", "customers.risk_level", "customers.age_band", "customers.aum_tier", "branches.region", "products.category", "value_day.is_weekend", "transactions.is_large"},
+		values:   dimValues{"customers.segment": segments, "channels.name": channels, "branches.city": cities},
 		raw: []string{
 			"transactions.status = 'posted'", "transactions.status IN ('reversed', 'pending')", "transactions.amount >= 1000",
 			"customers.risk_level = 'high'", "channels.kind = 'digital'", "branches.region IN ('East', 'South')",
@@ -492,6 +496,9 @@ var metricKinds = map[string]string{
 	"avg_ticket": "derived", "reversal_rate": "derived", "amount_per_user": "derived (drill-across)",
 	"txn_amount_prev_month": "period-over-period", "txn_amount_prev_year": "period-over-period", "txn_amount_mom": "period-over-period",
 	"txn_amount_prev_week": "period-over-period (week)", "txn_count_prev_day": "period-over-period (day)", "app_users_prev_month": "period-over-period",
+	"txn_amount_mtd": "cumulative to_date (sum)", "txn_amount_ytd": "cumulative to_date (sum)", "txn_amount_7d": "cumulative window (sum)",
+	"active_customers_7d": "cumulative window (count_distinct)", "active_customers_mtd": "cumulative to_date (count_distinct)",
+	"txn_count_3m": "cumulative window (count)", "avg_amount_mtd": "cumulative to_date (avg)", "mtd_share_of_ytd": "derived over cumulative",
 }
 
 // integerish metrics are exact (integers or decimals): safe to order and filter on.
@@ -501,6 +508,7 @@ var exactMetrics = map[string]bool{
 	"account_balance": true, "app_events": true, "app_users": true, "logins": true, "pending_count": true,
 	"merchant_categories": true, "purchases": true, "txn_amount_prev_month": true, "txn_amount_prev_year": true,
 	"txn_amount_prev_week": true, "txn_count_prev_day": true, "app_users_prev_month": true,
+	"txn_amount_mtd": true, "txn_amount_ytd": true, "txn_amount_7d": true, "active_customers_7d": true, "active_customers_mtd": true, "txn_count_3m": true,
 }
 
 func (g *queryGen) chance(p float64) bool { return g.r.Float64() < p }
@@ -583,7 +591,7 @@ func (g *queryGen) query() *plan.Query {
 		seen[m] = true
 		q.Metrics = append(q.Metrics, m)
 		g.note("metric " + metricKinds[m])
-		if strings.Contains(m, "prev_") || strings.HasSuffix(m, "_mom") {
+		if strings.Contains(m, "prev_") || strings.HasSuffix(m, "_mom") || cumulativeMetric(m) {
 			needsTime = true
 		}
 	}
@@ -626,6 +634,7 @@ func (g *queryGen) query() *plan.Query {
 		if needsTime && grain == "" {
 			grain = "month"
 		}
+		grain = g.toDateGrain(q.Metrics, grain)
 		if grain == "hour" && (f.isDate || timeField == "transactions.value_date") {
 			grain = "day" // a date has no hours
 		}
@@ -761,6 +770,9 @@ func (g *queryGen) timeFilter(f *factSpec, short bool) []string {
 		field = "transactions.value_date"
 	}
 	day := func() time.Time { return dataStart.AddDate(0, 0, g.r.IntN(dataDays)) }
+	if g.chance(g.grainFilters) {
+		return g.grainFilter(f, field, day)
+	}
 	var lo, hi time.Time
 	align := g.pickWeighted([]weighted{{"year", 20}, {"month", 45}, {"day", 20}, {"hour", 15}})
 	if short && align == "year" {
@@ -786,6 +798,9 @@ func (g *queryGen) timeFilter(f *factSpec, short bool) []string {
 		}
 	}
 	lit := func(t time.Time) string {
+		if !f.isDate && field != "transactions.value_date" && g.chance(g.offsets) {
+			return g.offsetLiteral(t)
+		}
 		hasClock := t.Hour() != 0 || t.Minute() != 0
 		switch n := g.r.IntN(6); {
 		case hasClock || n == 0:

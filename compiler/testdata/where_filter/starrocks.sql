@@ -4,7 +4,8 @@ WITH `p0` AS (
   LEFT JOIN `customers` AS `customers` ON `transactions`.`customer_id` = `customers`.`customer_id`
   LEFT JOIN `channels` AS `channels` ON `transactions`.`channel_id` = `channels`.`channel_id`
   WHERE (`channels`.`name` IN ('app', 'web'))
-    AND (`transactions`.`value_date` BETWEEN DATE '2024-01-01' AND DATE '2024-03-31')
+    AND (`transactions`.`value_date` >= DATE '2024-01-01')
+    AND (`transactions`.`value_date` < DATE '2024-04-01')
   GROUP BY 1
 )
 SELECT `b`.`d0` AS `customers.segment`, `b`.`p0__txn_amount` AS `txn_amount`

@@ -1,0 +1,18 @@
+WITH `p0` AS (
+  SELECT CAST(date_trunc('day', CONVERT_TZ(`transactions`.`txn_time`, 'UTC', 'Asia/Shanghai')) AS DATE) AS `d0`, SUM(CASE WHEN (`transactions`.`status` = 'posted') THEN `transactions`.`amount` END) AS `p0__txn_amount`
+  FROM `transactions` AS `transactions`
+  WHERE (CONVERT_TZ(`transactions`.`txn_time`, 'UTC', 'Asia/Shanghai') >= '2024-03-01')
+    AND (CONVERT_TZ(`transactions`.`txn_time`, 'UTC', 'Asia/Shanghai') < '2024-04-01')
+  GROUP BY 1
+),
+`p1` AS (
+  SELECT `k`.`d0` AS `d0`, SUM(CASE WHEN (`transactions`.`status` = 'posted') THEN `transactions`.`amount` END) AS `p1__txn_amount`
+  FROM `transactions` AS `transactions`
+  JOIN (SELECT DISTINCT `d0` FROM `p0`) AS `k` ON CONVERT_TZ(`transactions`.`txn_time`, 'UTC', 'Asia/Shanghai') >= CAST(date_trunc('month', `k`.`d0`) AS DATE)
+    AND CONVERT_TZ(`transactions`.`txn_time`, 'UTC', 'Asia/Shanghai') < DATE_ADD(`k`.`d0`, INTERVAL 1 DAY)
+  GROUP BY 1
+)
+SELECT `b`.`d0` AS `transactions.txn_time.day`, `b`.`p0__txn_amount` AS `txn_amount`, `p1`.`p1__txn_amount` AS `txn_amount_mtd`
+FROM `p0` AS `b`
+LEFT JOIN `p1` ON (`p1`.`d0` <=> `b`.`d0`)
+ORDER BY `transactions.txn_time.day` ASC NULLS LAST

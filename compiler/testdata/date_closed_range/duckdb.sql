@@ -1,0 +1,10 @@
+WITH "p0" AS (
+  SELECT CAST(date_trunc('month', "transactions"."value_date") AS DATE) AS "d0", SUM(CASE WHEN ("transactions"."status" = 'posted') THEN "transactions"."amount" END) AS "p0__txn_amount"
+  FROM "transactions" AS "transactions"
+  WHERE ("transactions"."value_date" >= DATE '2024-01-01')
+    AND ("transactions"."value_date" < DATE '2024-04-01')
+  GROUP BY 1
+)
+SELECT "b"."d0" AS "transactions.value_date.month", "b"."p0__txn_amount" AS "txn_amount"
+FROM "p0" AS "b"
+ORDER BY "transactions.value_date.month" ASC NULLS LAST

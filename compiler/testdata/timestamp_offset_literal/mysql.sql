@@ -1,0 +1,10 @@
+WITH `p0` AS (
+  SELECT DATE(CONVERT_TZ(`transactions`.`txn_time`, 'UTC', 'Asia/Shanghai')) AS `d0`, COUNT(`transactions`.`txn_id`) AS `p0__txn_count`
+  FROM `transactions` AS `transactions`
+  WHERE (CONVERT_TZ(`transactions`.`txn_time`, 'UTC', 'Asia/Shanghai') >= TIMESTAMP '2024-06-01 13:00:00')
+    AND (CONVERT_TZ(`transactions`.`txn_time`, 'UTC', 'Asia/Shanghai') < TIMESTAMP '2024-06-02 08:00:00')
+  GROUP BY 1
+)
+SELECT `b`.`d0` AS `transactions.txn_time.day`, `b`.`p0__txn_count` AS `txn_count`
+FROM `p0` AS `b`
+ORDER BY `transactions.txn_time.day` IS NULL, `transactions.txn_time.day` ASC
