@@ -207,7 +207,11 @@ func (s *Project) Query(ctx context.Context, q *plan.Query) (*Result, error) {
 // first rows, so that a too-wide request costs the memory of an allowed one.
 func (s *Project) QueryCapped(ctx context.Context, q *plan.Query, maxRows int) (*Result, error) {
 	if len(q.Semi) == 0 && (q.Audience != "" || len(q.Audiences) > 0) {
-		return s.audienceQuery(ctx, q)
+		res, err := s.audienceQuery(ctx, q)
+		if err == nil && maxRows > 0 && len(res.Rows) > maxRows {
+			res.Rows, res.Truncated = res.Rows[:maxRows], true
+		}
+		return res, err
 	}
 	start := time.Now()
 	c, release, err := s.compileAndHold(q)
