@@ -21,7 +21,9 @@ import (
 )
 
 var (
-	srvURL string
+	srvURL  string
+	proj    *service.Project
+	projDir string
 	// bank is the warehouse behind the server, for hand-written SQL.
 	bank *service.Project
 )
@@ -47,7 +49,11 @@ func TestMain(m *testing.M) {
 			panic(err)
 		}
 		defer w.Close()
+		proj, projDir = w, dir
 		if _, err := w.Refresh(ctx, nil, nil); err != nil {
+			panic(err)
+		}
+		if _, err := w.Materializer().RefreshTags(ctx, nil, nil); err != nil {
 			panic(err)
 		}
 		srv := httptest.NewServer(api.New(w, api.Options{Token: "s3cret", MaxRows: 50, MaxBody: 4096}))
@@ -152,10 +158,10 @@ func TestErrors(t *testing.T) {
 		{"POST", "/v1/query", `{"metrics":["txn_amount"]`, 400, "bad-json", "malformed JSON"},
 		{"POST", "/v1/query", `{"metric":["txn_amount"]}`, 400, "bad-json", `did you mean "metrics"`},
 		{"POST", "/v1/query", `{"metrics":"txn_amount"}`, 400, "bad-json", "a list of strings"},
-		{"POST", "/v1/query", `{"metrics":["txn_count"],"dimensions":["transactions.txn_id"]}`, 413, "too_large", "over the limit of 50"},
-		{"POST", "/v1/query", `{"metrics":["txn_amount"],"where":"` + strings.Repeat("x", 5000) + `"}`, 413, "too_large", "over 4096 bytes"},
-		{"GET", "/v1/nothing", ``, 404, "not_found", "no endpoint"},
-		{"POST", "/v1/rollups/nope/refresh", ``, 404, "not_found", "unknown rollup"},
+		{"POST", "/v1/query", `{"metrics":["txn_count"],"dimensions":["transactions.txn_id"]}`, 413, "too-large", "more than 50 rows"},
+		{"POST", "/v1/query", `{"metrics":["txn_amount"],"where":"` + strings.Repeat("x", 5000) + `"}`, 413, "too-large", "over 4096 bytes"},
+		{"GET", "/v1/nothing", ``, 404, "not-found", "no endpoint"},
+		{"POST", "/v1/rollups/nope/refresh", ``, 404, "unknown-rollup", "unknown rollup"},
 	}
 	for _, c := range cases {
 		resp, b := do(t, c.method, c.path, c.body)

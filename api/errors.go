@@ -2,34 +2,46 @@ package api
 
 import (
 	"errors"
-	"net/http"
+	"fmt"
 
 	"github.com/strata-metrics/strata/compiler/plan"
+	"github.com/strata-metrics/strata/materializer"
 	"github.com/strata-metrics/strata/service"
 )
 
-// Error is an API error: a stable code, a message and, for query errors, the
-// position of the problem in the request.
+// Error is an API error: a stable code (codes.go), a message and, for query
+// errors, the position of the problem in the request. A 5xx also carries the
+// request id, under which the server logged what went wrong.
 type Error struct {
-	Status   int            `json:"-"`
-	Code     string         `json:"code"`
-	Message  string         `json:"message"`
-	Position map[string]any `json:"position,omitempty"`
+	Status    int            `json:"-"`
+	Code      string         `json:"code"`
+	Message   string         `json:"message"`
+	Position  map[string]any `json:"position,omitempty"`
+	RequestID string         `json:"request_id,omitempty"`
+
+	// cause is what the log records for a 5xx; never sent.
+	cause error
 }
 
 func (e *Error) Error() string { return e.Message }
 
-func badData(code, msg string) *Error {
-	return &Error{Status: http.StatusBadRequest, Code: code, Message: msg}
+func sprintf(format string, args ...any) string {
+	if len(args) == 0 {
+		return format
+	}
+	return fmt.Sprintf(format, args...)
 }
 
-// toError maps the layers' errors onto API errors: a query the caller got wrong
-// is a 400 with its position; a canceled or timed out query a 504; an engine
-// failure a 500 whose message is the engine's first line, without the SQL.
+// toError maps the layers' typed errors onto API errors, in this one place. A
+// query the caller got wrong is a 400 with its position; a canceled or timed
+// out query a 504; a broken source a 503 naming the table; anything else a
+// 500 whose message says nothing of the inside (engine text, SQL and file
+// paths go to the log, keyed by the request id).
 func toError(err error) *Error {
 	var ae *Error
 	var qe *plan.Error
-	var ee *service.EngineError
+	var se *service.SourceError
+	var ue *materializer.UnknownRollupError
 	switch {
 	case errors.As(err, &ae):
 		return ae
@@ -40,10 +52,22 @@ func toError(err error) *Error {
 			e.Position["offset"] = qe.Offset
 		}
 		return e
+	case errors.As(err, &ue):
+		return newError("unknown-rollup", "%s", ue.Error())
+	case errors.As(err, &se):
+		e := newError("source-unavailable", "table %s cannot be read: its source %s is %s; queries of other tables still answer", se.Table, se.Source, se.Problem)
+		e.cause = err
+		return e
 	case errors.Is(err, service.ErrCanceled):
-		return &Error{Status: http.StatusGatewayTimeout, Code: "timeout", Message: "the query ran out of time; narrow it, or use a rollup"}
-	case errors.As(err, &ee):
-		return &Error{Status: http.StatusInternalServerError, Code: "engine", Message: ee.Error()}
+		return newError("timeout", "the query ran out of time; narrow it, or use a rollup")
 	}
-	return &Error{Status: http.StatusInternalServerError, Code: "internal", Message: err.Error()}
+	var ee *service.EngineError
+	if errors.As(err, &ee) {
+		e := newError("engine-error", "the engine failed to answer this query; the server log has the details under this request id")
+		e.cause = err
+		return e
+	}
+	e := newError("internal", "the server failed to answer; the server log has the details under this request id")
+	e.cause = err
+	return e
 }

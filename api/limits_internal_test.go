@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"strings"
 	"testing"
 
 	"github.com/strata-metrics/strata/service"
@@ -19,7 +20,7 @@ func TestAcquireRefusesBeyondLimit(t *testing.T) {
 	}
 	_, err = s.acquire()
 	var ae *Error
-	if !errors.As(err, &ae) || ae.Status != http.StatusTooManyRequests || ae.Code != "too_many" {
+	if !errors.As(err, &ae) || ae.Status != http.StatusTooManyRequests || ae.Code != "too-many-requests" {
 		t.Fatalf("second acquire: %v", err)
 	}
 	release()
@@ -30,13 +31,17 @@ func TestAcquireRefusesBeyondLimit(t *testing.T) {
 	}
 }
 
-// Canceled and timed-out queries map to 504; engine failures to 500 without SQL.
+// Canceled and timed-out queries map to 504; engine failures to 500 whose
+// message holds neither the engine's text nor the SQL, which go to the log.
 func TestErrorStatuses(t *testing.T) {
 	if e := toError(fmt.Errorf("wrapped: %w", service.ErrCanceled)); e.Status != http.StatusGatewayTimeout || e.Code != "timeout" {
 		t.Fatalf("canceled: %+v", e)
 	}
-	e := toError(&service.EngineError{Msg: "IO Error: no file", SQL: "SELECT secret"})
-	if e.Status != http.StatusInternalServerError || e.Code != "engine" || e.Message != "the engine could not run the query: IO Error: no file" {
+	e := toError(&service.EngineError{Msg: "IO Error: no file /srv/data/x.parquet", SQL: "SELECT secret"})
+	if e.Status != http.StatusInternalServerError || e.Code != "engine-error" || strings.Contains(e.Message, "IO Error") || strings.Contains(e.Message, "/srv") || strings.Contains(e.Message, "SELECT") {
 		t.Fatalf("engine: %+v", e)
+	}
+	if sqlOf(e.cause) != "SELECT secret" {
+		t.Fatalf("the log would not get the SQL: %+v", e)
 	}
 }

@@ -2,11 +2,11 @@ package api
 
 import (
 	"context"
-	"crypto/subtle"
 	"errors"
-	"fmt"
 	"io"
+	"log/slog"
 	"net/http"
+	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -17,6 +17,7 @@ import (
 
 	"github.com/strata-metrics/strata/compiler/plan"
 	"github.com/strata-metrics/strata/service"
+	"github.com/strata-metrics/strata/web"
 )
 
 // Options bound what one request may cost.
@@ -26,11 +27,24 @@ type Options struct {
 	// MaxBody is the largest request body accepted (413 beyond).
 	MaxBody int64
 	// MaxRows is the largest result returned (413 beyond; page with limit/offset).
+	// The engine is asked for at most MaxRows+1 rows, so a wide result costs
+	// no more memory than an allowed one.
 	MaxRows int
 	// Timeout bounds one query (504 beyond).
 	Timeout time.Duration
 	// MaxConcurrent bounds queries running at once (429 beyond).
 	MaxConcurrent int
+	// Keys are the callers allowed in, each with its scope (see KeysFrom).
+	// With no keys and no Token the API is open. Token, when set, is one
+	// more key, named "token", that reads everything.
+	Keys []Key
+	// KeysConfigured closes the API even when no key could be read (their
+	// token variables unset): configured keys never mean an open API.
+	KeysConfigured bool
+	// CacheEntries bounds the result cache (0: the default; -1: no cache).
+	CacheEntries int
+	// Logger receives the access log; nil logs nothing.
+	Logger *slog.Logger
 }
 
 // DefaultOptions are the limits `strata serve` starts with.
@@ -38,12 +52,16 @@ var DefaultOptions = Options{MaxBody: 1 << 20, MaxRows: 100_000, Timeout: 30 * t
 
 // Server serves the DataAPI for one warehouse.
 type Server struct {
-	w       *service.Project
-	opts    Options
-	slots   chan struct{}
-	reg     *prometheus.Registry
-	queries *prometheus.CounterVec
-	latency *prometheus.HistogramVec
+	w        *service.Project
+	opts     Options
+	slots    chan struct{}
+	keys     *keyring
+	log      *slog.Logger
+	reg      *prometheus.Registry
+	queries  *prometheus.CounterVec
+	requests *prometheus.CounterVec
+	latency  *prometheus.HistogramVec
+	allowed  map[string][]string // route → its methods, for 405's Allow
 }
 
 // New builds the DataAPI's handler over an open project.
@@ -60,15 +78,32 @@ func New(w *service.Project, opts Options) http.Handler {
 	if opts.MaxConcurrent <= 0 {
 		opts.MaxConcurrent = DefaultOptions.MaxConcurrent
 	}
-	s := &Server{w: w, opts: opts, slots: make(chan struct{}, opts.MaxConcurrent), reg: prometheus.NewRegistry()}
-	s.queries = prometheus.NewCounterVec(prometheus.CounterOpts{Name: "strata_queries_total", Help: "Metric queries answered, by source and outcome."}, []string{"served_by", "code"})
+	keys := append([]Key{}, opts.Keys...)
+	if opts.Token != "" {
+		keys = append(keys, Key{Name: "token", Token: opts.Token})
+	}
+	if opts.Logger == nil {
+		opts.Logger = slog.New(slog.DiscardHandler)
+	}
+	switch {
+	case opts.CacheEntries == 0:
+		w.EnableCache(1024, 10_000)
+	case opts.CacheEntries > 0:
+		w.EnableCache(opts.CacheEntries, 10_000)
+	}
+	s := &Server{w: w, opts: opts, slots: make(chan struct{}, opts.MaxConcurrent), reg: prometheus.NewRegistry(),
+		keys: newKeyring(keys, opts.KeysConfigured), log: opts.Logger, allowed: map[string][]string{}}
+	s.queries = prometheus.NewCounterVec(prometheus.CounterOpts{Name: "strata_queries_total", Help: "Metric queries answered, by source, outcome and key."}, []string{"served_by", "code", "key"})
 	s.latency = prometheus.NewHistogramVec(prometheus.HistogramOpts{Name: "strata_query_seconds", Help: "Metric query latency, compile and run.", Buckets: prometheus.ExponentialBuckets(0.0005, 2, 16)}, []string{"served_by"})
-	s.reg.MustRegister(s.queries, s.latency, newRollupCollector(w))
+	s.requests = prometheus.NewCounterVec(prometheus.CounterOpts{Name: "strata_http_requests_total", Help: "HTTP requests by route and status."}, []string{"route", "code"})
+	s.reg.MustRegister(s.queries, s.requests, s.latency, newRollupCollector(w))
 
 	gin.SetMode(gin.ReleaseMode)
 	r := gin.New()
-	r.Use(gin.Recovery())
+	r.HandleMethodNotAllowed = true
+	r.Use(requestID, accessLog(s.log), s.observe, recovery)
 	r.GET("/healthz", func(c *gin.Context) { c.JSON(http.StatusOK, gin.H{"status": "ok"}) })
+	r.GET("/readyz", s.ready)
 	r.GET("/metrics", gin.WrapH(promhttp.HandlerFor(s.reg, promhttp.HandlerOpts{})))
 	v1 := r.Group("/v1", s.auth)
 	v1.POST("/query", s.wrap(s.query))
@@ -77,21 +112,39 @@ func New(w *service.Project, opts Options) http.Handler {
 	v1.GET("/catalog", s.wrap(s.catalog))
 	v1.GET("/rollups", s.wrap(s.rollups))
 	v1.POST("/rollups/:name/refresh", s.wrap(s.refresh))
+	s.audienceRoutes(v1)
+	// The explorer page and its assets; the page calls /v1 like any client.
+	page := gin.WrapH(web.Handler())
+	r.GET("/", page)
+	r.GET("/assets/*file", page)
+	var paths []string
+	for _, rt := range r.Routes() {
+		if len(s.allowed[rt.Path]) == 0 {
+			paths = append(paths, rt.Path)
+		}
+		s.allowed[rt.Path] = append(s.allowed[rt.Path], rt.Method)
+		if rt.Method == http.MethodGet {
+			s.allowed[rt.Path] = append(s.allowed[rt.Path], http.MethodHead)
+		}
+	}
+	sort.Strings(paths)
+	r.NoMethod(s.methodNotAllowed)
 	r.NoRoute(func(c *gin.Context) {
-		render(c, nil, &Error{Status: http.StatusNotFound, Code: "not_found", Message: fmt.Sprintf("no endpoint %s %s; see /v1/query, /v1/explain, /v1/catalog, /v1/rollups", c.Request.Method, c.Request.URL.Path)})
+		render(c, nil, newError("not-found", "no endpoint %s %s; the endpoints are %s", c.Request.Method, c.Request.URL.Path, strings.Join(paths, ", ")))
 	})
-	return r
+	return headAsGet{r}
 }
 
-func (s *Server) auth(c *gin.Context) {
-	if s.opts.Token == "" {
-		return
+// headAsGet answers HEAD wherever GET is answered: the request is routed as
+// a GET, and net/http sends the headers without the body for a HEAD.
+type headAsGet struct{ h http.Handler }
+
+func (h headAsGet) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if r.Method == http.MethodHead {
+		r = r.Clone(r.Context())
+		r.Method = http.MethodGet
 	}
-	got := strings.TrimPrefix(c.GetHeader("Authorization"), "Bearer ")
-	if subtle.ConstantTimeCompare([]byte(got), []byte(s.opts.Token)) != 1 {
-		render(c, nil, &Error{Status: http.StatusUnauthorized, Code: "unauthorized", Message: "send Authorization: Bearer <token>"})
-		c.Abort()
-	}
+	h.h.ServeHTTP(w, r)
 }
 
 // handler is what every endpoint is: a function from the request to a value
@@ -109,9 +162,21 @@ func (s *Server) wrap(h handler) gin.HandlerFunc {
 	}
 }
 
+// render writes a value or an error. A 5xx's cause goes to the log with the
+// request id, which is all the client gets of it; a 429 says when to retry.
 func render(c *gin.Context, v any, err *Error) {
 	if err != nil {
+		if err.Status >= 500 {
+			noteFailure(c, err)
+		}
+		if err.Status == http.StatusTooManyRequests {
+			c.Header("Retry-After", retryAfter)
+		}
 		c.JSON(err.Status, gin.H{"error": err})
+		return
+	}
+	if _, ok := v.(notModified); ok {
+		c.Status(http.StatusNotModified)
 		return
 	}
 	if res, ok := v.(*service.Result); ok {
@@ -127,6 +192,15 @@ func renderResult(c *gin.Context, res *service.Result) {
 	h := c.Writer.Header()
 	h.Set("Strata-Served-By", res.Meta.ServedBy)
 	h.Set("Strata-Took-Ms", strconv.FormatFloat(res.Meta.TookMS, 'f', 3, 64))
+	h.Set("Strata-Cached", strconv.FormatBool(res.Meta.Cached))
+	if res.Meta.ETag != "" {
+		h.Set("ETag", `"`+res.Meta.ETag+`"`)
+	}
+	if age := int(res.Meta.MaxAge.Seconds()); age > 0 {
+		h.Set("Cache-Control", "private, max-age="+strconv.Itoa(age))
+	} else {
+		h.Set("Cache-Control", "private, no-cache")
+	}
 	if res.Meta.Freshness != "" {
 		h.Set("Strata-Freshness", res.Meta.Freshness)
 	}
@@ -155,9 +229,9 @@ func (s *Server) readQuery(c *gin.Context) (*plan.Query, error) {
 	if err != nil {
 		var mbe *http.MaxBytesError
 		if errors.As(err, &mbe) {
-			return nil, &Error{Status: http.StatusRequestEntityTooLarge, Code: "too_large", Message: fmt.Sprintf("the request body is over %d bytes", s.opts.MaxBody)}
+			return nil, newError("too-large", "the request body is over %d bytes", s.opts.MaxBody)
 		}
-		return nil, badData("bad_request", "could not read the request body")
+		return nil, newError("bad-request", "could not read the request body (sent too slowly, or cut short)")
 	}
 	return plan.DecodeQuery(body)
 }
@@ -168,36 +242,59 @@ func (s *Server) acquire() (func(), error) {
 	case s.slots <- struct{}{}:
 		return func() { <-s.slots }, nil
 	default:
-		return nil, &Error{Status: http.StatusTooManyRequests, Code: "too_many", Message: fmt.Sprintf("%d queries are already running; retry shortly", s.opts.MaxConcurrent)}
+		return nil, newError("too-many-requests", "%d queries are already running; retry shortly", s.opts.MaxConcurrent)
 	}
 }
 
 func (s *Server) query(c *gin.Context) (any, error) {
 	q, err := s.readQuery(c)
 	if err != nil {
+		s.queries.WithLabelValues("", strconv.Itoa(toError(err).Status), keyName(c)).Inc()
 		return nil, err
 	}
 	release, err := s.acquire()
 	if err != nil {
+		s.queries.WithLabelValues("", strconv.Itoa(toError(err).Status), keyName(c)).Inc()
 		return nil, err
 	}
 	defer release()
 	ctx, cancel := context.WithTimeout(c.Request.Context(), s.opts.Timeout)
 	defer cancel()
+	return s.answer(ctx, c, scoped(c, q))
+}
+
+// answer runs a scoped query through the cache and notes the outcome in the
+// metrics and the access log. A client whose If-None-Match names the
+// answer's current ETag gets 304 without the query running: the key covers
+// the query, the scope, the model and the data, so an equal key is an
+// equal answer.
+func (s *Server) answer(ctx context.Context, c *gin.Context, q *plan.Query) (any, error) {
+	if key, ok := s.w.CacheKey(q); ok && etagMatches(c.GetHeader("If-None-Match"), key) {
+		c.Header("ETag", `"`+key+`"`)
+		s.queries.WithLabelValues("", "304", keyName(c)).Inc()
+		return notModified{}, nil
+	}
 	start := time.Now()
-	res, err := s.w.Query(ctx, q)
+	res, err := s.w.AnswerCapped(ctx, q, s.opts.MaxRows)
 	if err != nil {
 		ae := toError(err)
-		s.queries.WithLabelValues("", strconv.Itoa(ae.Status)).Inc()
+		s.queries.WithLabelValues("", strconv.Itoa(ae.Status), keyName(c)).Inc()
 		return nil, ae
 	}
-	s.queries.WithLabelValues(res.Meta.ServedBy, "200").Inc()
-	s.latency.WithLabelValues(res.Meta.ServedBy).Observe(time.Since(start).Seconds())
-	if len(res.Rows) > s.opts.MaxRows {
-		return nil, &Error{Status: http.StatusRequestEntityTooLarge, Code: "too_large",
-			Message: fmt.Sprintf("the result has %d rows, over the limit of %d; add a limit and page with offset", len(res.Rows), s.opts.MaxRows)}
+	cp := *res
+	cp.Meta.RequestID = requestIDOf(c)
+	if cp.Meta.Cached {
+		cp.Meta.TookMS = float64(time.Since(start).Microseconds()) / 1000
 	}
-	return res, nil
+	e := entry(c)
+	e.servedBy, e.rows, e.cached = cp.Meta.ServedBy, len(cp.Rows), cp.Meta.Cached
+	if cp.Truncated || len(cp.Rows) > s.opts.MaxRows {
+		s.queries.WithLabelValues(cp.Meta.ServedBy, "413", keyName(c)).Inc()
+		return nil, newError("too-large", "the result has more than %d rows, the limit; add a limit and page with offset", s.opts.MaxRows)
+	}
+	s.queries.WithLabelValues(cp.Meta.ServedBy, "200", keyName(c)).Inc()
+	s.latency.WithLabelValues(cp.Meta.ServedBy).Observe(time.Since(start).Seconds())
+	return &cp, nil
 }
 
 func (s *Server) explain(c *gin.Context) (any, error) {
@@ -205,30 +302,37 @@ func (s *Server) explain(c *gin.Context) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	return s.w.Explain(c.Request.Context(), q)
+	return s.w.Explain(c.Request.Context(), scoped(c, q))
 }
 
-func (s *Server) catalog(c *gin.Context) (any, error) { return service.NewCatalog(s.w.Catalog), nil }
+// catalog lists what the caller may read: a key limited to some metrics
+// sees only those.
+func (s *Server) catalog(c *gin.Context) (any, error) {
+	cat := service.NewCatalog(s.w.Catalog)
+	if k := caller(c); k != nil && k.Scope != nil {
+		cat = cat.Allowed(k.Scope.Metrics)
+	}
+	return cat, nil
+}
 
 func (s *Server) rollups(c *gin.Context) (any, error) {
 	st, err := s.w.Status(c.Request.Context())
 	if err != nil {
 		return nil, err
 	}
-	return gin.H{"rollups": st}, nil
+	return gin.H{"rollups": st, "sources": s.w.BrokenSources()}, nil
 }
 
 func (s *Server) refresh(c *gin.Context) (any, error) {
 	name := c.Param("name")
 	res, err := s.w.Refresh(c.Request.Context(), []string{name}, nil)
 	if err != nil {
-		if strings.Contains(err.Error(), "unknown rollup") {
-			return nil, &Error{Status: http.StatusNotFound, Code: "not_found", Message: err.Error()}
-		}
 		return nil, err
 	}
 	if res[0].Err != nil {
-		return nil, &Error{Status: http.StatusInternalServerError, Code: "build_failed", Message: res[0].Error + "; the previous version keeps serving"}
+		e := newError("build-failed", "the build of %s failed; the previous version keeps serving", name)
+		e.cause = res[0].Err
+		return nil, e
 	}
 	return gin.H{"rollup": name, "rows": res[0].Rows, "took_ms": float64(res[0].Duration.Microseconds()) / 1000}, nil
 }

@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"fmt"
 	"io"
 	"net/http"
 	"sort"
@@ -15,6 +14,7 @@ import (
 
 	"github.com/strata-metrics/strata/api/mysqlwire"
 	"github.com/strata-metrics/strata/compiler/logical"
+	"github.com/strata-metrics/strata/compiler/plan"
 	"github.com/strata-metrics/strata/compiler/sqlfront"
 	"github.com/strata-metrics/strata/service"
 )
@@ -32,9 +32,9 @@ func (s *Server) readSQL(c *gin.Context) (*sqlRequest, error) {
 	if err != nil {
 		var mbe *http.MaxBytesError
 		if errors.As(err, &mbe) {
-			return nil, &Error{Status: http.StatusRequestEntityTooLarge, Code: "too_large", Message: fmt.Sprintf("the request body is over %d bytes", s.opts.MaxBody)}
+			return nil, newError("too-large", "the request body is over %d bytes", s.opts.MaxBody)
 		}
-		return nil, badData("bad_request", "could not read the request body")
+		return nil, newError("bad-request", "could not read the request body (sent too slowly, or cut short)")
 	}
 	dec := json.NewDecoder(strings.NewReader(string(body)))
 	dec.DisallowUnknownFields()
@@ -62,15 +62,24 @@ func (s *Server) sql(c *gin.Context) (any, error) {
 	defer release()
 	ctx, cancel := context.WithTimeout(c.Request.Context(), s.opts.Timeout)
 	defer cancel()
-	res, err := s.w.SQL(ctx, req.SQL, nil, service.SQLOptions{NoRollup: req.NoRollup, Freshness: req.Freshness})
+	var scope *plan.Scope
+	if k := caller(c); k != nil {
+		scope = k.Scope
+	}
+	res, err := s.w.SQL(ctx, req.SQL, nil, service.SQLOptions{NoRollup: req.NoRollup, Freshness: req.Freshness, Scope: scope})
 	if err != nil {
 		ae := sqlError(err)
-		s.queries.WithLabelValues("", strconv.Itoa(ae.Status)).Inc()
+		s.queries.WithLabelValues("", strconv.Itoa(ae.Status), keyName(c)).Inc()
 		return nil, ae
 	}
-	s.queries.WithLabelValues(res.Meta.ServedBy, "200").Inc()
+	s.queries.WithLabelValues(res.Meta.ServedBy, "200", keyName(c)).Inc()
+	cp := *res
+	cp.Meta.RequestID = requestIDOf(c)
+	e := entry(c)
+	e.servedBy, e.rows, e.cached = cp.Meta.ServedBy, len(cp.Rows), cp.Meta.Cached
+	res = &cp
 	if len(res.Rows) > s.opts.MaxRows {
-		return nil, &Error{Status: http.StatusRequestEntityTooLarge, Code: "too_large", Message: "the result has more rows than the limit; add LIMIT and page with OFFSET"}
+		return nil, newError("too-large", "the result has more rows than the limit; add LIMIT and page with OFFSET")
 	}
 	return res, nil
 }

@@ -20,8 +20,8 @@ func init() {
 func (e *env) refreshCmd() *cobra.Command {
 	var quiet bool
 	cmd := &cobra.Command{
-		Use:   "refresh [ROLLUP…]",
-		Short: "Build rollups (all, or the named ones); a failed build keeps the previous version serving",
+		Use:   "refresh [ROLLUP|TAG…]",
+		Short: "Build rollups and tags (all, or the named ones); a failed build keeps the previous version serving",
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return e.withProject(func(ctx context.Context, w *service.Project) error {
 				return e.refresh(ctx, w, args, quiet)
@@ -33,6 +33,10 @@ func (e *env) refreshCmd() *cobra.Command {
 }
 
 func (e *env) refresh(ctx context.Context, w *service.Project, args []string, quiet bool) error {
+	args, tagArgs, onlyTags := splitTagArgs(w, args)
+	if onlyTags {
+		return e.refreshTags(ctx, w, tagArgs)
+	}
 	n := len(args)
 	if n == 0 {
 		n = len(w.Project.Rollups)
@@ -67,6 +71,9 @@ func (e *env) refresh(ctx context.Context, w *service.Project, args []string, qu
 	if failed > 0 {
 		return fail("%d of %d rollups failed to build; the previous versions keep serving", failed, len(results))
 	}
+	if len(args) == 0 || len(tagArgs) > 0 {
+		return e.refreshTags(ctx, w, tagArgs)
+	}
 	return nil
 }
 
@@ -85,8 +92,9 @@ func (e *env) statusCmd() *cobra.Command {
 				if err != nil {
 					return fail("%v", err)
 				}
+				broken := w.BrokenSources()
 				if format == "json" {
-					return writeJSON(e.stdout, map[string]any{"rollups": st})
+					return writeJSON(e.stdout, map[string]any{"rollups": st, "sources": broken})
 				}
 				tw := tabwriter.NewWriter(e.stdout, 2, 4, 2, ' ', 0)
 				fmt.Fprintln(tw, "ROLLUP\tSTATE\tROWS\tBUILT\tWATERMARK\tTOOK\tERROR")
@@ -97,7 +105,13 @@ func (e *env) statusCmd() *cobra.Command {
 					}
 					fmt.Fprintf(tw, "%s\t%s\t%d\t%s\t%s\t%.0fms\t%s\n", s.Name, s.State, s.Rows, built, s.Watermark, s.DurationMS, s.LastError)
 				}
-				return tw.Flush()
+				if err := tw.Flush(); err != nil {
+					return err
+				}
+				for _, b := range broken {
+					fmt.Fprintf(e.stdout, "source problem: %s\n", b)
+				}
+				return nil
 			})
 		},
 	}

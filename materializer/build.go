@@ -19,6 +19,19 @@ type RefreshResult struct {
 	Duration time.Duration `json:"duration_ns"`
 	Err      error         `json:"-"`
 	Error    string        `json:"error,omitempty"`
+	// Replaced is the table of the version this build replaced, when the
+	// materializer was told to keep it (KeepReplaced) for its readers to drop.
+	Replaced string `json:"-"`
+}
+
+// UnknownRollupError names a rollup the project does not define.
+type UnknownRollupError struct {
+	Name  string
+	Known []string
+}
+
+func (e *UnknownRollupError) Error() string {
+	return fmt.Sprintf("unknown rollup %q (rollups: %s)", e.Name, strings.Join(e.Known, ", "))
 }
 
 // Refresh builds the named rollups (all when names is empty). Each build
@@ -37,7 +50,7 @@ func (m *Materializer) Refresh(ctx context.Context, names []string, progress fun
 	for _, r := range todo {
 		res := m.build(ctx, r)
 		if res.Err != nil {
-			res.Error = res.Err.Error()
+			res.Error = withoutPaths(res.Err.Error(), m.Project.Dir)
 		}
 		out = append(out, res)
 		if progress != nil {
@@ -65,7 +78,7 @@ func (m *Materializer) selectRollups(names []string) ([]*rollup.Rollup, error) {
 		r, ok := byName[n]
 		if !ok {
 			sort.Strings(known)
-			return nil, fmt.Errorf("unknown rollup %q (rollups: %s)", n, strings.Join(known, ", "))
+			return nil, &UnknownRollupError{Name: n, Known: known}
 		}
 		out = append(out, r)
 	}
@@ -77,16 +90,24 @@ func (m *Materializer) build(ctx context.Context, r *rollup.Rollup) RefreshResul
 	d := m.Dialect
 	res := RefreshResult{Name: r.Name}
 	fail := func(err error) RefreshResult {
+		if ctx.Err() != nil {
+			// Stopped by a signal or the caller, not broken: say so.
+			err = fmt.Errorf("interrupted before it finished (%w); the previous version keeps serving", ctx.Err())
+		}
 		res.Err, res.Duration = err, time.Since(start)
-		_ = m.Engine.Exec(context.WithoutCancel(ctx), sqlgen.RecordFailure(d), r.Name, err.Error(), time.Now().UTC())
+		// The state is read by status and over HTTP: no absolute paths in it.
+		_ = m.Engine.Exec(context.WithoutCancel(ctx), sqlgen.RecordFailure(d), r.Name, withoutPaths(err.Error(), m.Project.Dir), time.Now().UTC())
 		return res
+	}
+	if err := m.SourceProblem(r); err != nil {
+		return fail(err)
 	}
 	sources := m.Fingerprint(r, nil)
 	body, err := sqlgen.RollupBuild(m.Catalog, r, d)
 	if err != nil {
 		return fail(err)
 	}
-	table := fmt.Sprintf("%s.r_%s_%s_%d", sqlgen.StateSchema, r.Name, r.Hash[:8], time.Now().UnixNano())
+	table := fmt.Sprintf("%s.%s%s_%s_%d", sqlgen.StateSchema, sqlgen.RollupTablePrefix, r.Name, r.Hash[:8], time.Now().UnixNano())
 	drop := func() { _ = m.Engine.Exec(context.WithoutCancel(ctx), sqlgen.DropTable(d, table)) }
 	if err := m.Engine.Exec(ctx, sqlgen.CreateTableAs(d, table, body)); err != nil {
 		drop()
@@ -115,12 +136,15 @@ func (m *Materializer) build(ctx context.Context, r *rollup.Rollup) RefreshResul
 	res.Duration = time.Since(start)
 	now := time.Now().UTC()
 	stmts := []engine.Statement{{SQL: sqlgen.RecordBuild(d), Args: []any{r.Name, table, r.Hash, res.Rows, watermark, now, float64(res.Duration.Microseconds()) / 1000, sources, nil, now}}}
-	if old != "" && old != table {
+	if old != "" && old != table && !m.KeepReplaced {
 		stmts = append(stmts, engine.Statement{SQL: sqlgen.DropTable(d, old)})
 	}
 	if err := m.Engine.ExecTx(ctx, stmts...); err != nil {
 		drop()
 		return fail(engine.Clean(err))
+	}
+	if old != table && m.KeepReplaced {
+		res.Replaced = old
 	}
 	return res
 }

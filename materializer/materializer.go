@@ -23,10 +23,53 @@ type Materializer struct {
 	Dialect sqlgen.Dialect
 	// Rollups are the project's rollup definitions, in declaration order.
 	Rollups []*rollup.Rollup
+	// KeepReplaced leaves the table of a replaced version in place and names
+	// it in RefreshResult.Replaced, for a caller whose readers may still be
+	// scanning it (service.Project drops it when the last one is done).
+	KeepReplaced bool
+
+	// broken holds the tables whose source could not be exposed, and why.
+	broken map[string]*SourceError
 
 	// hasState is set once the state tables are known to exist: they are
 	// never dropped, so a reader asks the engine only until it sees them.
 	hasState atomic.Bool
+}
+
+// SourceError is a table whose source is missing or unreadable. Only what
+// reads the table is affected: its queries and the rollups built from it.
+type SourceError struct {
+	Table   string `json:"table"`
+	Source  string `json:"source"`  // as written in the model, relative to the project
+	Problem string `json:"problem"` // "missing", or "unreadable (…)" in the engine's words without paths
+}
+
+func (e *SourceError) Error() string {
+	return fmt.Sprintf("table %s: source %s is %s", e.Table, e.Source, e.Problem)
+}
+
+// BrokenSources lists the tables whose source could not be exposed, by name.
+func (m *Materializer) BrokenSources() []*SourceError {
+	var out []*SourceError
+	for _, t := range m.Project.Tables {
+		if e := m.broken[t.Name]; e != nil {
+			out = append(out, e)
+		}
+	}
+	return out
+}
+
+// Broken returns the source problem of a table, or nil.
+func (m *Materializer) Broken(table string) *SourceError { return m.broken[table] }
+
+// SourceProblem is the first broken source the rollup's wide table reads.
+func (m *Materializer) SourceProblem(r *rollup.Rollup) error {
+	for _, in := range r.Fact.Instances {
+		if e := m.broken[in.Table.Name]; e != nil {
+			return e
+		}
+	}
+	return nil
 }
 
 // New pairs a checked project with an open engine and the dialect it speaks.
@@ -96,32 +139,28 @@ func (m *Materializer) source(t *model.Table) (def, record string, err error) {
 	}
 }
 
-// missingFiles lists the file sources that do not exist.
-func (m *Materializer) missingFiles() []string {
-	var missing []string
-	for _, t := range m.Project.Tables {
-		src := t.Source.Value
-		switch strings.ToLower(filepath.Ext(src)) {
-		case ".parquet", ".csv", ".tsv":
-			if !filepath.IsAbs(src) {
-				src = filepath.Join(m.Project.Dir, src)
-			}
-			if _, err := os.Stat(src); err != nil {
-				missing = append(missing, fmt.Sprintf("%s (%s)", t.Source.Value, t.Name))
-			}
+// missingFile reports whether a table's file source does not exist.
+func (m *Materializer) missingFile(t *model.Table) bool {
+	src := t.Source.Value
+	switch strings.ToLower(filepath.Ext(src)) {
+	case ".parquet", ".csv", ".tsv":
+		if !filepath.IsAbs(src) {
+			src = filepath.Join(m.Project.Dir, src)
 		}
+		_, err := os.Stat(src)
+		return err != nil
 	}
-	return missing
+	return false
 }
 
 // Sources exposes every table's source to the engine as a view named after the
 // table, and records each view's definition in the state. A view whose
 // recorded definition is current is left alone: opening a project whose
-// sources have not moved writes nothing.
+// sources have not moved writes nothing. A source that is missing or that the
+// engine cannot read is recorded as broken (BrokenSources) and the others are
+// exposed all the same: one bad file affects only what reads it.
 func (m *Materializer) Sources(ctx context.Context) error {
-	if missing := m.missingFiles(); len(missing) > 0 {
-		return fmt.Errorf("source files missing: %s; generate the example data with `make demo` or `go run ./examples/bank/generate`", strings.Join(missing, ", "))
-	}
+	m.broken = map[string]*SourceError{}
 	recorded := map[string]string{}
 	has, err := m.HasState(ctx)
 	if err != nil {
@@ -139,6 +178,10 @@ func (m *Materializer) Sources(ctx context.Context) error {
 		}
 	}
 	for _, t := range m.Project.Tables {
+		if m.missingFile(t) {
+			m.broken[t.Name] = &SourceError{Table: t.Name, Source: t.Source.Value, Problem: "missing"}
+			continue
+		}
 		def, record, err := m.source(t)
 		if err != nil {
 			return err
@@ -153,8 +196,17 @@ func (m *Materializer) Sources(ctx context.Context) error {
 			has = true
 		}
 		if err := m.Engine.ExecTx(ctx, engine.Statement{SQL: def}, engine.Statement{SQL: sqlgen.RecordSource(m.Dialect), Args: []any{t.Name, record}}); err != nil {
-			return fmt.Errorf("table %s: source %s: %w", t.Name, t.Source.Value, engine.Clean(err))
+			if ctx.Err() != nil {
+				return engine.Clean(err)
+			}
+			m.broken[t.Name] = &SourceError{Table: t.Name, Source: t.Source.Value, Problem: "unreadable (" + withoutPaths(engine.Clean(err).Error(), m.Project.Dir) + ")"}
 		}
 	}
 	return nil
+}
+
+// withoutPaths removes the project directory from an engine message, which
+// names files by their absolute path; what is left is relative to the project.
+func withoutPaths(msg, dir string) string {
+	return strings.ReplaceAll(msg, dir+string(filepath.Separator), "")
 }

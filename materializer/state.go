@@ -27,7 +27,7 @@ type RollupStatus struct {
 	DurationMS float64   `json:"duration_ms"`
 	LastError  string    `json:"last_error,omitempty"`
 	Fresh      bool      `json:"fresh"`
-	State      string    `json:"state"` // fresh | stale | outdated | never built | failed
+	State      string    `json:"state"` // fresh | stale | outdated | never built | failed (the last build failed or was interrupted)
 }
 
 // Recorded is a rollup's state row: its status and the fingerprint of the
@@ -133,6 +133,10 @@ func (m *Materializer) Status(ctx context.Context) ([]RollupStatus, error) {
 			s.State = "outdated"
 		case row.Sources != m.Fingerprint(r, nil):
 			s.State = "stale"
+		case s.LastError != "":
+			// Current data, but the last build failed or was interrupted:
+			// say so rather than "fresh" (Fresh: the version serving is current).
+			s.State, s.Fresh = "failed", true
 		default:
 			s.State, s.Fresh = "fresh", true
 		}

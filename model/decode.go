@@ -2,6 +2,7 @@ package model
 
 import (
 	"fmt"
+	"math"
 	"regexp"
 	"slices"
 	"strings"
@@ -13,7 +14,7 @@ import (
 // The YAML format, version 1. Each file may hold any model key; settings keys
 // belong in strata.yaml only.
 
-var settingsKeys = []string{"version", "name", "timezone", "engine", "models", "freshness"}
+var settingsKeys = []string{"version", "name", "timezone", "engine", "models", "freshness", "api"}
 
 // decodeFile reads one file's top-level keys into the project.
 func (d *decoder) decodeFile(root ast.Node, p *Project, isSettings bool) {
@@ -49,6 +50,7 @@ func (d *decoder) decodeFile(root ast.Node, p *Project, isSettings bool) {
 			}
 		}
 		hs["freshness"] = func(v ast.Node) { p.Freshness = d.duration(v, "freshness") }
+		hs["api"] = func(v ast.Node) { d.api(v, p) }
 	} else {
 		for _, k := range settingsKeys[1:] {
 			hs[k] = func(ast.Node) {} // reported below with a clearer message
@@ -391,10 +393,11 @@ var tagOps = []string{">", ">=", "<", "<=", "=", "!="}
 func (d *decoder) tag(n ast.Node, p *Project) {
 	t := &Tag{Pos: d.pos(n)}
 	ok := d.mapping(n, "tag", handlers{
-		"name":   func(v ast.Node) { t.Name, t.Pos = d.name(v, "tag") },
-		"entity": func(v ast.Node) { t.Entity, _ = d.str(v, "entity") },
-		"where":  func(v ast.Node) { t.Where = d.expr(v, "where") },
-		"value":  func(v ast.Node) { t.Value, _ = d.str(v, "value") },
+		"name":      func(v ast.Node) { t.Name, t.Pos = d.name(v, "tag") },
+		"entity":    func(v ast.Node) { t.Entity, _ = d.str(v, "entity") },
+		"where":     func(v ast.Node) { t.Where = d.expr(v, "where") },
+		"value":     func(v ast.Node) { t.Value, _ = d.str(v, "value") },
+		"freshness": func(v ast.Node) { t.Freshness = d.duration(v, "freshness") },
 		"where_metric": func(v ast.Node) {
 			wm := &WhereMetric{}
 			d.mapping(v, "where_metric", handlers{
@@ -449,5 +452,8 @@ func ParseDuration(s string) (time.Duration, error) {
 	}
 	unit := map[string]time.Duration{"hour": time.Hour, "day": 24 * time.Hour, "week": 7 * 24 * time.Hour,
 		"month": 30 * 24 * time.Hour, "quarter": 91 * 24 * time.Hour, "year": 365 * 24 * time.Hour}[p.Unit]
+	if unit == 0 || int64(p.N) > math.MaxInt64/int64(unit) {
+		return 0, fmt.Errorf("%q is longer than a duration can be (about 292 years)", s)
+	}
 	return time.Duration(p.N) * unit, nil
 }

@@ -171,3 +171,11 @@ func ErrAggInDimension(pos Pos, what, fn string) *Diagnostic {
 func ErrUnreachable(pos Pos, field, fact string) *Diagnostic {
 	return newDiag(pos, "unreachable-field", "field %q cannot be reached from fact %q (no many_to_one path)", field, fact)
 }
+
+// WarnLiteralToken: an API key's token is written in a model file instead of
+// coming from the environment.
+func WarnLiteralToken(pos Pos, key, envName string) *Diagnostic {
+	d := newDiag(pos, "literal-token", "api key %s: the token is written in the file; keep secrets out of git: write `token: ${%s}` and set that variable where strata serve runs", key, envName)
+	d.Severity = SevWarning
+	return d
+}

@@ -13,6 +13,7 @@ type Project struct {
 	Engine    EngineConfig
 	Freshness time.Duration // default staleness tolerance of queries (0: any)
 	Models    []string
+	API       APIConfig
 
 	Tables        []*Table
 	Relationships []*Relationship
@@ -218,6 +219,9 @@ type Tag struct {
 	Where       Expr
 	WhereMetric *WhereMetric
 	Value       Str // categorical: one set per value of this field
+	// Freshness is the SLA: an audience reports the tag stale once its last
+	// build is older (0: never stale by age).
+	Freshness time.Duration
 }
 
 // WhereMetric selects entities by a metric computed per entity.

@@ -378,7 +378,10 @@ func ParsePeriod(s string) (Period, error) {
 	if i == 0 {
 		return Period{}, fmt.Errorf("%q is not a period; write a count and a unit, e.g. \"1 month\" or \"7 days\"", s)
 	}
-	n, _ := strconv.Atoi(t[:i])
+	n, err := strconv.Atoi(t[:i])
+	if err != nil {
+		return Period{}, fmt.Errorf("%q: the count %s is too large", s, t[:i])
+	}
 	unit := strings.TrimSpace(t[i:])
 	short := map[string]string{"h": "hour", "d": "day", "w": "week", "m": "month", "q": "quarter", "y": "year", "mo": "month"}
 	if u, ok := short[unit]; ok {

@@ -1,6 +1,8 @@
 package service
 
 import (
+	"time"
+
 	"github.com/strata-metrics/strata/compiler/plan"
 	"github.com/strata-metrics/strata/engine"
 )
@@ -18,9 +20,17 @@ type Meta struct {
 	ServedBy string  `json:"served_by"`
 	SQL      string  `json:"sql"`
 	TookMS   float64 `json:"took_ms"`
-	// Freshness is the time up to which the answer reflects the source: the
-	// serving rollups' oldest build time; empty when served raw (always current).
+	// Freshness is the time up to which the answer reflects the sources: the
+	// serving rollups' oldest build time, or on the raw path the newest
+	// modification of the source files read.
 	Freshness string `json:"freshness,omitempty"`
+	// Cached is true when the answer came from the result cache.
+	Cached bool `json:"cached"`
+	// RequestID identifies the request that asked (set by the DataAPI).
+	RequestID string `json:"request_id,omitempty"`
+	// ETag is the answer's cache key, MaxAge how long a client may reuse it.
+	ETag   string        `json:"-"`
+	MaxAge time.Duration `json:"-"`
 }
 
 // Result is a metric query's answer.
@@ -28,6 +38,9 @@ type Result struct {
 	Columns []Column `json:"columns"`
 	Rows    [][]any  `json:"rows"`
 	Meta    Meta     `json:"meta"`
+	// Truncated is set when the engine had more rows than the cap asked of
+	// QueryCapped; Rows then holds only the first ones.
+	Truncated bool `json:"-"`
 }
 
 // EngineError is an engine failure as users read it (engine.Clean).

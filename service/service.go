@@ -28,9 +28,13 @@ type Project struct {
 	Dialect sqlgen.Dialect
 
 	m            *materializer.Materializer
+	cache        *cache
+	modelVersion string
 	mu           sync.RWMutex
 	states       map[string]rewrite.State
 	builtSources map[string]string
+	readers      readers
+	flights      flights
 }
 
 // Options tune Open.
@@ -101,8 +105,14 @@ func Open(ctx context.Context, cat *logical.Catalog, opts Options) (*Project, er
 // Close closes the engine.
 func New(ctx context.Context, cat *logical.Catalog, eng engine.Engine, d sqlgen.Dialect) (*Project, error) {
 	m := materializer.New(cat, eng, d)
-	s := &Project{Project: cat.Project, Catalog: cat, Engine: eng, Dialect: d, m: m}
+	m.KeepReplaced = true // readers may still scan a replaced version; see readers.go
+	s := &Project{Project: cat.Project, Catalog: cat, Engine: eng, Dialect: d, m: m, modelVersion: modelVersionOf(cat.Project)}
+	s.readers.init(s)
 	if err := m.Sources(ctx); err != nil {
+		return nil, err
+	}
+	// Nothing reads yet: what a killed build left behind can go.
+	if _, err := m.DropOrphans(ctx); err != nil {
 		return nil, err
 	}
 	if err := s.Reload(ctx); err != nil {
@@ -129,11 +139,42 @@ func (s *Project) Reload(ctx context.Context) error {
 	return nil
 }
 
+// BrokenSources lists the tables whose source is missing or unreadable.
+func (s *Project) BrokenSources() []*SourceError { return s.m.BrokenSources() }
+
+// SourceError is a table whose source is missing or unreadable.
+type SourceError = materializer.SourceError
+
+// sourcesOf fails a plan that reads a table whose source is broken.
+func (s *Project) sourcesOf(p *plan.Plan) error {
+	for _, pt := range p.Parts {
+		if pt.Rollup != nil {
+			continue // a built rollup answers without its sources
+		}
+		if e := s.m.Broken(pt.Fact.Fact.Name); e != nil {
+			return e
+		}
+		for _, j := range pt.Joins {
+			if in := pt.Fact.Instance(j.ToAlias); in != nil {
+				if e := s.m.Broken(in.Table.Name); e != nil {
+					return e
+				}
+			}
+		}
+	}
+	return nil
+}
+
 // rollups snapshots the state for one query; source files are checked for
 // changes since each rollup's build.
 func (s *Project) rollups() *rewrite.Input {
 	s.mu.RLock()
 	defer s.mu.RUnlock()
+	return s.rollupsLocked()
+}
+
+// rollupsLocked is rollups for a caller holding s.mu.
+func (s *Project) rollupsLocked() *rewrite.Input {
 	states := make(map[string]rewrite.State, len(s.states))
 	seen := map[string]string{}
 	for _, r := range s.m.Rollups {
@@ -154,18 +195,36 @@ func (s *Project) Compile(q *plan.Query) (*compiler.Compiled, error) {
 
 // Query compiles and runs a metric query.
 func (s *Project) Query(ctx context.Context, q *plan.Query) (*Result, error) {
+	return s.QueryCapped(ctx, q, 0)
+}
+
+// QueryCapped is Query reading at most maxRows+1 rows from the engine (0: no
+// cap): a result over maxRows comes back with Truncated set and only the
+// first rows, so that a too-wide request costs the memory of an allowed one.
+func (s *Project) QueryCapped(ctx context.Context, q *plan.Query, maxRows int) (*Result, error) {
 	start := time.Now()
-	c, err := s.Compile(q)
+	c, release, err := s.compileAndHold(q)
 	if err != nil {
+		return nil, err
+	}
+	defer release()
+	capped, err := compiler.Cap(c, maxRows, s.Dialect)
+	if err != nil {
+		return nil, err
+	}
+	if err := s.sourcesOf(c.Plan); err != nil {
 		return nil, err
 	}
 	res, err := s.Engine.Query(ctx, c.SQL)
 	if err != nil {
 		return nil, engine.Clean(err)
 	}
-	out := &Result{Columns: columnsOf(c.Plan), Rows: res.Rows, Meta: Meta{ServedBy: c.Plan.ServedBy(), SQL: c.SQL, Freshness: s.freshness(c.Plan)}}
+	out := &Result{Columns: columnsOf(c.Plan), Rows: res.Rows, Meta: Meta{ServedBy: c.Plan.ServedBy(), SQL: c.SQL, Freshness: s.freshness(c.Plan), MaxAge: s.maxAge(c.Plan)}}
 	if out.Rows == nil {
 		out.Rows = [][]any{}
+	}
+	if capped && len(out.Rows) > maxRows {
+		out.Rows, out.Truncated = out.Rows[:maxRows], true
 	}
 	out.Meta.TookMS = float64(time.Since(start).Microseconds()) / 1000
 	return out, nil
@@ -176,20 +235,12 @@ func (s *Project) Status(ctx context.Context) ([]materializer.RollupStatus, erro
 	return s.m.Status(ctx)
 }
 
-// Refresh builds rollups (see materializer.Refresh) and reloads the state.
-func (s *Project) Refresh(ctx context.Context, names []string, progress func(materializer.RefreshResult)) ([]materializer.RefreshResult, error) {
-	out, err := s.m.Refresh(ctx, names, progress)
-	if err != nil {
-		return out, err
-	}
-	return out, s.Reload(ctx)
-}
-
-// freshness is the oldest build time among the rollups serving the plan.
+// freshness is the time up to which the answer reflects the sources: the
+// oldest build among the rollups serving the plan, and for raw parts the
+// newest modification of the files they read (they are read as they are now).
 func (s *Project) freshness(p *plan.Plan) string {
 	var oldest time.Time
 	s.mu.RLock()
-	defer s.mu.RUnlock()
 	for _, pt := range p.Parts {
 		if pt.Rollup == nil {
 			continue
@@ -197,6 +248,10 @@ func (s *Project) freshness(p *plan.Plan) string {
 		if t := s.states[pt.Rollup.Name].BuiltAt; oldest.IsZero() || t.Before(oldest) {
 			oldest = t
 		}
+	}
+	s.mu.RUnlock()
+	if raw := s.rawFreshness(p); !raw.IsZero() && (oldest.IsZero() || raw.Before(oldest)) {
+		oldest = raw
 	}
 	if oldest.IsZero() {
 		return ""

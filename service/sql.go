@@ -4,6 +4,7 @@ import (
 	"context"
 	"time"
 
+	"github.com/strata-metrics/strata/compiler/plan"
 	"github.com/strata-metrics/strata/compiler/sqlfront"
 )
 
@@ -13,6 +14,8 @@ type SQLOptions struct {
 	NoRollup bool
 	// Freshness is how stale a rollup may be ("1h"); empty: the project's.
 	Freshness string
+	// Scope is the calling key's limit (see plan.Scope); nil reads all.
+	Scope *plan.Scope
 }
 
 // Translate reads a statement in the SQL form as the metric query it means.
@@ -25,6 +28,7 @@ func (w *Project) Translate(sql string, args []any, opts SQLOptions) (*sqlfront.
 	if opts.Freshness != "" {
 		st.Query.Freshness = opts.Freshness
 	}
+	st.Query.Scope = opts.Scope
 	return st, nil
 }
 
@@ -37,7 +41,7 @@ func (w *Project) SQL(ctx context.Context, sql string, args []any, opts SQLOptio
 	if err != nil {
 		return nil, err
 	}
-	res, err := w.Query(ctx, st.Query)
+	res, err := w.Answer(ctx, st.Query)
 	if err != nil {
 		return nil, st.Locate(err)
 	}

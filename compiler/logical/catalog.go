@@ -133,6 +133,7 @@ func Build(p *model.Project) (*Catalog, model.Diagnostics) {
 	c.buildMetrics(&diags)
 	c.checkRollups(&diags)
 	c.checkTags(&diags)
+	c.checkAPIKeys(&diags)
 	diags.Sort()
 	return c, diags
 }

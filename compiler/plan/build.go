@@ -33,7 +33,7 @@ func didYouMean(s string, cands []string) string { return model.DidYouMean(s, ca
 //  5. Resolve the order terms against the output columns.
 func Build(cat *logical.Catalog, q *Query) (*Plan, *Error) {
 	b := &builder{cat: cat, q: q, p: &Plan{Query: q, Catalog: cat, TZ: cat.Project.Timezone, Freshness: cat.Project.Freshness, Limit: q.Limit, Offset: q.Offset}}
-	steps := []func() *Error{b.limits, b.metrics, b.dims, b.where, b.having, b.parts, b.order, b.freshness}
+	steps := []func() *Error{b.limits, b.metrics, b.dims, b.where, b.having, b.scope, b.parts, b.order, b.freshness}
 	for _, step := range steps {
 		if err := step(); err != nil {
 			return nil, err
@@ -110,6 +110,11 @@ func ResolveDim(cat *logical.Catalog, name string) (*Dim, *logical.ResolveError)
 		var err *logical.ResolveError
 		if i := strings.LastIndexByte(name, '.'); i >= 0 && isGrain(name[i+1:]) {
 			q, grain = name[:i], name[i+1:]
+		} else if i >= 0 {
+			// "orders.ordered_at.fortnight": a time field and a grain that is none.
+			if f := cat.AnyField(name[:i]); f != nil && f.IsTime() {
+				return nil, &logical.ResolveError{Code: "bad-grain", Msg: fmt.Sprintf("%q is not a grain of %s (grains: %s)%s", name[i+1:], name[:i], strings.Join(f.Grains(), ", "), didYouMean(name[i+1:], f.Grains()))}
+			}
 		}
 		if q, err = cat.Resolve(q); err != nil {
 			return nil, err
@@ -415,6 +420,9 @@ func (b *builder) finishPart(pt *Part) *Error {
 		for _, col := range expr.Columns(c) {
 			q, _ := logical.FieldRef(col.Name)
 			if w.Field(q) == nil {
+				if b.p.IsScope(c) {
+					return b.scopeUnreachable(q, w.Name(), pt)
+				}
 				return &Error{Field: "where", Offset: expr.NodeOffset(col), Code: "unreachable-field",
 					Msg: fmt.Sprintf("field %q cannot be reached from fact %q, which metric %s needs", q, w.Name(), b.measureNames(pt))}
 			}

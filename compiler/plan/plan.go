@@ -21,8 +21,11 @@ type Plan struct {
 	Dims    []*Dim
 	Metrics []*logical.Metric // the output metrics, in query order
 	Parts   []*Part
-	// Where holds the query filter's top-level AND terms, references qualified.
+	// Where holds the query filter's top-level AND terms, references qualified,
+	// then the key's scope terms.
 	Where []ast.ExprNode
+	// ScopeTerms marks the Where terms that come from the key's scope.
+	ScopeTerms map[ast.ExprNode]bool
 	// Having references metrics by name; it is applied after aggregation.
 	Having ast.ExprNode
 	Order  []Order

@@ -21,6 +21,8 @@ type Query struct {
 	Freshness string `json:"freshness,omitempty"`
 	// NoRollup forbids the rewrite onto rollups.
 	NoRollup bool `json:"no_rollup,omitempty"`
+	// Scope is the calling key's limit, set by the server (never from JSON).
+	Scope *Scope `json:"-"`
 }
 
 // MaxLimit caps limit and offset.

@@ -53,6 +53,7 @@ const (
 	CodeOutdated     = "outdated"      // built from an older definition
 	CodeDimension    = "dimension"     // a query dimension or grain it cannot give
 	CodeFilterField  = "filter_field"  // a filter reads a field it does not keep
+	CodeScopeField   = "scope_field"   // the key's scope reads a field it does not keep
 	CodeFilterBound  = "filter_bound"  // a time filter off the rollup's grain boundaries
 	CodeShiftSplits  = "shift_splits"  // a period-over-period shift splits its periods
 	CodeWindow       = "window"        // a cumulative metric's window splits its periods

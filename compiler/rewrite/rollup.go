@@ -258,6 +258,9 @@ func filterCovered(p *plan.Plan, r *rollup.Rollup, c ast.ExprNode, pt *plan.Part
 		if r.HasDim(q) && grain == "" {
 			continue
 		}
+		if q != r.TimeField && p.IsScope(c) {
+			return CodeScopeField, fmt.Sprintf("the key's scope filters on %s, which the rollup does not keep", q)
+		}
 		if q != r.TimeField {
 			if grain != "" {
 				return CodeFilterField, fmt.Sprintf("filter field %s.%s not in rollup", q, grain)

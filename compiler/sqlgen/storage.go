@@ -112,3 +112,15 @@ var textType = model.Type{Base: "varchar"}
 func AlterColumn(d Dialect, table, col, typ string) string {
 	return d.AlterColumnType(Table(d, table), d.QuoteIdent(col), typ)
 }
+
+// RollupTablePrefix begins the name of every rollup version's table in the
+// state schema (StateSchema.r_<rollup>_<hash>_<time>).
+const RollupTablePrefix = "r_"
+
+// ListStateTables lists the tables of the state schema by name.
+func ListStateTables(d Dialect) string {
+	return "SELECT table_name FROM information_schema.tables WHERE table_schema = " + d.QuoteString(StateSchema)
+}
+
+// Ping is the cheapest statement every engine answers.
+func Ping() string { return "SELECT 1" }

@@ -1,6 +1,6 @@
 // Command generate writes the retail-bank example's parquet files:
 //
-//	go run ./examples/bank/generate -out examples/bank/data -transactions 1000000 -seed 1
+//	go run ./examples/bank/generate -out examples/bank/data -transactions 1000000 [-customers N] -seed 1
 //
 // The same flags always give the same bytes. See package bankgen for what is
 // generated.
@@ -20,6 +20,7 @@ import (
 func main() {
 	out := flag.String("out", "examples/bank/data", "output directory")
 	n := flag.Int("transactions", bankgen.DefaultTransactions, "number of transactions; other tables scale with it")
+	customers := flag.Int("customers", 0, "number of customers (0: one per 50 transactions, at least 500)")
 	seed := flag.Uint64("seed", 1, "random seed")
 	parallel := flag.Int("parallel", 0, "tables built at once (0: GOMAXPROCS); does not change the output")
 	flag.Parse()
@@ -28,9 +29,14 @@ func main() {
 		os.Exit(2)
 	}
 
+	if *customers < 0 {
+		fmt.Fprintln(os.Stderr, "generate: -customers must not be negative")
+		os.Exit(2)
+	}
+
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
-	stats, err := bankgen.Generate(ctx, *out, bankgen.Options{Transactions: *n, Seed: *seed, Parallelism: *parallel})
+	stats, err := bankgen.Generate(ctx, *out, bankgen.Options{Transactions: *n, Customers: *customers, Seed: *seed, Parallelism: *parallel})
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "generate:", err)
 		os.Exit(1)

@@ -21,6 +21,11 @@ type Options struct {
 	// Transactions is the number of transaction rows; every other table is
 	// sized from it. Zero means DefaultTransactions.
 	Transactions int
+	// Customers is the number of customers; zero means one per 50
+	// transactions (at least 500). Accounts follow the customers; the facts
+	// keep their sizes, so a large customer base with few transactions stays
+	// quick to generate.
+	Customers int
 	// Seed selects the data; the same seed and size give the same bytes.
 	Seed uint64
 	// Parallelism caps how many tables are built at once; zero means
@@ -88,6 +93,9 @@ func Generate(ctx context.Context, outDir string, opts Options) (Stats, error) {
 	if opts.Transactions < 0 {
 		return Stats{}, fmt.Errorf("bankgen: transactions must not be negative, got %d", opts.Transactions)
 	}
+	if opts.Customers < 0 {
+		return Stats{}, fmt.Errorf("bankgen: customers must not be negative, got %d", opts.Customers)
+	}
 	if opts.Transactions == 0 {
 		opts.Transactions = DefaultTransactions
 	}
@@ -107,7 +115,7 @@ func Generate(ctx context.Context, outDir string, opts Options) (Stats, error) {
 	}
 	defer db.Close()
 
-	w := newWorld(opts.Transactions, opts.Seed)
+	w := newWorld(opts.Transactions, opts.Customers, opts.Seed)
 	fills := map[string]pqgen.Fill{
 		"transactions": w.fillTransactions,
 		"balances":     w.fillBalances,

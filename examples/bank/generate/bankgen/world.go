@@ -249,16 +249,17 @@ type account struct {
 }
 
 type world struct {
-	n         int
-	seed      uint64
-	customers []customer // in customer_id order, which is joined_date order
-	accounts  []account  // in account_id order, which is opened_date order
-	acctCum   weights    // transaction weight, cumulative over accounts
-	custCum   weights    // app-event weight, cumulative over customers
+	n          int
+	customers0 int // the requested number of customers; 0: sized from n
+	seed       uint64
+	customers  []customer // in customer_id order, which is joined_date order
+	accounts   []account  // in account_id order, which is opened_date order
+	acctCum    weights    // transaction weight, cumulative over accounts
+	custCum    weights    // app-event weight, cumulative over customers
 }
 
-func newWorld(n int, seed uint64) *world {
-	w := &world{n: n, seed: seed}
+func newWorld(n, customers int, seed uint64) *world {
+	w := &world{n: n, customers0: customers, seed: seed}
 	w.makeCustomers()
 	w.makeAccounts()
 	return w
@@ -284,6 +285,9 @@ func lognormal(r *rand.Rand, median, sigma float64) float64 {
 func (w *world) makeCustomers() {
 	r := newRand(w.seed, streamCustomers)
 	n := max(500, w.n/50)
+	if w.customers0 > 0 {
+		n = w.customers0
+	}
 	early := civil(2008, time.January, 1)
 	joined := make([]int32, n)
 	for i := range joined {

@@ -1,0 +1,196 @@
+package audience
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/pingcap/tidb/pkg/parser/ast"
+	"github.com/pingcap/tidb/pkg/parser/opcode"
+
+	"github.com/strata-metrics/strata/compiler/expr"
+	"github.com/strata-metrics/strata/compiler/logical"
+	"github.com/strata-metrics/strata/compiler/plan"
+	"github.com/strata-metrics/strata/model"
+)
+
+// Tag kinds.
+const (
+	KindBoolean     = "boolean"     // where: an entity predicate
+	KindBehaviour   = "behaviour"   // where_metric: a metric per entity over a window
+	KindCategorical = "categorical" // value: one set per value of a field
+)
+
+// TagDef is a tag's checked definition.
+type TagDef struct {
+	Tag   *model.Tag
+	Kind  string
+	Scope *Scope
+	Where ast.ExprNode // boolean: the predicate, references qualified
+	Value string       // categorical: the qualified field
+	Hash  string       // changes whenever what the tag selects could
+}
+
+// Definitions checks every tag of the project. The catalog must have been
+// built without errors, which already placed each problem in its YAML file;
+// the errors here name the tag.
+func Definitions(cat *logical.Catalog) ([]*TagDef, error) {
+	var out []*TagDef
+	for _, t := range cat.Project.Tags {
+		d, err := Definition(cat, t)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, d)
+	}
+	return out, nil
+}
+
+// Definition checks one tag.
+func Definition(cat *logical.Catalog, t *model.Tag) (*TagDef, error) {
+	s, err := EntityScope(cat, t.Entity.Value)
+	if err != nil {
+		return nil, fmt.Errorf("tag %s: %w", t.Name, err)
+	}
+	d := &TagDef{Tag: t, Scope: s}
+	h := sha256.New()
+	fmt.Fprintf(h, "tag\x00%s\x00%s\x00%s\x00", t.Name, t.Entity.Value, cat.Project.Timezone)
+	switch {
+	case !t.Where.IsZero():
+		d.Kind = KindBoolean
+		n, perr := expr.Parse(t.Where.Text)
+		if perr != nil {
+			return nil, fmt.Errorf("tag %s: where: %s", t.Name, perr.Msg)
+		}
+		for _, col := range expr.Columns(n) {
+			f, err := s.ResolveField(cat, expr.Name(col.Name))
+			if err != nil {
+				return nil, fmt.Errorf("tag %s: where: %w", t.Name, err)
+			}
+			logical.SetQualified(col.Name, f.Name)
+		}
+		d.Where = n
+		fmt.Fprintf(h, "where\x00%s", plan.ExprString(n))
+	case t.Value.Value != "":
+		d.Kind = KindCategorical
+		f, err := s.ResolveField(cat, t.Value.Value)
+		if err != nil {
+			return nil, fmt.Errorf("tag %s: value: %w", t.Name, err)
+		}
+		d.Value = f.Name
+		fmt.Fprintf(h, "value\x00%s\x00%s", f.Name, exprHash(f))
+	case t.WhereMetric != nil:
+		d.Kind = KindBehaviour
+		wm := t.WhereMetric
+		lm := cat.Metrics[wm.Metric.Value]
+		if lm == nil {
+			return nil, fmt.Errorf("tag %s: unknown metric %q", t.Name, wm.Metric.Value)
+		}
+		fmt.Fprintf(h, "metric\x00%s\x00%s\x00%s\x00%s\x00%v", wm.Metric.Value, wm.Filter.Text, wm.Window, wm.Op.Value, wm.Value)
+		for _, m := range cat.Measures(wm.Metric.Value) {
+			fmt.Fprintf(h, "\x00%s", plan.MeasureString(m))
+		}
+	default:
+		return nil, fmt.Errorf("tag %s: give one of where, where_metric or value", t.Name)
+	}
+	d.Hash = hex.EncodeToString(h.Sum(nil))[:16]
+	return d, nil
+}
+
+func exprHash(f *logical.Field) string {
+	if f.Computed != nil {
+		return plan.ExprString(f.Computed)
+	}
+	return f.Column
+}
+
+// BehaviourPlan plans a behaviour tag: its metric per entity key over the
+// window ending at watermark (wall time in the project's zone, as the
+// engine prints it), keeping the entities whose value passes the test. The
+// plan's first dimension is the entity key.
+func BehaviourPlan(cat *logical.Catalog, d *TagDef, watermark string) (*plan.Plan, error) {
+	wm := d.Tag.WhereMetric
+	lm := cat.Metrics[wm.Metric.Value]
+	if lm == nil || lm.Fact == nil {
+		return nil, fmt.Errorf("tag %s: metric %s is not a metric of one fact", d.Tag.Name, wm.Metric.Value)
+	}
+	fact := lm.Fact
+	key := d.Scope.Alias + "." + d.Scope.Key
+	if fact.Field(key) == nil {
+		return nil, fmt.Errorf("tag %s: fact %s does not reach entity %s", d.Tag.Name, fact.Name(), d.Scope.Entity.Name)
+	}
+	timeCol := fact.Fact.Time.Value
+	if timeCol == "" {
+		return nil, fmt.Errorf("tag %s: fact %s has no time column for the window", d.Tag.Name, fact.Name())
+	}
+	q := &plan.Query{
+		Metrics:    []string{wm.Metric.Value},
+		Dimensions: []string{key},
+		Where:      wm.Filter.Text,
+		Having:     wm.Metric.Value + " " + wm.Op.Value + " " + strconv.FormatFloat(wm.Value, 'f', -1, 64),
+		NoRollup:   true,
+	}
+	p, perr := plan.Build(cat, q)
+	if perr != nil {
+		return nil, fmt.Errorf("tag %s: %v", d.Tag.Name, perr)
+	}
+	if wm.Window.IsZero() {
+		return p, nil
+	}
+	end, err := parseWallTime(watermark)
+	if err != nil {
+		return nil, fmt.Errorf("tag %s: watermark %q: %w", d.Tag.Name, watermark, err)
+	}
+	start := shiftBack(end, wm.Window)
+	field := fact.Fact.Name + "." + timeCol
+	bounds := []ast.ExprNode{
+		compare(opcode.GT, fact.Fact.Name, timeCol, formatWallTime(start)),
+		compare(opcode.LE, fact.Fact.Name, timeCol, formatWallTime(end)),
+	}
+	_ = field
+	p.Where = append(p.Where, bounds...)
+	for _, pt := range p.Parts {
+		pt.Where = append(pt.Where, bounds...)
+	}
+	return p, nil
+}
+
+func compare(op opcode.Op, table, col, lit string) ast.ExprNode {
+	return &ast.BinaryOperationExpr{Op: op,
+		L: &ast.ColumnNameExpr{Name: &ast.ColumnName{Table: ast.NewCIStr(table), Name: ast.NewCIStr(col)}},
+		R: ast.NewValueExpr(lit, "", "")}
+}
+
+func parseWallTime(s string) (time.Time, error) {
+	s = strings.TrimSpace(s)
+	for _, layout := range []string{"2006-01-02 15:04:05.999999999", "2006-01-02 15:04:05", "2006-01-02"} {
+		if t, err := time.Parse(layout, s); err == nil {
+			return t, nil
+		}
+	}
+	return time.Time{}, fmt.Errorf("not a date or timestamp")
+}
+
+func formatWallTime(t time.Time) string { return t.Format("2006-01-02 15:04:05.999999") }
+
+// shiftBack moves a wall time back by a calendar period.
+func shiftBack(t time.Time, p model.Period) time.Time {
+	switch p.Unit {
+	case "hour":
+		return t.Add(-time.Duration(p.N) * time.Hour)
+	case "day":
+		return t.AddDate(0, 0, -p.N)
+	case "week":
+		return t.AddDate(0, 0, -7*p.N)
+	case "month":
+		return t.AddDate(0, -p.N, 0)
+	case "quarter":
+		return t.AddDate(0, -3*p.N, 0)
+	case "year":
+		return t.AddDate(-p.N, 0, 0)
+	}
+	return t
+}

@@ -1,0 +1,34 @@
+package logical
+
+import (
+	"sort"
+
+	"github.com/strata-metrics/strata/compiler/expr"
+	"github.com/strata-metrics/strata/model"
+)
+
+// checkAPIKeys checks each API key's scope: its where filter parses, is a
+// filter, and reads known fields; its metrics exist. The filter is applied to
+// every query the key makes, so a field that no fact reaches would lock the
+// key out of everything: the plan reports that per query.
+func (c *Catalog) checkAPIKeys(diags *model.Diagnostics) {
+	var known []string
+	for name := range c.Metrics {
+		known = append(known, name)
+	}
+	sort.Strings(known)
+	for _, k := range c.Project.API.Keys {
+		if !k.Where.IsZero() {
+			if n, d := expr.ParseModel(k.Where); d != nil {
+				diags.Add(d)
+			} else if addExprErrors(k.Where, expr.Check(n, "a key's scope"), diags) {
+				c.qualify(k.Where, n, diags)
+			}
+		}
+		for _, m := range k.Metrics {
+			if c.Metrics[m.Value] == nil {
+				diags.Add(model.ErrUnknownMetric(m.Pos, m.Value, known))
+			}
+		}
+	}
+}

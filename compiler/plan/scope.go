@@ -1,0 +1,84 @@
+package plan
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/pingcap/tidb/pkg/parser/ast"
+
+	"github.com/strata-metrics/strata/compiler/expr"
+	"github.com/strata-metrics/strata/compiler/logical"
+)
+
+// Scope limits a query to what one API key may read. It is set by the
+// server from the key, never by the caller (it has no JSON form).
+type Scope struct {
+	Key string // the key's name, for messages
+	// Where is ANDed into the query's filter as its own term, so no
+	// filter the caller writes can widen it (an OR stays inside its term).
+	Where string
+	// Metrics, when not nil, are the only metrics the key may read.
+	Metrics []string
+}
+
+// scope applies the query's scope: every requested metric (and every metric
+// having reads) must be allowed, and the scope filter joins the query's
+// where terms, marked so that the rewrite and error messages can name it.
+func (b *builder) scope() *Error {
+	sc := b.q.Scope
+	if sc == nil {
+		return nil
+	}
+	if sc.Metrics != nil {
+		allowed := map[string]bool{}
+		for _, m := range sc.Metrics {
+			allowed[m] = true
+		}
+		for i, m := range b.p.Metrics {
+			if !allowed[m.Name] {
+				return &Error{Field: fmt.Sprintf("metrics[%d]", i), Code: "forbidden-metric",
+					Msg: fmt.Sprintf("key %s may not read metric %s (allowed: %s)", sc.Key, m.Name, strings.Join(sc.Metrics, ", "))}
+			}
+		}
+		if b.p.Having != nil {
+			for _, col := range expr.Columns(b.p.Having) {
+				if name := expr.Name(col.Name); !allowed[name] {
+					return &Error{Field: "having", Offset: expr.NodeOffset(col), Code: "forbidden-metric",
+						Msg: fmt.Sprintf("key %s may not read metric %s", sc.Key, name)}
+				}
+			}
+		}
+	}
+	if strings.TrimSpace(sc.Where) == "" {
+		return nil
+	}
+	n, err := parseFilter(sc.Where, "scope", "a key's scope")
+	if err != nil {
+		return &Error{Field: "scope", Code: "bad-scope", Msg: fmt.Sprintf("key %s has a scope that does not parse: %s", sc.Key, err.Msg)}
+	}
+	for _, col := range expr.Columns(n) {
+		q, rerr := b.cat.Resolve(expr.Name(col.Name))
+		if rerr != nil {
+			return &Error{Field: "scope", Code: "bad-scope", Msg: fmt.Sprintf("key %s has a scope on an unknown field: %s", sc.Key, rerr.Msg)}
+		}
+		logical.SetQualified(col.Name, q)
+	}
+	if b.p.ScopeTerms == nil {
+		b.p.ScopeTerms = map[ast.ExprNode]bool{}
+	}
+	for _, c := range Conjuncts(n) {
+		b.p.ScopeTerms[c] = true
+		b.p.Where = append(b.p.Where, c)
+	}
+	return nil
+}
+
+// scopeUnreachable is the error for a scope term a part's fact cannot read:
+// the key may then not read that fact at all.
+func (b *builder) scopeUnreachable(field, fact string, pt *Part) *Error {
+	return &Error{Field: "scope", Code: "scope-unreachable",
+		Msg: fmt.Sprintf("key %s may read only rows filtered on %s, which fact %s cannot reach; metric %s is not available to this key", b.q.Scope.Key, field, fact, b.measureNames(pt))}
+}
+
+// IsScope reports whether a where term comes from the key's scope.
+func (p *Plan) IsScope(term ast.ExprNode) bool { return p.ScopeTerms[term] }

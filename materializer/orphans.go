@@ -1,0 +1,48 @@
+package materializer
+
+import (
+	"context"
+	"strings"
+
+	"github.com/strata-metrics/strata/compiler/sqlgen"
+	"github.com/strata-metrics/strata/engine"
+)
+
+// DropOrphans drops the rollup tables in the state schema that no state row
+// names: what a build killed between writing its table and recording it
+// leaves behind, or a replaced version whose drop never ran. It must run only
+// when no query is reading (at open): a replaced version kept for its readers
+// is, by then, no one's.
+func (m *Materializer) DropOrphans(ctx context.Context) ([]string, error) {
+	has, err := m.HasState(ctx)
+	if err != nil || !has {
+		return nil, err
+	}
+	rows, err := m.Recorded(ctx)
+	if err != nil {
+		return nil, err
+	}
+	live := map[string]bool{}
+	for _, r := range rows {
+		if r.Status.Table != "" {
+			live[r.Status.Table] = true
+		}
+	}
+	res, err := m.Engine.Query(ctx, sqlgen.ListStateTables(m.Dialect))
+	if err != nil {
+		return nil, engine.Clean(err)
+	}
+	var dropped []string
+	for _, row := range res.Rows {
+		name, _ := row[0].(string)
+		full := sqlgen.StateSchema + "." + name
+		if !strings.HasPrefix(name, sqlgen.RollupTablePrefix) || live[full] {
+			continue
+		}
+		if err := m.exec(ctx, sqlgen.DropTable(m.Dialect, full)); err != nil {
+			return dropped, err
+		}
+		dropped = append(dropped, full)
+	}
+	return dropped, nil
+}

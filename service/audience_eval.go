@@ -1,0 +1,271 @@
+package service
+
+import (
+	"context"
+	"fmt"
+	"sort"
+	"sync"
+	"time"
+
+	"github.com/RoaringBitmap/roaring/v2"
+
+	aud "github.com/strata-metrics/strata/compiler/audience"
+	"github.com/strata-metrics/strata/compiler/sqlgen"
+	"github.com/strata-metrics/strata/materializer"
+	"github.com/strata-metrics/strata/model"
+)
+
+// AudienceError is a problem with a request, located in one of its fields ("expr",
+// "overlap.hv", "profile[1]") and, inside an expression, at a byte offset.
+type AudienceError struct {
+	Field  string `json:"field"`
+	Offset int    `json:"offset,omitempty"`
+	Code   string `json:"code"`
+	Msg    string `json:"message"`
+}
+
+func (e *AudienceError) Error() string { return e.Field + ": " + e.Msg }
+
+// TagUse says which version of a tag an answer read, and whether it is
+// within its freshness SLA.
+type TagUse struct {
+	Name    string    `json:"name"`
+	AsOf    string    `json:"as_of"`
+	BuiltAt time.Time `json:"built_at"`
+	Stale   bool      `json:"stale"`
+	Reason  string    `json:"reason,omitempty"`
+}
+
+// Audiences evaluates audiences over one warehouse. It is safe for concurrent use.
+type Audiences struct {
+	w    *Project
+	defs map[string]*aud.TagDef
+	now  func() time.Time
+
+	mu       sync.Mutex
+	versions map[string]*version   // by version table
+	current  map[string]string     // tag (or population) name → its cached version table
+	dims     map[string]*valueSets // by field
+}
+
+// version is one loaded tag version: its bitmaps by value ("" for a
+// boolean tag) and their union.
+type version struct {
+	sets  map[string]*roaring.Bitmap
+	union *roaring.Bitmap
+}
+
+// valueSets splits the population by a field's values; null holds the
+// entities where it is NULL.
+type valueSets struct {
+	popTab string // the population version it was split from
+	values []string
+	sets   map[string]*roaring.Bitmap
+	null   *roaring.Bitmap
+}
+
+// New returns a service over the warehouse's tags.
+func NewAudiences(p *Project) (*Audiences, error) {
+	defs, err := aud.Definitions(p.Catalog)
+	if err != nil {
+		return nil, err
+	}
+	s := &Audiences{w: p, defs: map[string]*aud.TagDef{}, now: time.Now,
+		versions: map[string]*version{}, current: map[string]string{}, dims: map[string]*valueSets{}}
+	for _, d := range defs {
+		s.defs[d.Tag.Name] = d
+	}
+	return s, nil
+}
+
+// snapshot is what one request reads: the state rows and the loaded versions.
+type snapshot struct {
+	s      *Audiences
+	states map[string]materializer.TagState
+	pop    *roaring.Bitmap
+	popTab string
+	entity *aud.Scope
+	used   map[string]TagUse
+}
+
+func (s *Audiences) snapshot(ctx context.Context, scope *aud.Scope) (*snapshot, error) {
+	states, err := materializer.ReadTagStates(ctx, s.w.Engine, s.w.Dialect)
+	if err != nil {
+		return nil, err
+	}
+	sn := &snapshot{s: s, states: states, entity: scope, used: map[string]TagUse{}}
+	pname := materializer.PopulationName(scope.Entity.Name)
+	st := states[pname]
+	if st.Table == "" {
+		return nil, &AudienceError{Field: "expr", Code: "tags-not-built", Msg: fmt.Sprintf("the tags of %s have not been built; run `strata refresh`", scope.Entity.Name)}
+	}
+	v, err := s.load(ctx, pname, st.Table)
+	if err != nil {
+		return nil, err
+	}
+	sn.pop, sn.popTab = v.union, st.Table
+	return sn, nil
+}
+
+// load returns a version, reading it from the engine the first time.
+func (s *Audiences) load(ctx context.Context, name, table string) (*version, error) {
+	s.mu.Lock()
+	if v, ok := s.versions[table]; ok {
+		s.mu.Unlock()
+		return v, nil
+	}
+	s.mu.Unlock()
+	res, err := s.w.Engine.Query(ctx, sqlgen.TagTableRead(s.w.Dialect, table))
+	if err != nil {
+		return nil, fmt.Errorf("tag %s: reading version %s: %w", name, table, err)
+	}
+	v := &version{sets: map[string]*roaring.Bitmap{}}
+	var all []*roaring.Bitmap
+	for _, row := range res.Rows {
+		value, _ := row[0].(string)
+		blob, _ := row[1].([]byte)
+		bm := roaring.New()
+		if err := bm.UnmarshalBinary(blob); err != nil {
+			return nil, fmt.Errorf("tag %s: version %s holds a damaged bitmap: %w", name, table, err)
+		}
+		v.sets[value] = bm
+		all = append(all, bm)
+	}
+	v.union = roaring.FastOr(all...)
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if old, ok := s.current[name]; ok && old != table {
+		delete(s.versions, old)
+	}
+	s.versions[table], s.current[name] = v, table
+	return v, nil
+}
+
+// tag loads a tag for the request and records the version used.
+func (sn *snapshot) tag(ctx context.Context, t *model.Tag) (*version, error) {
+	st := sn.states[t.Name]
+	if st.Table == "" {
+		msg := fmt.Sprintf("tag %s has not been built; run `strata refresh %s`", t.Name, t.Name)
+		if st.LastError != "" {
+			msg = fmt.Sprintf("tag %s has no good version: its last build failed: %s", t.Name, st.LastError)
+		}
+		return nil, &AudienceError{Field: "expr", Code: "tag-not-built", Msg: msg}
+	}
+	if _, ok := sn.used[t.Name]; !ok {
+		use := TagUse{Name: t.Name, AsOf: st.AsOf, BuiltAt: st.BuiltAt}
+		def := sn.s.defs[t.Name]
+		switch age := sn.s.now().Sub(st.BuiltAt); {
+		case def != nil && st.Hash != def.Hash:
+			use.Stale, use.Reason = true, "its definition changed since the build; run `strata refresh "+t.Name+"`"
+		case st.LastError != "":
+			use.Stale, use.Reason = true, "its last build failed ("+st.LastError+"); the previous version is used"
+		case t.Freshness > 0 && age > t.Freshness:
+			use.Stale, use.Reason = true, fmt.Sprintf("built %s ago, beyond its freshness SLA of %s", age.Round(time.Second), t.Freshness)
+		}
+		sn.used[t.Name] = use
+	}
+	return sn.s.load(ctx, t.Name, st.Table)
+}
+
+// uses lists the tag versions read, by name.
+func (sn *snapshot) uses() []TagUse {
+	out := make([]TagUse, 0, len(sn.used))
+	for _, u := range sn.used {
+		out = append(out, u)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
+	return out
+}
+
+// predicates evaluates every predicate of the audiences in one engine scan.
+func (sn *snapshot) predicates(ctx context.Context, auds []*aud.Audience) (map[*aud.Predicate]*roaring.Bitmap, error) {
+	out := map[*aud.Predicate]*roaring.Bitmap{}
+	var preds []*aud.Predicate
+	for _, a := range auds {
+		preds = append(preds, a.Predicates...)
+	}
+	if len(preds) == 0 {
+		return out, nil
+	}
+	w := sn.s.w
+	q, err := sqlgen.EntityPredicates(w.Dialect, sn.entity, exprs(preds), w.Project.Timezone)
+	if err != nil {
+		return nil, err
+	}
+	res, err := w.Engine.Query(ctx, q)
+	if err != nil {
+		return nil, fmt.Errorf("evaluating the audience's predicates: %w", err)
+	}
+	ids := make([][]uint32, len(preds))
+	for _, row := range res.Rows {
+		id, err := aud.KeyID(row[0])
+		if err != nil {
+			return nil, err
+		}
+		for i := range preds {
+			if b, _ := row[i+1].(bool); b {
+				ids[i] = append(ids[i], id)
+			}
+		}
+	}
+	for i, p := range preds {
+		bm := roaring.BitmapOf(ids[i]...)
+		bm.And(sn.pop)
+		out[p] = bm
+	}
+	return out, nil
+}
+
+// eval computes an audience's members.
+func (sn *snapshot) eval(ctx context.Context, n aud.Node, preds map[*aud.Predicate]*roaring.Bitmap) (*roaring.Bitmap, error) {
+	switch x := n.(type) {
+	case aud.And:
+		sets, err := sn.evalAll(ctx, x.Terms, preds)
+		if err != nil {
+			return nil, err
+		}
+		return roaring.FastAnd(sets...), nil
+	case aud.Or:
+		sets, err := sn.evalAll(ctx, x.Terms, preds)
+		if err != nil {
+			return nil, err
+		}
+		return roaring.FastOr(sets...), nil
+	case aud.Not:
+		inner, err := sn.eval(ctx, x.X, preds)
+		if err != nil {
+			return nil, err
+		}
+		return roaring.AndNot(sn.pop, inner), nil
+	case *aud.TagSet:
+		v, err := sn.tag(ctx, x.Tag)
+		if err != nil {
+			return nil, err
+		}
+		if x.Values == nil {
+			return roaring.And(v.union, sn.pop), nil
+		}
+		var sets []*roaring.Bitmap
+		for _, val := range x.Values {
+			if bm, ok := v.sets[val]; ok {
+				sets = append(sets, bm)
+			}
+		}
+		return roaring.And(roaring.FastOr(sets...), sn.pop), nil
+	case *aud.Predicate:
+		return preds[x], nil
+	}
+	return nil, fmt.Errorf("internal: audience node %T", n)
+}
+
+func (sn *snapshot) evalAll(ctx context.Context, ns []aud.Node, preds map[*aud.Predicate]*roaring.Bitmap) ([]*roaring.Bitmap, error) {
+	out := make([]*roaring.Bitmap, len(ns))
+	for i, n := range ns {
+		bm, err := sn.eval(ctx, n, preds)
+		if err != nil {
+			return nil, err
+		}
+		out[i] = bm
+	}
+	return out, nil
+}

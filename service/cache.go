@@ -1,0 +1,154 @@
+package service
+
+import (
+	"container/list"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"sort"
+	"sync"
+	"sync/atomic"
+
+	"golang.org/x/sync/singleflight"
+
+	"github.com/strata-metrics/strata/compiler/plan"
+)
+
+// The result cache keeps recent answers by everything that decides them: the
+// normalized query, the caller's scope, the model's version and the data's
+// version (each rollup's built version and every source's fingerprint). The
+// data version is read on every request, so an answer is never served after
+// a refresh or a source change: the key simply moves on, and the old entry
+// ages out of the LRU. Concurrent requests with one key run the query once.
+type cache struct {
+	mu      sync.Mutex
+	max     int
+	maxRows int
+	entries map[string]*list.Element
+	lru     *list.List
+	flight  singleflight.Group
+	// runs counts queries the cache let through to the engine.
+	runs atomic.Int64
+}
+
+type cacheEntry struct {
+	key string
+	res *Result
+}
+
+// EnableCache keeps up to entries answers of at most maxRows rows each.
+// Call it before serving; a Project without it runs every query.
+func (s *Project) EnableCache(entries, maxRows int) {
+	s.cache = &cache{max: entries, maxRows: maxRows, entries: map[string]*list.Element{}, lru: list.New()}
+}
+
+// CacheKey is the key the query's answer is cached under, also its ETag; ok
+// is false when the answer cannot be cached (the cache is off, or a source is
+// an engine table whose changes are not visible from here).
+func (s *Project) CacheKey(q *plan.Query) (key string, ok bool) {
+	if s.cache == nil {
+		return "", false
+	}
+	data, ok := s.dataVersion()
+	if !ok {
+		return "", false
+	}
+	body, err := json.Marshal(q)
+	if err != nil {
+		return "", false
+	}
+	h := sha256.New()
+	fmt.Fprintf(h, "query %s\n", body)
+	if sc := q.Scope; sc != nil {
+		metrics := append([]string{}, sc.Metrics...)
+		sort.Strings(metrics)
+		fmt.Fprintf(h, "scope %q %q %q %v\n", sc.Key, sc.Where, metrics, sc.Metrics == nil)
+	}
+	fmt.Fprintf(h, "model %s\ndata %s\n", s.modelVersion, data)
+	return hex.EncodeToString(h.Sum(nil))[:32], true
+}
+
+// Answer runs a metric query through the cache when it is on: a cached
+// answer comes back with Meta.Cached set; identical concurrent queries share
+// one run. The returned Result may be shared: callers must not change it.
+func (s *Project) Answer(ctx context.Context, q *plan.Query) (*Result, error) {
+	return s.AnswerCapped(ctx, q, 0)
+}
+
+// AnswerCapped is Answer reading at most maxRows+1 rows (QueryCapped). The
+// cap is not part of the key: one server answers with one cap.
+func (s *Project) AnswerCapped(ctx context.Context, q *plan.Query, maxRows int) (*Result, error) {
+	key, ok := s.CacheKey(q)
+	if !ok {
+		return s.QueryCapped(ctx, q, maxRows)
+	}
+	c := s.cache
+	if res := c.get(key); res != nil {
+		return res, nil
+	}
+	ran := false // set only in the caller whose function runs
+	v, err, _ := c.flight.Do(key, func() (any, error) {
+		if res := c.get(key); res != nil {
+			return res, nil
+		}
+		ran = true
+		c.runs.Add(1)
+		res, err := s.QueryCapped(ctx, q, maxRows)
+		if err != nil {
+			return nil, err
+		}
+		res.Meta.ETag = key
+		c.put(key, res)
+		return res, nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	res := v.(*Result)
+	if !ran {
+		cp := *res
+		cp.Meta.Cached = true
+		return &cp, nil
+	}
+	return res, nil
+}
+
+// CacheRuns is how many queries the cache let through to the engine.
+func (s *Project) CacheRuns() int64 {
+	if s.cache == nil {
+		return 0
+	}
+	return s.cache.runs.Load()
+}
+
+func (c *cache) get(key string) *Result {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	el, ok := c.entries[key]
+	if !ok {
+		return nil
+	}
+	c.lru.MoveToFront(el)
+	cp := *el.Value.(*cacheEntry).res
+	cp.Meta.Cached = true
+	return &cp
+}
+
+func (c *cache) put(key string, res *Result) {
+	if len(res.Rows) > c.maxRows {
+		return
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if _, ok := c.entries[key]; ok {
+		return
+	}
+	c.entries[key] = c.lru.PushFront(&cacheEntry{key: key, res: res})
+	for c.lru.Len() > c.max {
+		old := c.lru.Back()
+		c.lru.Remove(old)
+		delete(c.entries, old.Value.(*cacheEntry).key)
+	}
+}

@@ -1,0 +1,156 @@
+package service
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/strata-metrics/strata/compiler/plan"
+	"github.com/strata-metrics/strata/compiler/sqlgen"
+	"github.com/strata-metrics/strata/model"
+)
+
+// modelVersionOf fingerprints the model files as loaded: a changed model is
+// a new version even where the catalog would come out the same.
+func modelVersionOf(p *model.Project) string {
+	paths := make([]string, 0, len(p.Sources))
+	for path := range p.Sources {
+		paths = append(paths, path)
+	}
+	sort.Strings(paths)
+	h := sha256.New()
+	for _, path := range paths {
+		fmt.Fprintf(h, "%s %d\n", path, len(p.Sources[path]))
+		h.Write(p.Sources[path])
+	}
+	return hex.EncodeToString(h.Sum(nil))[:16]
+}
+
+// sourceFiles lists the files a file source reads: the file itself, a glob's
+// matches, or every file under a directory (hive partitions). ok is false
+// for an engine table.
+func (s *Project) sourceFiles(t *model.Table) (files []string, ok bool) {
+	src := t.Source.Value
+	if src == "" || (filepath.Ext(src) == "" && !strings.ContainsAny(src, "*?[/")) {
+		return nil, false
+	}
+	if !filepath.IsAbs(src) {
+		src = filepath.Join(s.Project.Dir, src)
+	}
+	if strings.ContainsAny(src, "*?[") {
+		m, _ := filepath.Glob(src)
+		return m, true
+	}
+	if st, err := os.Stat(src); err == nil && st.IsDir() {
+		_ = filepath.WalkDir(src, func(path string, d fs.DirEntry, err error) error {
+			if err == nil && !d.IsDir() {
+				files = append(files, path)
+			}
+			return nil
+		})
+		return files, true
+	}
+	return []string{src}, true
+}
+
+// dataVersion fingerprints everything an answer reads besides the model: each
+// rollup's built version and every source file's size and modification time.
+// ok is false when some source is an engine table.
+func (s *Project) dataVersion() (string, bool) {
+	h := sha256.New()
+	s.mu.RLock()
+	names := make([]string, 0, len(s.states))
+	for n := range s.states {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	for _, n := range names {
+		st := s.states[n]
+		fmt.Fprintf(h, "rollup %s %s %s %d\n", n, st.Table, st.Hash, st.BuiltAt.UnixNano())
+	}
+	s.mu.RUnlock()
+	for _, t := range s.Project.Tables {
+		files, ok := s.sourceFiles(t)
+		if !ok {
+			return "", false
+		}
+		for _, f := range files {
+			if st, err := os.Stat(f); err == nil {
+				fmt.Fprintf(h, "file %s %d %d\n", f, st.Size(), st.ModTime().UnixNano())
+			} else {
+				fmt.Fprintf(h, "file %s missing\n", f)
+			}
+		}
+	}
+	return hex.EncodeToString(h.Sum(nil))[:16], true
+}
+
+// rawFreshness is the newest modification time among the files the plan's
+// raw parts read: the answer reflects the sources as of then.
+func (s *Project) rawFreshness(p *plan.Plan) time.Time {
+	var newest time.Time
+	for _, pt := range p.Parts {
+		if pt.Rollup != nil {
+			continue
+		}
+		for _, in := range pt.Fact.Instances {
+			files, _ := s.sourceFiles(in.Table)
+			for _, f := range files {
+				if st, err := os.Stat(f); err == nil && st.ModTime().After(newest) {
+					newest = st.ModTime()
+				}
+			}
+		}
+	}
+	return newest
+}
+
+// maxAge is how long a client may reuse the answer: the shortest freshness
+// target among the rollups serving it; 0 (revalidate) when a part is raw or
+// a serving rollup has no target.
+func (s *Project) maxAge(p *plan.Plan) time.Duration {
+	var age time.Duration
+	for _, pt := range p.Parts {
+		if pt.Rollup == nil {
+			return 0
+		}
+		var f time.Duration
+		for _, r := range s.m.Rollups {
+			if r.Name == pt.Rollup.Name {
+				f = r.Def.Refresh.Freshness
+			}
+		}
+		if f <= 0 {
+			return 0
+		}
+		if age == 0 || f < age {
+			age = f
+		}
+	}
+	return age
+}
+
+// Ready reports whether the project can answer: the rollups' state is loaded
+// and the engine answers a trivial query within a second.
+func (s *Project) Ready(ctx context.Context) error {
+	s.mu.RLock()
+	loaded := s.states != nil
+	s.mu.RUnlock()
+	if !loaded {
+		return errors.New("the rollups' state is not loaded yet")
+	}
+	ctx, cancel := context.WithTimeout(ctx, time.Second)
+	defer cancel()
+	if _, err := s.Engine.Query(ctx, sqlgen.Ping()); err != nil {
+		return errors.New("the engine does not answer")
+	}
+	return nil
+}
