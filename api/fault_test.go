@@ -4,13 +4,21 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
 	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
 
+	"github.com/strata-metrics/strata/api"
 	"github.com/strata-metrics/strata/compiler/sqlgen"
+	"github.com/strata-metrics/strata/examples/bank/generate/bankgen"
+	"github.com/strata-metrics/strata/internal/banktest"
+	"github.com/strata-metrics/strata/service"
 )
 
 // TestQueriesDuringRefreshes loops queries served by a rollup while that
@@ -121,4 +129,70 @@ func sameRows(a, b []byte) bool {
 	xs, _ := json.Marshal(x.Rows)
 	ys, _ := json.Marshal(y.Rows)
 	return len(x.Rows) > 0 && string(xs) == string(ys)
+}
+
+// TestCorruptSource opens the bank with one source file corrupt and another
+// missing: opening succeeds, the other facts answer over HTTP, queries of the
+// broken tables answer 503 source-unavailable naming table and source (no
+// absolute path, no engine text), refreshing a rollup of a broken table
+// fails cleanly while the others build, and /v1/rollups names both sources.
+func TestCorruptSource(t *testing.T) {
+	dir := t.TempDir()
+	if err := banktest.CopyModel(dir); err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	if _, err := bankgen.Generate(ctx, filepath.Join(dir, "data"), bankgen.Options{Transactions: 1000, Seed: 9}); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "data", "app_events.parquet"), []byte("not parquet at all"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Remove(filepath.Join(dir, "data", "balances.parquet")); err != nil {
+		t.Fatal(err)
+	}
+	w, err := banktest.Open(ctx, dir, service.Options{})
+	if err != nil {
+		t.Fatalf("one bad source stopped the project from opening: %v", err)
+	}
+	defer w.Close()
+	srv := httptest.NewServer(api.New(w, api.Options{}))
+	defer srv.Close()
+	call := func(method, path, body string) (int, string) {
+		req, _ := http.NewRequest(method, srv.URL+path, strings.NewReader(body))
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		return resp.StatusCode, string(b)
+	}
+	if code, b := call("POST", "/v1/query", `{"metrics":["txn_amount"],"dimensions":["customers.segment"]}`); code != 200 {
+		t.Fatalf("a healthy fact: %d %s", code, b)
+	}
+	for table, q := range map[string]string{
+		"app_events": `{"metrics":["app_users"],"dimensions":["customers.segment"]}`,
+		"balances":   `{"metrics":["total_balance"]}`,
+	} {
+		code, b := call("POST", "/v1/query", q)
+		var e apiErr
+		_ = json.Unmarshal([]byte(b), &e)
+		if code != 503 || e.Error.Code != "source-unavailable" || !strings.Contains(e.Error.Message, "table "+table) || !strings.Contains(e.Error.Message, "data/"+table+".parquet") {
+			t.Errorf("%s: %d %s", table, code, b)
+		}
+		if strings.Contains(b, dir) || strings.Contains(b, "Error:") {
+			t.Errorf("%s: the answer leaks: %s", table, b)
+		}
+	}
+	if code, b := call("POST", "/v1/rollups/app_daily/refresh", ""); code != 500 || !strings.Contains(b, "build-failed") || strings.Contains(b, dir) {
+		t.Errorf("refresh of a rollup over a broken source: %d %s", code, b)
+	}
+	if code, b := call("POST", "/v1/rollups/txn_daily/refresh", ""); code != 200 {
+		t.Errorf("refresh of a healthy rollup: %d %s", code, b)
+	}
+	code, b := call("GET", "/v1/rollups", "")
+	if code != 200 || !strings.Contains(b, `"table":"app_events"`) || !strings.Contains(b, `"table":"balances"`) || !strings.Contains(b, `"problem":"missing"`) || strings.Contains(b, dir) {
+		t.Errorf("rollups: %d %s", code, b)
+	}
 }

@@ -4,8 +4,11 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
+
+	"github.com/gin-gonic/gin"
 
 	"github.com/strata-metrics/strata/service"
 )
@@ -43,5 +46,29 @@ func TestErrorStatuses(t *testing.T) {
 	}
 	if sqlOf(e.cause) != "SELECT secret" {
 		t.Fatalf("the log would not get the SQL: %+v", e)
+	}
+}
+
+// A 429 says when to retry, and a 5xx gives the client its request id and
+// nothing of its cause.
+func TestRenderHeaders(t *testing.T) {
+	gin.SetMode(gin.ReleaseMode)
+	rec := httptest.NewRecorder()
+	c, _ := gin.CreateTestContext(rec)
+	render(c, nil, newError("too-many-requests", "busy"))
+	if rec.Code != http.StatusTooManyRequests || rec.Header().Get("Retry-After") == "" {
+		t.Fatalf("429: %d %v", rec.Code, rec.Header())
+	}
+	rec = httptest.NewRecorder()
+	c, _ = gin.CreateTestContext(rec)
+	c.Set(requestIDCtx, "rid-1")
+	e := newError("internal", "the server failed to answer")
+	e.cause = fmt.Errorf("open /srv/secret/warehouse.duckdb: permission denied")
+	render(c, nil, e)
+	if body := rec.Body.String(); rec.Code != 500 || !strings.Contains(body, `"request_id":"rid-1"`) || strings.Contains(body, "/srv") {
+		t.Fatalf("500: %d %s", rec.Code, body)
+	}
+	if entry(c).cause == "" {
+		t.Fatal("the cause did not reach the log entry")
 	}
 }

@@ -44,6 +44,9 @@ func bankProject(t *testing.T) string {
 }
 
 func TestMain(m *testing.M) {
+	if args := os.Getenv(killHelperEnv); args != "" {
+		os.Exit(cli.Main(strings.Split(args, "\x1f"), strings.NewReader(""), os.Stdout, os.Stderr))
+	}
 	code := m.Run()
 	if projectDir != "" {
 		os.RemoveAll(projectDir)

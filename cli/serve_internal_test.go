@@ -225,3 +225,32 @@ func TestShutdownTimeoutCancelsTheRest(t *testing.T) {
 		}
 	}
 }
+
+// TestSlowBodyIsCutOff: a client that sends its body slower than
+// --read-timeout is cut off instead of holding a connection and a goroutine.
+func TestSlowBodyIsCutOff(t *testing.T) {
+	p, _ := slowBank(t)
+	url, done, _ := serveInProcess(t, p, serveOptions{ShutdownTimeout: time.Second, ReadTimeout: 300 * time.Millisecond})
+	waitFor(t, "the listener", func() bool { r, err := http.Get(url + "/healthz"); return err == nil && r.Body.Close() == nil })
+	conn, err := net.Dial("tcp", strings.TrimPrefix(url, "http://"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	_, _ = io.WriteString(conn, "POST /v1/query HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{\"metrics\":")
+	start := time.Now()
+	_ = conn.SetReadDeadline(time.Now().Add(10 * time.Second))
+	b, _ := io.ReadAll(conn) // returns when the server closes the connection
+	if took := time.Since(start); took > 5*time.Second {
+		t.Fatalf("the server waited %v for a slow body", took)
+	}
+	if len(b) > 0 && !strings.Contains(string(b), " 400 ") {
+		t.Fatalf("answer to a slow body: %q", b)
+	}
+	if err := syscall.Kill(os.Getpid(), syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+}

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"sync/atomic"
 
@@ -41,10 +42,16 @@ type Materializer struct {
 type SourceError struct {
 	Table   string `json:"table"`
 	Source  string `json:"source"`  // as written in the model, relative to the project
-	Problem string `json:"problem"` // "missing", or "unreadable (…)" in the engine's words without paths
+	Problem string `json:"problem"` // "missing" or "unreadable"
+	// Detail is the engine's reason, paths made relative: for the terminal
+	// and the log, never sent over HTTP.
+	Detail string `json:"-"`
 }
 
 func (e *SourceError) Error() string {
+	if e.Detail != "" {
+		return fmt.Sprintf("table %s: source %s is %s (%s)", e.Table, e.Source, e.Problem, e.Detail)
+	}
 	return fmt.Sprintf("table %s: source %s is %s", e.Table, e.Source, e.Problem)
 }
 
@@ -116,7 +123,11 @@ func (m *Materializer) EnsureState(ctx context.Context) error {
 // engine under its own name.
 func (m *Materializer) source(t *model.Table) (def, record string, err error) {
 	src := t.Source.Value
-	switch ext := strings.ToLower(filepath.Ext(src)); ext {
+	ext := strings.ToLower(filepath.Ext(src))
+	if engineTable.MatchString(src) {
+		ext = "" // schema.table: the dot is not an extension
+	}
+	switch ext {
 	case ".parquet", ".csv", ".tsv":
 		full := src
 		if !filepath.IsAbs(full) {
@@ -138,6 +149,9 @@ func (m *Materializer) source(t *model.Table) (def, record string, err error) {
 		return "", "", fmt.Errorf("table %s: source %s: unsupported file type %s (use .parquet or .csv)", t.Name, src, ext)
 	}
 }
+
+// engineTable is a source naming a table in the engine: table or schema.table.
+var engineTable = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)?$`)
 
 // missingFile reports whether a table's file source does not exist.
 func (m *Materializer) missingFile(t *model.Table) bool {
@@ -199,14 +213,24 @@ func (m *Materializer) Sources(ctx context.Context) error {
 			if ctx.Err() != nil {
 				return engine.Clean(err)
 			}
-			m.broken[t.Name] = &SourceError{Table: t.Name, Source: t.Source.Value, Problem: "unreadable (" + withoutPaths(engine.Clean(err).Error(), m.Project.Dir) + ")"}
+			m.broken[t.Name] = &SourceError{Table: t.Name, Source: t.Source.Value, Problem: "unreadable", Detail: withoutPaths(engine.Clean(err).Error(), m.Project.Dir)}
 		}
 	}
 	return nil
 }
 
 // withoutPaths removes the project directory from an engine message, which
-// names files by their absolute path; what is left is relative to the project.
+// names files by their absolute path, so that what is left is relative to the
+// project; any other absolute path is cut to its file name. Messages kept in
+// the state are served by /v1/rollups: they must not map the server's disk.
 func withoutPaths(msg, dir string) string {
-	return strings.ReplaceAll(msg, dir+string(filepath.Separator), "")
+	msg = strings.ReplaceAll(msg, dir+string(filepath.Separator), "")
+	return absPath.ReplaceAllStringFunc(msg, func(m string) string {
+		lead := absPath.FindStringSubmatch(m)[1]
+		return lead + filepath.Base(m[len(lead):])
+	})
 }
+
+// absPath is an absolute path with at least one directory, after the start
+// of the text, a space, a quote, a parenthesis or '='.
+var absPath = regexp.MustCompile(`(^|[\s'"(=])/(?:[\w.@+-]+/)+[\w.@+-]+`)

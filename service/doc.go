@@ -4,9 +4,12 @@
 // renders results (JSON, CSV, Arrow, text tables) and the catalog view. The
 // CLI and the DataAPI answer queries only through it.
 //
-// Opening is read-only: the state is read, and source views are written only
-// when their definition or file changed since they were recorded. Builds are
-// the materializer's; Refresh here delegates to it and reloads the cache.
+// Opening reads the state, writes source views only when their definition or
+// file changed since they were recorded, and drops rollup tables no state row
+// names (what a killed build left). A source that cannot be read affects only
+// the queries that read it (SourceError). Builds are the materializer's;
+// Refresh here serializes them per rollup and swaps each new version in while
+// running queries keep theirs (readers.go).
 //
 // It may import compiler/, engine/ and materializer/, never api/ or cli/.
 package service

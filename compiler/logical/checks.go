@@ -43,6 +43,9 @@ func (c *Catalog) checkRollups(diags *model.Diagnostics) {
 			fact = c.wide[f]
 		}
 		check := func(s model.Str) *Field {
+			if s.Value == "" {
+				return nil // a missing or malformed field is reported by the loader
+			}
 			q, err := c.Resolve(s.Value)
 			if err != nil {
 				diags.Add(about(model.ErrExpr(s.Pos, err.Code, "%s", err.Msg), s.Value))
@@ -78,6 +81,9 @@ func (c *Catalog) checkTags(diags *model.Diagnostics) {
 		}
 		reach := c.reachableFrom(ent.Name)
 		inEntity := func(pos model.Pos, name string) {
+			if name == "" {
+				return
+			}
 			q, err := c.Resolve(name)
 			if err != nil {
 				diags.Add(about(model.ErrExpr(pos, err.Code, "%s", err.Msg), name))

@@ -165,6 +165,10 @@ func (c *Catalog) simpleMetric(lm *Metric, diags *model.Diagnostics) {
 		naFields = append([]model.Str{na.Time}, na.Per...)
 		lm.NonAdditive = &NonAdditive{Take: na.Take}
 		for i, s := range naFields {
+			if s.Value == "" {
+				ok = false // a missing or malformed field is reported by the loader
+				continue
+			}
 			q, err := c.Resolve(s.Value)
 			if err != nil {
 				diags.Add(about(model.ErrExpr(s.Pos, err.Code, "%s", err.Msg), s.Value))

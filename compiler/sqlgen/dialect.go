@@ -58,10 +58,12 @@ type Aggregates interface {
 	CountDistinct(arg string) string
 	// ApproxCountDistinct estimates it (exactly where the engine has no sketch).
 	ApproxCountDistinct(arg string) string
-	// Sets reports whether the engine has a mergeable distinct-set type. When it
-	// has none, rollups do not store distinct counts and the rewrite answers
-	// them from the raw rows; the Set methods then return an error.
-	Sets() bool
+	// SetColumns reports whether the engine has a mergeable distinct-set type,
+	// kept in one rollup column (DuckDB lists, StarRocks bitmaps). Without one
+	// (MySQL) each distinct count is kept as rows of distinct keys in a side
+	// table (RollupKeys) and counted with CountDistinct; the Set methods then
+	// return an error and are never called.
+	SetColumns() bool
 	// SetBuild aggregates the distinct non-NULL values of arg into a set.
 	SetBuild(arg string) (string, error)
 	// SetCount merges the sets in column col and counts the union exactly;

@@ -172,9 +172,9 @@ func (DuckDB) ApproxCountDistinct(arg string) string {
 	return call("approx_count_distinct", []string{arg})
 }
 
-// Sets implements Aggregates: a set is the LIST of a group's distinct values,
+// SetColumns implements Aggregates: a set is the LIST of a group's distinct values,
 // merged by flattening and de-duplicating.
-func (DuckDB) Sets() bool { return true }
+func (DuckDB) SetColumns() bool { return true }
 
 // SetBuild implements Aggregates.
 func (DuckDB) SetBuild(arg string) (string, error) {

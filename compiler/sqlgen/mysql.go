@@ -132,13 +132,14 @@ func (MySQL) CountDistinct(arg string) string { return fmt.Sprintf("COUNT(DISTIN
 // ApproxCountDistinct implements Aggregates: exact, MySQL has no sketch.
 func (MySQL) ApproxCountDistinct(arg string) string { return fmt.Sprintf("COUNT(DISTINCT %s)", arg) }
 
-// errNoSets is why MySQL rollups keep no distinct counts: it has no set type
-// that merges, and a delimited string (GROUP_CONCAT) is cut silently at
-// group_concat_max_len, which would make answers wrong without an error.
-var errNoSets = fmt.Errorf("the mysql dialect has no mergeable distinct-set type; distinct counts are answered from the raw rows")
+// errNoSets: MySQL has no set type that merges, and a delimited string
+// (GROUP_CONCAT, JSON_ARRAYAGG) is cut silently at group_concat_max_len, which
+// would make answers wrong without an error; distinct counts are kept as key
+// rows in side tables instead (RollupKeys).
+var errNoSets = fmt.Errorf("the mysql dialect has no set column type; distinct counts are kept as key rows")
 
-// Sets implements Aggregates.
-func (MySQL) Sets() bool { return false }
+// SetColumns implements Aggregates.
+func (MySQL) SetColumns() bool { return false }
 
 // SetBuild implements Aggregates.
 func (MySQL) SetBuild(string) (string, error) { return "", errNoSets }
@@ -233,8 +234,8 @@ func (StarRocks) ApproxCountDistinct(arg string) string {
 	return call("approx_count_distinct", []string{arg})
 }
 
-// Sets implements Aggregates: BITMAP columns, exact distinct counts that merge.
-func (StarRocks) Sets() bool { return true }
+// SetColumns implements Aggregates: BITMAP columns, exact distinct counts that merge.
+func (StarRocks) SetColumns() bool { return true }
 
 // SetBuild implements Aggregates.
 func (StarRocks) SetBuild(arg string) (string, error) {
