@@ -5,7 +5,7 @@ BIN       := bin/strata
 BANK      := examples/bank
 TXNS      ?= 1000000
 
-.PHONY: all build demo data test fuzz bench bench-ssb clean
+.PHONY: all build demo data test fuzz bench bench-ssb clean web
 
 all: build
 
@@ -23,6 +23,11 @@ demo: build
 	$(BIN) query --project $(BANK) -m txn_amount,txn_amount_mom -d transactions.txn_time.month --where "transactions.txn_time >= '2025-01-01' AND transactions.txn_time < '2025-07-01'"
 	$(BIN) query --project $(BANK) -m total_balance -d balances.snapshot_date.quarter,branches.region --limit 8
 	$(BIN) explain --project $(BANK) -m txn_amount,txn_count -d channels.name,transactions.txn_time.month
+
+# The explorer page: rebuild web/dist from web/src (needs Node and npm; the
+# built bundle is committed, so build, demo and test do not).
+web:
+	cd web && npm ci --no-audit --no-fund && node build.mjs
 
 data:
 	$(GO) run $(GOFLAGS) ./examples/bank/generate -out $(BANK)/data -transactions $(TXNS)

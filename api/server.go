@@ -17,6 +17,7 @@ import (
 
 	"github.com/strata-metrics/strata/compiler/plan"
 	"github.com/strata-metrics/strata/service"
+	"github.com/strata-metrics/strata/web"
 )
 
 // Options bound what one request may cost.
@@ -112,6 +113,10 @@ func New(w *service.Project, opts Options) http.Handler {
 	v1.GET("/rollups", s.wrap(s.rollups))
 	v1.POST("/rollups/:name/refresh", s.wrap(s.refresh))
 	s.audienceRoutes(v1)
+	// The explorer page and its assets; the page calls /v1 like any client.
+	page := gin.WrapH(web.Handler())
+	r.GET("/", page)
+	r.GET("/assets/*file", page)
 	var paths []string
 	for _, rt := range r.Routes() {
 		if len(s.allowed[rt.Path]) == 0 {

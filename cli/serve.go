@@ -41,7 +41,8 @@ func (e *env) serveCmd() *cobra.Command {
 		Use:   "serve",
 		Short: "Serve the DataAPI over HTTP",
 		Long: `Serve the DataAPI: POST /v1/query, POST /v1/explain, POST /v1/sql, GET /v1/catalog,
-GET /v1/rollups, POST /v1/rollups/{name}/refresh, GET /healthz, GET /metrics.
+GET /v1/rollups, POST /v1/rollups/{name}/refresh, GET /healthz, GET /metrics,
+and the explorer page at /.
 Callers authenticate with the keys of strata.yaml's api.keys
 ("Authorization: Bearer <token>"); each key's scope limits its rows and
 metrics. STRATA_API_TOKEN adds one unscoped key. Without keys the API is open.

@@ -4,6 +4,7 @@ import (
 	"strings"
 
 	"github.com/strata-metrics/strata/compiler/logical"
+	"github.com/strata-metrics/strata/model"
 )
 
 // Catalog is the one view of what a project offers, shared by `strata
@@ -13,8 +14,9 @@ type Catalog struct {
 	Timezone string          `json:"timezone"`
 	Fields   []CatalogField  `json:"fields"`
 	Metrics  []CatalogMetric `json:"metrics"`
-	// Wide are the logical wide tables, fact by fact.
-	Wide []WideTable `json:"-"`
+	// Wide are the logical wide tables, fact by fact, as `strata describe
+	// --format json` prints them.
+	Wide []WideTable `json:"wide_tables"`
 }
 
 // CatalogField is a field: its type, grains and the facts that reach it.
@@ -23,6 +25,14 @@ type CatalogField struct {
 	Type   string   `json:"type"`
 	Grains []string `json:"grains,omitempty"`
 	Facts  []string `json:"facts"`
+	// Table is the table instance holding the field (a role's name under a
+	// role); SourceTable the physical table behind it.
+	Table       string `json:"table"`
+	SourceTable string `json:"source_table"`
+	Role        bool   `json:"role,omitempty"`
+	Computed    bool   `json:"computed,omitempty"`
+	Label       string `json:"label,omitempty"`
+	Description string `json:"description,omitempty"`
 }
 
 // CatalogMetric is a metric and the facts it aggregates: every fact one of its
@@ -34,7 +44,17 @@ type CatalogMetric struct {
 	Format      string   `json:"format,omitempty"`
 	Type        string   `json:"type"`
 	Facts       []string `json:"facts"`
+	// Kind is simple, derived or offset; Agg a simple metric's aggregation.
+	Kind string `json:"kind"`
+	Agg  string `json:"agg,omitempty"`
+	// Filtered says a simple metric counts only the rows its filter keeps.
+	Filtered bool `json:"filtered,omitempty"`
+	// Additive says values over disjoint groups add up to the total (a plain
+	// sum or count), so a table may show totals.
+	Additive bool `json:"additive"`
 }
+
+var metricKinds = map[model.MetricKind]string{model.MetricSimple: "simple", model.MetricDerived: "derived", model.MetricOffset: "offset"}
 
 // WideTable is one fact's wide table: its tables with their join paths and
 // fields, and the metrics that aggregate it.
@@ -67,16 +87,26 @@ func NewCatalog(cat *logical.Catalog) *Catalog {
 	c := &Catalog{Name: cat.Project.Name, Timezone: cat.Project.Timezone}
 	for _, name := range cat.FieldNames() {
 		f := cat.AnyField(name)
-		cf := CatalogField{Name: name, Type: f.Type.String(), Grains: f.Grains()}
+		cf := CatalogField{Name: name, Type: f.Type.String(), Grains: f.Grains(), Table: f.Alias, Description: f.Desc, Computed: f.Column == ""}
+		if f.Dim != nil {
+			cf.Label = f.Dim.Label
+		}
 		for _, w := range cat.Reaching(name) {
 			cf.Facts = append(cf.Facts, w.Name())
+			if in := w.Instance(f.Alias); in != nil {
+				cf.SourceTable, cf.Role = in.Table.Name, in.Role
+			}
 		}
 		c.Fields = append(c.Fields, cf)
 	}
 	byFact := map[string][]string{}
 	for _, m := range cat.Project.Metrics {
 		lm := cat.Metrics[m.Name]
-		cm := CatalogMetric{Name: m.Name, Label: m.Label, Description: m.Description, Format: m.Format, Type: lm.Type.String(), Facts: []string{}}
+		cm := CatalogMetric{Name: m.Name, Label: m.Label, Description: m.Description, Format: m.Format, Type: lm.Type.String(), Facts: []string{}, Kind: metricKinds[m.Kind]}
+		if m.Kind == model.MetricSimple {
+			cm.Agg, cm.Filtered = lm.Agg, lm.Filter != nil
+			cm.Additive = (lm.Agg == model.AggSum || lm.Agg == model.AggCount) && lm.NonAdditive == nil
+		}
 		seen := map[string]bool{}
 		for _, ms := range cat.Measures(m.Name) {
 			if ms.Fact != nil && !seen[ms.Fact.Name()] {

@@ -19,8 +19,9 @@ var layers = map[string][]string{
 	"engine":       {},
 	"materializer": {"compiler", "model", "engine"},
 	"service":      {"compiler", "model", "engine", "materializer"},
-	"api":          {"service", "materializer", "compiler", "model", "engine"},
+	"api":          {"service", "materializer", "compiler", "model", "engine", "web"},
 	"cli":          {"api", "service", "materializer", "compiler", "model", "engine"},
+	"web":          {}, // the explorer page's embedded bundle: imports nothing of Strata's
 }
 
 // notInCompiler are packages the compiler must not depend on, even
