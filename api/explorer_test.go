@@ -48,6 +48,7 @@ func TestCatalogForTheExplorer(t *testing.T) {
 				Role         bool
 			}
 		} `json:"wide_tables"`
+		Tags []struct{ Name, Entity, Value string }
 	}
 	if err := json.Unmarshal(b, &cat); err != nil {
 		t.Fatal(err)
@@ -94,6 +95,16 @@ func TestCatalogForTheExplorer(t *testing.T) {
 	}
 	if len(cat.Wide) != 3 || cat.Wide[0].Fact != "transactions" || len(cat.Wide[0].Tables[0].Path) != 0 {
 		t.Fatalf("wide tables: %+v", cat.Wide)
+	}
+	tags := map[string]string{}
+	for _, tg := range cat.Tags {
+		if tg.Entity != "customers" {
+			t.Errorf("tag %s: entity %q", tg.Name, tg.Entity)
+		}
+		tags[tg.Name] = tg.Value
+	}
+	if v, ok := tags["high_value"]; !ok || v != "" || tags["segment"] != "customers.segment" {
+		t.Errorf("tags: %v", cat.Tags)
 	}
 	for _, in := range cat.Wide[0].Tables[1:] {
 		if len(in.Path) == 0 || !strings.Contains(in.Path[0], "->") {

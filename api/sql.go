@@ -7,7 +7,6 @@ import (
 	"io"
 	"net/http"
 	"sort"
-	"strconv"
 	"strings"
 
 	"github.com/gin-gonic/gin"
@@ -48,12 +47,17 @@ func (s *Server) readSQL(c *gin.Context) (*sqlRequest, error) {
 	return &req, nil
 }
 
-// sql answers POST /v1/sql: a SELECT over a wide table, in the same formats
-// and with the same headers as /v1/query.
+// sql answers POST /v1/sql: a SELECT over a wide table becomes a metric
+// query, scoped to the caller's key and answered like /v1/query (cache,
+// ETag, limits, metrics, headers), then shaped to the statement's columns.
 func (s *Server) sql(c *gin.Context) (any, error) {
 	req, err := s.readSQL(c)
 	if err != nil {
 		return nil, err
+	}
+	st, err := s.w.Translate(req.SQL, nil, service.SQLOptions{NoRollup: req.NoRollup, Freshness: req.Freshness})
+	if err != nil {
+		return nil, sqlError(err)
 	}
 	release, err := s.acquire()
 	if err != nil {
@@ -62,26 +66,32 @@ func (s *Server) sql(c *gin.Context) (any, error) {
 	defer release()
 	ctx, cancel := context.WithTimeout(c.Request.Context(), s.opts.Timeout)
 	defer cancel()
-	var scope *plan.Scope
-	if k := caller(c); k != nil {
-		scope = k.Scope
-	}
-	res, err := s.w.SQL(ctx, req.SQL, nil, service.SQLOptions{NoRollup: req.NoRollup, Freshness: req.Freshness, Scope: scope})
+	v, err := s.answer(ctx, c, scoped(c, st.Query))
 	if err != nil {
-		ae := sqlError(err)
-		s.queries.WithLabelValues("", strconv.Itoa(ae.Status), keyName(c)).Inc()
-		return nil, ae
+		return nil, locate(st, err)
 	}
-	s.queries.WithLabelValues(res.Meta.ServedBy, "200", keyName(c)).Inc()
-	cp := *res
-	cp.Meta.RequestID = requestIDOf(c)
-	e := entry(c)
-	e.servedBy, e.rows, e.cached = cp.Meta.ServedBy, len(cp.Rows), cp.Meta.Cached
-	res = &cp
-	if len(res.Rows) > s.opts.MaxRows {
-		return nil, newError("too-large", "the result has more rows than the limit; add LIMIT and page with OFFSET")
+	if res, ok := v.(*service.Result); ok {
+		return service.Reshape(res, st), nil
 	}
-	return res, nil
+	return v, nil
+}
+
+// locate points an error of the metric query a statement became (its
+// position names a query field) at the statement's line and column.
+func locate(st *sqlfront.Statement, err error) error {
+	var ae *Error
+	if !errors.As(err, &ae) || ae.Position == nil {
+		return err
+	}
+	field, _ := ae.Position["field"].(string)
+	off, _ := ae.Position["offset"].(int)
+	var se *sqlfront.Error
+	if !errors.As(st.Locate(&plan.Error{Field: field, Offset: off, Code: ae.Code, Msg: ae.Message}), &se) {
+		return err
+	}
+	out := *ae
+	out.Position = map[string]any{"field": "sql", "line": se.Line, "col": se.Col, "offset": se.Offset}
+	return &out
 }
 
 // sqlError maps an error of a SQL statement: its position is a line and a
@@ -96,24 +106,71 @@ func sqlError(err error) *Error {
 	return toError(err)
 }
 
-// MySQLBackend answers the MySQL listener from a warehouse.
-func MySQLBackend(w *service.Project) mysqlwire.Backend {
-	return &mysqlBackend{w: w, tables: wideTables(w.Catalog)}
-}
-
-type mysqlBackend struct {
+// MySQLBackend answers the MySQL listener from a project. A connection's
+// user is a key's name and its password the key's token; its queries carry
+// the key's scope, exactly as on the DataAPI. Without keys the listener is
+// open and nothing is scoped.
+type MySQLBackend struct {
 	w      *service.Project
+	keys   map[string]Key
 	tables []mysqlwire.Table
 }
 
-var _ mysqlwire.Backend = (*mysqlBackend)(nil)
+var _ mysqlwire.Backend = (*MySQLBackend)(nil)
 
-func (b *mysqlBackend) Database() string { return b.w.Project.Name }
+// NewMySQLBackend serves w to the keys given (none: open).
+func NewMySQLBackend(w *service.Project, keys []Key) *MySQLBackend {
+	b := &MySQLBackend{w: w, keys: map[string]Key{}, tables: wideTables(w.Catalog)}
+	for _, k := range keys {
+		b.keys[k.Name] = k
+	}
+	return b
+}
 
-func (b *mysqlBackend) Tables() []mysqlwire.Table { return b.tables }
+// Password is a key's token by its name, for the listener's authentication.
+func (b *MySQLBackend) Password(user string) (string, bool) {
+	k, ok := b.keys[user]
+	return k.Token, ok
+}
 
-func (b *mysqlBackend) Query(ctx context.Context, sql string, args []any, opts mysqlwire.QueryOptions) (*mysqlwire.Result, error) {
-	res, err := b.w.SQL(ctx, sql, args, service.SQLOptions{NoRollup: opts.NoRollup})
+// Database is the project's name.
+func (b *MySQLBackend) Database() string { return b.w.Project.Name }
+
+// Tables lists the wide tables; a key limited to some metrics sees only those.
+func (b *MySQLBackend) Tables(user string) []mysqlwire.Table {
+	k, ok := b.keys[user]
+	if !ok || k.Scope == nil || k.Scope.Metrics == nil {
+		return b.tables
+	}
+	allowed := map[string]bool{}
+	for _, m := range k.Scope.Metrics {
+		allowed[m] = true
+	}
+	out := make([]mysqlwire.Table, len(b.tables))
+	for i, t := range b.tables {
+		out[i] = t
+		out[i].Columns = nil
+		for _, c := range t.Columns {
+			if !c.Metric || allowed[c.Name] {
+				out[i].Columns = append(out[i].Columns, c)
+			}
+		}
+	}
+	return out
+}
+
+// options are a session's settings with the user's key scope.
+func (b *MySQLBackend) options(opts mysqlwire.QueryOptions) service.SQLOptions {
+	o := service.SQLOptions{NoRollup: opts.NoRollup}
+	if k, ok := b.keys[opts.User]; ok {
+		o.Scope = k.Scope
+	}
+	return o
+}
+
+// Query answers a SELECT for the connection's user.
+func (b *MySQLBackend) Query(ctx context.Context, sql string, args []any, opts mysqlwire.QueryOptions) (*mysqlwire.Result, error) {
+	res, err := b.w.SQL(ctx, sql, args, b.options(opts))
 	if err != nil {
 		return nil, err
 	}
@@ -124,8 +181,9 @@ func (b *mysqlBackend) Query(ctx context.Context, sql string, args []any, opts m
 	return out, nil
 }
 
-func (b *mysqlBackend) Explain(ctx context.Context, sql string, opts mysqlwire.QueryOptions) (string, error) {
-	st, x, err := b.w.ExplainSQL(ctx, sql, service.SQLOptions{NoRollup: opts.NoRollup})
+// Explain describes how a SELECT is answered for the connection's user.
+func (b *MySQLBackend) Explain(ctx context.Context, sql string, opts mysqlwire.QueryOptions) (string, error) {
+	st, x, err := b.w.ExplainSQL(ctx, sql, b.options(opts))
 	if err != nil {
 		return "", err
 	}

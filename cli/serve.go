@@ -47,7 +47,9 @@ Callers authenticate with the keys of strata.yaml's api.keys
 ("Authorization: Bearer <token>"); each key's scope limits its rows and
 metrics. STRATA_API_TOKEN adds one unscoped key. Without keys the API is open.
 On SIGTERM or SIGINT the server stops accepting, lets the requests in flight
-finish for up to --shutdown-timeout, cancels the rest, and exits 0.`,
+finish for up to --shutdown-timeout, cancels the rest, and exits 0.
+With --mysql-addr it also speaks the MySQL protocol (database: the project,
+tables: the wide tables); clients log in with a key's name and its token.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if err := checkServeFlags(opts, so); err != nil {
@@ -55,7 +57,7 @@ finish for up to --shutdown-timeout, cancels the rest, and exits 0.`,
 			}
 			return e.withProject(func(ctx context.Context, w *service.Project) error {
 				if mysqlAddr != "" {
-					stop, err := e.serveMySQL(w, mysqlAddr)
+					stop, err := e.serveMySQL(w, mysqlAddr, opts)
 					if err != nil {
 						return err
 					}

@@ -116,18 +116,24 @@ func (e *env) sqlError(stmt string, err error) error {
 	return fail("%v", err)
 }
 
-// serveMySQL starts the MySQL-protocol listener beside the DataAPI. With
-// STRATA_API_TOKEN set, clients log in with any user name and the token as
-// password; without it the listener is open, like the DataAPI.
-func (e *env) serveMySQL(w *service.Project, addr string) (func(), error) {
-	opts := mysqlwire.Options{}
+// serveMySQL starts the MySQL-protocol listener beside the DataAPI, with
+// the same keys: a client logs in with a key's name and its token, and its
+// queries are scoped like the key's requests. Without keys it is open.
+func (e *env) serveMySQL(w *service.Project, addr string, limits api.Options) (func(), error) {
+	keys, _ := api.KeysFrom(w.Project)
 	if token := os.Getenv("STRATA_API_TOKEN"); token != "" {
-		opts.Password = func(string) (string, bool) { return token, true }
+		keys = append(keys, api.Key{Name: "token", Token: token})
 	}
-	l, err := mysqlwire.Listen(addr, api.MySQLBackend(w), opts)
+	b := api.NewMySQLBackend(w, keys)
+	opts := mysqlwire.Options{QueryTimeout: limits.Timeout, MaxConcurrent: limits.MaxConcurrent}
+	// Configured keys close the listener even when none could be read.
+	if len(w.Project.API.Keys) > 0 || len(keys) > 0 {
+		opts.Password = b.Password
+	}
+	l, err := mysqlwire.Listen(addr, b, opts)
 	if err != nil {
 		return nil, fail("listen on %s: %v", addr, err)
 	}
-	slog.New(slog.NewTextHandler(e.stderr, nil)).Info("serving the MySQL protocol", "addr", l.Addr().String(), "database", w.Project.Name, "auth", opts.Password != nil)
+	slog.New(slog.NewTextHandler(e.stderr, nil)).Info("serving the MySQL protocol", "addr", l.Addr().String(), "database", w.Project.Name, "keys", len(keys), "auth", opts.Password != nil)
 	return func() { _ = l.Close() }, nil
 }

@@ -30,8 +30,6 @@ type Compiled struct {
 //
 // rollups holds the rollups' definitions and built state; nil plans on the raw
 // tables alone and records no verdicts (`strata compile` without an engine).
-// The dialect decides what a rollup can store: without mergeable sets
-// (MySQL), rollups do not serve distinct counts.
 func Compile(cat *logical.Catalog, q *plan.Query, rollups *rewrite.Input, d sqlgen.Dialect) (*Compiled, error) {
 	p, perr := plan.Build(cat, q)
 	if perr != nil {
@@ -39,9 +37,7 @@ func Compile(cat *logical.Catalog, q *plan.Query, rollups *rewrite.Input, d sqlg
 	}
 	var decisions []rewrite.Decision
 	if rollups != nil {
-		in := *rollups
-		in.Dialect, in.NoSets = d.Name(), !d.Sets()
-		p, decisions = rewrite.Apply(p, in)
+		p, decisions = rewrite.Apply(p, *rollups)
 	}
 	s, err := sqlgen.Generate(p, d)
 	if err != nil {

@@ -108,10 +108,26 @@ func (m *Materializer) build(ctx context.Context, r *rollup.Rollup) RefreshResul
 		return fail(err)
 	}
 	table := fmt.Sprintf("%s.%s%s_%s_%d", sqlgen.StateSchema, sqlgen.RollupTablePrefix, r.Name, r.Hash[:8], time.Now().UnixNano())
-	drop := func() { _ = m.Engine.Exec(context.WithoutCancel(ctx), sqlgen.DropTable(d, table)) }
+	drop := func() {
+		for _, t := range append(m.keyTables(context.WithoutCancel(ctx), table), table) {
+			_ = m.Engine.Exec(context.WithoutCancel(ctx), sqlgen.DropTable(d, t))
+		}
+	}
 	if err := m.Engine.Exec(ctx, sqlgen.CreateTableAs(d, table, body)); err != nil {
 		drop()
 		return fail(engine.Clean(err))
+	}
+	if !d.SetColumns() {
+		for i, ms := range r.SetMeasures() {
+			keys, err := sqlgen.RollupKeys(m.Catalog, r, ms, d)
+			if err == nil {
+				err = m.Engine.Exec(ctx, sqlgen.CreateTableAs(d, rollup.KeyTable(table, i), keys))
+			}
+			if err != nil {
+				drop()
+				return fail(engine.Clean(err))
+			}
+		}
 	}
 	count, err := m.Engine.Query(ctx, sqlgen.CountRows(d, table))
 	if err != nil {
@@ -137,7 +153,9 @@ func (m *Materializer) build(ctx context.Context, r *rollup.Rollup) RefreshResul
 	now := time.Now().UTC()
 	stmts := []engine.Statement{{SQL: sqlgen.RecordBuild(d), Args: []any{r.Name, table, r.Hash, res.Rows, watermark, now, float64(res.Duration.Microseconds()) / 1000, sources, nil, now}}}
 	if old != "" && old != table && !m.KeepReplaced {
-		stmts = append(stmts, engine.Statement{SQL: sqlgen.DropTable(d, old)})
+		for _, t := range append(m.keyTables(ctx, old), old) {
+			stmts = append(stmts, engine.Statement{SQL: sqlgen.DropTable(d, t)})
+		}
 	}
 	if err := m.Engine.ExecTx(ctx, stmts...); err != nil {
 		drop()
@@ -199,4 +217,23 @@ func (m *Materializer) narrowSums(ctx context.Context, r *rollup.Rollup, table s
 		}
 	}
 	return nil
+}
+
+// keyTables lists a rollup version's key tables (rollup.KeyTable), which only
+// engines without a set type have.
+func (m *Materializer) keyTables(ctx context.Context, table string) []string {
+	if m.Dialect.SetColumns() {
+		return nil
+	}
+	res, err := m.Engine.Query(ctx, sqlgen.TablesAfter(m.Dialect, table, "_k"))
+	if err != nil {
+		return nil
+	}
+	var out []string
+	for _, r := range res.Rows {
+		if name, ok := r[0].(string); ok {
+			out = append(out, sqlgen.StateSchema+"."+name)
+		}
+	}
+	return out
 }

@@ -123,7 +123,11 @@ func (m *Materializer) EnsureState(ctx context.Context) error {
 // engine under its own name.
 func (m *Materializer) source(t *model.Table) (def, record string, err error) {
 	src := t.Source.Value
-	switch ext := strings.ToLower(filepath.Ext(src)); ext {
+	ext := strings.ToLower(filepath.Ext(src))
+	if engineTable.MatchString(src) {
+		ext = "" // schema.table: the dot is not an extension
+	}
+	switch ext {
 	case ".parquet", ".csv", ".tsv":
 		full := src
 		if !filepath.IsAbs(full) {
@@ -145,6 +149,9 @@ func (m *Materializer) source(t *model.Table) (def, record string, err error) {
 		return "", "", fmt.Errorf("table %s: source %s: unsupported file type %s (use .parquet or .csv)", t.Name, src, ext)
 	}
 }
+
+// engineTable is a source naming a table in the engine: table or schema.table.
+var engineTable = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)?$`)
 
 // missingFile reports whether a table's file source does not exist.
 func (m *Materializer) missingFile(t *model.Table) bool {

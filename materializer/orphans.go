@@ -40,7 +40,7 @@ func (m *Materializer) DropOrphans(ctx context.Context, minAge time.Duration) ([
 	for _, row := range res.Rows {
 		name, _ := row[0].(string)
 		full := sqlgen.StateSchema + "." + name
-		if !strings.HasPrefix(name, sqlgen.RollupTablePrefix) || live[full] {
+		if !strings.HasPrefix(name, sqlgen.RollupTablePrefix) || live[full] || live[keyTableOf(full)] {
 			continue
 		}
 		if minAge > 0 {
@@ -56,4 +56,24 @@ func (m *Materializer) DropOrphans(ctx context.Context, minAge time.Duration) ([
 		dropped = append(dropped, full)
 	}
 	return dropped, nil
+}
+
+// keyTableOf is the version table a key table (rollup.KeyTable) belongs to,
+// or "" for a name that is not one.
+func keyTableOf(name string) string {
+	i := strings.LastIndex(name, "_k")
+	if i < 0 || i+2 == len(name) || strings.Trim(name[i+2:], "0123456789") != "" {
+		return ""
+	}
+	return name[:i]
+}
+
+// DropVersion drops a rollup version's table and its key tables.
+func (m *Materializer) DropVersion(ctx context.Context, table string) error {
+	for _, t := range append(m.keyTables(ctx, table), table) {
+		if err := m.exec(ctx, sqlgen.DropTable(m.Dialect, t)); err != nil {
+			return err
+		}
+	}
+	return nil
 }

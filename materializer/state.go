@@ -53,7 +53,7 @@ func (m *Materializer) Fingerprint(r *rollup.Rollup, seen map[string]string) str
 	h := sha256.New()
 	for _, in := range r.Fact.Instances {
 		src := in.Table.Source.Value
-		if src == "" || filepath.Ext(src) == "" {
+		if src == "" || engineTable.MatchString(src) {
 			fmt.Fprintf(h, "%s:engine\n", in.Table.Name)
 			continue
 		}

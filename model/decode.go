@@ -91,8 +91,13 @@ func (d *decoder) engine(v ast.Node, p *Project) {
 			p.Engine.Type = d.oneOf(v, "engine.type", []string{"duckdb", "starrocks", "doris", "mysql"}).Value
 		},
 		"path":    func(v ast.Node) { s, _ := d.str(v, "engine.path"); p.Engine.Path = s.Value },
-		"dsn":     func(v ast.Node) { s, _ := d.str(v, "engine.dsn"); p.Engine.DSN = s.Value },
+		"dsn":     func(v ast.Node) { s, _ := d.str(v, "engine.dsn"); p.Engine.DSN, p.Engine.DSNPos = s.Value, s.Pos },
 		"threads": func(v ast.Node) { p.Engine.Threads, _, _ = d.int(v, "engine.threads") },
+		"max_connections": func(v ast.Node) {
+			p.Engine.MaxConnections, _, _ = d.int(v, "engine.max_connections")
+		},
+		"query_timeout": func(v ast.Node) { p.Engine.QueryTimeout = d.duration(v, "engine.query_timeout") },
+		"tls_ca":        func(v ast.Node) { s, _ := d.str(v, "engine.tls_ca"); p.Engine.TLSCA = s.Value },
 	})
 }
 

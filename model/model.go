@@ -34,9 +34,16 @@ type Project struct {
 type EngineConfig struct {
 	Type    string // duckdb | starrocks | mysql
 	Path    string // duckdb: the warehouse file, relative to the project
-	DSN     string // mysql-protocol engines; ${VAR} is expanded from the environment
+	DSN     string // mysql-protocol engines; ${VAR} is expanded from the environment (ExpandDSN)
 	Threads int
 	Pos     Pos
+	// MySQL-protocol engines: the pool's size (0: the engine's default), the
+	// longest a statement may run (0: no limit), and a PEM file of the CAs
+	// that sign the server's certificate (TLS required when set).
+	MaxConnections int
+	QueryTimeout   time.Duration
+	TLSCA          string
+	DSNPos         Pos
 }
 
 // Table kinds.

@@ -8,6 +8,7 @@ import (
 // validate runs the checks that need no expression parsing, and builds the
 // project's name indexes. It records every problem in diags.
 func validate(p *Project, diags *Diagnostics) {
+	checkEngine(p, diags)
 	checkTables(p, diags)
 	checkRelationships(p, diags)
 	checkDimensions(p, diags)

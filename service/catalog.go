@@ -17,6 +17,16 @@ type Catalog struct {
 	// Wide are the logical wide tables, fact by fact, as `strata describe
 	// --format json` prints them.
 	Wide []WideTable `json:"wide_tables"`
+	// Tags are the audience builder's terms.
+	Tags []CatalogTag `json:"tags"`
+}
+
+// CatalogTag is a tag of entities: a boolean tag is a term by its name; a
+// categorical one (Value set) is `name = 'value'` for each value of Value.
+type CatalogTag struct {
+	Name   string `json:"name"`
+	Entity string `json:"entity"`
+	Value  string `json:"value,omitempty"`
 }
 
 // CatalogField is a field: its type, grains and the facts that reach it.
@@ -84,7 +94,10 @@ type WideField struct {
 
 // NewCatalog builds the catalog view of a checked project.
 func NewCatalog(cat *logical.Catalog) *Catalog {
-	c := &Catalog{Name: cat.Project.Name, Timezone: cat.Project.Timezone}
+	c := &Catalog{Name: cat.Project.Name, Timezone: cat.Project.Timezone, Tags: []CatalogTag{}}
+	for _, t := range cat.Project.Tags {
+		c.Tags = append(c.Tags, CatalogTag{Name: t.Name, Entity: t.Entity.Value, Value: t.Value.Value})
+	}
 	for _, name := range cat.FieldNames() {
 		f := cat.AnyField(name)
 		cf := CatalogField{Name: name, Type: f.Type.String(), Grains: f.Grains(), Table: f.Alias, Description: f.Desc, Computed: f.Column == ""}

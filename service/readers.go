@@ -6,7 +6,6 @@ import (
 
 	"github.com/strata-metrics/strata/compiler"
 	"github.com/strata-metrics/strata/compiler/plan"
-	"github.com/strata-metrics/strata/compiler/sqlgen"
 	"github.com/strata-metrics/strata/materializer"
 )
 
@@ -79,7 +78,7 @@ func (r *readers) retire(table string) {
 // open removes; it must not fail the query that happened to be last.
 func (r *readers) drop(tables []string) {
 	for _, t := range tables {
-		_ = r.p.Engine.Exec(context.Background(), sqlgen.DropTable(r.p.Dialect, t))
+		_ = r.p.m.DropVersion(context.Background(), t)
 	}
 }
 

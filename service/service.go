@@ -46,8 +46,8 @@ type Options struct {
 }
 
 // An opener opens an engine type's warehouse at path (for DuckDB, "" is in
-// memory) and names the dialect it speaks.
-type opener func(path string, threads int) (engine.Engine, sqlgen.Dialect, error)
+// memory) or the server its config names, and names the dialect it speaks.
+type opener func(ctx context.Context, cfg model.EngineConfig, path string, threads int) (engine.Engine, sqlgen.Dialect, error)
 
 // openers are the engines Open can open, by engine.type; an engine adds
 // itself with registerOpener in a file of its own.
@@ -66,7 +66,7 @@ var exclusive = map[string]bool{}
 
 func init() {
 	exclusive["duckdb"] = true
-	registerOpener("duckdb", func(path string, threads int) (engine.Engine, sqlgen.Dialect, error) {
+	registerOpener("duckdb", func(_ context.Context, _ model.EngineConfig, path string, threads int) (engine.Engine, sqlgen.Dialect, error) {
 		db, err := duckdb.Open(path, threads)
 		if err != nil && strings.Contains(err.Error(), "lock") {
 			return nil, nil, fmt.Errorf("the warehouse %s is in use by another strata process (for example `strata serve`); query through its API, or stop it", path)
@@ -80,7 +80,7 @@ func Open(ctx context.Context, cat *logical.Catalog, opts Options) (*Project, er
 	p := cat.Project
 	open, ok := openers[p.Engine.Type]
 	if !ok {
-		return nil, fmt.Errorf("engine %q: only the embedded duckdb engine can be opened by this build's CLI; set engine.type: duckdb", p.Engine.Type)
+		return nil, fmt.Errorf("engine %q cannot be opened by this build (engines: duckdb, mysql, starrocks, doris)", p.Engine.Type)
 	}
 	path := ""
 	if !opts.Memory {
@@ -93,7 +93,7 @@ func Open(ctx context.Context, cat *logical.Catalog, opts Options) (*Project, er
 	if opts.Threads > 0 {
 		threads = opts.Threads
 	}
-	eng, d, err := open(path, threads)
+	eng, d, err := open(ctx, p.Engine, path, threads)
 	if err != nil {
 		return nil, err
 	}
@@ -236,6 +236,7 @@ func (s *Project) QueryCapped(ctx context.Context, q *plan.Query, maxRows int) (
 		return nil, engine.Clean(err)
 	}
 	out := &Result{Columns: columnsOf(c.Plan), Rows: res.Rows, Meta: Meta{ServedBy: c.Plan.ServedBy(), SQL: c.SQL, Freshness: s.freshness(c.Plan), MaxAge: s.maxAge(c.Plan)}}
+	conform(out)
 	if out.Rows == nil {
 		out.Rows = [][]any{}
 	}

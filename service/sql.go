@@ -45,7 +45,7 @@ func (w *Project) SQL(ctx context.Context, sql string, args []any, opts SQLOptio
 	if err != nil {
 		return nil, st.Locate(err)
 	}
-	out := projectColumns(res, st.Columns)
+	out := Reshape(res, st)
 	out.Meta.TookMS = float64(time.Since(start).Microseconds()) / 1000
 	return out, nil
 }
@@ -63,9 +63,11 @@ func (w *Project) ExplainSQL(ctx context.Context, sql string, opts SQLOptions) (
 	return st, x, nil
 }
 
-// projectColumns reorders and renames a metric query's result to a statement's
-// select list; a column selected twice appears twice.
-func projectColumns(res *Result, cols []sqlfront.Column) *Result {
+// Reshape reorders and renames a metric query's result to a statement's
+// select list; a column selected twice appears twice. The result itself is
+// left as it was (it may be shared by the result cache).
+func Reshape(res *Result, st *sqlfront.Statement) *Result {
+	cols := st.Columns
 	idx := map[string]int{}
 	for i, c := range res.Columns {
 		idx[c.Name] = i

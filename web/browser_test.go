@@ -82,6 +82,9 @@ func serveBank(t *testing.T) (base, tokenBase string) {
 	if _, err := w.Refresh(ctx, nil, nil); err != nil {
 		t.Fatal(err)
 	}
+	if _, err := w.Materializer().RefreshTags(ctx, nil, nil); err != nil {
+		t.Fatal(err)
+	}
 	srv := httptest.NewServer(api.New(w, api.Options{}))
 	t.Cleanup(srv.Close)
 	tok := httptest.NewServer(api.New(w, api.Options{Token: "s3cret"}))

@@ -1,6 +1,7 @@
 package web_test
 
 import (
+	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
@@ -201,6 +202,7 @@ func TestExplorer(t *testing.T) {
 
 	sortLimitTimeCSV(t, b, base)
 	relativePeriod(t, b, base)
+	audienceBuilder(t, b, base)
 
 	// A result too long for the page: the first rows, a note, totals over all.
 	b.open("/?q=" + url.QueryEscape(`{"values":["txn_amount"],"rows":[{"f":"transactions.txn_id"}]}`))
@@ -326,6 +328,43 @@ func relativePeriod(t *testing.T, b *browser, base string) {
 		return
 	}
 	sameCells(t, "relative period", b.pageCells(), want)
+}
+
+// audienceBuilder drags one tag into the audience and adds another by
+// keyboard, negated, with a value; the live size must be the API's.
+func audienceBuilder(t *testing.T, b *browser, base string) {
+	t.Helper()
+	b.open("/")
+	b.keys("/")
+	b.keys("high_value")
+	b.step("drop high_value on the audience", chromedp.DragAndDrop(chromedp.CSS(`#catalog button.item[data-name="high_value"]`), chromedp.CSS(`.drop[data-drop="audience"]`)))
+	b.waitFor("the audience's size", `!!document.getElementById('audience-size')?.dataset.size`)
+	b.keys("/")
+	b.keys("segment")
+	b.keys(kb.ArrowDown)
+	b.keys(kb.End) // the tag: tags come last
+	b.keys(kb.Enter)
+	b.waitFor("the tag's menu", `!document.getElementById('menu').hidden`)
+	b.keys(kb.ArrowDown + kb.ArrowDown + kb.Enter) // with NOT
+	b.waitFor("the value box", `document.activeElement?.id === 'term-value-1'`)
+	b.keys("staff")
+	b.keys("\t")
+	const expr = "high_value AND NOT segment = 'staff'"
+	b.waitFor("the audience expression", fmt.Sprintf(`document.getElementById('audience-expr')?.textContent === %q`, expr))
+	resp, err := http.Post(base+"/v1/audiences", "application/json", strings.NewReader(fmt.Sprintf(`{"expr": %q}`, expr)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var want struct{ Size int }
+	if err := json.NewDecoder(resp.Body).Decode(&want); err != nil || resp.StatusCode != 200 {
+		t.Fatalf("/v1/audiences: %d %v", resp.StatusCode, err)
+	}
+	b.waitFor("the live size", fmt.Sprintf(`document.getElementById('audience-size')?.dataset.size === '%d'`, want.Size))
+	b.axe("audience")
+	b.screenshot("explorer-audience")
+	b.open(strings.TrimPrefix(eval[string](b, `location.href`), base))
+	b.waitFor("the audience after reload", fmt.Sprintf(`document.getElementById('audience-expr')?.textContent === %q && document.getElementById('audience-size')?.dataset.size === '%d'`, expr, want.Size))
 }
 
 func cellText(v any) string {

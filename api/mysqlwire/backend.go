@@ -7,8 +7,9 @@ import "context"
 type Backend interface {
 	// Database is the name clients see for the project.
 	Database() string
-	// Tables lists the wide tables with their fields and metrics.
-	Tables() []Table
+	// Tables lists the wide tables with their fields and the metrics the
+	// user may read.
+	Tables(user string) []Table
 	// Query answers a SELECT over a wide table; args bind its placeholders.
 	// Errors in the statement are *sqlfront.Error.
 	Query(ctx context.Context, sql string, args []any, opts QueryOptions) (*Result, error)
@@ -20,6 +21,8 @@ type Backend interface {
 type QueryOptions struct {
 	// NoRollup answers from the raw tables (SET strata_no_rollup = 1).
 	NoRollup bool
+	// User is the connection's authenticated user, whose scope applies.
+	User string
 }
 
 // Table is one wide table as clients browse it.

@@ -25,7 +25,7 @@ func (h *handler) show(c *mysql.Conn, s *session, x *ast.ShowStmt, query string)
 		}
 		var rows [][]string
 		if !strings.EqualFold(db, "information_schema") {
-			for _, t := range h.b.Tables() {
+			for _, t := range h.b.Tables(c.User) {
 				rows = append(rows, []string{t.Name, "BASE TABLE"})
 			}
 		} else {
@@ -43,7 +43,7 @@ func (h *handler) show(c *mysql.Conn, s *session, x *ast.ShowStmt, query string)
 		return h.filtered(x, cols, rows), nil
 	case ast.ShowTableStatus:
 		var rows [][]string
-		for _, t := range h.b.Tables() {
+		for _, t := range h.b.Tables(c.User) {
 			rows = append(rows, []string{t.Name, "Strata", t.Comment})
 		}
 		return h.filtered(x, []string{"Name", "Engine", "Comment"}, rows), nil
@@ -54,7 +54,7 @@ func (h *handler) show(c *mysql.Conn, s *session, x *ast.ShowStmt, query string)
 		if err := h.checkDB(db); err != nil {
 			return nil, err
 		}
-		t, err := h.table(x.Table.Name.O)
+		t, err := h.table(c, x.Table.Name.O)
 		if err != nil {
 			return nil, err
 		}
@@ -126,9 +126,9 @@ func (h *handler) checkDB(db string) error {
 }
 
 // table finds a wide table by name, suggesting the nearest.
-func (h *handler) table(name string) (*Table, error) {
+func (h *handler) table(c *mysql.Conn, name string) (*Table, error) {
 	var names []string
-	for _, t := range h.b.Tables() {
+	for _, t := range h.b.Tables(c.User) {
 		if strings.EqualFold(t.Name, name) {
 			return &t, nil
 		}
@@ -362,9 +362,9 @@ func singleTable(x *ast.SelectStmt) *ast.TableName {
 
 // infoSchema answers SELECTs over information_schema.SCHEMATA, TABLES and
 // COLUMNS: the filter, projection, ORDER BY and LIMIT catalog browsers use.
-func (h *handler) infoSchema(s *session, x *ast.SelectStmt, query string) (*sqltypes.Result, error) {
+func (h *handler) infoSchema(c *mysql.Conn, s *session, x *ast.SelectStmt, query string) (*sqltypes.Result, error) {
 	tn := singleTable(x)
-	cols, rows := h.infoRows(strings.ToUpper(tn.Name.O))
+	cols, rows := h.infoRows(c, strings.ToUpper(tn.Name.O))
 	if cols == nil {
 		return nil, sqlerror.NewSQLErrorf(sqlerror.ERNoSuchTable, "42S02", "Table 'information_schema.%s' is not served; %s are", tn.Name.O, strings.Join(infoTableNames, ", "))
 	}
@@ -465,7 +465,7 @@ func sortRows(rows [][]string, cols []string, o *ast.OrderByClause) {
 }
 
 // infoRows builds one information_schema table.
-func (h *handler) infoRows(name string) ([]string, [][]string) {
+func (h *handler) infoRows(c *mysql.Conn, name string) ([]string, [][]string) {
 	db := h.b.Database()
 	switch name {
 	case "SCHEMATA":
@@ -473,13 +473,13 @@ func (h *handler) infoRows(name string) ([]string, [][]string) {
 			[][]string{{"def", "information_schema", "utf8mb4", "utf8mb4_0900_ai_ci"}, {"def", db, "utf8mb4", "utf8mb4_0900_ai_ci"}}
 	case "TABLES":
 		var rows [][]string
-		for _, t := range h.b.Tables() {
+		for _, t := range h.b.Tables(c.User) {
 			rows = append(rows, []string{"def", db, t.Name, "BASE TABLE", "Strata", t.Comment})
 		}
 		return []string{"TABLE_CATALOG", "TABLE_SCHEMA", "TABLE_NAME", "TABLE_TYPE", "ENGINE", "TABLE_COMMENT"}, rows
 	case "COLUMNS":
 		var rows [][]string
-		for _, t := range h.b.Tables() {
+		for _, t := range h.b.Tables(c.User) {
 			for i, c := range t.Columns {
 				p, sc := "", ""
 				if strings.HasPrefix(c.Type, "decimal") {

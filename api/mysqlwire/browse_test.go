@@ -52,6 +52,11 @@ func TestBrowsing(t *testing.T) {
 		{"SELECT schema_name FROM information_schema.schemata", "retail_bank"},
 		{"SHOW VARIABLES LIKE 'character_set_%'", "character_set_client\tutf8mb4"},
 		{"SHOW WARNINGS", ""},
+		// What Connector/J reads on connect.
+		{"/* mysql-connector-j-8.4.0 */SELECT @@session.auto_increment_increment AS auto_increment_increment, @@character_set_client AS character_set_client, @@character_set_connection AS character_set_connection, @@character_set_results AS character_set_results, @@character_set_server AS character_set_server, @@collation_server AS collation_server, @@collation_connection AS collation_connection, @@init_connect AS init_connect, @@interactive_timeout AS interactive_timeout, @@license AS license, @@lower_case_table_names AS lower_case_table_names, @@max_allowed_packet AS max_allowed_packet, @@net_write_timeout AS net_write_timeout, @@performance_schema AS performance_schema, @@query_cache_size AS query_cache_size, @@query_cache_type AS query_cache_type, @@sql_mode AS sql_mode, @@system_time_zone AS system_time_zone, @@time_zone AS time_zone, @@transaction_isolation AS transaction_isolation, @@wait_timeout AS wait_timeout", "1\tutf8mb4\t"},
+		{"SHOW VARIABLES WHERE Variable_name IN ('version', 'max_allowed_packet')", "max_allowed_packet\t65536"},
+		{"SELECT * FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = 'retail_bank' AND TABLE_NAME = 'balances' ORDER BY ORDINAL_POSITION DESC LIMIT 1", "def\tretail_bank\tbalances\t"},
+		{"EXPLAIN SELECT channels.name, txn_count FROM transactions GROUP BY 1", "served by: txn_daily"},
 	}
 	for _, c := range []string{"SET NAMES utf8mb4", "SET autocommit = 1, sql_mode = 'ANSI_QUOTES'", "SET @x = 5", "USE retail_bank", "BEGIN", "COMMIT"} {
 		if _, err := db.Exec(c); err != nil {
@@ -93,6 +98,7 @@ func TestErrors(t *testing.T) {
 	}{
 		{"SELECT customers.segment txn_amount FROM transactions WHERE", 1064, "at line 1 column"},
 		{"SELEC txn_amount FROM transactions", 1064, "near 'SELEC"},
+		{"SELECT txn_amount FROM transactions WHERE channels.name = = 'web'", 1064, "near '= 'web'' at line 1 column 59"},
 		{"SELECT customers.segmnt, txn_amount FROM transactions GROUP BY 1", 1054, `did you mean "customers.segment"?`},
 		{"SELECT txn_amuont FROM transactions", 1054, `did you mean "txn_amount"?`},
 		{"SELECT txn_amount FROM transaction", 1146, `did you mean "transactions"?`},

@@ -36,6 +36,8 @@ var forms = []form{
 		`{"metrics":["txn_amount","txn_count"],"dimensions":["transactions.txn_time.month"],"order":["transactions.txn_time.month"]}`},
 	{"date_day", "SELECT DATE(transactions.txn_time), txn_count FROM transactions WHERE transactions.txn_time >= '2025-03-01' AND transactions.txn_time < '2025-03-08' GROUP BY 1 ORDER BY 1",
 		`{"metrics":["txn_count"],"dimensions":["transactions.txn_time.day"],"where":"transactions.txn_time >= '2025-03-01' AND transactions.txn_time < '2025-03-08'","order":["transactions.txn_time.day"]}`},
+	{"date_trunc_where", "SELECT channels.name, txn_count FROM transactions WHERE DATE_TRUNC('month', transactions.txn_time) = '2025-02-01' GROUP BY 1 ORDER BY 1",
+		`{"metrics":["txn_count"],"dimensions":["channels.name"],"where":"transactions.txn_time.month = '2025-02-01'","order":["channels.name"]}`},
 	{"limit_offset", "SELECT branches.region, txn_amount FROM transactions GROUP BY 1 ORDER BY 1 LIMIT 2 OFFSET 1",
 		`{"metrics":["txn_amount"],"dimensions":["branches.region"],"order":["branches.region"],"limit":2,"offset":1}`},
 	{"drill_across", "SELECT customers.segment, txn_amount, app_users FROM transactions GROUP BY 1 ORDER BY 1",

@@ -26,24 +26,25 @@ type session struct {
 	vars     map[string]string // user-set session variables, lower case
 }
 
-func (s *session) options() QueryOptions {
+func (s *session) options(user string) QueryOptions {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return QueryOptions{NoRollup: s.noRollup}
+	return QueryOptions{NoRollup: s.noRollup, User: user}
 }
 
 // handler answers the protocol's commands for every connection.
 type handler struct {
 	mysql.UnimplementedHandler
-	b    Backend
-	env  *vtenv.Environment
-	opts Options
+	b     Backend
+	env   *vtenv.Environment
+	opts  Options
+	slots chan struct{}
 }
 
 var _ mysql.Handler = (*handler)(nil)
 
 func newHandler(b Backend, env *vtenv.Environment, opts Options) *handler {
-	return &handler{b: b, env: env, opts: opts}
+	return &handler{b: b, env: env, opts: opts, slots: make(chan struct{}, opts.MaxConcurrent)}
 }
 
 func (h *handler) Env() *vtenv.Environment { return h.env }
@@ -160,18 +161,24 @@ func (h *handler) run(c *mysql.Conn, query string, args []any) (res *sqltypes.Re
 		if show, ok := x.Stmt.(*ast.ShowStmt); ok {
 			return h.show(c, s, show, query)
 		}
-		return h.explain(s, query, x)
+		return h.explain(c, s, query, x)
 	case *ast.SelectStmt:
 		if x.From == nil {
 			return h.selectNoFrom(c, s, x)
 		}
 		if isInfoSchema(x) {
-			return h.infoSchema(s, x, query)
+			return h.infoSchema(c, s, x, query)
 		}
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), h.opts.QueryTimeout)
 	defer cancel()
-	r, qerr := h.b.Query(ctx, query, args, s.options())
+	select {
+	case h.slots <- struct{}{}:
+		defer func() { <-h.slots }()
+	case <-ctx.Done():
+		return nil, sqlerror.NewSQLErrorf(sqlerror.ERQueryInterrupted, "70100", "Query execution was interrupted: %d queries kept every slot busy for %s; retry shortly", h.opts.MaxConcurrent, h.opts.QueryTimeout)
+	}
+	r, qerr := h.b.Query(ctx, query, args, s.options(c.User))
 	if qerr != nil {
 		return nil, toSQLError(qerr, query)
 	}
@@ -179,7 +186,7 @@ func (h *handler) run(c *mysql.Conn, query string, args []any) (res *sqltypes.Re
 }
 
 // explain answers EXPLAIN SELECT … with the explanation's lines.
-func (h *handler) explain(s *session, query string, x *ast.ExplainStmt) (*sqltypes.Result, error) {
+func (h *handler) explain(c *mysql.Conn, s *session, query string, x *ast.ExplainStmt) (*sqltypes.Result, error) {
 	inner := query[x.Stmt.OriginTextPosition():]
 	if _, ok := x.Stmt.(*ast.SelectStmt); !ok || x.Analyze {
 		return nil, sqlerror.NewSQLError(sqlerror.ERNotSupportedYet, sqlerror.SSUnknownSQLState, "EXPLAIN takes a SELECT over a wide table")
@@ -191,7 +198,7 @@ func (h *handler) explain(s *session, query string, x *ast.ExplainStmt) (*sqltyp
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), h.opts.QueryTimeout)
 	defer cancel()
-	text, err := h.b.Explain(ctx, inner, s.options())
+	text, err := h.b.Explain(ctx, inner, s.options(c.User))
 	if err != nil {
 		return nil, toSQLError(err, inner)
 	}
@@ -204,7 +211,8 @@ func (h *handler) explain(s *session, query string, x *ast.ExplainStmt) (*sqltyp
 
 // toSQLError maps Strata's errors onto MySQL's error numbers: syntax 1064,
 // unknown columns 1054, unknown tables 1146, unknown databases 1049, writes
-// 1290, what a metric query cannot express 1235; the position goes into the
+// 1290, metrics outside the user's key 1142, what a metric query cannot
+// express 1235; the position goes into the
 // message as MySQL clients print it.
 func toSQLError(err error, query string) error {
 	var se *sqlfront.Error
@@ -217,7 +225,10 @@ func toSQLError(err error, query string) error {
 		switch se.Code {
 		case sqlfront.CodeSyntax:
 			num = sqlerror.ERParseError
-			return sqlerror.NewSQLErrorf(num, state, "You have an error in your SQL syntax: %s near '%s' at line %d column %d", se.Msg, near(query, se.Offset), se.Line, se.Col)
+			if strings.HasPrefix(se.Msg, "syntax error near") {
+				return sqlerror.NewSQLErrorf(num, state, "You have an error in your SQL syntax near '%s' at line %d column %d", near(query, se.Offset), se.Line, se.Col)
+			}
+			return sqlerror.NewSQLErrorf(num, state, "You have an error in your SQL syntax: %s, at line %d column %d", se.Msg, se.Line, se.Col)
 		case sqlfront.CodeUnknownField, "ambiguous-field":
 			num, state = sqlerror.ERBadFieldError, "42S22"
 		case sqlfront.CodeUnknownTable:
@@ -226,6 +237,8 @@ func toSQLError(err error, query string) error {
 			num = sqlerror.ERBadDb
 		case sqlfront.CodeReadOnly:
 			num, state = sqlerror.EROptionPreventsStatement, "HY000"
+		case "forbidden-metric":
+			num = sqlerror.ERTableAccessDenied
 		case sqlfront.CodeBadParam:
 			num, state = sqlerror.ERWrongArguments, "HY000"
 		}

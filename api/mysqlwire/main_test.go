@@ -46,7 +46,7 @@ func TestMain(m *testing.M) {
 		if _, err := wh.Refresh(ctx, nil, nil); err != nil {
 			panic(err)
 		}
-		l, err := mysqlwire.Listen("127.0.0.1:0", api.MySQLBackend(wh), mysqlwire.Options{MaxPacket: 64 << 10})
+		l, err := mysqlwire.Listen("127.0.0.1:0", api.NewMySQLBackend(wh, nil), mysqlwire.Options{MaxPacket: 64 << 10})
 		if err != nil {
 			panic(err)
 		}

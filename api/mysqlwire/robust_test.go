@@ -116,7 +116,7 @@ func TestSlowAndAbandonedConnections(t *testing.T) {
 // TestIdleTimeout: a connection that sends nothing is closed after the idle
 // timeout, so abandoned sockets do not pile up.
 func TestIdleTimeout(t *testing.T) {
-	l, err := mysqlwire.Listen("127.0.0.1:0", api.MySQLBackend(wh), mysqlwire.Options{IdleTimeout: 200 * time.Millisecond})
+	l, err := mysqlwire.Listen("127.0.0.1:0", api.NewMySQLBackend(wh, nil), mysqlwire.Options{IdleTimeout: 200 * time.Millisecond})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -139,7 +139,7 @@ func TestIdleTimeout(t *testing.T) {
 // TestAuthentication: with passwords configured, user and password must match.
 func TestAuthentication(t *testing.T) {
 	keys := map[string]string{"east_dashboard": "t0ken"}
-	l, err := mysqlwire.Listen("127.0.0.1:0", api.MySQLBackend(wh), mysqlwire.Options{Password: func(u string) (string, bool) {
+	l, err := mysqlwire.Listen("127.0.0.1:0", api.NewMySQLBackend(wh, nil), mysqlwire.Options{Password: func(u string) (string, bool) {
 		p, ok := keys[u]
 		return p, ok
 	}})
@@ -165,5 +165,61 @@ func TestAuthentication(t *testing.T) {
 		if !errors.As(err, &me) || me.Number != 1045 {
 			t.Errorf("%s/%q: want 1045, got %v", c[0], c[1], err)
 		}
+	}
+}
+
+// gated holds every query whose text carries /*hold*/ until the gate opens.
+type gated struct {
+	mysqlwire.Backend
+	gate chan struct{}
+}
+
+func (g *gated) Query(ctx context.Context, sql string, args []any, opts mysqlwire.QueryOptions) (*mysqlwire.Result, error) {
+	if strings.Contains(sql, "/*hold*/") {
+		<-g.gate
+		// The held query stands for one that runs long: it finishes even
+		// after its own deadline, so that the slot stays busy past the
+		// other query's wait.
+		ctx = context.WithoutCancel(ctx)
+	}
+	return g.Backend.Query(ctx, sql, args, opts)
+}
+
+// TestConcurrencyLimit: with every query slot busy, a query waits until its
+// timeout and fails with 1317; browsing statements need no slot; once the
+// slot frees, queries run again.
+func TestConcurrencyLimit(t *testing.T) {
+	g := &gated{Backend: api.NewMySQLBackend(wh, nil), gate: make(chan struct{})}
+	l, err := mysqlwire.Listen("127.0.0.1:0", g, mysqlwire.Options{MaxConcurrent: 1, QueryTimeout: 300 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	db, err := sql.Open("mysql", fmt.Sprintf("a:x@tcp(%s)/retail_bank", l.Addr()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	held := make(chan error, 1)
+	go func() {
+		var n int64
+		held <- db.QueryRow("SELECT /*hold*/ txn_count FROM transactions").Scan(&n)
+	}()
+	time.Sleep(100 * time.Millisecond)
+	var n int64
+	err = db.QueryRow("SELECT txn_count FROM transactions").Scan(&n)
+	var me *mysql.MySQLError
+	if !errors.As(err, &me) || me.Number != 1317 {
+		t.Errorf("with the only slot held: %v, want 1317", err)
+	}
+	if got := query(t, db, "SHOW TABLES"); len(got) != 3 {
+		t.Errorf("SHOW TABLES while the slot is held: %q", got)
+	}
+	close(g.gate)
+	if err := <-held; err != nil {
+		t.Errorf("the held query: %v", err)
+	}
+	if err := db.QueryRow("SELECT txn_count FROM transactions").Scan(&n); err != nil || n == 0 {
+		t.Errorf("after the slot freed: %v (%d)", err, n)
 	}
 }

@@ -25,8 +25,11 @@ type Options struct {
 	// including one that never finishes its handshake (default 8h, MySQL's
 	// wait_timeout).
 	IdleTimeout time.Duration
-	// QueryTimeout bounds one query (default 30s).
+	// QueryTimeout bounds one query, including its wait for a slot (default 30s).
 	QueryTimeout time.Duration
+	// MaxConcurrent bounds the queries running at once across connections
+	// (default 16); more wait for a slot.
+	MaxConcurrent int
 	// Version is the server version advertised (default 8.0.40-strata).
 	Version string
 }
@@ -40,6 +43,9 @@ func (o *Options) defaults() {
 	}
 	if o.QueryTimeout <= 0 {
 		o.QueryTimeout = 30 * time.Second
+	}
+	if o.MaxConcurrent <= 0 {
+		o.MaxConcurrent = 16
 	}
 	if o.Version == "" {
 		o.Version = "8.0.40-strata"

@@ -64,7 +64,7 @@ func (h *handler) sysVar(s *session, name string) (string, bool) {
 	case "default_storage_engine", "storage_engine":
 		return "Strata", true
 	case NoRollupVar:
-		if s.options().NoRollup {
+		if s.options("").NoRollup {
 			return "1", true
 		}
 		return "0", true

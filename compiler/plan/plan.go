@@ -111,6 +111,9 @@ type RollupSource struct {
 	// Dims are the qualified fields the rollup keeps as they are.
 	Dims []string
 	Rows int64
+	// KeyTables names, for each measure kept as a distinct set, the side table
+	// of its distinct keys; only engines without a set type use them.
+	KeyTables map[string]string
 }
 
 // Measure is a simple metric computed by a part, in column Col.

@@ -17,16 +17,11 @@ type State struct {
 }
 
 // Input is what the rewrite needs besides the plan: the rollups' definitions
-// and built state, the time, and what the target engine can store.
+// and built state, and the time.
 type Input struct {
 	Rollups []*rollup.Rollup
 	States  map[string]State
 	Now     time.Time
-	// Dialect names the target engine's dialect, for reasons.
-	Dialect string
-	// NoSets is set when the engine has no mergeable distinct-set type: a
-	// rollup cannot then serve a distinct count.
-	NoSets bool
 }
 
 // Decision records, for one rollup and one part, whether it serves the part or
@@ -58,7 +53,6 @@ const (
 	CodeShiftSplits  = "shift_splits"  // a period-over-period shift splits its periods
 	CodeWindow       = "window"        // a cumulative metric's window splits its periods
 	CodeMeasure      = "measure"       // a measure it does not store
-	CodeNoSets       = "no_sets"       // a distinct count the engine cannot keep as a set
 	CodeSemiAdditive = "semi_additive" // a semi-additive measure it cannot re-aggregate
 	CodeStale        = "stale"         // its sources changed beyond the query's tolerance
 )

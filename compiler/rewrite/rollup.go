@@ -40,10 +40,8 @@ import (
 //     whole rollup periods (7 days from a day rollup, 3 months from a month
 //     one; their ends are the query's period ends, which rule 3 aligns).
 //  5. Every measure of the part is stored by the rollup (a stored measure is
-//     the same definition: the hash covers it), and the engine can merge how
-//     it is stored (a distinct count needs a mergeable set type). A
-//     semi-additive measure also needs its snapshot date kept by day and its
-//     `per` fields kept.
+//     the same definition: the hash covers it). A semi-additive measure also
+//     needs its snapshot date kept by day and its `per` fields kept.
 //  6. It is fresh: its sources have not changed since the build, or the build
 //     is within the query's staleness tolerance.
 //
@@ -132,9 +130,6 @@ func check(p *plan.Plan, pt *plan.Part, r *rollup.Rollup, in Input) (code, reaso
 	for _, m := range pt.Measures {
 		if r.Measure(m.Metric.Name) == nil {
 			return CodeMeasure, fmt.Sprintf("measure %s not in rollup", m.Metric.Name)
-		}
-		if in.NoSets && rollup.StoresSet(m.Metric) {
-			return CodeNoSets, fmt.Sprintf("measure %s is kept as a distinct set, which the %s engine cannot store; it is counted from the raw rows", m.Metric.Name, in.Dialect)
 		}
 		if na := m.Metric.NonAdditive; na != nil {
 			f := pt.Fact.Field(na.Time)

@@ -54,8 +54,32 @@ func (r *Rollup) TimeColumn() string { return r.TimeField + "." + r.Grain }
 // Source is what a plan part served by this rollup carries: the definition's
 // kept fields and time, and where its current version lives.
 func (r *Rollup) Source(table string, rows int64) *plan.RollupSource {
-	return &plan.RollupSource{Name: r.Name, Table: table, Grain: r.Grain, TimeField: r.TimeField, Dims: r.Dims, Rows: rows}
+	src := &plan.RollupSource{Name: r.Name, Table: table, Grain: r.Grain, TimeField: r.TimeField, Dims: r.Dims, Rows: rows, KeyTables: map[string]string{}}
+	for i, m := range r.SetMeasures() {
+		src.KeyTables[m.Name] = KeyTable(table, i)
+	}
+	return src
 }
+
+// SetMeasures are the measures stored as distinct sets, in declaration order.
+func (r *Rollup) SetMeasures() []*logical.Metric {
+	var out []*logical.Metric
+	for _, m := range r.Measures {
+		if StoresSet(m) {
+			out = append(out, m)
+		}
+	}
+	return out
+}
+
+// KeyColumn is the column of a key table holding the counted values.
+const KeyColumn = "key"
+
+// KeyTable names the side table that holds the i-th set measure's distinct
+// keys, one row per group and key, on engines without a set type
+// (sqlgen.Dialect.SetColumns false): the rollup's table with _k<i> appended,
+// so that a version's side tables are found by its table's name.
+func KeyTable(table string, i int) string { return fmt.Sprintf("%s_k%d", table, i) }
 
 // Definitions returns the checked definitions of the project's rollups, in
 // declaration order. The catalog must have been built without errors.

@@ -171,7 +171,8 @@ func exprOff(off, at int) int {
 }
 
 // rewriter walks WHERE or HAVING: it resolves every name, turns
-// DATE_TRUNC/DATE of a time field into the grain field, and in HAVING turns
+// DATE_TRUNC of a time field into the grain field (DATE() stays the
+// expression function it is), and in HAVING turns
 // aliases, MEASURE(m) and a metric's own aggregate into the metric's name.
 type rewriter struct {
 	t      *translator
@@ -202,9 +203,6 @@ func (r *rewriter) Enter(n ast.Node) (ast.Node, bool) {
 		case "measure":
 			return n, true
 		case "date_trunc":
-			if r.clause == "WHERE" {
-				r.err = errAt(r.t.sql, max(n.OriginTextPosition(), 0), CodeNotSupported, "DATE_TRUNC() is not supported in WHERE: filter the time field itself, e.g. transactions.txn_time >= '2025-01-01' AND transactions.txn_time < '2025-02-01'")
-			}
 			return n, true
 		}
 	}

@@ -58,10 +58,12 @@ type Aggregates interface {
 	CountDistinct(arg string) string
 	// ApproxCountDistinct estimates it (exactly where the engine has no sketch).
 	ApproxCountDistinct(arg string) string
-	// Sets reports whether the engine has a mergeable distinct-set type. When it
-	// has none, rollups do not store distinct counts and the rewrite answers
-	// them from the raw rows; the Set methods then return an error.
-	Sets() bool
+	// SetColumns reports whether the engine has a mergeable distinct-set type,
+	// kept in one rollup column (DuckDB lists, StarRocks bitmaps). Without one
+	// (MySQL) each distinct count is kept as rows of distinct keys in a side
+	// table (RollupKeys) and counted with CountDistinct; the Set methods then
+	// return an error and are never called.
+	SetColumns() bool
 	// SetBuild aggregates the distinct non-NULL values of arg into a set.
 	SetBuild(arg string) (string, error)
 	// SetCount merges the sets in column col and counts the union exactly;
@@ -70,6 +72,10 @@ type Aggregates interface {
 	// SetApproxCount estimates the union's size as ApproxCountDistinct would
 	// over the raw values: a sketch depends only on the set of values.
 	SetApproxCount(col string, single bool) (string, error)
+	// EdgeTime is a window that gives every row the latest (last) or earliest
+	// non-NULL time t among the rows of its partition: a period's edge for
+	// semi-additive measures.
+	EdgeTime(t string, partition []string, last bool) string
 }
 
 // Storage are the statements the materializer and the query service need
@@ -131,6 +137,19 @@ func quoteWith(s string, q byte) string {
 
 func call(name string, args []string) string {
 	return name + "(" + strings.Join(args, ", ") + ")"
+}
+
+// edgeWindow is EdgeTime as MAX or MIN over the partition.
+func edgeWindow(t string, partition []string, last bool) string {
+	agg := "MIN"
+	if last {
+		agg = "MAX"
+	}
+	over := ""
+	if len(partition) > 0 {
+		over = "PARTITION BY " + strings.Join(partition, ", ")
+	}
+	return fmt.Sprintf("%s(%s) OVER (%s)", agg, t, over)
 }
 
 // isControl reports the characters a literal never holds raw in SQL text.

@@ -167,14 +167,19 @@ func (DuckDB) TimestampLiteral(quoted string) string { return "TIMESTAMP " + quo
 // CountDistinct implements Aggregates.
 func (DuckDB) CountDistinct(arg string) string { return fmt.Sprintf("COUNT(DISTINCT %s)", arg) }
 
+// EdgeTime implements Aggregates.
+func (DuckDB) EdgeTime(t string, partition []string, last bool) string {
+	return edgeWindow(t, partition, last)
+}
+
 // ApproxCountDistinct implements Aggregates.
 func (DuckDB) ApproxCountDistinct(arg string) string {
 	return call("approx_count_distinct", []string{arg})
 }
 
-// Sets implements Aggregates: a set is the LIST of a group's distinct values,
+// SetColumns implements Aggregates: a set is the LIST of a group's distinct values,
 // merged by flattening and de-duplicating.
-func (DuckDB) Sets() bool { return true }
+func (DuckDB) SetColumns() bool { return true }
 
 // SetBuild implements Aggregates.
 func (DuckDB) SetBuild(arg string) (string, error) {

@@ -132,13 +132,26 @@ func (MySQL) CountDistinct(arg string) string { return fmt.Sprintf("COUNT(DISTIN
 // ApproxCountDistinct implements Aggregates: exact, MySQL has no sketch.
 func (MySQL) ApproxCountDistinct(arg string) string { return fmt.Sprintf("COUNT(DISTINCT %s)", arg) }
 
-// errNoSets is why MySQL rollups keep no distinct counts: it has no set type
-// that merges, and a delimited string (GROUP_CONCAT) is cut silently at
-// group_concat_max_len, which would make answers wrong without an error.
-var errNoSets = fmt.Errorf("the mysql dialect has no mergeable distinct-set type; distinct counts are answered from the raw rows")
+// EdgeTime implements Aggregates. MariaDB evaluates MAX(t) OVER (PARTITION
+// BY …) by rescanning the frame for every row — minutes over a few hundred
+// thousand rows — while the first value of the partition ordered by t costs
+// one sort. NULLs sort last, as MAX and MIN ignore them.
+func (m MySQL) EdgeTime(t string, partition []string, last bool) string {
+	over := ""
+	if len(partition) > 0 {
+		over = "PARTITION BY " + strings.Join(partition, ", ") + " "
+	}
+	return fmt.Sprintf("FIRST_VALUE(%s) OVER (%sORDER BY %s)", t, over, m.OrderTerm(t, last))
+}
 
-// Sets implements Aggregates.
-func (MySQL) Sets() bool { return false }
+// errNoSets: MySQL has no set type that merges, and a delimited string
+// (GROUP_CONCAT, JSON_ARRAYAGG) is cut silently at group_concat_max_len, which
+// would make answers wrong without an error; distinct counts are kept as key
+// rows in side tables instead (RollupKeys).
+var errNoSets = fmt.Errorf("the mysql dialect has no set column type; distinct counts are kept as key rows")
+
+// SetColumns implements Aggregates.
+func (MySQL) SetColumns() bool { return false }
 
 // SetBuild implements Aggregates.
 func (MySQL) SetBuild(string) (string, error) { return "", errNoSets }
@@ -233,8 +246,13 @@ func (StarRocks) ApproxCountDistinct(arg string) string {
 	return call("approx_count_distinct", []string{arg})
 }
 
-// Sets implements Aggregates: BITMAP columns, exact distinct counts that merge.
-func (StarRocks) Sets() bool { return true }
+// EdgeTime implements Aggregates: StarRocks' MAX and MIN windows are fast.
+func (StarRocks) EdgeTime(t string, partition []string, last bool) string {
+	return edgeWindow(t, partition, last)
+}
+
+// SetColumns implements Aggregates: BITMAP columns, exact distinct counts that merge.
+func (StarRocks) SetColumns() bool { return true }
 
 // SetBuild implements Aggregates.
 func (StarRocks) SetBuild(arg string) (string, error) {

@@ -522,16 +522,8 @@ func (w *writer) semiAdditive(pt *plan.Part, values []string, t string, extra []
 		}
 		partition = append(partition, s)
 	}
-	edge := "MAX"
-	if na.Take == "first" {
-		edge = "MIN"
-	}
-	over := ""
-	if len(partition) > 0 {
-		over = "PARTITION BY " + strings.Join(partition, ", ")
-	}
 	inner = append(inner, values...)
-	inner = append(inner, t+" AS "+w.q("t"), fmt.Sprintf("%s(%s) OVER (%s) AS %s", edge, t, over, w.q("t_edge")))
+	inner = append(inner, t+" AS "+w.q("t"), w.d.EdgeTime(t, partition, na.Take != "first")+" AS "+w.q("t_edge"))
 	where, err := w.where(pt, extra...)
 	if err != nil {
 		return "", err

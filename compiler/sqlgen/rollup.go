@@ -62,6 +62,9 @@ func (w *writer) rollupPart(pt *plan.Part) (string, error) {
 	if pt.NonAdditive != nil {
 		return w.rollupSemiAdditive(pt)
 	}
+	if !w.d.SetColumns() && w.readsKeys(pt) {
+		return w.rollupKeysPart(pt)
+	}
 	var sel []string
 	for i, d := range w.p.Dims {
 		s, err := w.dim(pt, d)
@@ -136,10 +139,58 @@ func (w *writer) rollupSemiAdditive(pt *plan.Part) (string, error) {
 
 // RollupBuild renders the statement that computes a rollup's rows from the raw
 // wide table: one row per kept dimension values and time period, each measure
-// in its storage columns (see rollup.Storages). On an engine without
-// mergeable sets (Dialect.Sets) distinct counts are left out: the rewrite
-// answers them from the raw rows there.
+// in its storage columns (see rollup.Storages). On an engine without a set
+// type (Dialect.SetColumns false) distinct counts are left out: each is kept
+// in a side table instead (RollupKeys).
 func RollupBuild(cat *logical.Catalog, r *rollup.Rollup, d Dialect) (string, error) {
+	w, pt, sel, err := buildWriter(cat, r, d, r.Measures)
+	if err != nil {
+		return "", err
+	}
+	for _, m := range r.Measures {
+		if rollup.StoresSet(m) && !d.SetColumns() {
+			continue
+		}
+		for _, st := range rollup.Storages(m) {
+			s, err := w.storage(pt, m, st.Kind)
+			if err != nil {
+				return "", err
+			}
+			sel = append(sel, s+" AS "+w.q(st.Column))
+		}
+	}
+	return "SELECT " + strings.Join(sel, ", ") + "\n" + w.from(pt) + w.groupBy(), nil
+}
+
+// RollupKeys renders the statement that computes a distinct count's side
+// table for engines without a set type: the distinct (group, key) pairs, where
+// a group is the rollup's kept dimension values and time period and a key a
+// value the measure counts (its filter held, not NULL). Counting the distinct
+// keys of the groups a query merges is the exact distinct count, as a union of
+// sets would be.
+func RollupKeys(cat *logical.Catalog, r *rollup.Rollup, m *logical.Metric, d Dialect) (string, error) {
+	w, pt, sel, err := buildWriter(cat, r, d, []*logical.Metric{m})
+	if err != nil {
+		return "", err
+	}
+	key, err := w.exprIn(pt, m.Expr)
+	if err != nil {
+		return "", err
+	}
+	if m.Filter != nil {
+		f, err := w.exprIn(pt, m.Filter)
+		if err != nil {
+			return "", err
+		}
+		key = fmt.Sprintf("CASE WHEN %s THEN %s END", f, key)
+	}
+	sel = append(sel, key+" AS "+w.q(rollup.KeyColumn))
+	return "SELECT DISTINCT " + strings.Join(sel, ", ") + "\n" + w.from(pt) + "\nWHERE " + key + " IS NOT NULL", nil
+}
+
+// buildWriter sets up the raw part a rollup is built from, with the joins its
+// kept fields and measures need, and renders the kept fields' columns.
+func buildWriter(cat *logical.Catalog, r *rollup.Rollup, d Dialect, measures []*logical.Metric) (*writer, *plan.Part, []string, error) {
 	p := &plan.Plan{Catalog: cat, TZ: cat.Project.Timezone}
 	pt := &plan.Part{ID: "build", Fact: r.Fact, Source: "raw", TimeFields: map[string]bool{}}
 	needed := map[string]bool{r.Fact.Name(): true}
@@ -159,7 +210,7 @@ func RollupBuild(cat *logical.Catalog, r *rollup.Rollup, d Dialect) (string, err
 		cols = append(cols, r.TimeColumn())
 		use(r.TimeField)
 	}
-	for _, m := range r.Measures {
+	for _, m := range measures {
 		for _, e := range []ast.ExprNode{m.Expr, m.Filter} {
 			if e != nil {
 				for _, c := range expr.Columns(e) {
@@ -175,23 +226,11 @@ func RollupBuild(cat *logical.Catalog, r *rollup.Rollup, d Dialect) (string, err
 	for i, dim := range p.Dims {
 		s, err := w.dim(pt, dim)
 		if err != nil {
-			return "", err
+			return nil, nil, nil, err
 		}
 		sel = append(sel, s+" AS "+w.q(cols[i]))
 	}
-	for _, m := range r.Measures {
-		if rollup.StoresSet(m) && !d.Sets() {
-			continue
-		}
-		for _, st := range rollup.Storages(m) {
-			s, err := w.storage(pt, m, st.Kind)
-			if err != nil {
-				return "", err
-			}
-			sel = append(sel, s+" AS "+w.q(st.Column))
-		}
-	}
-	return "SELECT " + strings.Join(sel, ", ") + "\n" + w.from(pt) + w.groupBy(), nil
+	return w, pt, sel, nil
 }
 
 // storage renders one storage aggregate over raw rows.

@@ -82,6 +82,17 @@ func CreateTableAs(d Dialect, table, query string) string {
 	return "CREATE TABLE " + Table(d, table) + " AS " + query
 }
 
+// TablesAfter lists the state schema's tables whose names extend prefix with
+// suffix (a version's key tables: prefix "_strata.r_…", suffix "_k"). It
+// compares names as ranges instead of LIKE, whose _ is a wildcard.
+func TablesAfter(d Dialect, prefix, suffix string) string {
+	_, name, _ := strings.Cut(prefix, ".")
+	lo := name + suffix
+	hi := lo[:len(lo)-1] + string(lo[len(lo)-1]+1)
+	return "SELECT " + d.QuoteIdent("table_name") + " FROM information_schema.tables WHERE table_schema = " + d.QuoteString(StateSchema) +
+		" AND table_name >= " + d.QuoteString(lo) + " AND table_name < " + d.QuoteString(hi)
+}
+
 // DropTable drops a table if it exists.
 func DropTable(d Dialect, table string) string { return "DROP TABLE IF EXISTS " + Table(d, table) }
 

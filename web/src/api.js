@@ -66,6 +66,11 @@ export async function explain(q) {
   return JSON.parse(text);
 }
 
+// audience answers POST /v1/audiences; the caller parses the body.
+export async function audience(req) {
+  return call('POST', '/v1/audiences', req);
+}
+
 export async function csv(q) {
   const { text } = await call('POST', '/v1/query', q, 'text/csv');
   return text;

@@ -136,6 +136,18 @@ export function renderCatalog(root, cat, state, search) {
     }
     frag.append(ul);
   }
+  const tags = (cat.raw.tags || []).filter((t) => matches(search, t.name, t.value, t.entity));
+  if (tags.length) {
+    frag.append(el('h2', { text: 'Tags' }));
+    const ul = el('ul');
+    for (const t of tags) {
+      ul.append(el('li', {}, el('button', {
+        type: 'button', class: 'item tag', 'data-name': t.name, 'data-kind': 'tag', 'aria-haspopup': 'menu',
+        title: `${t.name}: ${t.value ? `one set per ${t.value}` : 'a set'} of ${t.entity}`,
+      }, el('span', { class: 'label', text: t.name }), el('span', { class: 'type', text: t.value ? `= ${t.value}` : t.entity }))));
+    }
+    frag.append(ul);
+  }
   if (!frag.childNodes.length) frag.append(el('p', { class: 'empty', text: `Nothing matches “${search}”.` }));
   root.replaceChildren(frag);
 }

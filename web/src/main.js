@@ -15,6 +15,7 @@ let chartMod = null;
 const loadChart = () => (chartMod ??= import('./chart.js'));
 function disposeChart() { chartMod?.then((m) => m.disposeChart()); }
 import { dimName, fromURL, toQuery, toURL } from './state.js';
+import { renderAudience, runAudience } from './audience.js';
 
 const $ = (id) => document.getElementById(id);
 const perf = (window.strataPerf = { start: performance.now(), firstRender: null, interactions: [] });
@@ -82,6 +83,21 @@ const actions = {
     mutate((s) => { const [e] = s[shelf].splice(i, 1); s[shelf].splice(j, 0, e); });
   },
   setGrain(shelf, i, g) { mutate((s) => { s[shelf][i].g = g; }); },
+  // audience edits the audience's terms; no terms, no audience.
+  audience(fn) {
+    mutate((s) => {
+      s.audience = s.audience || { terms: [] };
+      fn(s.audience);
+      if (!s.audience.terms.length) s.audience = null;
+    });
+  },
+  addTag(name, { not = false, op = 'AND' } = {}) {
+    const tag = (cat.raw.tags || []).find((t) => t.name === name);
+    if (!tag) return;
+    actions.audience((a) => { a.terms.push(tag.value ? { tag: name, op, not, value: '' } : { tag: name, op, not }); });
+    announce(`${name} added to the audience.`);
+    if (tag.value) document.querySelector(`#term-value-${state.audience.terms.length - 1}`)?.focus();
+  },
   filterOn(shelf, i) { actions.add(state[shelf][i].f, 'filters'); },
   editFilter(i) {
     openEditor(i, state, cat, {
@@ -98,7 +114,7 @@ function showError(err, q) {
   if (pos) {
     const where = pos.field ? `in ${pos.field}` : '';
     box.append(el('div', { class: 'pos', text: `${where}${pos.offset !== undefined ? `, at character ${pos.offset + 1}` : ''}` }));
-    const text = q && (pos.field === 'where' || pos.field === 'having') ? q[pos.field] : null;
+    const text = q && ['where', 'having', 'expr'].includes(pos.field) ? q[pos.field] : null;
     if (text && pos.offset !== undefined) box.append(el('pre', { class: 'caret', text: `${text}\n${' '.repeat(pos.offset)}^` }));
   }
   if (err.status === 401) {
@@ -124,9 +140,9 @@ function renderControls() {
 
 function badge(meta, fetchMs) {
   const asOf = meta.freshness ? new Date(meta.freshness).toISOString().replace('T', ' ').slice(0, 16) + ' UTC' : 'current (raw tables)';
-  return el('span', { class: 'badge', id: 'badge', 'data-served-by': meta.served_by, 'data-took-ms': String(meta.took_ms) },
+  return el('span', { class: 'badge', id: 'badge', 'data-served-by': meta.served_by, 'data-took-ms': String(meta.took_ms), 'data-cached': String(!!meta.cached) },
     el('span', {}, 'served by ', el('b', { text: meta.served_by })),
-    el('span', { text: `${Number(meta.took_ms).toFixed(1)} ms in the engine, ${fetchMs.toFixed(0)} ms round trip` }),
+    el('span', { text: meta.cached ? `from the result cache, ${fetchMs.toFixed(0)} ms round trip` : `${Number(meta.took_ms).toFixed(1)} ms in the engine, ${fetchMs.toFixed(0)} ms round trip` }),
     el('span', { text: `data as of ${asOf}` }));
 }
 
@@ -205,11 +221,16 @@ async function loadSQL() {
 
 function renderAll() {
   closeMenu();
+  // The controls are drawn anew; the focus stays on the one of the same id.
+  const focusId = document.activeElement?.id;
   $('project').textContent = cat.raw.name ? `· ${cat.raw.name}` : '';
   renderCatalog($('catalog'), cat, state, $('search').value.trim());
   renderShelves(state, cat, actions);
+  renderAudience(state, cat, actions);
   renderControls();
   runQuery();
+  runAudience(state, showError);
+  if (focusId && document.activeElement?.id !== focusId) document.getElementById(focusId)?.focus();
 }
 
 function wireControls() {
@@ -221,11 +242,12 @@ function wireControls() {
     }
   });
   $('catalog').addEventListener('keydown', (e) => {
-    if (e.key !== 'ArrowDown' && e.key !== 'ArrowUp') return;
+    const step = { ArrowDown: 1, ArrowUp: -1, Home: -Infinity, End: Infinity }[e.key];
+    if (step === undefined) return;
     const items = [...$('catalog').querySelectorAll('button.item')];
     const i = items.indexOf(document.activeElement);
     if (i < 0) return;
-    items[Math.min(items.length - 1, Math.max(0, i + (e.key === 'ArrowDown' ? 1 : -1)))].focus();
+    items[Math.min(items.length - 1, Math.max(0, i + step))].focus();
     e.preventDefault();
   });
   $('sort').addEventListener('change', (e) => {

@@ -56,9 +56,16 @@ function itemMenu(btn, cat, actions) {
     actions.announce(`${cat.label(name)} is unavailable: ${btn.querySelector('.why')?.textContent || ''}`);
     return;
   }
-  const items = btn.dataset.kind === 'metric'
-    ? [{ label: 'Add to values', run: () => actions.add(name, 'values') }, { label: 'Filter on it (having)', run: () => actions.add(name, 'filters') }]
-    : ['rows', 'cols', 'filters'].map((s) => ({ label: `Add to ${shelfNames[s].toLowerCase()}`, run: () => actions.add(name, s) }));
+  let items;
+  if (btn.dataset.kind === 'tag') {
+    items = [{ label: 'Add to the audience (AND)', run: () => actions.addTag(name) },
+      { label: 'Add to the audience (OR)', run: () => actions.addTag(name, { op: 'OR' }) },
+      { label: 'Add to the audience with NOT', run: () => actions.addTag(name, { not: true }) }];
+  } else if (btn.dataset.kind === 'metric') {
+    items = [{ label: 'Add to values', run: () => actions.add(name, 'values') }, { label: 'Filter on it (having)', run: () => actions.add(name, 'filters') }];
+  } else {
+    items = ['rows', 'cols', 'filters'].map((s) => ({ label: `Add to ${shelfNames[s].toLowerCase()}`, run: () => actions.add(name, s) }));
+  }
   showMenu(btn, `Add ${cat.label(name)}`, items);
 }
 
@@ -194,6 +201,9 @@ export function wireInteractions(cat, actions) {
     if (s.kind === 'chip') {
       if (target === 'remove') actions.remove(s.shelf, Number(s.index));
       else if (target !== s.shelf) actions.move(s.shelf, Number(s.index), target);
+    } else if (s.kind === 'tag' || target === 'audience') {
+      if (s.kind === 'tag' && target === 'audience') actions.addTag(s.name);
+      else actions.announce(s.kind === 'tag' ? 'Tags go to the audience.' : 'The audience takes tags.');
     } else if (target !== 'remove') {
       actions.add(s.name, target);
     }

@@ -3,7 +3,7 @@
 // back/forward step through the views.
 
 export function emptyState() {
-  return { values: [], rows: [], cols: [], filters: [], sort: null, limit: null, view: 'table' };
+  return { values: [], rows: [], cols: [], filters: [], sort: null, limit: null, view: 'table', audience: null };
 }
 
 // dimName is a shelf entry's query name: the field, with its grain for time.
@@ -24,6 +24,9 @@ export function fromURL(loc) {
     if (!(s.sort && typeof s.sort.by === 'string')) s.sort = null;
     s.limit = Number.isInteger(s.limit) && s.limit > 0 ? s.limit : null;
     s.view = s.view === 'chart' ? 'chart' : 'table';
+    const terms = Array.isArray(s.audience?.terms) ? s.audience.terms.filter((t) => t && typeof t.tag === 'string' && (t.value === undefined || typeof t.value === 'string'))
+      .map((t) => ({ tag: t.tag, op: t.op === 'OR' ? 'OR' : 'AND', not: t.not === true, ...(t.value !== undefined ? { value: t.value } : {}) })) : [];
+    s.audience = terms.length ? { terms } : null;
     return s;
   } catch {
     return emptyState();
@@ -31,7 +34,7 @@ export function fromURL(loc) {
 }
 
 export function toURL(s) {
-  const empty = !s.values.length && !s.rows.length && !s.cols.length && !s.filters.length;
+  const empty = !s.values.length && !s.rows.length && !s.cols.length && !s.filters.length && !s.audience;
   return empty && s.view === 'table' ? location.pathname : `${location.pathname}?q=${encodeURIComponent(JSON.stringify(s))}`;
 }
 

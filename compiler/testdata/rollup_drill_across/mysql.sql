@@ -4,10 +4,17 @@ WITH `p0` AS (
   GROUP BY 1
 ),
 `p1` AS (
-  SELECT `customers`.`segment` AS `d0`, COUNT(DISTINCT `app_events`.`customer_id`) AS `p1__app_users`
-  FROM `app_events` AS `app_events`
-  LEFT JOIN `customers` AS `customers` ON `app_events`.`customer_id` = `customers`.`customer_id`
-  GROUP BY 1
+  SELECT `m`.`d0`, COALESCE(`k0`.`n`, 0) AS `p1__app_users`
+  FROM (
+    SELECT `r`.`customers.segment` AS `d0`
+    FROM `_strata`.`r_app_daily` AS `r`
+    GROUP BY 1
+  ) AS `m`
+  LEFT JOIN (
+    SELECT `r`.`customers.segment` AS `d0`, COUNT(DISTINCT `r`.`key`) AS `n`
+    FROM `_strata`.`r_app_daily_k0` AS `r`
+    GROUP BY 1
+  ) AS `k0` ON (`k0`.`d0` <=> `m`.`d0`)
 ),
 `j` AS (
   SELECT `d0`, MAX(`p0__txn_amount`) AS `p0__txn_amount`, MAX(`p1__app_users`) AS `p1__app_users`

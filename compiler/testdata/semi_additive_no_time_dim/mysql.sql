@@ -1,7 +1,7 @@
 WITH `p0` AS (
   SELECT `d0`, SUM(`v`) AS `p0__total_balance`
   FROM (
-    SELECT `customers`.`segment` AS `d0`, `balances`.`balance` AS `v`, `balances`.`snapshot_date` AS `t`, MAX(`balances`.`snapshot_date`) OVER () AS `t_edge`
+    SELECT `customers`.`segment` AS `d0`, `balances`.`balance` AS `v`, `balances`.`snapshot_date` AS `t`, FIRST_VALUE(`balances`.`snapshot_date`) OVER (ORDER BY `balances`.`snapshot_date` IS NULL, `balances`.`snapshot_date` DESC) AS `t_edge`
     FROM `balances` AS `balances`
     LEFT JOIN `customers` AS `customers` ON `balances`.`customer_id` = `customers`.`customer_id`
     WHERE (`balances`.`snapshot_date` < DATE '2024-07-01')

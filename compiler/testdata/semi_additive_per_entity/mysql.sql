@@ -1,7 +1,7 @@
 WITH `p0` AS (
   SELECT `d0`, `d1`, SUM(`v`) AS `p0__account_balance`
   FROM (
-    SELECT CAST(DATE_FORMAT(`balances`.`snapshot_date`, '%Y-%m-01') AS DATE) AS `d0`, `products`.`category` AS `d1`, `balances`.`balance` AS `v`, `balances`.`snapshot_date` AS `t`, MAX(`balances`.`snapshot_date`) OVER (PARTITION BY CAST(DATE_FORMAT(`balances`.`snapshot_date`, '%Y-%m-01') AS DATE), `balances`.`account_id`) AS `t_edge`
+    SELECT CAST(DATE_FORMAT(`balances`.`snapshot_date`, '%Y-%m-01') AS DATE) AS `d0`, `products`.`category` AS `d1`, `balances`.`balance` AS `v`, `balances`.`snapshot_date` AS `t`, FIRST_VALUE(`balances`.`snapshot_date`) OVER (PARTITION BY CAST(DATE_FORMAT(`balances`.`snapshot_date`, '%Y-%m-01') AS DATE), `balances`.`account_id` ORDER BY `balances`.`snapshot_date` IS NULL, `balances`.`snapshot_date` DESC) AS `t_edge`
     FROM `balances` AS `balances`
     LEFT JOIN `accounts` AS `accounts` ON `balances`.`account_id` = `accounts`.`account_id`
     LEFT JOIN `products` AS `products` ON `accounts`.`product_id` = `products`.`product_id`

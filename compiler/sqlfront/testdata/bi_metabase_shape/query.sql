@@ -1,0 +1,1 @@
+SELECT `transactions`.`customers.segment` AS `customers.segment`, SUM(`transactions`.`txn_amount`) AS `sum` FROM `retail_bank`.`transactions` GROUP BY `transactions`.`customers.segment` ORDER BY `transactions`.`customers.segment` ASC

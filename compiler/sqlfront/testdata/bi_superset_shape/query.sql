@@ -1,0 +1,1 @@
+SELECT `channels.name` AS `channels.name`, SUM(`txn_amount`) AS `SUM(txn_amount)` FROM `retail_bank`.`transactions` WHERE `transactions.txn_time` >= '2025-01-01 00:00:00' GROUP BY `channels.name` ORDER BY `SUM(txn_amount)` DESC LIMIT 10000

@@ -1,0 +1,110 @@
+package enginetest
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"os"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/strata-metrics/strata/engine"
+	"github.com/strata-metrics/strata/engine/duckdb"
+	"github.com/strata-metrics/strata/engine/mysql"
+)
+
+// DSNVar names the environment variable that points the tests at a
+// MySQL-protocol server.
+const DSNVar = "STRATA_TEST_MYSQL_DSN"
+
+// HowToRun is the message of a skipped MySQL-protocol test.
+const HowToRun = DSNVar + " is not set: start a throwaway MariaDB with `.ci/mariadb-start`, then " +
+	"`export " + DSNVar + "='strata:strata@tcp(127.0.0.1:3307)/strata_test'` and run the tests again"
+
+// InCI reports whether the tests run under CI, where nothing may be skipped
+// for lack of a service.
+func InCI() bool { return os.Getenv("CI") == "true" }
+
+// MySQLDSN returns the test server's DSN, skipping the test when there is
+// none (failing it under CI).
+func MySQLDSN(t testing.TB) string {
+	t.Helper()
+	dsn := os.Getenv(DSNVar)
+	if dsn == "" {
+		if InCI() {
+			t.Fatalf("CI=true but %s", HowToRun)
+		}
+		t.Skip(HowToRun)
+	}
+	return dsn
+}
+
+// Named is an engine with the name a test reports it by.
+type Named struct {
+	Name   string
+	Engine engine.Engine
+}
+
+// Engines opens every engine available to the test: an in-memory DuckDB,
+// and a fresh database on the MySQL-protocol test server when there is one.
+// Without a server the list holds DuckDB only and the test is told why,
+// except under CI, where the test fails.
+func Engines(t testing.TB) []Named {
+	t.Helper()
+	db, err := duckdb.Open("", 2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	out := []Named{{"duckdb", db}}
+	if os.Getenv(DSNVar) == "" {
+		if InCI() {
+			t.Fatalf("CI=true but %s", HowToRun)
+		}
+		t.Log("only DuckDB: " + HowToRun)
+		return out
+	}
+	m, _ := OpenMySQL(t, mysql.Config{})
+	return append(out, Named{"mariadb", m})
+}
+
+// OpenMySQL opens a fresh, empty database on the test server for this test
+// alone (dropped when it ends) and returns the engine and its DSN. cfg's DSN
+// is filled in; its other settings are kept.
+func OpenMySQL(t testing.TB, cfg mysql.Config) (*mysql.DB, string) {
+	t.Helper()
+	base := MySQLDSN(t)
+	name := "strata_t_" + randomHex(6)
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	admin, err := mysql.Open(ctx, mysql.Config{DSN: base, MaxOpenConns: 2})
+	if err != nil {
+		t.Fatalf("test server: %v", err)
+	}
+	if err := admin.Exec(ctx, "CREATE DATABASE "+name); err != nil {
+		admin.Close()
+		t.Fatalf("test server: %v", err)
+	}
+	t.Cleanup(func() {
+		_ = admin.Exec(context.Background(), "DROP DATABASE IF EXISTS "+name)
+		admin.Close()
+	})
+	dsn, err := mysql.WithDatabase(base, name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg.DSN = dsn
+	db, err := mysql.Open(ctx, cfg)
+	if err != nil {
+		t.Fatalf("test database: %v", err)
+	}
+	t.Cleanup(func() { db.Close() })
+	return db, dsn
+}
+
+func randomHex(n int) string {
+	b := make([]byte, n)
+	_, _ = rand.Read(b)
+	return strings.ToLower(hex.EncodeToString(b))
+}
