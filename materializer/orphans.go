@@ -2,9 +2,7 @@ package materializer
 
 import (
 	"context"
-	"strconv"
 	"strings"
-	"time"
 
 	"github.com/strata-metrics/strata/compiler/sqlgen"
 	"github.com/strata-metrics/strata/engine"
@@ -14,10 +12,10 @@ import (
 // names: what a build killed between writing its table and recording it
 // leaves behind, or a replaced version whose drop never ran. It must run only
 // when no query is reading (at open): a replaced version kept for its readers
-// is, by then, no one's. With minAge > 0 only tables built longer ago than
-// that go (the build time is in the name), for engines that other processes
-// share, whose builds and readers this process cannot see.
-func (m *Materializer) DropOrphans(ctx context.Context, minAge time.Duration) ([]string, error) {
+// is, by then, no one's. Hazard: on an engine that several strata processes
+// share, another process's build in progress or replaced version still being
+// read is an orphan from here; run one builder per shared engine.
+func (m *Materializer) DropOrphans(ctx context.Context) ([]string, error) {
 	has, err := m.HasState(ctx)
 	if err != nil || !has {
 		return nil, err
@@ -42,13 +40,6 @@ func (m *Materializer) DropOrphans(ctx context.Context, minAge time.Duration) ([
 		full := sqlgen.StateSchema + "." + name
 		if !strings.HasPrefix(name, sqlgen.RollupTablePrefix) || live[full] || live[keyTableOf(full)] {
 			continue
-		}
-		if minAge > 0 {
-			i := strings.LastIndexByte(name, '_')
-			ns, err := strconv.ParseInt(name[i+1:], 10, 64)
-			if err != nil || time.Since(time.Unix(0, ns)) < minAge {
-				continue
-			}
 		}
 		if err := m.exec(ctx, sqlgen.DropTable(m.Dialect, full)); err != nil {
 			return dropped, err

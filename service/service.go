@@ -60,12 +60,7 @@ func registerOpener(engineType string, o opener) {
 	openers[engineType] = o
 }
 
-// exclusive names the engine types one process holds alone (DuckDB locks its
-// file): opening one, nothing else can be reading or building in it.
-var exclusive = map[string]bool{}
-
 func init() {
-	exclusive["duckdb"] = true
 	registerOpener("duckdb", func(_ context.Context, _ model.EngineConfig, path string, threads int) (engine.Engine, sqlgen.Dialect, error) {
 		db, err := duckdb.Open(path, threads)
 		if err != nil && strings.Contains(err.Error(), "lock") {
@@ -105,10 +100,6 @@ func Open(ctx context.Context, cat *logical.Catalog, opts Options) (*Project, er
 	return s, nil
 }
 
-// orphanAge is how old an unrecorded rollup table must be before an open
-// drops it from an engine other processes may share.
-const orphanAge = 24 * time.Hour
-
 // New opens a project over an open engine that speaks dialect d: the sources
 // are exposed (written only when changed) and the rollups' state is read.
 // Close closes the engine.
@@ -120,15 +111,8 @@ func New(ctx context.Context, cat *logical.Catalog, eng engine.Engine, d sqlgen.
 	if err := m.Sources(ctx); err != nil {
 		return nil, err
 	}
-	// Nothing of this process reads yet: what a killed build left behind can
-	// go. An engine other processes may share could hold their builds in
-	// progress and the versions their readers still scan, so there only
-	// tables older than a day go.
-	age := orphanAge
-	if exclusive[eng.Dialect()] {
-		age = 0
-	}
-	if _, err := m.DropOrphans(ctx, age); err != nil {
+	// Nothing reads yet: what a killed build left behind can go.
+	if _, err := m.DropOrphans(ctx); err != nil {
 		return nil, err
 	}
 	if err := s.Reload(ctx); err != nil {
