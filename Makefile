@@ -5,7 +5,7 @@ BIN       := bin/strata
 BANK      := examples/bank
 TXNS      ?= 1000000
 
-.PHONY: all build demo data test fuzz bench bench-ssb clean web
+.PHONY: all build demo data test fuzz bench bench-cdp bench-ssb clean web
 
 all: build
 
@@ -51,6 +51,11 @@ fuzz:
 	$(GO) test $(GOFLAGS) -run '^$$' -fuzz '^FuzzDecodeQuery$$' -fuzztime $(FUZZ_QUERY) -fuzzminimizetime 100x ./compiler/plan/
 
 SF ?= 1
+
+# Audience benchmarks: 50 tags over STRATA_CDP_BENCH_CUSTOMERS customers
+# (default 1M; data cached under .strata/bench), beside hand-written DuckDB SQL.
+bench-cdp:
+	$(GO) test $(GOFLAGS) -run '^$$' -bench Audience -benchtime 5x -timeout 0 ./service/
 
 # Go benchmarks: model load, compile, raw path vs DuckDB, rollups vs raw
 # (STRATA_BENCH_TXNS sets the bank's size; data is cached under .strata/bench).

@@ -3,11 +3,11 @@ package api
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"net/http"
 	"strconv"
 	"strings"
-	"sync"
 
 	"github.com/gin-gonic/gin"
 
@@ -20,12 +20,7 @@ import (
 
 const mimeParquet = "application/vnd.apache.parquet"
 
-type audienceAPI struct {
-	s    *Server
-	once sync.Once
-	svc  *service.Audiences
-	err  error
-}
+type audienceAPI struct{ s *Server }
 
 func (s *Server) audienceRoutes(g *gin.RouterGroup) {
 	a := &audienceAPI{s: s}
@@ -33,9 +28,18 @@ func (s *Server) audienceRoutes(g *gin.RouterGroup) {
 	g.POST("/audiences/export", a.export)
 }
 
+// unscoped refuses keys limited to some rows: audiences are sets of
+// entities taken over the whole population, which a row scope does not
+// restrict.
+func unscoped(c *gin.Context) error {
+	if k := caller(c); k != nil && k.Scope != nil && k.Scope.Where != "" {
+		return &Error{Status: http.StatusForbidden, Code: "forbidden", Message: fmt.Sprintf("key %s is limited to some rows; audiences cover the whole population and are not open to it", k.Name)}
+	}
+	return nil
+}
+
 func (a *audienceAPI) service() (*service.Audiences, error) {
-	a.once.Do(func() { a.svc, a.err = service.NewAudiences(a.s.w) })
-	return a.svc, a.err
+	return a.s.w.AudienceService()
 }
 
 func (a *audienceAPI) body(c *gin.Context) ([]byte, error) {
@@ -66,6 +70,9 @@ func audienceError(err error) error {
 }
 
 func (a *audienceAPI) evaluate(c *gin.Context) (any, error) {
+	if err := unscoped(c); err != nil {
+		return nil, err
+	}
 	body, err := a.body(c)
 	if err != nil {
 		return nil, err
@@ -96,6 +103,10 @@ func (a *audienceAPI) evaluate(c *gin.Context) (any, error) {
 // export streams the ids; errors before the first byte are JSON errors.
 func (a *audienceAPI) export(c *gin.Context) {
 	fail := func(err error) { render(c, nil, toError(audienceError(err))) }
+	if err := unscoped(c); err != nil {
+		fail(err)
+		return
+	}
 	body, err := a.body(c)
 	if err != nil {
 		fail(err)

@@ -120,3 +120,22 @@ func TestAudienceErrors(t *testing.T) {
 		}
 	}
 }
+
+// TestQueryByAudience restricts a metric query to an audience over HTTP.
+func TestQueryByAudience(t *testing.T) {
+	resp, b := do(t, "POST", "/v1/query", `{"metrics":["txn_count"],"audience":"high_value"}`)
+	all, ab := do(t, "POST", "/v1/query", `{"metrics":["txn_count"]}`)
+	var r, a struct{ Rows [][]float64 }
+	if resp.StatusCode != 200 || all.StatusCode != 200 || json.Unmarshal(b, &r) != nil || json.Unmarshal(ab, &a) != nil {
+		t.Fatalf("%d %s / %d %s", resp.StatusCode, b, all.StatusCode, ab)
+	}
+	if r.Rows[0][0] <= 0 || r.Rows[0][0] >= a.Rows[0][0] || resp.Header.Get("Strata-Served-By") != "raw" {
+		t.Errorf("high_value's transactions %v of %v, served by %s", r.Rows, a.Rows, resp.Header.Get("Strata-Served-By"))
+	}
+	resp, b = do(t, "POST", "/v1/query", `{"metrics":["txn_count"],"audience":"high_value OR hgh"}`)
+	var e apiErr
+	_ = json.Unmarshal(b, &e)
+	if resp.StatusCode != 400 || e.Error.Code != "unknown-tag" || e.Error.Position["field"] != "audience" {
+		t.Errorf("bad audience: %d %s", resp.StatusCode, b)
+	}
+}

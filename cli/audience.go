@@ -79,7 +79,7 @@ Tags are built by strata refresh.`,
 				return usage("--format parquet needs --output FILE")
 			}
 			return e.withProject(func(ctx context.Context, w *service.Project) error {
-				svc, err := service.NewAudiences(w)
+				svc, err := w.AudienceService()
 				if err != nil {
 					return fail("%v", err)
 				}
@@ -141,7 +141,7 @@ func (e *env) audience(req *service.AudienceRequest, format string) error {
 		return err
 	}
 	return e.withProject(func(ctx context.Context, w *service.Project) error {
-		svc, err := service.NewAudiences(w)
+		svc, err := w.AudienceService()
 		if err != nil {
 			return fail("%v", err)
 		}

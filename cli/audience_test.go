@@ -58,4 +58,8 @@ func TestAudienceCommands(t *testing.T) {
 	if code != 1 || !strings.Contains(errs, `expr:16: unknown tag "segmnt"; did you mean "segment"?`) || !strings.Contains(errs, "\n  "+strings.Repeat(" ", 15)+"^") {
 		t.Fatalf("bad tag exit %d:\n%s", code, errs)
 	}
+	code, out, errs = run("query", "--project", dir, "-m", "txn_count", "-d", "customers.segment", "--audience", "high_value", "--format", "csv")
+	if code != 0 || !strings.HasPrefix(out, "customers.segment,txn_count\n") {
+		t.Fatalf("query --audience exit %d:\n%s%s", code, out, errs)
+	}
 }

@@ -28,6 +28,7 @@ type queryFlags struct {
 	limit, offset        int
 	freshness            string
 	noRollup             bool
+	audience             string
 	file                 string
 }
 
@@ -42,6 +43,7 @@ func (f *queryFlags) register(cmd *cobra.Command) {
 	fl.IntVar(&f.offset, "offset", 0, "skip this many rows")
 	fl.StringVar(&f.freshness, "freshness", "", "how stale a rollup may be (e.g. 1h); default: the project's")
 	fl.BoolVar(&f.noRollup, "no-rollup", false, "answer from the raw tables, never a rollup")
+	fl.StringVar(&f.audience, "audience", "", "only the facts of this audience's members (high_value AND NOT segment = 'staff')")
 	fl.StringVarP(&f.file, "file", "f", "", "read the query as JSON from a file (- for stdin)")
 }
 
@@ -70,7 +72,7 @@ func (e *env) query(f *queryFlags) (*plan.Query, error) {
 		return nil, usage("give metrics with -m (or a JSON query with -f)")
 	}
 	return &plan.Query{Metrics: trimAll(f.metrics), Dimensions: trimAll(f.dims), Where: f.where, Having: f.having,
-		Order: trimAll(f.order), Limit: f.limit, Offset: f.offset, Freshness: f.freshness, NoRollup: f.noRollup}, nil
+		Order: trimAll(f.order), Limit: f.limit, Offset: f.offset, Freshness: f.freshness, NoRollup: f.noRollup, Audience: f.audience}, nil
 }
 
 func trimAll(s []string) []string {

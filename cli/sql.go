@@ -125,7 +125,9 @@ func (e *env) serveMySQL(w *service.Project, addr string, limits api.Options) (f
 		keys = append(keys, api.Key{Name: "token", Token: token})
 	}
 	b := api.NewMySQLBackend(w, keys)
-	opts := mysqlwire.Options{QueryTimeout: limits.Timeout, MaxConcurrent: limits.MaxConcurrent}
+	log := slog.New(slog.NewTextHandler(e.stderr, nil))
+	opts := mysqlwire.Options{QueryTimeout: limits.Timeout, MaxConcurrent: limits.MaxConcurrent,
+		Logger: slog.New(slog.NewTextHandler(e.stderr, &slog.HandlerOptions{Level: slog.LevelWarn})).With("component", "mysql")}
 	// Configured keys close the listener even when none could be read.
 	if len(w.Project.API.Keys) > 0 || len(keys) > 0 {
 		opts.Password = b.Password
@@ -134,6 +136,6 @@ func (e *env) serveMySQL(w *service.Project, addr string, limits api.Options) (f
 	if err != nil {
 		return nil, fail("listen on %s: %v", addr, err)
 	}
-	slog.New(slog.NewTextHandler(e.stderr, nil)).Info("serving the MySQL protocol", "addr", l.Addr().String(), "database", w.Project.Name, "keys", len(keys), "auth", opts.Password != nil)
+	log.Info("serving the MySQL protocol", "addr", l.Addr().String(), "database", w.Project.Name, "keys", len(keys), "auth", opts.Password != nil)
 	return func() { _ = l.Close() }, nil
 }

@@ -2,6 +2,7 @@ package materializer
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 	"sort"
 	"strings"
@@ -172,6 +173,9 @@ func (m *Materializer) behaviourSets(ctx context.Context, d *audience.TagDef) (m
 // byValue, whose second is the value; NULL keys are skipped (facts whose
 // entity is unknown).
 func (m *Materializer) selectSets(ctx context.Context, q string, byValue bool) (map[string]*roaring.Bitmap, error) {
+	if sc, ok := m.Engine.(rowScanner); ok {
+		return scanSets(ctx, sc, q, byValue)
+	}
 	res, err := m.Engine.Query(ctx, q)
 	if err != nil {
 		return nil, engine.Clean(err)
@@ -199,6 +203,67 @@ func (m *Materializer) selectSets(ctx context.Context, q string, byValue bool) (
 		bm := roaring.BitmapOf(ids...)
 		bm.RunOptimize()
 		sets[v] = bm
+	}
+	return sets, nil
+}
+
+// rowScanner is an engine that streams rows into typed destinations.
+type rowScanner interface {
+	Each(ctx context.Context, q string, fn func(scan func(dest ...any) error) error) error
+}
+
+// scanSets is selectSets over a streaming engine: keys are scanned as
+// integers and added to the bitmaps as they arrive.
+func scanSets(ctx context.Context, sc rowScanner, q string, byValue bool) (map[string]*roaring.Bitmap, error) {
+	sets := map[string]*roaring.Bitmap{}
+	if !byValue {
+		sets[""] = roaring.New()
+	}
+	var key sql.NullInt64
+	var value sql.NullString
+	dest := []any{&key}
+	if byValue {
+		dest = append(dest, &value)
+	}
+	bufs := map[string][]uint32{}
+	flush := func(v string) {
+		bm := sets[v]
+		if bm == nil {
+			bm = roaring.New()
+			sets[v] = bm
+		}
+		bm.AddMany(bufs[v])
+		bufs[v] = bufs[v][:0]
+	}
+	err := sc.Each(ctx, q, func(scan func(dest ...any) error) error {
+		if err := scan(dest...); err != nil {
+			return err
+		}
+		if !key.Valid {
+			return nil
+		}
+		id, err := audience.KeyID(key.Int64)
+		if err != nil {
+			return err
+		}
+		v := ""
+		if byValue {
+			v = value.String
+		}
+		bufs[v] = append(bufs[v], id)
+		if len(bufs[v]) >= 1<<16 {
+			flush(v)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, engine.Clean(err)
+	}
+	for v := range bufs {
+		flush(v)
+	}
+	for _, bm := range sets {
+		bm.RunOptimize()
 	}
 	return sets, nil
 }

@@ -42,10 +42,12 @@ type Audiences struct {
 	defs map[string]*aud.TagDef
 	now  func() time.Time
 
-	mu       sync.Mutex
-	versions map[string]*version   // by version table
-	current  map[string]string     // tag (or population) name → its cached version table
-	dims     map[string]*valueSets // by field
+	mu        sync.Mutex
+	stateRows map[string]materializer.TagState
+	stateRead time.Time
+	versions  map[string]*version   // by version table
+	current   map[string]string     // tag (or population) name → its cached version table
+	dims      map[string]*valueSets // by field
 }
 
 // version is one loaded tag version: its bitmaps by value ("" for a
@@ -89,7 +91,7 @@ type snapshot struct {
 }
 
 func (s *Audiences) snapshot(ctx context.Context, scope *aud.Scope) (*snapshot, error) {
-	states, err := materializer.ReadTagStates(ctx, s.w.Engine, s.w.Dialect)
+	states, err := s.states(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -105,6 +107,37 @@ func (s *Audiences) snapshot(ctx context.Context, scope *aud.Scope) (*snapshot, 
 	}
 	sn.pop, sn.popTab = v.union, st.Table
 	return sn, nil
+}
+
+// StateTTL is how long the tag store's state rows are reused between
+// requests: a rebuilt tag is answered from at most this long after its swap,
+// and a request in between costs no engine round trip.
+const StateTTL = time.Second
+
+func (s *Audiences) states(ctx context.Context) (map[string]materializer.TagState, error) {
+	s.mu.Lock()
+	if s.stateRows != nil && s.now().Sub(s.stateRead) < StateTTL {
+		st := s.stateRows
+		s.mu.Unlock()
+		return st, nil
+	}
+	s.mu.Unlock()
+	st, err := materializer.ReadTagStates(ctx, s.w.Engine, s.w.Dialect)
+	if err != nil {
+		return nil, err
+	}
+	s.mu.Lock()
+	s.stateRows, s.stateRead = st, s.now()
+	s.mu.Unlock()
+	return st, nil
+}
+
+// Forget drops the cached state rows, so that the next request sees builds
+// made since (the builder calls it after a refresh in the same process).
+func (s *Audiences) Forget() {
+	s.mu.Lock()
+	s.stateRows = nil
+	s.mu.Unlock()
 }
 
 // load returns a version, reading it from the engine the first time.

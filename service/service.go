@@ -190,6 +190,10 @@ func (s *Project) rollupsLocked() *rewrite.Input {
 
 // Compile plans the query, lets the rewrite pick rollups, and renders SQL.
 func (s *Project) Compile(q *plan.Query) (*compiler.Compiled, error) {
+	q, err := s.withAudiencePlaceholder(q)
+	if err != nil {
+		return nil, err
+	}
 	return compiler.Compile(s.Catalog, q, s.rollups(), s.Dialect)
 }
 
@@ -202,6 +206,13 @@ func (s *Project) Query(ctx context.Context, q *plan.Query) (*Result, error) {
 // cap): a result over maxRows comes back with Truncated set and only the
 // first rows, so that a too-wide request costs the memory of an allowed one.
 func (s *Project) QueryCapped(ctx context.Context, q *plan.Query, maxRows int) (*Result, error) {
+	if len(q.Semi) == 0 && (q.Audience != "" || len(q.Audiences) > 0) {
+		res, err := s.audienceQuery(ctx, q)
+		if err == nil && maxRows > 0 && len(res.Rows) > maxRows {
+			res.Rows, res.Truncated = res.Rows[:maxRows], true
+		}
+		return res, err
+	}
 	start := time.Now()
 	c, release, err := s.compileAndHold(q)
 	if err != nil {

@@ -4,11 +4,13 @@ import (
 	"crypto/subtle"
 	"errors"
 	"fmt"
+	"log/slog"
 	"net"
 	"time"
 
 	"vitess.io/vitess/go/mysql"
 	"vitess.io/vitess/go/mysql/sqlerror"
+	vtlog "vitess.io/vitess/go/vt/log"
 	querypb "vitess.io/vitess/go/vt/proto/query"
 	"vitess.io/vitess/go/vt/vtenv"
 )
@@ -32,6 +34,10 @@ type Options struct {
 	MaxConcurrent int
 	// Version is the server version advertised (default 8.0.40-strata).
 	Version string
+	// Logger receives the protocol library's messages (failed handshakes,
+	// dropped connections). The library logs process-wide, so the last
+	// listener's logger wins; nil keeps the library's own.
+	Logger *slog.Logger
 }
 
 func (o *Options) defaults() {
@@ -60,6 +66,9 @@ type Listener struct {
 // Listen starts serving b on addr (host:port; use 127.0.0.1 for local use).
 func Listen(addr string, b Backend, opts Options) (*Listener, error) {
 	opts.defaults()
+	if opts.Logger != nil {
+		vtlog.SwapLogger(opts.Logger)
+	}
 	env, err := vtenv.New(vtenv.Options{MySQLServerVersion: opts.Version})
 	if err != nil {
 		return nil, err

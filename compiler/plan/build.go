@@ -457,6 +457,14 @@ func (b *builder) finishPart(pt *Part) *Error {
 			}
 		}
 	}
+	for _, s := range b.q.Semi {
+		if w.Field(s.Field) == nil {
+			return &Error{Field: "audience", Code: "unreachable-field",
+				Msg: fmt.Sprintf("fact %q does not reach %s, the audience's entity key, which metric %s needs", w.Name(), s.Field, b.measureNames(pt))}
+		}
+		useField(s.Field)
+		pt.Semi = append(pt.Semi, s)
+	}
 	pt.Joins = JoinsFor(w, needed)
 	return nil
 }

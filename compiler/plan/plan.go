@@ -70,6 +70,9 @@ type Part struct {
 	Joins []logical.Join
 	// Where holds the query's filter terms; under Shift, time fields read shifted.
 	Where []ast.ExprNode
+	// Semi holds the audience restrictions: rows whose entity key is an id
+	// of the table.
+	Semi []SemiJoin
 	// Source is "raw" or, after the rewrite, the rollup that serves the part.
 	Source string
 	// Rollup is set by compiler/rewrite when a rollup serves the part.

@@ -21,8 +21,23 @@ type Query struct {
 	Freshness string `json:"freshness,omitempty"`
 	// NoRollup forbids the rewrite onto rollups.
 	NoRollup bool `json:"no_rollup,omitempty"`
+	// Audience restricts the metrics to the facts of an audience's members
+	// ("high_value AND NOT segment = 'staff'"); Audiences groups them by
+	// named audiences, adding a dimension `audience`. The service evaluates
+	// them and hands the plan the semi-joins in Semi.
+	Audience  string            `json:"audience,omitempty"`
+	Audiences map[string]string `json:"audiences,omitempty"`
+	Semi      []SemiJoin        `json:"-"`
 	// Scope is the calling key's limit, set by the server (never from JSON).
 	Scope *Scope `json:"-"`
+}
+
+// SemiJoin keeps the rows whose Field (a qualified field, the audience
+// entity's key) is among the ids held in Table, a one-column table (id) the
+// service wrote for this query.
+type SemiJoin struct {
+	Field string
+	Table string
 }
 
 // MaxLimit caps limit and offset.

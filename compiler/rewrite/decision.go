@@ -44,6 +44,7 @@ const (
 	CodeCheaper      = "cheaper"       // it could, but a smaller rollup does
 	CodeOtherFact    = "other_fact"    // it aggregates a fact the query does not read
 	CodeNoRollup     = "no_rollup"     // the query disabled rollups
+	CodeAudience     = "audience"      // an audience restricts an entity key it does not keep
 	CodeNotBuilt     = "not_built"     // never built
 	CodeOutdated     = "outdated"      // built from an older definition
 	CodeDimension    = "dimension"     // a query dimension or grain it cannot give

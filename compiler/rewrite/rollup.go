@@ -117,6 +117,11 @@ func check(p *plan.Plan, pt *plan.Part, r *rollup.Rollup, in Input) (code, reaso
 			return CodeDimension, why
 		}
 	}
+	for _, s := range pt.Semi {
+		if !r.HasDim(s.Field) {
+			return CodeAudience, fmt.Sprintf("the audience restricts %s, which the rollup does not keep", s.Field)
+		}
+	}
 	if c := pt.Cumulative; c != nil {
 		if why := windowAligned(c, r); why != "" {
 			return CodeWindow, why

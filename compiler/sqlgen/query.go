@@ -398,6 +398,13 @@ func (w *writer) where(pt *plan.Part, extra ...string) (string, error) {
 		}
 		terms = append(terms, s)
 	}
+	for _, s := range pt.Semi {
+		f, err := w.field(pt, s.Field)
+		if err != nil {
+			return "", err
+		}
+		terms = append(terms, fmt.Sprintf("%s IN (SELECT %s FROM %s)", f, w.q("id"), Table(w.d, s.Table)))
+	}
 	terms = append(terms, extra...)
 	if len(terms) == 0 {
 		return "", nil

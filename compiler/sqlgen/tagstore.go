@@ -106,3 +106,9 @@ func blobType(d Dialect) string {
 }
 
 var tVarchar = model.Type{Base: "varchar"}
+
+// AudienceIDsCreate creates the one-column table of ids a query's audience
+// semi-join reads.
+func AudienceIDsCreate(d Dialect, table string) string {
+	return "CREATE TABLE " + Table(d, table) + " (id BIGINT)"
+}

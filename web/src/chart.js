@@ -73,4 +73,16 @@ export function renderChart(root, result, state, cat) {
   });
 }
 
+// warm draws one small chart off screen while the page is idle, so the
+// first real chart does not pay for ECharts' first-use setup.
+export function warm() {
+  const box = el('div', { 'aria-hidden': 'true', style: 'position:absolute;left:-9999px;top:0;width:200px;height:120px' });
+  document.body.append(box);
+  const c = echarts.init(box, null, { renderer: 'svg' });
+  c.setOption({ animation: false, tooltip: { trigger: 'axis' }, legend: {}, xAxis: { type: 'category', data: ['a', 'b'] }, yAxis: { type: 'value' },
+    series: [{ type: 'line', data: [1, 2] }, { type: 'bar', data: [2, 1] }] });
+  c.dispose();
+  box.remove();
+}
+
 window.addEventListener('resize', () => chart?.resize());

@@ -57,7 +57,9 @@ function inEditor(box, flt, cat, state) {
       const v = row[0] instanceof api.Dec ? row[0].s : row[0];
       const id = `fv-${i}`;
       const cb = el('input', { type: 'checkbox', id, 'data-value': JSON.stringify(v), checked: chosen.has(JSON.stringify(v)) });
-      list.append(el('label', { for: id }, cb, ` ${v === null ? '∅ (none)' : v} `, el('span', { class: 'count', text: formatValue(row[1], 'integer') })));
+      // Without a row count metric the values come from the chosen metric's
+      // query, and no count is claimed.
+      list.append(el('label', { for: id }, cb, ` ${v === null ? '∅ (none)' : v} `, cm ? el('span', { class: 'count', text: formatValue(row[1], 'integer') }) : null));
     });
   }).catch((err) => {
     status.textContent = `Values not listed (${err.message}); type them below.`;

@@ -195,7 +195,7 @@ function finish(fetchMs) {
       perf.firstRender = now;
       // Fetch the chart module while the page is idle, so the first chart
       // does not wait for it.
-      (window.requestIdleCallback || setTimeout)(() => loadChart());
+      (window.requestIdleCallback || setTimeout)(() => loadChart().then((m) => (window.requestIdleCallback || setTimeout)(() => m.warm())));
     }
     if (pending) {
       const total = now - pending.t0;
