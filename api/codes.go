@@ -40,6 +40,13 @@ var codes = map[string]int{
 	"metric-cycle":          http.StatusBadRequest,
 	"nested-offset":         http.StatusBadRequest,
 	"offset-needs-time":     http.StatusBadRequest,
+	"type-mismatch":         http.StatusBadRequest, // an operand of the wrong type, or a literal that is no valid date
+	"bad-literal":           http.StatusBadRequest, // hex, bit and NUL-holding literals
+	"bad-period-label":      http.StatusBadRequest, // a grain field compared with a date that starts no period
+	"expr-too-deep":         http.StatusBadRequest,
+	"expr-too-large":        http.StatusBadRequest,
+	"window-needs-time":     http.StatusBadRequest, // a cumulative metric without its one time dimension
+	"nested-window":         http.StatusBadRequest,
 
 	// Keys and scopes.
 	"forbidden-metric":  http.StatusForbidden, // the key may not read that metric

@@ -72,3 +72,21 @@ func TestRenderHeaders(t *testing.T) {
 		t.Fatal("the cause did not reach the log entry")
 	}
 }
+
+func TestMatchRoute(t *testing.T) {
+	for _, c := range []struct {
+		route, path string
+		ok          bool
+	}{
+		{"/v1/rollups/:name/refresh", "/v1/rollups/txn_daily/refresh", true},
+		{"/v1/rollups/:name/refresh", "/v1/rollups/refresh", false},
+		{"/assets/*file", "/assets/app.js", true},
+		{"/assets/*file", "/assets/a/b.css", true},
+		{"/", "/", true},
+		{"/v1/query", "/v1/query/x", false},
+	} {
+		if got := matchRoute(c.route, c.path); got != c.ok {
+			t.Errorf("%s ~ %s: %v", c.route, c.path, got)
+		}
+	}
+}

@@ -168,15 +168,17 @@ func (s *Server) allowedFor(path string) string {
 
 func matchRoute(route, path string) bool {
 	rs, ps := strings.Split(route, "/"), strings.Split(path, "/")
-	if len(rs) != len(ps) {
-		return false
-	}
 	for i := range rs {
-		if !strings.HasPrefix(rs[i], ":") && rs[i] != ps[i] {
+		switch {
+		case strings.HasPrefix(rs[i], "*"): // a catch-all takes the rest
+			return len(ps) >= i+1
+		case i >= len(ps):
+			return false
+		case !strings.HasPrefix(rs[i], ":") && rs[i] != ps[i]:
 			return false
 		}
 	}
-	return true
+	return len(rs) == len(ps)
 }
 
 // retryAfter is the Retry-After of a 429: query slots free up in about the

@@ -21,6 +21,10 @@ var benchQueries = []struct{ name, json string }{
 		"where": "balances.snapshot_date >= DATE '2024-07-01'"}`},
 	{"period_over_period", `{"metrics": ["txn_amount", "txn_amount_prev_month", "txn_amount_mom"], "dimensions": ["transactions.txn_time.month"],
 		"where": "transactions.txn_time >= TIMESTAMP '2025-01-01 00:00:00'", "having": "txn_amount > 0"}`},
+	{"grain_filter", `{"metrics": ["txn_amount"], "dimensions": ["transactions.txn_time.day"],
+		"where": "transactions.txn_time.month BETWEEN '2025-01-01' AND '2025-03-01' AND transactions.value_date <= '2025-03-31'"}`},
+	{"cumulative", `{"metrics": ["txn_amount_mtd", "active_customers_7d"], "dimensions": ["transactions.txn_time.day"],
+		"where": "transactions.txn_time >= '2025-01-01T00:00:00Z'"}`},
 }
 
 // BenchmarkCompile measures query → SQL on the bank model: decoding the JSON,

@@ -101,4 +101,15 @@ WHERE c.segment IN ('mass', 'a' || chr(10) || 'b', 'it''s', 'back\slash') OR c.s
 GROUP BY 1`,
 		nullIn: []string{"customers.segment"},
 	},
+	{
+		name: "interval_arithmetic_in_filters",
+		q: plan.Query{Metrics: []string{"txn_count"}, Dimensions: []string{"transactions.txn_time.week"},
+			Where: "transactions.txn_time >= DATE '2024-01-31' + INTERVAL 1 MONTH AND transactions.txn_time < DATE_ADD(TIMESTAMP '2024-03-01 00:00:00', INTERVAL 2 WEEK) AND transactions.value_date > DATE_SUB(DATE '2024-03-01', INTERVAL 1 QUARTER)"},
+		sql: `
+SELECT CAST(date_trunc('week', txn_time + INTERVAL 8 HOUR) AS DATE), COUNT(txn_id)
+FROM transactions
+WHERE txn_time + INTERVAL 8 HOUR >= TIMESTAMP '2024-02-29 00:00:00' AND txn_time + INTERVAL 8 HOUR < TIMESTAMP '2024-03-15 00:00:00'
+  AND value_date > DATE '2023-12-01'
+GROUP BY 1`,
+	},
 }

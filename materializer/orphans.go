@@ -12,7 +12,9 @@ import (
 // names: what a build killed between writing its table and recording it
 // leaves behind, or a replaced version whose drop never ran. It must run only
 // when no query is reading (at open): a replaced version kept for its readers
-// is, by then, no one's.
+// is, by then, no one's. Hazard: on an engine that several strata processes
+// share, another process's build in progress or replaced version still being
+// read is an orphan from here; run one builder per shared engine.
 func (m *Materializer) DropOrphans(ctx context.Context) ([]string, error) {
 	has, err := m.HasState(ctx)
 	if err != nil || !has {

@@ -72,10 +72,6 @@ type Aggregates interface {
 	// SetApproxCount estimates the union's size as ApproxCountDistinct would
 	// over the raw values: a sketch depends only on the set of values.
 	SetApproxCount(col string, single bool) (string, error)
-	// EdgeTime is a window that gives every row the latest (last) or earliest
-	// non-NULL time t among the rows of its partition: a period's edge for
-	// semi-additive measures.
-	EdgeTime(t string, partition []string, last bool) string
 }
 
 // Storage are the statements the materializer and the query service need
@@ -137,19 +133,6 @@ func quoteWith(s string, q byte) string {
 
 func call(name string, args []string) string {
 	return name + "(" + strings.Join(args, ", ") + ")"
-}
-
-// edgeWindow is EdgeTime as MAX or MIN over the partition.
-func edgeWindow(t string, partition []string, last bool) string {
-	agg := "MIN"
-	if last {
-		agg = "MAX"
-	}
-	over := ""
-	if len(partition) > 0 {
-		over = "PARTITION BY " + strings.Join(partition, ", ")
-	}
-	return fmt.Sprintf("%s(%s) OVER (%s)", agg, t, over)
 }
 
 // isControl reports the characters a literal never holds raw in SQL text.

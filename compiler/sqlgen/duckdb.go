@@ -167,11 +167,6 @@ func (DuckDB) TimestampLiteral(quoted string) string { return "TIMESTAMP " + quo
 // CountDistinct implements Aggregates.
 func (DuckDB) CountDistinct(arg string) string { return fmt.Sprintf("COUNT(DISTINCT %s)", arg) }
 
-// EdgeTime implements Aggregates.
-func (DuckDB) EdgeTime(t string, partition []string, last bool) string {
-	return edgeWindow(t, partition, last)
-}
-
 // ApproxCountDistinct implements Aggregates.
 func (DuckDB) ApproxCountDistinct(arg string) string {
 	return call("approx_count_distinct", []string{arg})

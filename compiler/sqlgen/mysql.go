@@ -132,18 +132,6 @@ func (MySQL) CountDistinct(arg string) string { return fmt.Sprintf("COUNT(DISTIN
 // ApproxCountDistinct implements Aggregates: exact, MySQL has no sketch.
 func (MySQL) ApproxCountDistinct(arg string) string { return fmt.Sprintf("COUNT(DISTINCT %s)", arg) }
 
-// EdgeTime implements Aggregates. MariaDB evaluates MAX(t) OVER (PARTITION
-// BY …) by rescanning the frame for every row — minutes over a few hundred
-// thousand rows — while the first value of the partition ordered by t costs
-// one sort. NULLs sort last, as MAX and MIN ignore them.
-func (m MySQL) EdgeTime(t string, partition []string, last bool) string {
-	over := ""
-	if len(partition) > 0 {
-		over = "PARTITION BY " + strings.Join(partition, ", ") + " "
-	}
-	return fmt.Sprintf("FIRST_VALUE(%s) OVER (%sORDER BY %s)", t, over, m.OrderTerm(t, last))
-}
-
 // errNoSets: MySQL has no set type that merges, and a delimited string
 // (GROUP_CONCAT, JSON_ARRAYAGG) is cut silently at group_concat_max_len, which
 // would make answers wrong without an error; distinct counts are kept as key
@@ -244,11 +232,6 @@ func (StarRocks) TimestampLiteral(quoted string) string { return "DATETIME " + q
 // ApproxCountDistinct implements Aggregates.
 func (StarRocks) ApproxCountDistinct(arg string) string {
 	return call("approx_count_distinct", []string{arg})
-}
-
-// EdgeTime implements Aggregates: StarRocks' MAX and MIN windows are fast.
-func (StarRocks) EdgeTime(t string, partition []string, last bool) string {
-	return edgeWindow(t, partition, last)
 }
 
 // SetColumns implements Aggregates: BITMAP columns, exact distinct counts that merge.

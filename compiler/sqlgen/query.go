@@ -5,6 +5,8 @@ import (
 	"strings"
 
 	"github.com/pingcap/tidb/pkg/parser/ast"
+	"github.com/pingcap/tidb/pkg/parser/opcode"
+	"github.com/pingcap/tidb/pkg/parser/test_driver"
 
 	"github.com/strata-metrics/strata/compiler/expr"
 	"github.com/strata-metrics/strata/compiler/logical"
@@ -379,7 +381,9 @@ func (w *writer) exprIn(pt *plan.Part, n ast.ExprNode) (string, error) {
 }
 
 // from renders the FROM clause with the part's joins.
-func (w *writer) from(pt *plan.Part) string {
+func (w *writer) from(pt *plan.Part) string { return w.fromJoins(pt, pt.Joins) }
+
+func (w *writer) fromJoins(pt *plan.Part, joins []logical.Join) string {
 	if pt.Rollup != nil {
 		if t, ok := w.tail[pt]; ok {
 			return t
@@ -391,12 +395,95 @@ func (w *writer) from(pt *plan.Part) string {
 	if w.factFrom != "" {
 		s = "FROM " + w.factFrom + " AS " + w.q(fact.Name)
 	}
-	for _, j := range pt.Joins {
+	inner := innerJoined(pt)
+	for _, j := range joins {
 		to := pt.Fact.Instance(j.ToAlias)
-		s += fmt.Sprintf("\nLEFT JOIN %s AS %s ON %s.%s = %s.%s", w.q(to.Table.Name), w.q(j.ToAlias),
+		kind := "LEFT JOIN"
+		if inner[j.ToAlias] {
+			kind = "JOIN"
+		}
+		s += fmt.Sprintf("\n%s %s AS %s ON %s.%s = %s.%s", kind, w.q(to.Table.Name), w.q(j.ToAlias),
 			w.q(j.FromAlias), w.q(j.FromColumn), w.q(j.ToAlias), w.q(j.ToColumn))
 	}
 	return s
+}
+
+// innerJoined lists the instances a part may join with an inner join: a
+// filter term rejects every row where one of the instance's columns is NULL
+// (a comparison, IN, BETWEEN or LIKE of the column with literals), so the
+// rows a LEFT JOIN would keep without a match are filtered out anyway — and
+// so are those missing any instance on the path to it. The answer is the
+// same; the engine is free to order the joins and push the filter into the
+// dimension's scan, as it does for hand-written inner joins.
+func innerJoined(pt *plan.Part) map[string]bool {
+	out := map[string]bool{}
+	for _, c := range pt.Where {
+		alias, ok := nullRejected(pt, c)
+		if !ok {
+			continue
+		}
+		in := pt.Fact.Instance(alias)
+		if in == nil {
+			continue
+		}
+		for _, j := range in.Path {
+			out[j.ToAlias] = true
+		}
+	}
+	return out
+}
+
+// nullRejected reports the instance whose plain column the term compares with
+// literals, when a NULL in that column makes the term not true.
+func nullRejected(pt *plan.Part, c ast.ExprNode) (string, bool) {
+	for {
+		p, ok := c.(*ast.ParenthesesExpr)
+		if !ok {
+			break
+		}
+		c = p.Expr
+	}
+	var col ast.ExprNode
+	var others []ast.ExprNode
+	switch x := c.(type) {
+	case *ast.BinaryOperationExpr:
+		switch x.Op {
+		case opcode.EQ, opcode.NE, opcode.LT, opcode.LE, opcode.GT, opcode.GE:
+		default:
+			return "", false
+		}
+		col, others = x.L, []ast.ExprNode{x.R}
+		if _, isCol := x.L.(*ast.ColumnNameExpr); !isCol {
+			col, others = x.R, []ast.ExprNode{x.L}
+		}
+	case *ast.PatternInExpr:
+		if x.Sel != nil {
+			return "", false
+		}
+		col, others = x.Expr, x.List
+	case *ast.BetweenExpr:
+		col, others = x.Expr, []ast.ExprNode{x.Left, x.Right}
+	case *ast.PatternLikeOrIlikeExpr:
+		col, others = x.Expr, []ast.ExprNode{x.Pattern}
+	default:
+		return "", false
+	}
+	ce, ok := col.(*ast.ColumnNameExpr)
+	if !ok {
+		return "", false
+	}
+	name, grain := logical.FieldRef(ce.Name)
+	f := pt.Fact.Field(name)
+	if f == nil || f.Computed != nil || grain != "" || f.Alias == pt.Fact.Fact.Name {
+		return "", false
+	}
+	for _, o := range others {
+		v, ok := o.(*test_driver.ValueExpr)
+		if !ok || v.Datum.Kind() == test_driver.KindNull {
+			return "", false
+		}
+	}
+	return f.Alias, true
 }
 
 func (w *writer) where(pt *plan.Part, extra ...string) (string, error) {
@@ -518,13 +605,17 @@ func (w *writer) semiAdditivePart(pt *plan.Part) (string, error) {
 	return w.semiAdditive(pt, []string{v + " AS " + w.q("v")}, t, extra, w.agg(m.Agg, w.q("v")))
 }
 
-// semiAdditive writes the shape both sources share: the rows (values, read
-// from the part's source) with their snapshot time t and the period's edge time
-// computed by a window over the period dimensions and `per` fields; then the
-// rows at the edge, aggregated by agg.
+// semiAdditive writes the shape both sources share: aggregate the period
+// edges, then join. The edges are the last (or first) snapshot time of each
+// period — per entity with `per` — over the rows the filters keep; the rows
+// at an edge are selected by joining on the time (and the `per` fields, NULL
+// matching NULL), then aggregated by agg over values. A period is a function
+// of the snapshot time, so joining on the time alone matches each row to its
+// own period's edge; the join reads a handful of edges where a window over
+// every row would sort them.
 func (w *writer) semiAdditive(pt *plan.Part, values []string, t string, extra []string, agg string) (string, error) {
 	na := pt.NonAdditive.NonAdditive
-	var inner, outer, partition []string
+	var inner, outer, group, edgeSel, on []string
 	for i, d := range w.p.Dims {
 		s, err := w.dim(pt, d)
 		if err != nil {
@@ -533,26 +624,68 @@ func (w *writer) semiAdditive(pt *plan.Part, values []string, t string, extra []
 		inner = append(inner, s+" AS "+w.q(dimCol(i)))
 		outer = append(outer, w.q(dimCol(i)))
 		if d.Field == na.Time {
-			partition = append(partition, s)
+			group = append(group, s)
 		}
 	}
-	for _, f := range na.Per {
+	e := w.q("e")
+	for i, f := range na.Per {
 		s, err := w.field(pt, f)
 		if err != nil {
 			return "", err
 		}
-		partition = append(partition, s)
+		group = append(group, s)
+		col := w.q(fmt.Sprintf("k%d", i))
+		edgeSel = append(edgeSel, s+" AS "+col)
+		on = append(on, w.d.NullSafeEqual(s, e+"."+col))
 	}
-	inner = append(inner, values...)
-	inner = append(inner, t+" AS "+w.q("t"), w.d.EdgeTime(t, partition, na.Take != "first")+" AS "+w.q("t_edge"))
+	edge := "MAX"
+	if na.Take == "first" {
+		edge = "MIN"
+	}
 	where, err := w.where(pt, extra...)
 	if err != nil {
 		return "", err
 	}
-	sub := "SELECT " + strings.Join(inner, ", ") + "\n" + w.from(pt) + where
+	edgeSel = append(edgeSel, fmt.Sprintf("%s(%s) AS %s", edge, t, w.q("t_edge")))
+	edges := "SELECT " + strings.Join(edgeSel, ", ") + "\n" + w.fromJoins(pt, edgeJoins(pt)) + where
+	if len(group) > 0 {
+		edges += "\nGROUP BY " + strings.Join(group, ", ")
+	}
+	on = append([]string{t + " = " + e + "." + w.q("t_edge")}, on...)
+	inner = append(inner, values...)
+	sub := "SELECT " + strings.Join(inner, ", ") + "\n" + w.from(pt) +
+		"\nJOIN (\n" + indent(edges) + "\n) AS " + e + " ON " + strings.Join(on, " AND ") + where
 	outer = append(outer, agg+" AS "+w.q(measureCol(pt, pt.Measures[0])))
-	return "SELECT " + strings.Join(outer, ", ") + "\nFROM (\n" + indent(sub) + "\n) AS " + w.q("s") +
-		"\nWHERE " + w.q("t") + " = " + w.q("t_edge") + w.groupBy(), nil
+	return "SELECT " + strings.Join(outer, ", ") + "\nFROM (\n" + indent(sub) + "\n) AS " + w.q("s") + w.groupBy(), nil
+}
+
+// edgeJoins are the joins the edges of a semi-additive part read: those the
+// filters, the snapshot time and the `per` fields reach, not the ones only
+// the part's other dimensions need.
+func edgeJoins(pt *plan.Part) []logical.Join {
+	w := pt.Fact
+	needed := map[string]bool{w.Fact.Name: true}
+	use := func(q string) {
+		if f := w.Field(q); f != nil {
+			needed[f.Alias] = true
+		}
+	}
+	m := pt.NonAdditive
+	use(m.NonAdditive.Time)
+	for _, f := range m.NonAdditive.Per {
+		use(f)
+	}
+	terms := append([]ast.ExprNode(nil), pt.Where...)
+	if m.Filter != nil {
+		terms = append(terms, m.Filter)
+	}
+	for _, c := range terms {
+		for _, col := range expr.Columns(c) {
+			q, _ := logical.FieldRef(col.Name)
+			use(q)
+		}
+	}
+	return plan.JoinsFor(w, needed)
 }
 
 func indent(s string) string {

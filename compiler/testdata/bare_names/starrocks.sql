@@ -1,8 +1,8 @@
 WITH `p0` AS (
   SELECT `customers`.`segment` AS `d0`, `transactions`.`merchant_category` AS `d1`, SUM(CASE WHEN (`transactions`.`status` = 'posted') THEN `transactions`.`amount` END) AS `p0__txn_amount`
   FROM `transactions` AS `transactions`
-  LEFT JOIN `customers` AS `customers` ON `transactions`.`customer_id` = `customers`.`customer_id`
-  LEFT JOIN `branches` AS `branches` ON `customers`.`branch_id` = `branches`.`branch_id`
+  JOIN `customers` AS `customers` ON `transactions`.`customer_id` = `customers`.`customer_id`
+  JOIN `branches` AS `branches` ON `customers`.`branch_id` = `branches`.`branch_id`
   WHERE (`branches`.`region` = 'East')
   GROUP BY 1, 2
 )

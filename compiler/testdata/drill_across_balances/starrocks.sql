@@ -7,11 +7,14 @@ WITH `p0` AS (
 `p1` AS (
   SELECT `d0`, SUM(`v`) AS `p1__total_balance`
   FROM (
-    SELECT `customers`.`segment` AS `d0`, `balances`.`balance` AS `v`, `balances`.`snapshot_date` AS `t`, MAX(`balances`.`snapshot_date`) OVER () AS `t_edge`
+    SELECT `customers`.`segment` AS `d0`, `balances`.`balance` AS `v`
     FROM `balances` AS `balances`
     LEFT JOIN `customers` AS `customers` ON `balances`.`customer_id` = `customers`.`customer_id`
+    JOIN (
+      SELECT MAX(`balances`.`snapshot_date`) AS `t_edge`
+      FROM `balances` AS `balances`
+    ) AS `e` ON `balances`.`snapshot_date` = `e`.`t_edge`
   ) AS `s`
-  WHERE `t` = `t_edge`
   GROUP BY 1
 ),
 `j` AS (

@@ -1,9 +1,9 @@
 WITH `p0` AS (
   SELECT `channels`.`name` AS `d0`, SUM(CASE WHEN (`transactions`.`status` = 'posted') THEN `transactions`.`amount` END) AS `p0__txn_amount`
   FROM `transactions` AS `transactions`
-  LEFT JOIN `customers` AS `customers` ON `transactions`.`customer_id` = `customers`.`customer_id`
+  JOIN `customers` AS `customers` ON `transactions`.`customer_id` = `customers`.`customer_id`
   LEFT JOIN `channels` AS `channels` ON `transactions`.`channel_id` = `channels`.`channel_id`
-  LEFT JOIN `branches` AS `branches` ON `customers`.`branch_id` = `branches`.`branch_id`
+  JOIN `branches` AS `branches` ON `customers`.`branch_id` = `branches`.`branch_id`
   WHERE (`branches`.`city` = 'Shanghai')
   GROUP BY 1
 )

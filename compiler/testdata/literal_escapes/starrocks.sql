@@ -1,7 +1,7 @@
 WITH `p0` AS (
   SELECT `customers`.`segment` AS `d0`, COUNT(`transactions`.`txn_id`) AS `p0__txn_count`
   FROM `transactions` AS `transactions`
-  LEFT JOIN `customers` AS `customers` ON `transactions`.`customer_id` = `customers`.`customer_id`
+  JOIN `customers` AS `customers` ON `transactions`.`customer_id` = `customers`.`customer_id`
   WHERE (`customers`.`segment` IN ('a\nb', 'tab\there', 'back\\slash', 'it''s', 'quote"d'))
   GROUP BY 1
 )

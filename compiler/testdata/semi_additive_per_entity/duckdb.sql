@@ -1,12 +1,16 @@
 WITH "p0" AS (
   SELECT "d0", "d1", SUM("v") AS "p0__account_balance"
   FROM (
-    SELECT CAST(date_trunc('month', "balances"."snapshot_date") AS DATE) AS "d0", "products"."category" AS "d1", "balances"."balance" AS "v", "balances"."snapshot_date" AS "t", MAX("balances"."snapshot_date") OVER (PARTITION BY CAST(date_trunc('month', "balances"."snapshot_date") AS DATE), "balances"."account_id") AS "t_edge"
+    SELECT CAST(date_trunc('month', "balances"."snapshot_date") AS DATE) AS "d0", "products"."category" AS "d1", "balances"."balance" AS "v"
     FROM "balances" AS "balances"
     LEFT JOIN "accounts" AS "accounts" ON "balances"."account_id" = "accounts"."account_id"
     LEFT JOIN "products" AS "products" ON "accounts"."product_id" = "products"."product_id"
+    JOIN (
+      SELECT "balances"."account_id" AS "k0", MAX("balances"."snapshot_date") AS "t_edge"
+      FROM "balances" AS "balances"
+      GROUP BY CAST(date_trunc('month', "balances"."snapshot_date") AS DATE), "balances"."account_id"
+    ) AS "e" ON "balances"."snapshot_date" = "e"."t_edge" AND ("balances"."account_id" IS NOT DISTINCT FROM "e"."k0")
   ) AS "s"
-  WHERE "t" = "t_edge"
   GROUP BY 1, 2
 )
 SELECT "b"."d0" AS "balances.snapshot_date.month", "b"."d1" AS "products.category", "b"."p0__account_balance" AS "account_balance"
