@@ -144,7 +144,7 @@ func BehaviourPlan(cat *logical.Catalog, d *TagDef, watermark string) (*plan.Pla
 	if err != nil {
 		return nil, fmt.Errorf("tag %s: watermark %q: %w", d.Tag.Name, watermark, err)
 	}
-	start := shiftBack(end, wm.Window)
+	start := wm.Window.Before(end)
 	field := fact.Fact.Name + "." + timeCol
 	bounds := []ast.ExprNode{
 		compare(opcode.GT, fact.Fact.Name, timeCol, formatWallTime(start)),
@@ -175,22 +175,3 @@ func parseWallTime(s string) (time.Time, error) {
 }
 
 func formatWallTime(t time.Time) string { return t.Format("2006-01-02 15:04:05.999999") }
-
-// shiftBack moves a wall time back by a calendar period.
-func shiftBack(t time.Time, p model.Period) time.Time {
-	switch p.Unit {
-	case "hour":
-		return t.Add(-time.Duration(p.N) * time.Hour)
-	case "day":
-		return t.AddDate(0, 0, -p.N)
-	case "week":
-		return t.AddDate(0, 0, -7*p.N)
-	case "month":
-		return t.AddDate(0, -p.N, 0)
-	case "quarter":
-		return t.AddDate(0, -3*p.N, 0)
-	case "year":
-		return t.AddDate(-p.N, 0, 0)
-	}
-	return t
-}

@@ -326,42 +326,16 @@ func formatWall(t time.Time, typ model.Type, g string) string {
 	return t.Format("2006-01-02 15:04:05")
 }
 
-// floorTo is the start of the period of grain g holding wall time t (weeks
-// start on Monday).
+// floorTo is the start of the period of grain g holding wall time t, read
+// as a UTC wall time (weeks start on Monday).
 func floorTo(t time.Time, g string) time.Time {
 	y, m, d := t.Date()
-	switch g {
-	case "hour":
-		return time.Date(y, m, d, t.Hour(), 0, 0, 0, time.UTC)
-	case "day":
-		return time.Date(y, m, d, 0, 0, 0, 0, time.UTC)
-	case "week":
-		day := time.Date(y, m, d, 0, 0, 0, 0, time.UTC)
-		return day.AddDate(0, 0, -((int(day.Weekday()) + 6) % 7))
-	case "month":
-		return time.Date(y, m, 1, 0, 0, 0, 0, time.UTC)
-	case "quarter":
-		return time.Date(y, ((m-1)/3)*3+1, 1, 0, 0, 0, 0, time.UTC)
-	}
-	return time.Date(y, 1, 1, 0, 0, 0, 0, time.UTC)
+	wall := time.Date(y, m, d, t.Hour(), t.Minute(), t.Second(), t.Nanosecond(), time.UTC)
+	return model.GrainStart(wall, g)
 }
 
 // nextPeriod is the start of the period after the one starting at p.
-func nextPeriod(p time.Time, g string) time.Time {
-	switch g {
-	case "hour":
-		return p.Add(time.Hour)
-	case "day":
-		return p.AddDate(0, 0, 1)
-	case "week":
-		return p.AddDate(0, 0, 7)
-	case "month":
-		return p.AddDate(0, 1, 0)
-	case "quarter":
-		return p.AddDate(0, 3, 0)
-	}
-	return p.AddDate(1, 0, 0)
-}
+func nextPeriod(p time.Time, g string) time.Time { return model.GrainNext(p, g) }
 
 func ceilTo(t time.Time, g string) time.Time {
 	if f := floorTo(t, g); !f.Equal(t) {

@@ -177,7 +177,7 @@ func integerExpr(r *rollup.Rollup, m *logical.Metric) bool {
 // and renders the statement that adds it when missing: [start, start + one
 // partition grain).
 func OLAPPartition(r *rollup.Rollup, table string, start time.Time) (name, add string) {
-	end := nextPeriod(start, partitionGrain(r))
+	end := model.GrainNext(start, partitionGrain(r))
 	name = "p" + start.Format("20060102")
 	if r.Grain == "hour" {
 		name = "p" + start.Format("2006010215")
@@ -190,22 +190,6 @@ func OLAPPartition(r *rollup.Rollup, table string, start time.Time) (name, add s
 	add = fmt.Sprintf("ALTER TABLE %s ADD PARTITION IF NOT EXISTS %s VALUES [(%s), (%s))", Table(d, table), d.QuoteIdent(name),
 		d.QuoteString(start.Format(layout)), d.QuoteString(end.Format(layout)))
 	return name, add
-}
-
-func nextPeriod(t time.Time, grain string) time.Time {
-	switch grain {
-	case "hour":
-		return t.Add(time.Hour)
-	case "day":
-		return t.AddDate(0, 0, 1)
-	case "week":
-		return t.AddDate(0, 0, 7)
-	case "month":
-		return t.AddDate(0, 1, 0)
-	case "quarter":
-		return t.AddDate(0, 3, 0)
-	}
-	return t.AddDate(1, 0, 0)
 }
 
 // OLAPRefreshPartition renders the statement that rebuilds one partition of
@@ -223,7 +207,7 @@ func OLAPRefreshPartition(cat *logical.Catalog, r *rollup.Rollup, engineType, ta
 		return "", err
 	}
 	name, _ := OLAPPartition(r, table, start)
-	end := nextPeriod(start, partitionGrain(r))
+	end := model.GrainNext(start, partitionGrain(r))
 	lit := func(t time.Time) string {
 		if r.Grain == "hour" {
 			return d.TimestampLiteral(d.QuoteString(t.Format(time.DateTime)))

@@ -3,6 +3,8 @@ package partition
 import (
 	"sort"
 	"time"
+
+	"github.com/strata-metrics/strata/model"
 )
 
 // Which partitions a source change touches.
@@ -23,29 +25,10 @@ import (
 type Grain string
 
 // Start is the first instant of the grain's period holding t (a local wall time).
-func (g Grain) Start(t time.Time) time.Time {
-	y, m, d := t.Date()
-	switch g {
-	case "year":
-		return time.Date(y, 1, 1, 0, 0, 0, 0, t.Location())
-	case "month":
-		return time.Date(y, m, 1, 0, 0, 0, 0, t.Location())
-	default:
-		return time.Date(y, m, d, 0, 0, 0, 0, t.Location())
-	}
-}
+func (g Grain) Start(t time.Time) time.Time { return model.GrainStart(t, string(g)) }
 
 // Next is the start of the period after the one starting at t.
-func (g Grain) Next(t time.Time) time.Time {
-	switch g {
-	case "year":
-		return t.AddDate(1, 0, 0)
-	case "month":
-		return t.AddDate(0, 1, 0)
-	default:
-		return t.AddDate(0, 0, 1)
-	}
-}
+func (g Grain) Next(t time.Time) time.Time { return model.GrainNext(t, string(g)) }
 
 // Key names the partition holding t: its first day, 2025-03-01.
 func (g Grain) Key(t time.Time) string { return g.Start(t).Format(time.DateOnly) }
@@ -148,20 +131,6 @@ func Lookback(g Grain, now time.Time, n int, unit string) []string {
 	if n <= 0 {
 		return nil
 	}
-	var from time.Time
-	switch unit {
-	case "hour":
-		from = now.Add(-time.Duration(n) * time.Hour)
-	case "week":
-		from = now.AddDate(0, 0, -7*n)
-	case "month":
-		from = now.AddDate(0, -n, 0)
-	case "quarter":
-		from = now.AddDate(0, -3*n, 0)
-	case "year":
-		from = now.AddDate(-n, 0, 0)
-	default:
-		from = now.AddDate(0, 0, -n)
-	}
+	from := model.Period{N: n, Unit: unit}.Before(now)
 	return g.Span(from, now)
 }
