@@ -179,17 +179,27 @@ func (m *Materializer) othersFingerprint(r *rollup.Rollup) string {
 		if in.Table == r.Fact.Fact {
 			continue
 		}
-		fmt.Fprintf(h, "%s:%s\n", in.Alias, m.tableStat(in.Table))
+		fmt.Fprintf(h, "%s:%s\n", in.Alias, m.SourceStat(in.Table))
 	}
 	return hex.EncodeToString(h.Sum(nil))[:16]
 }
 
-// tableStat describes a table's source as found now: each file's size and
-// mtime, or "engine" for an engine table.
-func (m *Materializer) tableStat(t *model.Table) string {
+// EngineStat is SourceStat's answer for a table held by the engine, whose
+// changes cannot be seen from here.
+const EngineStat = "engine"
+
+// isEngineSource reports whether a table's source is a table in the engine
+// rather than files.
+func isEngineSource(src string) bool {
+	return src == "" || engineTable.MatchString(src) || (filepath.Ext(src) == "" && !partition.IsPattern(src))
+}
+
+// SourceStat describes a table's source as found now: each file's size and
+// mtime, or EngineStat for an engine table.
+func (m *Materializer) SourceStat(t *model.Table) string {
 	src := t.Source.Value
-	if src == "" || engineTable.MatchString(src) || (filepath.Ext(src) == "" && !partition.IsPattern(src)) {
-		return "engine"
+	if isEngineSource(src) {
+		return EngineStat
 	}
 	if partition.IsPattern(src) {
 		files, err := partition.List(m.Project.Dir, src)
@@ -210,6 +220,26 @@ func (m *Materializer) tableStat(t *model.Table) string {
 		return "missing"
 	}
 	return fmt.Sprintf("%d:%d", st.Size(), st.ModTime().UnixNano())
+}
+
+// SourceNewest is the latest modification time among the files a table's
+// source reads; zero for an engine table or a missing source.
+func (m *Materializer) SourceNewest(t *model.Table) time.Time {
+	src := t.Source.Value
+	if isEngineSource(src) {
+		return time.Time{}
+	}
+	if partition.IsPattern(src) {
+		files, _ := partition.List(m.Project.Dir, src)
+		return partition.Newest(files)
+	}
+	if !filepath.IsAbs(src) {
+		src = filepath.Join(m.Project.Dir, src)
+	}
+	if st, err := os.Stat(src); err == nil {
+		return st.ModTime()
+	}
+	return time.Time{}
 }
 
 // BuiltFiles is what a partitioned rollup's version was built from.

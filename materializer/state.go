@@ -59,7 +59,7 @@ func (m *Materializer) Fingerprint(r *rollup.Rollup, seen map[string]string) str
 		src := in.Table.Source.Value
 		stat, ok := seen[src]
 		if !ok {
-			stat = m.tableStat(in.Table)
+			stat = m.SourceStat(in.Table)
 			if seen != nil {
 				seen[src] = stat
 			}

@@ -6,15 +6,12 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"io/fs"
-	"os"
-	"path/filepath"
 	"sort"
-	"strings"
 	"time"
 
 	"github.com/strata-metrics/strata/compiler/plan"
 	"github.com/strata-metrics/strata/compiler/sqlgen"
+	"github.com/strata-metrics/strata/materializer"
 	"github.com/strata-metrics/strata/model"
 )
 
@@ -34,33 +31,6 @@ func modelVersionOf(p *model.Project) string {
 	return hex.EncodeToString(h.Sum(nil))[:16]
 }
 
-// sourceFiles lists the files a file source reads: the file itself, a glob's
-// matches, or every file under a directory (hive partitions). ok is false
-// for an engine table.
-func (s *Project) sourceFiles(t *model.Table) (files []string, ok bool) {
-	src := t.Source.Value
-	if src == "" || (filepath.Ext(src) == "" && !strings.ContainsAny(src, "*?[/")) {
-		return nil, false
-	}
-	if !filepath.IsAbs(src) {
-		src = filepath.Join(s.Project.Dir, src)
-	}
-	if strings.ContainsAny(src, "*?[") {
-		m, _ := filepath.Glob(src)
-		return m, true
-	}
-	if st, err := os.Stat(src); err == nil && st.IsDir() {
-		_ = filepath.WalkDir(src, func(path string, d fs.DirEntry, err error) error {
-			if err == nil && !d.IsDir() {
-				files = append(files, path)
-			}
-			return nil
-		})
-		return files, true
-	}
-	return []string{src}, true
-}
-
 // dataVersion fingerprints everything an answer reads besides the model: each
 // rollup's built version and every source file's size and modification time.
 // ok is false when some source is an engine table.
@@ -78,17 +48,11 @@ func (s *Project) dataVersion() (string, bool) {
 	}
 	s.mu.RUnlock()
 	for _, t := range s.Project.Tables {
-		files, ok := s.sourceFiles(t)
-		if !ok {
+		st := s.m.SourceStat(t)
+		if st == materializer.EngineStat {
 			return "", false
 		}
-		for _, f := range files {
-			if st, err := os.Stat(f); err == nil {
-				fmt.Fprintf(h, "file %s %d %d\n", f, st.Size(), st.ModTime().UnixNano())
-			} else {
-				fmt.Fprintf(h, "file %s missing\n", f)
-			}
-		}
+		fmt.Fprintf(h, "source %s %s\n", t.Name, st)
 	}
 	return hex.EncodeToString(h.Sum(nil))[:16], true
 }
@@ -102,11 +66,8 @@ func (s *Project) rawFreshness(p *plan.Plan) time.Time {
 			continue
 		}
 		for _, in := range pt.Fact.Instances {
-			files, _ := s.sourceFiles(in.Table)
-			for _, f := range files {
-				if st, err := os.Stat(f); err == nil && st.ModTime().After(newest) {
-					newest = st.ModTime()
-				}
+			if t := s.m.SourceNewest(in.Table); t.After(newest) {
+				newest = t
 			}
 		}
 	}
