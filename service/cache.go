@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"sort"
+	"strconv"
 	"sync"
 	"sync/atomic"
 
@@ -77,8 +78,10 @@ func (s *Project) Answer(ctx context.Context, q *plan.Query) (*Result, error) {
 	return s.AnswerCapped(ctx, q, 0)
 }
 
-// AnswerCapped is Answer reading at most maxRows+1 rows (QueryCapped). The
-// cap is not part of the key: one server answers with one cap.
+// AnswerCapped is Answer reading at most maxRows+1 rows (QueryCapped). Only
+// complete answers are cached, so an answer cut at one caller's cap is never
+// served to another (the SQL and MySQL paths read uncapped); identical
+// queries share a run only when they share the cap.
 func (s *Project) AnswerCapped(ctx context.Context, q *plan.Query, maxRows int) (*Result, error) {
 	key, ok := s.CacheKey(q)
 	if !ok {
@@ -89,7 +92,7 @@ func (s *Project) AnswerCapped(ctx context.Context, q *plan.Query, maxRows int) 
 		return res, nil
 	}
 	ran := false // set only in the caller whose function runs
-	v, err, _ := c.flight.Do(key, func() (any, error) {
+	v, err, _ := c.flight.Do(key+"/"+strconv.Itoa(maxRows), func() (any, error) {
 		if res := c.get(key); res != nil {
 			return res, nil
 		}
@@ -137,7 +140,7 @@ func (c *cache) get(key string) *Result {
 }
 
 func (c *cache) put(key string, res *Result) {
-	if len(res.Rows) > c.maxRows {
+	if res.Truncated || len(res.Rows) > c.maxRows {
 		return
 	}
 	c.mu.Lock()
