@@ -131,9 +131,6 @@ type notModified struct{}
 
 // etagMatches reports whether an If-None-Match header names the ETag.
 func etagMatches(header, key string) bool {
-	if header == "" {
-		return false
-	}
 	for _, t := range strings.Split(header, ",") {
 		t = strings.TrimPrefix(strings.TrimSpace(t), "W/")
 		if t == `"`+key+`"` || t == "*" {

@@ -274,10 +274,12 @@ func (s *Server) query(c *gin.Context) (any, error) {
 // the query, the scope, the model and the data, so an equal key is an
 // equal answer.
 func (s *Server) answer(ctx context.Context, c *gin.Context, q *plan.Query) (any, error) {
-	if key, ok := s.w.CacheKey(q); ok && etagMatches(c.GetHeader("If-None-Match"), key) {
-		c.Header("ETag", `"`+key+`"`)
-		s.queries.WithLabelValues("", "304", keyName(c)).Inc()
-		return notModified{}, nil
+	if inm := c.GetHeader("If-None-Match"); inm != "" {
+		if key, ok := s.w.CacheKey(q); ok && etagMatches(inm, key) {
+			c.Header("ETag", `"`+key+`"`)
+			s.queries.WithLabelValues("", "304", keyName(c)).Inc()
+			return notModified{}, nil
+		}
 	}
 	start := time.Now()
 	res, err := s.w.AnswerCapped(ctx, q, s.opts.MaxRows)
