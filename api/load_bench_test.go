@@ -8,7 +8,6 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
-	"sort"
 	"strconv"
 	"strings"
 	"sync"
@@ -126,7 +125,7 @@ func drive(b *testing.B, url string, clients int, d time.Duration) loadResult {
 		}(c)
 	}
 	wg.Wait()
-	return loadResult{n: len(e2e), errors: errors, rps: float64(len(e2e)) / d.Seconds(), serverP50: p50(server), clientP50: p50(e2e)}
+	return loadResult{n: len(e2e), errors: errors, rps: float64(len(e2e)) / d.Seconds(), serverP50: banktest.Median(server), clientP50: banktest.Median(e2e)}
 }
 
 func inProcessP50(b *testing.B, w *service.Project) float64 {
@@ -143,13 +142,5 @@ func inProcessP50(b *testing.B, w *service.Project) float64 {
 		}
 		lat = append(lat, float64(time.Since(start).Microseconds())/1000)
 	}
-	return p50(lat)
-}
-
-func p50(xs []float64) float64 {
-	if len(xs) == 0 {
-		return 0
-	}
-	sort.Float64s(xs)
-	return xs[len(xs)/2]
+	return banktest.Median(lat)
 }

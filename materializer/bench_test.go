@@ -6,7 +6,6 @@ import (
 	"github.com/strata-metrics/strata/internal/banktest"
 	"os"
 	"path/filepath"
-	"sort"
 	"strconv"
 	"testing"
 	"time"
@@ -146,19 +145,11 @@ func BenchmarkRawVsDuckDB(b *testing.B) {
 	if len(ratios) > 0 {
 		var rs []float64
 		for _, r := range ratios {
-			rs = append(rs, median(r))
+			rs = append(rs, banktest.Median(r))
 		}
 		// Printed rather than logged: a parent benchmark's log is not shown.
-		fmt.Printf("BenchmarkRawVsDuckDB: %d transactions: median x-duckdb over %d queries = %.3f\n", n, len(rs), median(rs))
+		fmt.Printf("BenchmarkRawVsDuckDB: %d transactions: median x-duckdb over %d queries = %.3f\n", n, len(rs), banktest.Median(rs))
 	}
 }
 
 // median returns the median of xs (not empty); xs is sorted in place.
-func median(xs []float64) float64 {
-	sort.Float64s(xs)
-	m := len(xs) / 2
-	if len(xs)%2 == 0 {
-		return (xs[m-1] + xs[m]) / 2
-	}
-	return xs[m]
-}

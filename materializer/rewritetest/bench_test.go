@@ -6,7 +6,6 @@ import (
 	"github.com/strata-metrics/strata/internal/banktest"
 	"os"
 	"path/filepath"
-	"sort"
 	"strconv"
 	"strings"
 	"sync"
@@ -244,18 +243,6 @@ func timeQuery(b *testing.B, w *service.Project, q plan.Query) []time.Duration {
 	return out
 }
 
-func median(xs []float64) float64 {
-	if len(xs) == 0 {
-		return 0
-	}
-	s := append([]float64(nil), xs...)
-	sort.Float64s(s)
-	if len(s)%2 == 1 {
-		return s[len(s)/2]
-	}
-	return (s[len(s)/2-1] + s[len(s)/2]) / 2
-}
-
 func durationsMS(ds []time.Duration) []float64 {
 	out := make([]float64, len(ds))
 	for i, d := range ds {
@@ -288,8 +275,8 @@ func BenchmarkRollupVsRaw(b *testing.B) {
 			}
 			ds := timeQuery(b, w, c.q)
 			ms := durationsMS(ds)
-			r.rollupNS = median(ms) * 1e6
-			r.rollupP50 = median(ms)
+			r.rollupNS = banktest.Median(ms) * 1e6
+			r.rollupP50 = banktest.Median(ms)
 			if len(ms) >= 10 {
 				allHits = append(allHits, ms...)
 			}
@@ -299,7 +286,7 @@ func BenchmarkRollupVsRaw(b *testing.B) {
 		raw.NoRollup = true
 		b.Run(c.name+"/raw", func(b *testing.B) {
 			ds := timeQuery(b, w, raw)
-			r.rawNS = median(durationsMS(ds)) * 1e6
+			r.rawNS = banktest.Median(durationsMS(ds)) * 1e6
 			if r.rollupNS > 0 {
 				r.speedup = r.rawNS / r.rollupNS
 				b.ReportMetric(r.speedup, "speedup")
@@ -324,7 +311,7 @@ func BenchmarkRollupVsRaw(b *testing.B) {
 	fmt.Printf("BenchmarkRollupVsRaw: %d transactions (rollups built in %s this run)\n%s"+
 		"median speedup %.1fx (target >= 20x)\n"+
 		"rollup-hit p50 latency: median of the queries' p50s %.2f ms; p50 of all %d rollup runs pooled %.2f ms (target < 2 ms)\n",
-		bench.n, bench.build.Round(time.Millisecond), tbl.String(), median(speedups), median(p50s), len(allHits), median(allHits))
+		bench.n, bench.build.Round(time.Millisecond), tbl.String(), banktest.Median(speedups), banktest.Median(p50s), len(allHits), banktest.Median(allHits))
 }
 
 // distinctQueries count distinct customers from the rollups' distinct sets.
@@ -352,13 +339,13 @@ func BenchmarkDistinct(b *testing.B) {
 				checkSame(b, w, c.name, c.servedBy, c.q)
 				checked = true
 			}
-			rollupMS = median(durationsMS(timeQuery(b, w, c.q)))
+			rollupMS = banktest.Median(durationsMS(timeQuery(b, w, c.q)))
 			b.ReportMetric(rollupMS, "p50-ms")
 		})
 		raw := c.q
 		raw.NoRollup = true
 		b.Run(c.name+"/raw", func(b *testing.B) {
-			rawMS = median(durationsMS(timeQuery(b, w, raw)))
+			rawMS = banktest.Median(durationsMS(timeQuery(b, w, raw)))
 			if rollupMS > 0 {
 				b.ReportMetric(rawMS/rollupMS, "speedup")
 			}

@@ -45,7 +45,6 @@ import (
 	"os/signal"
 	"path/filepath"
 	"runtime"
-	"sort"
 	"strconv"
 	"strings"
 	"text/tabwriter"
@@ -55,6 +54,7 @@ import (
 	"github.com/strata-metrics/strata/compiler/logical"
 	"github.com/strata-metrics/strata/examples/ssb"
 	"github.com/strata-metrics/strata/examples/ssb/generate/ssbgen"
+	"github.com/strata-metrics/strata/internal/banktest"
 	"github.com/strata-metrics/strata/materializer"
 	"github.com/strata-metrics/strata/model"
 	"github.com/strata-metrics/strata/service"
@@ -310,7 +310,7 @@ func run(ctx context.Context, c config) (*Report, error) {
 			}
 			times[j] = float64(time.Since(t0).Nanoseconds()) / 1e3
 		}
-		qr.CompileUS = median(times)
+		qr.CompileUS = banktest.Median(times)
 	}
 
 	// In-process paths, verified then timed.
@@ -402,7 +402,7 @@ func run(ctx context.Context, c config) (*Report, error) {
 			}
 			qr.Samples[rollup.name] = append(qr.Samples[rollup.name], ms(time.Since(t0)))
 		}
-		qr.DuckDBMS, qr.RawMS, qr.RollupMS = median(qr.Samples["duckdb"]), median(qr.Samples["raw"]), median(qr.Samples["rollup"])
+		qr.DuckDBMS, qr.RawMS, qr.RollupMS = banktest.Median(qr.Samples["duckdb"]), banktest.Median(qr.Samples["raw"]), banktest.Median(qr.Samples["rollup"])
 		qr.RawOverDuckDB = qr.RawMS / qr.DuckDBMS
 		qr.Speedup = qr.DuckDBMS / qr.RollupMS
 		logf("  %-5s duckdb %8.2f ms  raw %8.2f ms  rollup %7.3f ms (%s)", q.Name, qr.DuckDBMS, qr.RawMS, qr.RollupMS, qr.ServedBy)
@@ -538,7 +538,7 @@ func timeJSONPath(c config, name, what string, q ssb.Query, want [][]any, qr *qu
 		}
 		qr.Samples[name] = append(qr.Samples[name], ms(d))
 	}
-	m := median(qr.Samples[name])
+	m := banktest.Median(qr.Samples[name])
 	logf("  %-5s %s %8.2f ms", q.Name, name, m)
 	return m, nil
 }
@@ -589,21 +589,21 @@ func summarize(rs []queryResult) summary {
 		return out
 	}
 	s := summary{
-		MedianRawOverDuckDB:  median(col(func(r queryResult) float64 { return r.RawOverDuckDB })),
+		MedianRawOverDuckDB:  banktest.Median(col(func(r queryResult) float64 { return r.RawOverDuckDB })),
 		GeomeanRawOverDuckDB: geomean(col(func(r queryResult) float64 { return r.RawOverDuckDB })),
-		MedianSpeedup:        median(col(func(r queryResult) float64 { return r.Speedup })),
+		MedianSpeedup:        banktest.Median(col(func(r queryResult) float64 { return r.Speedup })),
 		GeomeanSpeedup:       geomean(col(func(r queryResult) float64 { return r.Speedup })),
 		MinSpeedup:           minOf(col(func(r queryResult) float64 { return r.Speedup })),
-		MedianDuckDBMS:       median(col(func(r queryResult) float64 { return r.DuckDBMS })),
-		MedianRawMS:          median(col(func(r queryResult) float64 { return r.RawMS })),
-		MedianRollupMS:       median(col(func(r queryResult) float64 { return r.RollupMS })),
-		MedianCompileUS:      median(col(func(r queryResult) float64 { return r.CompileUS })),
+		MedianDuckDBMS:       banktest.Median(col(func(r queryResult) float64 { return r.DuckDBMS })),
+		MedianRawMS:          banktest.Median(col(func(r queryResult) float64 { return r.RawMS })),
+		MedianRollupMS:       banktest.Median(col(func(r queryResult) float64 { return r.RollupMS })),
+		MedianCompileUS:      banktest.Median(col(func(r queryResult) float64 { return r.CompileUS })),
 	}
 	if h := col(func(r queryResult) float64 { return r.HTTPMS }); h[0] > 0 {
-		s.MedianHTTPMS = median(h)
+		s.MedianHTTPMS = banktest.Median(h)
 	}
 	if cli := col(func(r queryResult) float64 { return r.CLIMS }); cli[0] > 0 {
-		s.MedianCLIMS = median(cli)
+		s.MedianCLIMS = banktest.Median(cli)
 	}
 	return s
 }
@@ -623,7 +623,7 @@ func compareBaseline(rep, base *Report, path string) {
 	}
 	if len(ratios) > 0 {
 		rep.Summary.Baseline, rep.Summary.BaselineSF = path, base.Config.SF
-		rep.Summary.MedianRollupOverBase = median(ratios)
+		rep.Summary.MedianRollupOverBase = banktest.Median(ratios)
 		rep.Summary.MaxRollupOverBaseline = maxOf(ratios)
 	}
 }
@@ -740,19 +740,6 @@ func optMS(v float64) string {
 }
 
 func ms(d time.Duration) float64 { return float64(d.Nanoseconds()) / 1e6 }
-
-func median(xs []float64) float64 {
-	if len(xs) == 0 {
-		return 0
-	}
-	s := append([]float64(nil), xs...)
-	sort.Float64s(s)
-	n := len(s)
-	if n%2 == 1 {
-		return s[n/2]
-	}
-	return (s[n/2-1] + s[n/2]) / 2
-}
 
 func geomean(xs []float64) float64 {
 	if len(xs) == 0 {
