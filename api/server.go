@@ -87,12 +87,10 @@ func New(w *service.Project, opts Options) http.Handler {
 	if opts.Logger == nil {
 		opts.Logger = slog.New(slog.DiscardHandler)
 	}
-	switch {
-	case opts.CacheEntries == 0:
-		w.EnableCache(1024, 10_000)
-	case opts.CacheEntries > 0:
-		w.EnableCache(opts.CacheEntries, 10_000)
+	if opts.CacheEntries == 0 {
+		opts.CacheEntries = 1024
 	}
+	w.EnableCache(opts.CacheEntries, 10_000) // -1: off, even if an earlier server turned it on
 	s := &Server{w: w, opts: opts, slots: make(chan struct{}, opts.MaxConcurrent), reg: prometheus.NewRegistry(),
 		keys: newKeyring(keys, opts.KeysConfigured), log: opts.Logger, allowed: map[string][]string{}}
 	s.queries = prometheus.NewCounterVec(prometheus.CounterOpts{Name: "strata_queries_total", Help: "Metric queries answered, by source, outcome and key."}, []string{"served_by", "code", "key"})

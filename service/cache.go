@@ -39,9 +39,14 @@ type cacheEntry struct {
 	res *Result
 }
 
-// EnableCache keeps up to entries answers of at most maxRows rows each.
-// Call it before serving; a Project without it runs every query.
+// EnableCache keeps up to entries answers of at most maxRows rows each;
+// entries ≤ 0 turns the cache off. Call it before serving; a Project without
+// it runs every query.
 func (s *Project) EnableCache(entries, maxRows int) {
+	if entries <= 0 {
+		s.cache = nil
+		return
+	}
 	s.cache = &cache{max: entries, maxRows: maxRows, entries: map[string]*list.Element{}, lru: list.New()}
 }
 
