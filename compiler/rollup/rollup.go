@@ -161,6 +161,11 @@ func Describe(cat *logical.Catalog, d *Rollup) string {
 		if na := m.NonAdditive; na != nil {
 			fmt.Fprintf(&b, " non_additive %s %s %v", na.Time, na.Take, na.Per)
 		}
+		if StoresSet(m) && SetKey(m).IsInteger() {
+			// Sets of integer keys are stored as roaring bitmaps where the
+			// engine keeps a form of its own; a rollup built as lists is rebuilt.
+			fmt.Fprintf(&b, " set bitmap64")
+		}
 		b.WriteByte('\n')
 		for _, e := range []ast.ExprNode{m.Expr, m.Filter} {
 			if e == nil {
@@ -207,6 +212,21 @@ func Storages(m *logical.Metric) []Storage {
 		out = append(out, Storage{m.Name + ".rows", "rows"})
 	}
 	return out
+}
+
+// SetKey is the type of the values a distinct measure counts, which decides
+// the form its set is stored in (sqlgen.Dialect.SetBuild).
+func SetKey(m *logical.Metric) model.Type {
+	if m.Expr == nil {
+		return model.Type{}
+	}
+	return logical.InferType(m.Expr, func(col *ast.ColumnName) model.Type {
+		name, _ := logical.FieldRef(col)
+		if f := m.Fact.Field(name); f != nil {
+			return f.Type
+		}
+		return model.Type{}
+	})
 }
 
 // StoresSet reports whether the measure is stored as a set of distinct values.
