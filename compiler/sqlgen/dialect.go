@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/strata-metrics/strata/compiler/rollup"
 	"github.com/strata-metrics/strata/model"
 )
 
@@ -67,16 +68,16 @@ type Aggregates interface {
 	// integer keys in a form of their own.
 	SetColumns() bool
 	// SetBuild aggregates the distinct non-NULL values of arg into a set.
-	SetBuild(arg string, key model.Type) (string, error)
+	SetBuild(arg string, key rollup.Key) (string, error)
 	// SetUnion merges the sets in column col into one set of the same form:
 	// a coarser rollup's set built from a finer rollup's.
-	SetUnion(col string, key model.Type) (string, error)
+	SetUnion(col string, key rollup.Key) (string, error)
 	// SetCount merges the sets in column col and counts the union exactly;
 	// single says every group reads at most one row, so no union is needed.
-	SetCount(col string, key model.Type, single bool) (string, error)
+	SetCount(col string, key rollup.Key, single bool) (string, error)
 	// SetApproxCount estimates the union's size as ApproxCountDistinct would
 	// over the raw values: a sketch depends only on the set of values.
-	SetApproxCount(col string, key model.Type, single bool) (string, error)
+	SetApproxCount(col string, key rollup.Key, single bool) (string, error)
 }
 
 // Storage are the statements the materializer and the query service need

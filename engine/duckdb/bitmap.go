@@ -23,16 +23,14 @@ import (
 //	strata_bitmap_build(list(key))   BIGINT[] → BLOB   the keys of a group (NULLs skipped)
 //	strata_bitmap_union(list(set))   BLOB[]   → BLOB   the union of stored bitmaps
 //	strata_bitmap_count(list(set))   BLOB[]   → BIGINT the size of their union
-//	strata_bitmap_values(list(set))  BLOB[]   → BIGINT[] the union's keys, ascending
 //
 // The functions are registered in the database's catalog when it is opened,
 // so every connection of the pool sees them. compiler/sqlgen names them (the
 // Bitmap* constants there); the names here must stay the same.
 const (
-	bitmapBuild  = "strata_bitmap_build"
-	bitmapUnion  = "strata_bitmap_union"
-	bitmapCount  = "strata_bitmap_count"
-	bitmapValues = "strata_bitmap_values"
+	bitmapBuild = "strata_bitmap_build"
+	bitmapUnion = "strata_bitmap_union"
+	bitmapCount = "strata_bitmap_count"
 )
 
 // registerBitmaps adds the bitmap functions to the database.
@@ -77,18 +75,6 @@ func registerBitmaps(db *sql.DB) error {
 				return nil, err
 			}
 			return int64(bm.GetCardinality()), nil
-		}}},
-		{bitmapValues, &bitmapFunc{in: blobs, out: bigints, run: func(v []any) (any, error) {
-			bm, err := unionBitmaps(v)
-			if err != nil {
-				return nil, err
-			}
-			out := make([]any, 0, bm.GetCardinality())
-			it := bm.Iterator()
-			for it.HasNext() {
-				out = append(out, int64(it.Next()))
-			}
-			return out, nil
 		}}},
 	}
 	for _, fn := range funcs {
