@@ -362,3 +362,8 @@ func olapDefinitionDDL(engineType string) []string {
 		olapKeyed(engineType, StateSchema+".definitions", []string{"`rollup` VARCHAR(255) NOT NULL", "`definition` VARCHAR(65533)"}, "rollup"),
 	}
 }
+
+// RollupBuildColumns is RollupBuild with its column names, in order.
+func RollupBuildColumns(cat *logical.Catalog, r *rollup.Rollup, d Dialect) (string, []string, error) {
+	return rollupBuild(cat, r, d, nil, nil)
+}
