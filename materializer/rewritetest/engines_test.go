@@ -11,11 +11,11 @@ import (
 	"testing"
 	"time"
 
+	"github.com/strata-metrics/strata/compiler/plan"
 	"github.com/strata-metrics/strata/engine/enginetest"
 	"github.com/strata-metrics/strata/engine/mysql"
 	"github.com/strata-metrics/strata/internal/banktest"
 	"github.com/strata-metrics/strata/model"
-	"github.com/strata-metrics/strata/compiler/plan"
 	"github.com/strata-metrics/strata/service"
 )
 
