@@ -82,8 +82,8 @@ func TestTagBatchFailsAlone(t *testing.T) {
 	}
 	want := map[string]int64{
 		materializer.PopulationName("customers"): count("SELECT COUNT(*) FROM customers"),
-		"rich": count("SELECT COUNT(*) FROM customers WHERE aum >= 500000"),
-		"seg":  count("SELECT COUNT(*) FROM customers WHERE segment IS NOT NULL"),
+		"rich":                                   count("SELECT COUNT(*) FROM customers WHERE aum >= 500000"),
+		"seg":                                    count("SELECT COUNT(*) FROM customers WHERE segment IS NOT NULL"),
 		"busy": count(`SELECT COUNT(*) FROM (SELECT t.customer_id FROM transactions t JOIN customers c ON c.customer_id = t.customer_id
 WHERE ((t.txn_time AT TIME ZONE 'UTC') AT TIME ZONE 'Asia/Shanghai') > (SELECT MAX((txn_time AT TIME ZONE 'UTC') AT TIME ZONE 'Asia/Shanghai') FROM transactions) - INTERVAL 90 DAY
 GROUP BY 1 HAVING COUNT(*) >= 2)`),
