@@ -50,6 +50,10 @@ func Open(path string, threads int) (*DB, error) {
 		db.Close()
 		return nil, fmt.Errorf("duckdb: open %q: %w", path, err)
 	}
+	if err := registerBitmaps(db); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("duckdb: open %q: %w", path, err)
+	}
 	// Keep the connections that concurrent queries opened: closing all but
 	// database/sql's default two after each burst would connect again, and
 	// prepare the kept statements again, on the next one.
