@@ -246,8 +246,12 @@ func (StarRocks) SetBuild(arg string, _ rollup.Key) (string, error) {
 	return fmt.Sprintf("bitmap_union(to_bitmap(%s))", arg), nil
 }
 
-// SetUnion implements Aggregates.
-func (StarRocks) SetUnion(col string, _ rollup.Key) (string, error) {
+// SetUnion implements Aggregates: an approximate count's set is the HLL
+// sketch SetApproxBuild stored, merged into a sketch by hll_union.
+func (StarRocks) SetUnion(col string, key rollup.Key) (string, error) {
+	if key.Approx {
+		return fmt.Sprintf("hll_union(%s)", col), nil
+	}
 	return fmt.Sprintf("bitmap_union(%s)", col), nil
 }
 
