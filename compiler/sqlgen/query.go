@@ -302,7 +302,11 @@ func (w *writer) field(pt *plan.Part, name string) (string, error) {
 	if f.Computed != nil {
 		var err error
 		s, err = Expr(w.d, f.Computed, func(c *ast.ColumnName) (string, error) {
-			return w.column(pt, f.Alias, c.Name.O), nil
+			name, grain := logical.ComputedColumn(c)
+			if grain != "" {
+				return w.d.TimeGrain(w.column(pt, f.Alias, name), grain), nil
+			}
+			return w.column(pt, f.Alias, name), nil
 		}, w.tz)
 		if err != nil {
 			return "", err
