@@ -47,6 +47,9 @@ type Options struct {
 	CacheEntries int
 	// Logger receives the access log; nil logs nothing.
 	Logger *slog.Logger
+	// OwnerToken, when set, is the warehouse owner's token (owner.go):
+	// its requests read as the warehouse itself does.
+	OwnerToken string
 }
 
 // DefaultOptions are the limits `strata serve` starts with.
@@ -108,13 +111,15 @@ func New(w *service.Project, opts Options) http.Handler {
 	r.GET("/healthz", func(c *gin.Context) { c.JSON(http.StatusOK, gin.H{"status": "ok"}) })
 	r.GET("/readyz", s.ready)
 	r.GET("/metrics", gin.WrapH(promhttp.HandlerFor(s.reg, promhttp.HandlerOpts{})))
-	v1 := r.Group("/v1", s.auth)
+	v1 := r.Group("/v1", s.ownerToken, s.auth)
 	v1.POST("/query", s.wrap(s.query))
 	v1.POST("/explain", s.wrap(s.explain))
 	v1.POST("/sql", s.wrap(s.sql))
 	v1.GET("/catalog", s.wrap(s.catalog))
 	v1.GET("/rollups", s.wrap(s.rollups))
 	v1.POST("/rollups/:name/refresh", s.wrap(s.refresh))
+	v1.POST("/refresh", s.wrap(s.refreshNamed))
+	v1.GET("/plan", s.wrap(s.plan))
 	s.audienceRoutes(v1)
 	// The explorer page and its assets; the page calls /v1 like any client.
 	page := gin.WrapH(web.Handler())
@@ -261,7 +266,10 @@ func (s *Server) query(c *gin.Context) (any, error) {
 		return nil, err
 	}
 	defer release()
-	ctx, cancel := context.WithTimeout(c.Request.Context(), s.opts.Timeout)
+	ctx, cancel := c.Request.Context(), context.CancelFunc(func() {})
+	if !isOwner(c) {
+		ctx, cancel = context.WithTimeout(ctx, s.opts.Timeout)
+	}
 	defer cancel()
 	return s.answer(ctx, c, scoped(c, q))
 }
@@ -280,7 +288,7 @@ func (s *Server) answer(ctx context.Context, c *gin.Context, q *plan.Query) (any
 		}
 	}
 	start := time.Now()
-	res, err := s.w.AnswerCapped(ctx, q, s.opts.MaxRows)
+	res, err := s.w.AnswerCapped(ctx, q, s.rowCap(c))
 	if err != nil {
 		ae := toError(err)
 		s.queries.WithLabelValues("", strconv.Itoa(ae.Status), keyName(c)).Inc()
@@ -293,7 +301,7 @@ func (s *Server) answer(ctx context.Context, c *gin.Context, q *plan.Query) (any
 	}
 	e := entry(c)
 	e.servedBy, e.rows, e.cached = cp.Meta.ServedBy, len(cp.Rows), cp.Meta.Cached
-	if cp.Truncated || len(cp.Rows) > s.opts.MaxRows {
+	if limit := s.rowCap(c); cp.Truncated || (limit > 0 && len(cp.Rows) > limit) {
 		s.queries.WithLabelValues(cp.Meta.ServedBy, "413", keyName(c)).Inc()
 		return nil, newError("too-large", "the result has more than %d rows, the limit; add a limit and page with offset", s.opts.MaxRows)
 	}
