@@ -76,7 +76,8 @@ func (m *Materializer) holdLease(ctx context.Context, rollup string) (func(), er
 	if held, _ := ctx.Value(leaseHeldKey{rollup}).(bool); held {
 		return func() {}, nil
 	}
-	l := &EngineLease{Engine: m.Engine, Dialect: m.Dialect}
+	m.leaseOnce.Do(func() { m.lease = &EngineLease{Engine: m.Engine, Dialect: m.Dialect} })
+	l := m.lease
 	holder := m.holder()
 	told := ""
 	for {

@@ -33,6 +33,10 @@ type Materializer struct {
 	// Holder names this materializer in build lease rows (buildlease.go);
 	// default DefaultHolder, host:pid.
 	Holder string
+	// lease is the build lease refreshes take, made once: its state tables
+	// are created by its first use.
+	leaseOnce sync.Once
+	lease     *EngineLease
 
 	// broken holds the tables whose source could not be exposed, and why.
 	broken map[string]*SourceError
