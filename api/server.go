@@ -16,6 +16,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/strata-metrics/strata/compiler/plan"
+	"github.com/strata-metrics/strata/materializer"
 	"github.com/strata-metrics/strata/service"
 	"github.com/strata-metrics/strata/web"
 )
@@ -341,6 +342,10 @@ func (s *Server) refresh(c *gin.Context) (any, error) {
 	res, err := s.w.Refresh(c.Request.Context(), []string{name}, nil)
 	if err != nil {
 		return nil, err
+	}
+	var running *materializer.BuildRunningError
+	if errors.As(res[0].Err, &running) {
+		return nil, newError("build-running", "%s is being built by %s; this refresh stopped waiting for that build, the previous version keeps serving until it ends", name, running.Holder)
 	}
 	if res[0].Err != nil {
 		e := newError("build-failed", "the build of %s failed; the previous version keeps serving", name)
