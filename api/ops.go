@@ -8,6 +8,8 @@ import (
 	"net/http"
 
 	"github.com/gin-gonic/gin"
+
+	"github.com/strata-metrics/strata/service"
 )
 
 // The warehouse's operations, for the CLI talking to a running server (the
@@ -50,4 +52,22 @@ func (s *Server) refreshNamed(c *gin.Context) (any, error) {
 		}
 	}
 	return s.w.RefreshNamed(c.Request.Context(), req.Names, nil)
+}
+
+// explainSQL answers POST /v1/sql/explain: the metric query a statement
+// becomes, its columns, and the explanation, as `strata sql --explain`.
+func (s *Server) explainSQL(c *gin.Context) (any, error) {
+	req, err := s.readSQL(c)
+	if err != nil {
+		return nil, err
+	}
+	st, err := s.w.Translate(req.SQL, nil, service.SQLOptions{NoRollup: req.NoRollup, Freshness: req.Freshness})
+	if err != nil {
+		return nil, sqlError(err)
+	}
+	x, err := s.w.Explain(c.Request.Context(), scoped(c, st.Query))
+	if err != nil {
+		return nil, sqlError(st.Locate(err))
+	}
+	return gin.H{"query": st.Query, "columns": st.Columns, "explain": x}, nil
 }

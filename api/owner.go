@@ -1,6 +1,7 @@
 package api
 
 import (
+	"context"
 	"crypto/sha256"
 	"crypto/subtle"
 	"strings"
@@ -47,4 +48,13 @@ func (s *Server) rowCap(c *gin.Context) int {
 		return 0
 	}
 	return s.opts.MaxRows
+}
+
+// queryContext bounds one query by the server's timeout; the owner's run as
+// long as they would on the warehouse itself.
+func (s *Server) queryContext(c *gin.Context) (context.Context, context.CancelFunc) {
+	if isOwner(c) {
+		return context.WithCancel(c.Request.Context())
+	}
+	return context.WithTimeout(c.Request.Context(), s.opts.Timeout)
 }

@@ -121,6 +121,7 @@ func New(w *service.Project, opts Options) http.Handler {
 	v1.POST("/rollups/:name/refresh", s.wrap(s.refresh))
 	v1.POST("/refresh", s.wrap(s.refreshNamed))
 	v1.GET("/plan", s.wrap(s.plan))
+	v1.POST("/sql/explain", s.wrap(s.explainSQL))
 	s.audienceRoutes(v1)
 	// The explorer page and its assets; the page calls /v1 like any client.
 	page := gin.WrapH(web.Handler())
@@ -267,10 +268,7 @@ func (s *Server) query(c *gin.Context) (any, error) {
 		return nil, err
 	}
 	defer release()
-	ctx, cancel := c.Request.Context(), context.CancelFunc(func() {})
-	if !isOwner(c) {
-		ctx, cancel = context.WithTimeout(ctx, s.opts.Timeout)
-	}
+	ctx, cancel := s.queryContext(c)
 	defer cancel()
 	return s.answer(ctx, c, scoped(c, q))
 }

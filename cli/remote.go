@@ -11,6 +11,7 @@ import (
 	"strings"
 
 	"github.com/strata-metrics/strata/compiler/plan"
+	"github.com/strata-metrics/strata/compiler/sqlfront"
 	"github.com/strata-metrics/strata/materializer"
 	"github.com/strata-metrics/strata/service"
 )
@@ -108,6 +109,11 @@ func (r *remote) call(ctx context.Context, method, path string, body any, out an
 	if json.Unmarshal(data, &re) != nil || re.Error.Message == "" {
 		return fmt.Errorf("strata serve at http://%s answered %s", r.info.Addr, resp.Status)
 	}
+	if field, _ := re.Error.Position["field"].(string); field == "sql" && resp.StatusCode < 500 {
+		se := &sqlfront.Error{Code: re.Error.Code, Msg: re.Error.Message}
+		se.Line, se.Col, se.Offset = intAt(re.Error.Position, "line"), intAt(re.Error.Position, "col"), intAt(re.Error.Position, "offset")
+		return se
+	}
 	if field, ok := re.Error.Position["field"].(string); ok && resp.StatusCode < 500 {
 		qe := &plan.Error{Field: field, Code: re.Error.Code, Msg: re.Error.Message}
 		if off, ok := re.Error.Position["offset"].(float64); ok {
@@ -119,6 +125,45 @@ func (r *remote) call(ctx context.Context, method, path string, body any, out an
 		return fmt.Errorf("strata serve at http://%s refused the key in --token or %s: %s", r.info.Addr, tokenEnv, re.Error.Message)
 	}
 	return fmt.Errorf("%s", re.Error.Message)
+}
+
+func intAt(m map[string]any, key string) int {
+	f, _ := m[key].(float64)
+	return int(f)
+}
+
+// sqlRequest is POST /v1/sql's body.
+type sqlRequest struct {
+	SQL       string `json:"sql"`
+	NoRollup  bool   `json:"no_rollup,omitempty"`
+	Freshness string `json:"freshness,omitempty"`
+}
+
+// sql answers a statement as the server does, in the local shape.
+func (r *remote) sql(ctx context.Context, stmt string, opts service.SQLOptions) (*service.Result, error) {
+	var data []byte
+	if err := r.call(ctx, http.MethodPost, "/v1/sql", sqlRequest{stmt, opts.NoRollup, opts.Freshness}, &data); err != nil {
+		return nil, err
+	}
+	res, err := service.DecodeResult(data)
+	if err != nil {
+		return nil, err
+	}
+	res.Meta.RequestID = ""
+	return res, nil
+}
+
+// sqlExplanation is POST /v1/sql/explain's answer, kept as sent where the
+// CLI prints it as JSON.
+type sqlExplanation struct {
+	Query   json.RawMessage      `json:"query"`
+	Columns json.RawMessage      `json:"columns"`
+	Explain *service.Explanation `json:"explain"`
+}
+
+func (r *remote) explainSQL(ctx context.Context, stmt string, opts service.SQLOptions) (*sqlExplanation, error) {
+	var x sqlExplanation
+	return &x, r.call(ctx, http.MethodPost, "/v1/sql/explain", sqlRequest{stmt, opts.NoRollup, opts.Freshness}, &x)
 }
 
 // query answers a metric query as the server does, in the local shape.

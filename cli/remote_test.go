@@ -78,7 +78,7 @@ func runAll(args ...string) [3]any {
 }
 
 // While `strata serve` owns the warehouse, strata query, explain, status,
-// plan and refresh ask it over the DataAPI and print what they print when
+// plan, refresh and sql ask it over the DataAPI and print what they print when
 // they open the warehouse themselves, with the same exit codes (elapsed
 // times aside). serve.json is removed on a clean shutdown, and a stale one
 // (its address answers nothing) is ignored and then replaced.
@@ -89,22 +89,28 @@ func TestCommandsTalkToTheRunningServer(t *testing.T) {
 	}
 	q := []string{"--project", dir, "-m", "txn_amount,txn_count,active_customers,avg_ticket", "-d", "channels.name,transactions.txn_time.month", "--order", "channels.name,transactions.txn_time.month"}
 	cmds := map[string][]string{
-		"query table":  append([]string{"query"}, q...),
-		"query csv":    append(append([]string{"query"}, q...), "--format", "csv"),
-		"query json":   append(append([]string{"query", "--no-rollup"}, q...), "--format", "json"),
-		"query error":  {"query", "--project", dir, "-m", "txn_amount", "--where", "customers.segmnt = 'retail'"},
-		"explain":      append([]string{"explain"}, q...),
-		"explain json": append(append([]string{"explain"}, q...), "--format", "json"),
-		"status json":  {"status", "--project", dir, "--format", "json"},
-		"plan":         {"plan", "--project", dir},
-		"refresh":      {"refresh", "--project", dir, "-q", "txn_daily", "txn_monthly_segment"},
-		"refresh bad":  {"refresh", "--project", dir, "-q", "nope"},
-		"plan json":    {"plan", "--project", dir, "--format", "json"},
+		"query table":      append([]string{"query"}, q...),
+		"query csv":        append(append([]string{"query"}, q...), "--format", "csv"),
+		"query json":       append(append([]string{"query", "--no-rollup"}, q...), "--format", "json"),
+		"query error":      {"query", "--project", dir, "-m", "txn_amount", "--where", "customers.segmnt = 'retail'"},
+		"explain":          append([]string{"explain"}, q...),
+		"explain json":     append(append([]string{"explain"}, q...), "--format", "json"),
+		"status json":      {"status", "--project", dir, "--format", "json"},
+		"plan":             {"plan", "--project", dir},
+		"sql":              {"sql", "--project", dir, "SELECT channels.name, txn_amount, avg_ticket FROM transactions GROUP BY 1 ORDER BY 1"},
+		"sql json":         {"sql", "--project", dir, "--format", "json", "SELECT channels.name, txn_amount FROM transactions GROUP BY 1 ORDER BY 1"},
+		"sql explain":      {"sql", "--project", dir, "--explain", "SELECT channels.name, txn_amount FROM transactions GROUP BY 1"},
+		"sql explain json": {"sql", "--project", dir, "--explain", "--format", "json", "SELECT channels.name, txn_amount FROM transactions GROUP BY 1"},
+		"sql error":        {"sql", "--project", dir, "SELECT channels.nam, txn_amount FROM transactions GROUP BY 1"},
+		"refresh":          {"refresh", "--project", dir, "-q", "txn_daily", "txn_monthly_segment"},
+		"refresh bad":      {"refresh", "--project", dir, "-q", "nope"},
+		"plan json":        {"plan", "--project", dir, "--format", "json"},
 	}
 	// Reads first, then what writes: each phase runs locally, then against
 	// a server over the same state.
 	phases := [][]string{
-		{"query table", "query csv", "query json", "query error", "explain", "explain json", "status json", "plan"},
+		{"query table", "query csv", "query json", "query error", "explain", "explain json", "status json", "plan",
+			"sql", "sql json", "sql explain", "sql explain json", "sql error"},
 		{"refresh", "refresh bad", "plan json"},
 	}
 	for i, phase := range phases {
@@ -112,7 +118,7 @@ func TestCommandsTalkToTheRunningServer(t *testing.T) {
 		for _, name := range phase {
 			local[name] = runAll(cmds[name]...)
 		}
-		if i == 0 && (local["query table"][0] != 0 || local["query error"][0] != 1 || !strings.Contains(local["query error"][2].(string), "^")) {
+		if i == 0 && (local["query table"][0] != 0 || local["query error"][0] != 1 || !strings.Contains(local["query error"][2].(string), "^") || local["sql error"][0] != 1) {
 			t.Fatalf("local runs: %v", local)
 		}
 		cmd, info, logs := startServe(t, dir)

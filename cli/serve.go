@@ -45,11 +45,11 @@ func (e *env) serveCmd() *cobra.Command {
 		Short: "Serve the DataAPI over HTTP",
 		Long: `Serve the DataAPI: POST /v1/query, POST /v1/explain, POST /v1/sql, GET /v1/catalog,
 GET /v1/rollups, POST /v1/rollups/{name}/refresh, GET /healthz, GET /metrics,
-GET /v1/plan, POST /v1/refresh, and the explorer page at /.
+GET /v1/plan, POST /v1/refresh, POST /v1/sql/explain, and the explorer page at /.
 While it runs it owns the warehouse: it records its address in
-.strata/serve.json, and strata query, explain, status, refresh and plan
-ask it over the DataAPI instead of opening the warehouse (sending
-STRATA_TOKEN or --token when keys are configured).
+.strata/serve.json, and strata query, explain, sql, status, refresh and plan
+ask it over the DataAPI instead of opening the warehouse (sending --token or
+STRATA_TOKEN when given, else the owner token serve.json holds).
 Callers authenticate with the keys of strata.yaml's api.keys
 ("Authorization: Bearer <token>"); each key's scope limits its rows and
 metrics. STRATA_API_TOKEN adds one unscoped key. Without keys the API is open.
