@@ -159,6 +159,15 @@ func TestCommandsTalkToTheRunningServer(t *testing.T) {
 	if info["addr"] == deadAddr {
 		t.Errorf("serve kept the stale serve.json: %v", info)
 	}
+	// A server killed with SIGKILL leaves its serve.json behind; its pid is
+	// dead, so the file is ignored.
+	_ = cmd.Process.Kill()
+	_ = cmd.Wait()
+	if _, err := os.Stat(filepath.Join(dir, ".strata", "serve.json")); err != nil {
+		t.Fatalf("serve.json after SIGKILL: %v", err)
+	}
+	sameOutput(t, "query after the server was killed", local, runAll(cmds["query csv"]...))
+	cmd, _, logs = startServe(t, dir)
 	stopServe(t, cmd, logs)
 }
 
