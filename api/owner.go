@@ -11,7 +11,7 @@ import (
 
 // The owner's token. `strata serve` owns the warehouse file, so the CLI of
 // the user who could open that file must get from the server what opening
-// it would give: every row, no scope, no row cap, no time limit. serve makes
+// it would give: every row, no scope, no row cap, no time limit, no cache. serve makes
 // a random token per process and writes it only to .strata/serve.json
 // (readable by the owner alone); a request bearing it is the owner's. Keys
 // still govern every other caller, and the token dies with the process.

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -68,9 +69,9 @@ type remoteError struct {
 	} `json:"error"`
 }
 
-// call sends one request and decodes a 200's body into out. A query error
-// comes back as the *plan.Error the local run would have had (its field and
-// offset from the position), so it prints with the same caret.
+// call sends one request and decodes a 200's body into out; an error
+// answer comes back as an *apiError (localError turns it into the local
+// run's error).
 func (r *remote) call(ctx context.Context, method, path string, body any, out any) error {
 	var rd io.Reader
 	if body != nil {
@@ -109,22 +110,57 @@ func (r *remote) call(ctx context.Context, method, path string, body any, out an
 	if json.Unmarshal(data, &re) != nil || re.Error.Message == "" {
 		return fmt.Errorf("strata serve at http://%s answered %s", r.info.Addr, resp.Status)
 	}
-	if field, _ := re.Error.Position["field"].(string); field == "sql" && resp.StatusCode < 500 {
-		se := &sqlfront.Error{Code: re.Error.Code, Msg: re.Error.Message}
-		se.Line, se.Col, se.Offset = intAt(re.Error.Position, "line"), intAt(re.Error.Position, "col"), intAt(re.Error.Position, "offset")
-		return se
-	}
-	if field, ok := re.Error.Position["field"].(string); ok && resp.StatusCode < 500 {
-		qe := &plan.Error{Field: field, Code: re.Error.Code, Msg: re.Error.Message}
-		if off, ok := re.Error.Position["offset"].(float64); ok {
-			qe.Offset = int(off)
-		}
-		return qe
-	}
 	if resp.StatusCode == http.StatusUnauthorized {
 		return fmt.Errorf("strata serve at http://%s refused the key in --token or %s: %s", r.info.Addr, tokenEnv, re.Error.Message)
 	}
-	return fmt.Errorf("%s", re.Error.Message)
+	return &apiError{status: resp.StatusCode, code: re.Error.Code, message: re.Error.Message, position: re.Error.Position}
+}
+
+// apiError is the server's error; each command turns it back into the
+// error its local run has (the query's, the statement's, the audience's),
+// so it prints the same, caret and all.
+type apiError struct {
+	status   int
+	code     string
+	message  string
+	position map[string]any
+}
+
+func (e *apiError) Error() string { return e.message }
+
+// located reports the field the error points into, for the caller's
+// mistakes (a 5xx points nowhere).
+func (e *apiError) located() (string, bool) {
+	field, ok := e.position["field"].(string)
+	return field, ok && e.status < 500
+}
+
+// localError turns a server error back into the local run's error type.
+func localError(err error) error {
+	var ae *apiError
+	if !errors.As(err, &ae) {
+		return err
+	}
+	field, ok := ae.located()
+	switch {
+	case !ok:
+		return err
+	case field == "sql":
+		return &sqlfront.Error{Code: ae.code, Msg: ae.message, Line: intAt(ae.position, "line"), Col: intAt(ae.position, "col"), Offset: intAt(ae.position, "offset")}
+	}
+	return &plan.Error{Field: field, Code: ae.code, Msg: ae.message, Offset: intAt(ae.position, "offset")}
+}
+
+// audienceLocalError is localError for an audience expression.
+func audienceLocalError(err error) error {
+	var ae *apiError
+	if !errors.As(err, &ae) {
+		return err
+	}
+	if field, ok := ae.located(); ok {
+		return &service.AudienceError{Field: field, Offset: intAt(ae.position, "offset"), Code: ae.code, Msg: ae.message}
+	}
+	return err
 }
 
 func intAt(m map[string]any, key string) int {
@@ -143,7 +179,7 @@ type sqlRequest struct {
 func (r *remote) sql(ctx context.Context, stmt string, opts service.SQLOptions) (*service.Result, error) {
 	var data []byte
 	if err := r.call(ctx, http.MethodPost, "/v1/sql", sqlRequest{stmt, opts.NoRollup, opts.Freshness}, &data); err != nil {
-		return nil, err
+		return nil, localError(err)
 	}
 	res, err := service.DecodeResult(data)
 	if err != nil {
@@ -163,14 +199,14 @@ type sqlExplanation struct {
 
 func (r *remote) explainSQL(ctx context.Context, stmt string, opts service.SQLOptions) (*sqlExplanation, error) {
 	var x sqlExplanation
-	return &x, r.call(ctx, http.MethodPost, "/v1/sql/explain", sqlRequest{stmt, opts.NoRollup, opts.Freshness}, &x)
+	return &x, localError(r.call(ctx, http.MethodPost, "/v1/sql/explain", sqlRequest{stmt, opts.NoRollup, opts.Freshness}, &x))
 }
 
 // query answers a metric query as the server does, in the local shape.
 func (r *remote) query(ctx context.Context, q *plan.Query) (*service.Result, error) {
 	var data []byte
 	if err := r.call(ctx, http.MethodPost, "/v1/query", q, &data); err != nil {
-		return nil, err
+		return nil, localError(err)
 	}
 	res, err := service.DecodeResult(data)
 	if err != nil {
@@ -182,7 +218,7 @@ func (r *remote) query(ctx context.Context, q *plan.Query) (*service.Result, err
 
 func (r *remote) explain(ctx context.Context, q *plan.Query) (*service.Explanation, error) {
 	var ex service.Explanation
-	return &ex, r.call(ctx, http.MethodPost, "/v1/explain", q, &ex)
+	return &ex, localError(r.call(ctx, http.MethodPost, "/v1/explain", q, &ex))
 }
 
 // statusReport is GET /v1/rollups's answer, as `strata status` prints it.
@@ -201,6 +237,11 @@ func (r *remote) plan(ctx context.Context) ([]materializer.PlanStep, error) {
 		Steps []materializer.PlanStep `json:"steps"`
 	}
 	return v.Steps, r.call(ctx, http.MethodGet, "/v1/plan", nil, &v)
+}
+
+func (r *remote) audience(ctx context.Context, req *service.AudienceRequest) (*service.AudienceResponse, error) {
+	var res service.AudienceResponse
+	return &res, audienceLocalError(r.call(ctx, http.MethodPost, "/v1/audiences", req, &res))
 }
 
 func (r *remote) refresh(ctx context.Context, names []string) (*service.RefreshReport, error) {

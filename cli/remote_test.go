@@ -62,7 +62,7 @@ func stopServe(t *testing.T, cmd *exec.Cmd, logs *bytes.Buffer) {
 }
 
 // timings blanks what differs between two runs of one command: elapsed times.
-var timings = regexp.MustCompile(`("took_ms": )[0-9.e+-]+|[0-9.]+(ms|µs|s)\b|· [0-9.]+ ms`)
+var timings = regexp.MustCompile(`("took_ms": )[0-9.e+-]+|[0-9.]+(ms|µs|s)\b|[0-9.]+ ms\n`)
 
 func sameOutput(t *testing.T, what string, local, remote [3]any) {
 	t.Helper()
@@ -78,7 +78,7 @@ func runAll(args ...string) [3]any {
 }
 
 // While `strata serve` owns the warehouse, strata query, explain, status,
-// plan, refresh and sql ask it over the DataAPI and print what they print when
+// plan, refresh, sql and audience size|profile ask it over the DataAPI and print what they print when
 // they open the warehouse themselves, with the same exit codes (elapsed
 // times aside). serve.json is removed on a clean shutdown, and a stale one
 // (its address answers nothing) is ignored and then replaced.
@@ -101,16 +101,24 @@ func TestCommandsTalkToTheRunningServer(t *testing.T) {
 		"sql json":         {"sql", "--project", dir, "--format", "json", "SELECT channels.name, txn_amount FROM transactions GROUP BY 1 ORDER BY 1"},
 		"sql explain":      {"sql", "--project", dir, "--explain", "SELECT channels.name, txn_amount FROM transactions GROUP BY 1"},
 		"sql explain json": {"sql", "--project", dir, "--explain", "--format", "json", "SELECT channels.name, txn_amount FROM transactions GROUP BY 1"},
+		"audience size":    {"audience", "size", "--project", dir, "high_value AND NOT segment = 'staff'", "--overlap", "mobile=mobile_active_30d"},
+		"audience profile": {"audience", "profile", "--project", dir, "high_value", "-d", "customers.segment", "--format", "json"},
+		"audience csv":     {"audience", "profile", "--project", dir, "high_value", "-d", "customers.segment", "--format", "csv"},
+		"audience error":   {"audience", "size", "--project", dir, "high_valu AND segment = 'retail'"},
 		"sql error":        {"sql", "--project", dir, "SELECT channels.nam, txn_amount FROM transactions GROUP BY 1"},
 		"refresh":          {"refresh", "--project", dir, "-q", "txn_daily", "txn_monthly_segment"},
 		"refresh bad":      {"refresh", "--project", dir, "-q", "nope"},
 		"plan json":        {"plan", "--project", dir, "--format", "json"},
 	}
+	// Asked twice: the second answer is computed again, as locally (no
+	// "cached": true from the server's result cache).
+	cmds["query json again"] = cmds["query json"]
 	// Reads first, then what writes: each phase runs locally, then against
 	// a server over the same state.
 	phases := [][]string{
-		{"query table", "query csv", "query json", "query error", "explain", "explain json", "status json", "plan",
-			"sql", "sql json", "sql explain", "sql explain json", "sql error"},
+		{"query table", "query csv", "query json", "query json again", "query error", "explain", "explain json", "status json", "plan",
+			"sql", "sql json", "sql explain", "sql explain json", "sql error",
+			"audience size", "audience profile", "audience csv", "audience error"},
 		{"refresh", "refresh bad", "plan json"},
 	}
 	for i, phase := range phases {
@@ -118,7 +126,7 @@ func TestCommandsTalkToTheRunningServer(t *testing.T) {
 		for _, name := range phase {
 			local[name] = runAll(cmds[name]...)
 		}
-		if i == 0 && (local["query table"][0] != 0 || local["query error"][0] != 1 || !strings.Contains(local["query error"][2].(string), "^") || local["sql error"][0] != 1) {
+		if i == 0 && (local["query table"][0] != 0 || local["query error"][0] != 1 || !strings.Contains(local["query error"][2].(string), "^") || local["sql error"][0] != 1 || local["audience error"][0] != 1 || local["audience size"][0] != 0) {
 			t.Fatalf("local runs: %v", local)
 		}
 		cmd, info, logs := startServe(t, dir)
@@ -131,8 +139,14 @@ func TestCommandsTalkToTheRunningServer(t *testing.T) {
 		for _, name := range phase {
 			sameOutput(t, name, local[name], runAll(cmds[name]...))
 		}
-		if !strings.Contains(logs.String(), "/v1/") {
-			t.Errorf("the server's access log shows no request; did the CLI open the warehouse itself?\n%s", logs.String())
+		routes := [][]string{
+			{"/v1/query", "/v1/explain", "/v1/sql", "/v1/sql/explain", "/v1/rollups", "/v1/plan", "/v1/audiences"},
+			{"/v1/refresh", "/v1/plan"},
+		}[i]
+		for _, route := range routes {
+			if !strings.Contains(logs.String(), "path="+route+" ") {
+				t.Errorf("the server's access log shows no %s: did the CLI open the warehouse itself?\n%s", route, logs.String())
+			}
 		}
 		stopServe(t, cmd, logs)
 		if _, err := os.Stat(filepath.Join(dir, ".strata", "serve.json")); !os.IsNotExist(err) {
