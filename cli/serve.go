@@ -48,9 +48,9 @@ GET /v1/rollups, POST /v1/rollups/{name}/refresh, GET /healthz, GET /metrics,
 GET /v1/plan, POST /v1/refresh, POST /v1/sql/explain, and the explorer page at /.
 While it runs it owns the warehouse: it records its address in
 .strata/serve.json, and strata query, explain, sql, status, refresh, plan and
-audience size|profile
-ask it over the DataAPI instead of opening the warehouse (sending --token or
-STRATA_TOKEN when given, else the owner token serve.json holds).
+audience size|profile ask it over the DataAPI instead of opening the
+warehouse (sending --token or STRATA_TOKEN when given, else the owner token
+serve.json holds).
 Callers authenticate with the keys of strata.yaml's api.keys
 ("Authorization: Bearer <token>"); each key's scope limits its rows and
 metrics. STRATA_API_TOKEN adds one unscoped key. Without keys the API is open.
