@@ -2,8 +2,12 @@ package materializer
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
+	"strconv"
+	"strings"
+	"syscall"
 	"time"
 )
 
@@ -18,7 +22,10 @@ import (
 //  2. Otherwise Refresh takes the lease as this process (DefaultHolder) and
 //     renews it every third of its time to live while the build runs, so a
 //     long build keeps it and a killed one loses it when it expires.
-//  3. When another holder's lease is live the caller waits: it is told who
+//  3. A lease of a process of this host that is gone (killed midway: on
+//     DuckDB, whose file one process opens at a time, the only way to meet
+//     another holder) is cleared at once (EngineLease.Acquire).
+//  4. When another holder's lease is live the caller waits: it is told who
 //     holds it (WithLeaseWait), looks again until the holder releases it or
 //     it expires, then builds. A caller that stops waiting (its context
 //     ends) gets a result saying which process was building.
@@ -71,7 +78,7 @@ func (e *BuildRunningError) Error() string {
 func (e *BuildRunningError) Unwrap() error { return e.Cause }
 
 // holdLease takes the rollup's build lease for the duration of one build
-// (steps 1–3) and returns its release.
+// (steps 1–4) and returns its release.
 func (m *Materializer) holdLease(ctx context.Context, rollup string) (func(), error) {
 	if held, _ := ctx.Value(leaseHeldKey{rollup}).(bool); held {
 		return func() {}, nil
@@ -127,4 +134,19 @@ func (m *Materializer) holder() string {
 		return m.Holder
 	}
 	return DefaultHolder()
+}
+
+// holderGone reports whether a holder named host:pid (DefaultHolder) is a
+// process of this host that no longer runs.
+func holderGone(holder string) bool {
+	i := strings.LastIndexByte(holder, ':')
+	if i < 0 {
+		return false
+	}
+	pid, err := strconv.Atoi(holder[i+1:])
+	host, _ := os.Hostname()
+	if err != nil || pid <= 0 || holder[:i] != host {
+		return false
+	}
+	return errors.Is(syscall.Kill(pid, 0), syscall.ESRCH)
 }

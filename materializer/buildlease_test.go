@@ -3,6 +3,9 @@ package materializer_test
 import (
 	"context"
 	"errors"
+	"fmt"
+	"os"
+	"os/exec"
 	"testing"
 	"time"
 
@@ -98,5 +101,40 @@ func TestRefreshWaitsForAnotherProcesssLease(t *testing.T) {
 		if before[i].Table != after[i].Table || after[i].LastError != before[i].LastError {
 			t.Errorf("%s changed while another process held its lease: %+v → %+v", before[i].Name, before[i], after[i])
 		}
+	}
+}
+
+// A lease left by a process of this host that was killed midway (it never
+// released it) is cleared at once: the refresh neither waits for it to
+// expire nor is told of a holder.
+func TestRefreshClearsTheLeaseOfAKilledProcess(t *testing.T) {
+	ctx := context.Background()
+	dir, _, _ := smallBank(t)
+	w, err := openBank(ctx, dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer w.Close()
+	gone := exec.Command("true")
+	if err := gone.Run(); err != nil {
+		t.Skipf("no process to outlive: %v", err)
+	}
+	host, _ := os.Hostname()
+	dead := fmt.Sprintf("%s:%d", host, gone.Process.Pid)
+	lease := &materializer.EngineLease{Engine: w.Engine, Dialect: sqlgen.DuckDB{}}
+	if ok, _, _, err := lease.Acquire(ctx, "txn_daily", dead, time.Hour); err != nil || !ok {
+		t.Fatalf("taking the lease as the killed process: %v %v", ok, err)
+	}
+	wctx := materializer.WithLeaseWait(ctx, func(rollup, holder string, until time.Time) {
+		t.Errorf("the refresh waited for %s's lease, held by a process that is gone", holder)
+	})
+	short, cancel := context.WithTimeout(wctx, 30*time.Second)
+	defer cancel()
+	res, err := w.Refresh(short, []string{"txn_daily"}, nil)
+	if err != nil || len(res) != 1 || res[0].Err != nil {
+		t.Fatalf("refresh over a dead holder's lease: %v %+v", err, res)
+	}
+	if holder, _, err := lease.Holder(ctx, "txn_daily"); err != nil || holder != "" {
+		t.Errorf("lease after the refresh: %q %v", holder, err)
 	}
 }
