@@ -133,11 +133,19 @@ func TestCommandsTalkToTheRunningServer(t *testing.T) {
 		if info["auth"] != false || info["version"] == "" || info["started_at"] == "" || info["token"] == "" {
 			t.Errorf("serve.json: %v", info)
 		}
-		if st, err := os.Stat(filepath.Join(dir, ".strata", "serve.json")); err != nil || st.Mode().Perm()&0o077 != 0 {
-			t.Errorf("serve.json is readable by others: %v %v", st.Mode(), err)
+		if st, err := os.Stat(filepath.Join(dir, ".strata", "serve.json")); err != nil {
+			t.Error(err)
+		} else if st.Mode().Perm()&0o077 != 0 {
+			t.Errorf("serve.json is readable by others: %v", st.Mode())
 		}
 		for _, name := range phase {
 			sameOutput(t, name, local[name], runAll(cmds[name]...))
+		}
+		// The access log is read once the server has exited: a request's
+		// line is written after its answer is sent.
+		stopServe(t, cmd, logs)
+		if _, err := os.Stat(filepath.Join(dir, ".strata", "serve.json")); !os.IsNotExist(err) {
+			t.Errorf("serve.json after a clean shutdown: %v", err)
 		}
 		routes := [][]string{
 			{"/v1/query", "/v1/explain", "/v1/sql", "/v1/sql/explain", "/v1/rollups", "/v1/plan", "/v1/audiences"},
@@ -147,10 +155,6 @@ func TestCommandsTalkToTheRunningServer(t *testing.T) {
 			if !strings.Contains(logs.String(), "path="+route+" ") {
 				t.Errorf("the server's access log shows no %s: did the CLI open the warehouse itself?\n%s", route, logs.String())
 			}
-		}
-		stopServe(t, cmd, logs)
-		if _, err := os.Stat(filepath.Join(dir, ".strata", "serve.json")); !os.IsNotExist(err) {
-			t.Errorf("serve.json after a clean shutdown: %v", err)
 		}
 	}
 
