@@ -46,19 +46,6 @@ func (StarRocks) OLAP() *OLAPStore { return &OLAPStore{Engine: "starrocks"} }
 // previous row's values, never through RecordFailure).
 func (s StarRocks) Upsert(table, key string, cols []string) string { return insertInto(s, table, cols) }
 
-// SetApproxBuild implements Aggregates: an HLL sketch, merged by
-// hll_union_agg (https://docs.starrocks.io/docs/sql-reference/data-types/other-data-types/HLL/).
-func (StarRocks) SetApproxBuild(arg string) (string, error) {
-	return fmt.Sprintf("hll_union(hll_hash(%s))", arg), nil
-}
-
-// SetApproxBuild implements Aggregates: DuckDB's lists hold the values, and
-// the estimate is taken over their union (SetApproxCount).
-func (d DuckDB) SetApproxBuild(arg string) (string, error) { return d.SetBuild(arg) }
-
-// SetApproxBuild implements Aggregates.
-func (MySQL) SetApproxBuild(string) (string, error) { return "", errNoSets }
-
 // OLAP implements Storage: DuckDB keeps each version as a table of its own.
 func (DuckDB) OLAP() *OLAPStore { return nil }
 

@@ -6,7 +6,7 @@ WITH "p1" AS (
   GROUP BY 1, 2
 ),
 "p0" AS (
-  SELECT "k"."d0" AS "d0", "k"."d1" AS "d1", SUM("r"."txn_amount") AS "p0__txn_amount", COALESCE(length(list_distinct(flatten(list("r"."active_customers.set")))), 0) AS "p0__active_customers"
+  SELECT "k"."d0" AS "d0", "k"."d1" AS "d1", SUM("r"."txn_amount") AS "p0__txn_amount", COALESCE(strata_bitmap_count(list("r"."active_customers.set")), 0) AS "p0__active_customers"
   FROM "_strata"."r_txn_daily" AS "r"
   JOIN (SELECT DISTINCT "d0", "d1" FROM "p1") AS "k" ON ("r"."customers.segment" IS NOT DISTINCT FROM "k"."d1")
     AND CAST("r"."transactions.txn_time.day" AS TIMESTAMP) >= CAST(date_trunc('month', "k"."d0") AS DATE)

@@ -65,9 +65,9 @@ SELECT CAST(date_trunc(CONVERT_TZ(`transactions`.`txn_time`, 'UTC', 'Asia/Shangh
 FROM `transactions` AS `transactions`
 GROUP BY 1;
 
-DROP TABLE IF EXISTS `_strata`.`r_txn_daily_b3648307`;
+DROP TABLE IF EXISTS `_strata`.`r_txn_daily_852384b0`;
 
-CREATE TABLE IF NOT EXISTS `_strata`.`r_txn_daily_b3648307` (
+CREATE TABLE IF NOT EXISTS `_strata`.`r_txn_daily_852384b0` (
   `transactions.txn_time.day` DATE NOT NULL,
   `channels.name` VARCHAR(65533) NULL,
   `customers.segment` VARCHAR(65533) NULL,
@@ -87,13 +87,13 @@ AGGREGATE KEY(`transactions.txn_time.day`, `channels.name`, `customers.segment`,
 PARTITION BY RANGE(`transactions.txn_time.day`) ()
 DISTRIBUTED BY HASH(`channels.name`) BUCKETS AUTO;
 
-ALTER TABLE `_strata`.`r_txn_daily_b3648307` ADD PARTITION IF NOT EXISTS `p20250101` VALUES [('2025-01-01'), ('2025-02-01'));
+ALTER TABLE `_strata`.`r_txn_daily_852384b0` ADD PARTITION IF NOT EXISTS `p20250101` VALUES [('2025-01-01'), ('2025-02-01'));
 
-ALTER TABLE `_strata`.`r_txn_daily_b3648307` ADD PARTITION IF NOT EXISTS `p20250201` VALUES [('2025-02-01'), ('2025-03-01'));
+ALTER TABLE `_strata`.`r_txn_daily_852384b0` ADD PARTITION IF NOT EXISTS `p20250201` VALUES [('2025-02-01'), ('2025-03-01'));
 
-ALTER TABLE `_strata`.`r_txn_daily_b3648307` ADD PARTITION IF NOT EXISTS `p20250301` VALUES [('2025-03-01'), ('2025-04-01'));
+ALTER TABLE `_strata`.`r_txn_daily_852384b0` ADD PARTITION IF NOT EXISTS `p20250301` VALUES [('2025-03-01'), ('2025-04-01'));
 
-INSERT INTO `_strata`.`r_txn_daily_b3648307` (`channels.name`, `customers.segment`, `branches.city`, `transactions.txn_time.day`, `txn_amount`, `txn_count`, `posted_count`, `reversed_count`, `active_customers.set`, `approx_customers.set`, `max_txn`, `min_txn`, `avg_amount.sum`, `avg_amount.count`)
+INSERT INTO `_strata`.`r_txn_daily_852384b0` (`channels.name`, `customers.segment`, `branches.city`, `transactions.txn_time.day`, `txn_amount`, `txn_count`, `posted_count`, `reversed_count`, `active_customers.set`, `approx_customers.set`, `max_txn`, `min_txn`, `avg_amount.sum`, `avg_amount.count`)
 SELECT `channels`.`name` AS `channels.name`, `customers`.`segment` AS `customers.segment`, `branches`.`city` AS `branches.city`, CAST(date_trunc(CONVERT_TZ(`transactions`.`txn_time`, 'UTC', 'Asia/Shanghai'), 'day') AS DATE) AS `transactions.txn_time.day`, SUM(CASE WHEN (`transactions`.`status` = 'posted') THEN `transactions`.`amount` END) AS `txn_amount`, COUNT(`transactions`.`txn_id`) AS `txn_count`, COUNT(CASE WHEN (`transactions`.`status` = 'posted') THEN 1 END) AS `posted_count`, COUNT(CASE WHEN (`transactions`.`status` = 'reversed') THEN 1 END) AS `reversed_count`, bitmap_union(to_bitmap(`transactions`.`customer_id`)) AS `active_customers.set`, hll_union(hll_hash(`transactions`.`customer_id`)) AS `approx_customers.set`, MAX(`transactions`.`amount`) AS `max_txn`, MIN(`transactions`.`amount`) AS `min_txn`, SUM(CASE WHEN (`transactions`.`status` = 'posted') THEN `transactions`.`amount` END) AS `avg_amount.sum`, COUNT(CASE WHEN (`transactions`.`status` = 'posted') THEN `transactions`.`amount` END) AS `avg_amount.count`
 FROM `transactions` AS `transactions`
 LEFT JOIN `customers` AS `customers` ON `transactions`.`customer_id` = `customers`.`customer_id`
@@ -101,7 +101,7 @@ LEFT JOIN `channels` AS `channels` ON `transactions`.`channel_id` = `channels`.`
 LEFT JOIN `branches` AS `branches` ON `customers`.`branch_id` = `branches`.`branch_id`
 GROUP BY 1, 2, 3, 4;
 
-SELECT CAST(date_trunc(`transactions.txn_time.day`, 'month') AS DATE), COUNT(*), MAX(`transactions.txn_time.day`) FROM `_strata`.`r_txn_daily_b3648307` GROUP BY 1;
+SELECT CAST(date_trunc(`transactions.txn_time.day`, 'month') AS DATE), COUNT(*), MAX(`transactions.txn_time.day`) FROM `_strata`.`r_txn_daily_852384b0` GROUP BY 1;
 
 DELETE FROM `_strata`.`partitions` WHERE `rollup` = ?;
 -- args: "txn_daily"
@@ -116,6 +116,6 @@ INSERT INTO `_strata`.`definitions` (`rollup`, `definition`) VALUES (?, ?);
 -- args: "txn_daily", "v2"…(60 lines)
 
 INSERT INTO `_strata`.`rollups` (`name`, `table_name`, `def_hash`, `row_count`, `watermark`, `built_at`, `duration_ms`, `sources`, `last_error`, `last_try`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?);
--- args: "txn_daily", "_strata.r_txn_daily_b3648307", "b3648307ff48d34e", 285, "2025-03-31", <now>, <ms>, "42577e91b3a8c9cf", NULL, <now>
+-- args: "txn_daily", "_strata.r_txn_daily_852384b0", "852384b01b177396", 285, "2025-03-31", <now>, <ms>, "42577e91b3a8c9cf", NULL, <now>
 
 DROP TABLE IF EXISTS `_strata`.`r_txn_daily_0ldhash0`;

@@ -71,4 +71,4 @@ SELECT `part`, `row_count`, `watermark`, `fingerprint`, `built_ns` FROM `_strata
 -- args: "txn_daily"
 
 INSERT INTO `_strata`.`rollups` (`name`, `table_name`, `def_hash`, `row_count`, `watermark`, `built_at`, `duration_ms`, `sources`, `last_error`, `last_try`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?);
--- args: "txn_daily", "_strata.r_txn_daily_b3648307", "b3648307ff48d34e", 420, "2025-03-31", <now>, <ms>, "42577e91b3a8c9cf", NULL, <now>
+-- args: "txn_daily", "_strata.r_txn_daily_852384b0", "852384b01b177396", 420, "2025-03-31", <now>, <ms>, "42577e91b3a8c9cf", NULL, <now>

@@ -116,9 +116,9 @@ SELECT CAST(date_trunc('month', CONVERT_TZ(`transactions`.`txn_time`, 'UTC', 'As
 FROM `transactions` AS `transactions`
 GROUP BY 1;
 
-DROP TABLE IF EXISTS `_strata`.`r_txn_daily_b3648307`;
+DROP TABLE IF EXISTS `_strata`.`r_txn_daily_852384b0`;
 
-CREATE TABLE IF NOT EXISTS `_strata`.`r_txn_daily_b3648307` (
+CREATE TABLE IF NOT EXISTS `_strata`.`r_txn_daily_852384b0` (
   `transactions.txn_time.day` DATE NOT NULL,
   `channels.name` VARCHAR(65533) NULL,
   `customers.segment` VARCHAR(65533) NULL,
@@ -138,13 +138,13 @@ AGGREGATE KEY(`transactions.txn_time.day`, `channels.name`, `customers.segment`,
 PARTITION BY RANGE(`transactions.txn_time.day`) ()
 DISTRIBUTED BY HASH(`channels.name`);
 
-ALTER TABLE `_strata`.`r_txn_daily_b3648307` ADD PARTITION IF NOT EXISTS `p20250101` VALUES [('2025-01-01'), ('2025-02-01'));
+ALTER TABLE `_strata`.`r_txn_daily_852384b0` ADD PARTITION IF NOT EXISTS `p20250101` VALUES [('2025-01-01'), ('2025-02-01'));
 
-ALTER TABLE `_strata`.`r_txn_daily_b3648307` ADD PARTITION IF NOT EXISTS `p20250201` VALUES [('2025-02-01'), ('2025-03-01'));
+ALTER TABLE `_strata`.`r_txn_daily_852384b0` ADD PARTITION IF NOT EXISTS `p20250201` VALUES [('2025-02-01'), ('2025-03-01'));
 
-ALTER TABLE `_strata`.`r_txn_daily_b3648307` ADD PARTITION IF NOT EXISTS `p20250301` VALUES [('2025-03-01'), ('2025-04-01'));
+ALTER TABLE `_strata`.`r_txn_daily_852384b0` ADD PARTITION IF NOT EXISTS `p20250301` VALUES [('2025-03-01'), ('2025-04-01'));
 
-INSERT INTO `_strata`.`r_txn_daily_b3648307` (`channels.name`, `customers.segment`, `branches.city`, `transactions.txn_time.day`, `txn_amount`, `txn_count`, `posted_count`, `reversed_count`, `active_customers.set`, `approx_customers.set`, `max_txn`, `min_txn`, `avg_amount.sum`, `avg_amount.count`)
+INSERT INTO `_strata`.`r_txn_daily_852384b0` (`channels.name`, `customers.segment`, `branches.city`, `transactions.txn_time.day`, `txn_amount`, `txn_count`, `posted_count`, `reversed_count`, `active_customers.set`, `approx_customers.set`, `max_txn`, `min_txn`, `avg_amount.sum`, `avg_amount.count`)
 SELECT `channels`.`name` AS `channels.name`, `customers`.`segment` AS `customers.segment`, `branches`.`city` AS `branches.city`, CAST(date_trunc('day', CONVERT_TZ(`transactions`.`txn_time`, 'UTC', 'Asia/Shanghai')) AS DATE) AS `transactions.txn_time.day`, SUM(CASE WHEN (`transactions`.`status` = 'posted') THEN `transactions`.`amount` END) AS `txn_amount`, COUNT(`transactions`.`txn_id`) AS `txn_count`, COUNT(CASE WHEN (`transactions`.`status` = 'posted') THEN 1 END) AS `posted_count`, COUNT(CASE WHEN (`transactions`.`status` = 'reversed') THEN 1 END) AS `reversed_count`, bitmap_union(to_bitmap(`transactions`.`customer_id`)) AS `active_customers.set`, hll_union(hll_hash(`transactions`.`customer_id`)) AS `approx_customers.set`, MAX(`transactions`.`amount`) AS `max_txn`, MIN(`transactions`.`amount`) AS `min_txn`, SUM(CASE WHEN (`transactions`.`status` = 'posted') THEN `transactions`.`amount` END) AS `avg_amount.sum`, COUNT(CASE WHEN (`transactions`.`status` = 'posted') THEN `transactions`.`amount` END) AS `avg_amount.count`
 FROM `transactions` AS `transactions`
 LEFT JOIN `customers` AS `customers` ON `transactions`.`customer_id` = `customers`.`customer_id`
@@ -152,7 +152,7 @@ LEFT JOIN `channels` AS `channels` ON `transactions`.`channel_id` = `channels`.`
 LEFT JOIN `branches` AS `branches` ON `customers`.`branch_id` = `branches`.`branch_id`
 GROUP BY 1, 2, 3, 4;
 
-SELECT CAST(date_trunc('month', `transactions.txn_time.day`) AS DATE), COUNT(*), MAX(`transactions.txn_time.day`) FROM `_strata`.`r_txn_daily_b3648307` GROUP BY 1;
+SELECT CAST(date_trunc('month', `transactions.txn_time.day`) AS DATE), COUNT(*), MAX(`transactions.txn_time.day`) FROM `_strata`.`r_txn_daily_852384b0` GROUP BY 1;
 
 DELETE FROM `_strata`.`partitions` WHERE `rollup` = ?;
 -- args: "txn_daily"
@@ -167,7 +167,7 @@ INSERT INTO `_strata`.`definitions` (`rollup`, `definition`) VALUES (?, ?);
 -- args: "txn_daily", "v2"…(60 lines)
 
 INSERT INTO `_strata`.`rollups` (`name`, `table_name`, `def_hash`, `row_count`, `watermark`, `built_at`, `duration_ms`, `sources`, `last_error`, `last_try`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?);
--- args: "txn_daily", "_strata.r_txn_daily_b3648307", "b3648307ff48d34e", 285, "2025-03-31", <now>, <ms>, "42577e91b3a8c9cf", NULL, <now>
+-- args: "txn_daily", "_strata.r_txn_daily_852384b0", "852384b01b177396", 285, "2025-03-31", <now>, <ms>, "42577e91b3a8c9cf", NULL, <now>
 
 SELECT `name`, COALESCE(`table_name`, ''), COALESCE(`def_hash`, ''), COALESCE(`row_count`, 0), COALESCE(`watermark`, ''), `built_at`, COALESCE(`duration_ms`, 0), COALESCE(`sources`, ''), COALESCE(`last_error`, '') FROM `_strata`.`rollups`;
 
@@ -175,9 +175,9 @@ SELECT CAST(date_trunc('year', CONVERT_TZ(`transactions`.`txn_time`, 'UTC', 'Asi
 FROM `transactions` AS `transactions`
 GROUP BY 1;
 
-DROP TABLE IF EXISTS `_strata`.`r_txn_monthly_segment_badce7d1`;
+DROP TABLE IF EXISTS `_strata`.`r_txn_monthly_segment_33cd845c`;
 
-CREATE TABLE IF NOT EXISTS `_strata`.`r_txn_monthly_segment_badce7d1` (
+CREATE TABLE IF NOT EXISTS `_strata`.`r_txn_monthly_segment_33cd845c` (
   `transactions.txn_time.month` DATE NOT NULL,
   `customers.segment` VARCHAR(65533) NULL,
   `txn_amount` DECIMAL(38,2) SUM NULL,
@@ -189,19 +189,19 @@ AGGREGATE KEY(`transactions.txn_time.month`, `customers.segment`)
 PARTITION BY RANGE(`transactions.txn_time.month`) ()
 DISTRIBUTED BY HASH(`customers.segment`);
 
-ALTER TABLE `_strata`.`r_txn_monthly_segment_badce7d1` ADD PARTITION IF NOT EXISTS `p20250101` VALUES [('2025-01-01'), ('2026-01-01'));
+ALTER TABLE `_strata`.`r_txn_monthly_segment_33cd845c` ADD PARTITION IF NOT EXISTS `p20250101` VALUES [('2025-01-01'), ('2026-01-01'));
 
-ALTER TABLE `_strata`.`r_txn_monthly_segment_badce7d1` ADD PARTITION IF NOT EXISTS `p20250201` VALUES [('2025-02-01'), ('2026-02-01'));
+ALTER TABLE `_strata`.`r_txn_monthly_segment_33cd845c` ADD PARTITION IF NOT EXISTS `p20250201` VALUES [('2025-02-01'), ('2026-02-01'));
 
-ALTER TABLE `_strata`.`r_txn_monthly_segment_badce7d1` ADD PARTITION IF NOT EXISTS `p20250301` VALUES [('2025-03-01'), ('2026-03-01'));
+ALTER TABLE `_strata`.`r_txn_monthly_segment_33cd845c` ADD PARTITION IF NOT EXISTS `p20250301` VALUES [('2025-03-01'), ('2026-03-01'));
 
-INSERT INTO `_strata`.`r_txn_monthly_segment_badce7d1` (`customers.segment`, `transactions.txn_time.month`, `txn_amount`, `txn_count`, `posted_count`, `active_customers.set`)
+INSERT INTO `_strata`.`r_txn_monthly_segment_33cd845c` (`customers.segment`, `transactions.txn_time.month`, `txn_amount`, `txn_count`, `posted_count`, `active_customers.set`)
 SELECT `customers`.`segment` AS `customers.segment`, CAST(date_trunc('month', CONVERT_TZ(`transactions`.`txn_time`, 'UTC', 'Asia/Shanghai')) AS DATE) AS `transactions.txn_time.month`, SUM(CASE WHEN (`transactions`.`status` = 'posted') THEN `transactions`.`amount` END) AS `txn_amount`, COUNT(`transactions`.`txn_id`) AS `txn_count`, COUNT(CASE WHEN (`transactions`.`status` = 'posted') THEN 1 END) AS `posted_count`, bitmap_union(to_bitmap(`transactions`.`customer_id`)) AS `active_customers.set`
 FROM `transactions` AS `transactions`
 LEFT JOIN `customers` AS `customers` ON `transactions`.`customer_id` = `customers`.`customer_id`
 GROUP BY 1, 2;
 
-SELECT CAST(date_trunc('year', `transactions.txn_time.month`) AS DATE), COUNT(*), MAX(`transactions.txn_time.month`) FROM `_strata`.`r_txn_monthly_segment_badce7d1` GROUP BY 1;
+SELECT CAST(date_trunc('year', `transactions.txn_time.month`) AS DATE), COUNT(*), MAX(`transactions.txn_time.month`) FROM `_strata`.`r_txn_monthly_segment_33cd845c` GROUP BY 1;
 
 DELETE FROM `_strata`.`partitions` WHERE `rollup` = ?;
 -- args: "txn_monthly_segment"
@@ -216,7 +216,7 @@ INSERT INTO `_strata`.`definitions` (`rollup`, `definition`) VALUES (?, ?);
 -- args: "txn_monthly_segment", "v2"…(53 lines)
 
 INSERT INTO `_strata`.`rollups` (`name`, `table_name`, `def_hash`, `row_count`, `watermark`, `built_at`, `duration_ms`, `sources`, `last_error`, `last_try`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?);
--- args: "txn_monthly_segment", "_strata.r_txn_monthly_segment_badce7d1", "badce7d1bcf2155c", 285, "2025-03-31", <now>, <ms>, "42577e91b3a8c9cf", NULL, <now>
+-- args: "txn_monthly_segment", "_strata.r_txn_monthly_segment_33cd845c", "33cd845ca386c580", 285, "2025-03-31", <now>, <ms>, "42577e91b3a8c9cf", NULL, <now>
 
 SELECT `name`, COALESCE(`table_name`, ''), COALESCE(`def_hash`, ''), COALESCE(`row_count`, 0), COALESCE(`watermark`, ''), `built_at`, COALESCE(`duration_ms`, 0), COALESCE(`sources`, ''), COALESCE(`last_error`, '') FROM `_strata`.`rollups`;
 
@@ -275,9 +275,9 @@ SELECT CAST(date_trunc('month', CONVERT_TZ(`app_events`.`event_time`, 'UTC', 'As
 FROM `app_events` AS `app_events`
 GROUP BY 1;
 
-DROP TABLE IF EXISTS `_strata`.`r_app_daily_2798a6f3`;
+DROP TABLE IF EXISTS `_strata`.`r_app_daily_86c5da72`;
 
-CREATE TABLE IF NOT EXISTS `_strata`.`r_app_daily_2798a6f3` (
+CREATE TABLE IF NOT EXISTS `_strata`.`r_app_daily_86c5da72` (
   `app_events.event_time.day` DATE NOT NULL,
   `app_events.device` VARCHAR(65533) NULL,
   `customers.segment` VARCHAR(65533) NULL,
@@ -289,19 +289,19 @@ AGGREGATE KEY(`app_events.event_time.day`, `app_events.device`, `customers.segme
 PARTITION BY RANGE(`app_events.event_time.day`) ()
 DISTRIBUTED BY HASH(`app_events.device`);
 
-ALTER TABLE `_strata`.`r_app_daily_2798a6f3` ADD PARTITION IF NOT EXISTS `p20250101` VALUES [('2025-01-01'), ('2025-02-01'));
+ALTER TABLE `_strata`.`r_app_daily_86c5da72` ADD PARTITION IF NOT EXISTS `p20250101` VALUES [('2025-01-01'), ('2025-02-01'));
 
-ALTER TABLE `_strata`.`r_app_daily_2798a6f3` ADD PARTITION IF NOT EXISTS `p20250201` VALUES [('2025-02-01'), ('2025-03-01'));
+ALTER TABLE `_strata`.`r_app_daily_86c5da72` ADD PARTITION IF NOT EXISTS `p20250201` VALUES [('2025-02-01'), ('2025-03-01'));
 
-ALTER TABLE `_strata`.`r_app_daily_2798a6f3` ADD PARTITION IF NOT EXISTS `p20250301` VALUES [('2025-03-01'), ('2025-04-01'));
+ALTER TABLE `_strata`.`r_app_daily_86c5da72` ADD PARTITION IF NOT EXISTS `p20250301` VALUES [('2025-03-01'), ('2025-04-01'));
 
-INSERT INTO `_strata`.`r_app_daily_2798a6f3` (`app_events.device`, `customers.segment`, `app_events.event_time.day`, `app_events`, `app_users.set`, `logins`)
+INSERT INTO `_strata`.`r_app_daily_86c5da72` (`app_events.device`, `customers.segment`, `app_events.event_time.day`, `app_events`, `app_users.set`, `logins`)
 SELECT `app_events`.`device` AS `app_events.device`, `customers`.`segment` AS `customers.segment`, CAST(date_trunc('day', CONVERT_TZ(`app_events`.`event_time`, 'UTC', 'Asia/Shanghai')) AS DATE) AS `app_events.event_time.day`, COUNT(`app_events`.`event_id`) AS `app_events`, bitmap_union(to_bitmap(`app_events`.`customer_id`)) AS `app_users.set`, COUNT(CASE WHEN (`app_events`.`event_type` = 'login') THEN 1 END) AS `logins`
 FROM `app_events` AS `app_events`
 LEFT JOIN `customers` AS `customers` ON `app_events`.`customer_id` = `customers`.`customer_id`
 GROUP BY 1, 2, 3;
 
-SELECT CAST(date_trunc('month', `app_events.event_time.day`) AS DATE), COUNT(*), MAX(`app_events.event_time.day`) FROM `_strata`.`r_app_daily_2798a6f3` GROUP BY 1;
+SELECT CAST(date_trunc('month', `app_events.event_time.day`) AS DATE), COUNT(*), MAX(`app_events.event_time.day`) FROM `_strata`.`r_app_daily_86c5da72` GROUP BY 1;
 
 DELETE FROM `_strata`.`partitions` WHERE `rollup` = ?;
 -- args: "app_daily"
@@ -316,4 +316,4 @@ INSERT INTO `_strata`.`definitions` (`rollup`, `definition`) VALUES (?, ?);
 -- args: "app_daily", "v2"…(30 lines)
 
 INSERT INTO `_strata`.`rollups` (`name`, `table_name`, `def_hash`, `row_count`, `watermark`, `built_at`, `duration_ms`, `sources`, `last_error`, `last_try`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?);
--- args: "app_daily", "_strata.r_app_daily_2798a6f3", "2798a6f30377495b", 285, "2025-03-31", <now>, <ms>, "20924a3a0acb4e07", NULL, <now>
+-- args: "app_daily", "_strata.r_app_daily_86c5da72", "86c5da7245f66bc6", 285, "2025-03-31", <now>, <ms>, "20924a3a0acb4e07", NULL, <now>
