@@ -181,7 +181,6 @@ func compatible(declared model.Type, got string) bool {
 	return false
 }
 
-
 // missingFile is the path of a file source that does not exist, or "".
 func missingFile(p *model.Project, src string) string {
 	low := strings.ToLower(src)
