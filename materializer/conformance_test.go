@@ -92,9 +92,14 @@ func conformCase(t *testing.T, w *service.Project, e enginetest.Named, dialect s
 	if err != nil {
 		t.Fatalf("%s SQL: %v", e.Name, err)
 	}
-	usedRollup := false
+	usedRollup, servedBy := false, "raw"
 	for _, d := range compiled.Decisions {
-		usedRollup = usedRollup || d.Used
+		if d.Used {
+			usedRollup, servedBy = true, d.Rollup
+		}
+	}
+	if rollups != nil && c.rollup != "" && servedBy != c.rollup {
+		t.Errorf("served by %s; the case is written for %s", servedBy, c.rollup)
 	}
 	res, err := e.Engine.Query(ctx, compiled.SQL)
 	if err != nil {
