@@ -78,6 +78,10 @@ type Aggregates interface {
 	// SetApproxCount estimates the union's size as ApproxCountDistinct would
 	// over the raw values: a sketch depends only on the set of values.
 	SetApproxCount(col string, key rollup.Key, single bool) (string, error)
+	// SetApproxBuild aggregates the values an approximate distinct count
+	// reads into what SetApproxCount merges: a sketch where the engine keeps
+	// one (StarRocks' HLL), else the exact set of SetBuild.
+	SetApproxBuild(arg string, key rollup.Key) (string, error)
 }
 
 // Storage are the statements the materializer and the query service need

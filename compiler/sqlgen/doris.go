@@ -3,6 +3,8 @@ package sqlgen
 import (
 	"fmt"
 	"strings"
+
+	"github.com/strata-metrics/strata/compiler/rollup"
 )
 
 // Doris speaks StarRocks' SQL but for a few spellings: DATE_TRUNC takes the
@@ -45,6 +47,21 @@ func (StarRocks) OLAP() *OLAPStore { return &OLAPStore{Engine: "starrocks"} }
 // engines write every column (the OLAP build records a failure with the
 // previous row's values, never through RecordFailure).
 func (s StarRocks) Upsert(table, key string, cols []string) string { return insertInto(s, table, cols) }
+
+// SetApproxBuild implements Aggregates: an HLL sketch, merged by
+// hll_union_agg (https://docs.starrocks.io/docs/sql-reference/data-types/other-data-types/HLL/).
+func (StarRocks) SetApproxBuild(arg string, _ rollup.Key) (string, error) {
+	return fmt.Sprintf("hll_union(hll_hash(%s))", arg), nil
+}
+
+// SetApproxBuild implements Aggregates: DuckDB's lists hold the values, and
+// the estimate is taken over their union (SetApproxCount).
+func (d DuckDB) SetApproxBuild(arg string, key rollup.Key) (string, error) {
+	return d.SetBuild(arg, key)
+}
+
+// SetApproxBuild implements Aggregates.
+func (MySQL) SetApproxBuild(string, rollup.Key) (string, error) { return "", errNoSets }
 
 // OLAP implements Storage: DuckDB keeps each version as a table of its own.
 func (DuckDB) OLAP() *OLAPStore { return nil }
