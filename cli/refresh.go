@@ -93,8 +93,12 @@ func (e *env) statusCmd() *cobra.Command {
 					return fail("%v", err)
 				}
 				broken := w.BrokenSources()
+				tags, err := w.TagStatus(ctx)
+				if err != nil {
+					return fail("%v", err)
+				}
 				if format == "json" {
-					return writeJSON(e.stdout, map[string]any{"rollups": st, "sources": broken})
+					return writeJSON(e.stdout, map[string]any{"rollups": st, "tags": tags, "sources": broken})
 				}
 				tw := tabwriter.NewWriter(e.stdout, 2, 4, 2, ' ', 0)
 				fmt.Fprintln(tw, "ROLLUP\tSTATE\tROWS\tPARTS\tBUILT\tWATERMARK\tSTALENESS\tSLA\tNEXT RUN\tTOOK\tERROR")
@@ -113,6 +117,9 @@ func (e *env) statusCmd() *cobra.Command {
 					fmt.Fprintf(tw, "%s\t%s\t%d\t%d\t%s\t%s\t%s\t%s\t%s\t%.0fms\t%s\n", s.Name, s.State, s.Rows, s.Partitions, built, s.Watermark, stale, sla, next, s.DurationMS, s.LastError)
 				}
 				if err := tw.Flush(); err != nil {
+					return err
+				}
+				if err := writeTagStatus(e.stdout, tags); err != nil {
 					return err
 				}
 				for _, b := range broken {
