@@ -63,6 +63,10 @@ func (w *writer) generate() (string, error) {
 			reuse[pt] = bp
 		}
 	}
+	shared, err := w.sharedSemi()
+	if err != nil {
+		return "", err
+	}
 	var ctes []string
 	for _, pt := range w.p.Parts {
 		if reuse[pt] != nil || pt.Cumulative != nil {
@@ -70,7 +74,13 @@ func (w *writer) generate() (string, error) {
 		}
 		var body string
 		var err error
-		switch {
+		switch g := shared[pt]; {
+		case g != nil:
+			if !g.emitted {
+				ctes = append(ctes, w.q(g.name)+" AS (\n"+indent(g.body)+"\n)")
+				g.emitted = true
+			}
+			body = w.semiFromShared(pt, g)
 		case pt.Rollup != nil:
 			body, err = w.rollupPart(pt)
 		case pt.NonAdditive != nil:
