@@ -65,6 +65,11 @@ func (e *env) refresh(ctx context.Context, w *service.Project, args []string, qu
 			fmt.Fprintf(tw, "%s\tFAILED\t%v\n", r.Name, r.Err)
 			continue
 		}
+		if r.From != "" {
+			// Built from a finer rollup (the lattice), not the raw tables.
+			fmt.Fprintf(tw, "%s\t%d rows\t%s\tfrom %s\n", r.Name, r.Rows, r.Duration.Round(time.Millisecond), r.From)
+			continue
+		}
 		fmt.Fprintf(tw, "%s\t%d rows\t%s\n", r.Name, r.Rows, r.Duration.Round(time.Millisecond))
 	}
 	tw.Flush()

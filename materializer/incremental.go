@@ -138,7 +138,12 @@ func (m *Materializer) buildPartitioned(ctx context.Context, r *rollup.Rollup) R
 	var body string
 	switch {
 	case bp.full:
-		body, err = sqlgen.RollupBuild(m.Catalog, r, d)
+		if src, srcTable := m.latticeSource(ctx, r); src != nil {
+			body, err = sqlgen.RollupBuildFrom(r, src, srcTable, d)
+			res.From = src.Name
+		} else {
+			body, err = sqlgen.RollupBuild(m.Catalog, r, d)
+		}
 	case len(bp.ranges) == 0:
 		return m.recordUnchanged(ctx, r, prev, bp, sources, start)
 	default:
@@ -276,6 +281,7 @@ func (m *Materializer) swapPartitioned(r *rollup.Rollup, table, old string, res 
 		stmts = append(stmts, engine.Statement{SQL: sqlgen.InsertPartitions(d, len(batch)), Args: args})
 	}
 	stmts = append(stmts, m.definitionStatements(r)...)
+	stmts = append(stmts, m.lineageStatement(r, res.From))
 	if old != "" && old != table && !m.KeepReplaced {
 		stmts = append(stmts, engine.Statement{SQL: sqlgen.DropTable(d, old)})
 	}

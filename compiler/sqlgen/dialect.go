@@ -72,6 +72,9 @@ type Aggregates interface {
 	// SetApproxCount estimates the union's size as ApproxCountDistinct would
 	// over the raw values: a sketch depends only on the set of values.
 	SetApproxCount(col string, single bool) (string, error)
+	// SetMerge aggregates the sets in column col into their union, stored
+	// as SetBuild stores a set: a rollup built from a finer one.
+	SetMerge(col string) (string, error)
 }
 
 // Storage are the statements the materializer and the query service need

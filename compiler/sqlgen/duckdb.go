@@ -192,6 +192,12 @@ func (DuckDB) SetCount(col string, single bool) (string, error) {
 	return fmt.Sprintf("COALESCE(length(list_distinct(flatten(list(%s)))), 0)", col), nil
 }
 
+// SetMerge implements Aggregates: NULL sets (groups without values) are left
+// out, so a group of only those stays NULL as SetBuild leaves it.
+func (DuckDB) SetMerge(col string) (string, error) {
+	return fmt.Sprintf("list_distinct(flatten(list(%s) FILTER (WHERE %s IS NOT NULL)))", col, col), nil
+}
+
 // SetApproxCount implements Aggregates.
 func (DuckDB) SetApproxCount(col string, single bool) (string, error) {
 	if single {

@@ -150,6 +150,9 @@ func (MySQL) SetCount(string, bool) (string, error) { return "", errNoSets }
 // SetApproxCount implements Aggregates.
 func (MySQL) SetApproxCount(string, bool) (string, error) { return "", errNoSets }
 
+// SetMerge implements Aggregates.
+func (MySQL) SetMerge(string) (string, error) { return "", errNoSets }
+
 // StateDDL implements Storage: the state schema is a database.
 func (m MySQL) StateDDL() []string {
 	return []string{
@@ -240,6 +243,11 @@ func (StarRocks) SetColumns() bool { return true }
 // SetBuild implements Aggregates.
 func (StarRocks) SetBuild(arg string) (string, error) {
 	return fmt.Sprintf("bitmap_union(to_bitmap(%s))", arg), nil
+}
+
+// SetMerge implements Aggregates.
+func (StarRocks) SetMerge(col string) (string, error) {
+	return fmt.Sprintf("bitmap_union(%s)", col), nil
 }
 
 // SetCount implements Aggregates.
