@@ -35,6 +35,9 @@ import (
 // latticeSource picks the rollup a full build of r reads (step 2), or nil
 // for the raw tables, with the table of its current version.
 func (m *Materializer) latticeSource(ctx context.Context, r *rollup.Rollup) (*rollup.Rollup, string) {
+	if m.NoLattice {
+		return nil, ""
+	}
 	rec, err := m.Recorded(ctx)
 	if err != nil {
 		return nil, ""
