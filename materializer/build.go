@@ -138,13 +138,12 @@ func (m *Materializer) build(ctx context.Context, r *rollup.Rollup) RefreshResul
 		return fail(err)
 	}
 	table := fmt.Sprintf("%s.%s%s_%s_%d", sqlgen.StateSchema, sqlgen.RollupTablePrefix, r.Name, r.Hash[:8], time.Now().UnixNano())
-	staging := sqlgen.StagingTable(table)
 	drop := func() {
-		for _, t := range append(m.keyTables(context.WithoutCancel(ctx), table), table, staging) {
+		for _, t := range append(m.keyTables(context.WithoutCancel(ctx), table), table) {
 			_ = m.Engine.Exec(context.WithoutCancel(ctx), sqlgen.DropTable(d, t))
 		}
 	}
-	if err := m.Engine.Exec(ctx, sqlgen.CreateTableAs(d, staging, body)); err != nil {
+	if err := m.Engine.Exec(ctx, sqlgen.CreateRollupTable(d, r, table, body, m.sortDims(ctx, r))); err != nil {
 		drop()
 		return fail(engine.Clean(err))
 	}
@@ -160,10 +159,15 @@ func (m *Materializer) build(ctx context.Context, r *rollup.Rollup) RefreshResul
 			}
 		}
 	}
-	res.Rows, err = m.storeSorted(ctx, r, staging, table)
+	count, err := m.Engine.Query(ctx, sqlgen.CountRows(d, table))
 	if err != nil {
 		drop()
-		return fail(err)
+		return fail(engine.Clean(err))
+	}
+	res.Rows = toInt64(count.Rows[0][0])
+	if err := m.narrowSums(ctx, r, table); err != nil {
+		drop()
+		return fail(engine.Clean(err))
 	}
 	watermark := ""
 	if r.TimeField != "" {

@@ -2,7 +2,6 @@ package materializer
 
 import (
 	"context"
-	"fmt"
 	"sort"
 
 	"github.com/strata-metrics/strata/compiler/rollup"
@@ -23,12 +22,11 @@ import (
 //     failed. Of those, the one with the fewest rows; none: the raw tables.
 //     The build reads the source's version (sqlgen.RollupBuildFrom), a
 //     fraction of the fact's rows with no joins.
-//  3. The rows go to a staging table, which one scan measures (rows, each
-//     kept field's distinct values, which sums fit narrower types), and are
-//     copied into the version's table sorted by the time label and then the
-//     fields from the fewest distinct values to the most (sqlgen.SortedCopy).
-//     The staging table is dropped; a build killed before that leaves it
-//     under the rollup prefix, and DropOrphans removes it.
+//  3. The version is stored sorted by its time label and then its fields
+//     from the fewest distinct values to the most, measured in the fields'
+//     own tables just before the build (sqlgen.FieldCardinalities): a
+//     dimension table is small, a fact column one column's scan. The sort
+//     is part of the build's statement; nothing is written twice.
 //  4. The swap records which rollup the version was read from (the lineage
 //     row; "" for the raw tables), shown by status and refresh.
 
@@ -90,69 +88,33 @@ func (m *Materializer) BuildOrder(names []string) []string {
 	return append(out, unknown...)
 }
 
-// storeSorted is step 3: it moves the staging table's rows into table,
-// sorted, and returns their count. The staging table is dropped either way.
-func (m *Materializer) storeSorted(ctx context.Context, r *rollup.Rollup, staging, table string) (int64, error) {
-	d := m.Dialect
-	defer func() { _ = m.Engine.Exec(context.WithoutCancel(ctx), sqlgen.DropTable(d, staging)) }()
-	desc, err := m.Engine.Query(ctx, sqlgen.DescribeTable(d, staging))
-	if err != nil {
-		return 0, engine.Clean(err)
-	}
-	var cols []string
-	types := map[string]string{}
-	for _, row := range desc.Rows {
-		name, _ := row[0].(string)
-		typ, _ := row[1].(string)
-		cols = append(cols, name)
-		types[name] = typ
-	}
-	var fits, narrow []string
-	for _, ms := range r.Measures {
-		for _, st := range rollup.Storages(ms) {
-			if st.Kind != "sum" {
-				continue
-			}
-			if t := d.NarrowType(types[st.Column]); t != "" {
-				fits, narrow = append(fits, st.Column), append(narrow, t)
-			}
-		}
-	}
-	stats, err := m.Engine.Query(ctx, sqlgen.BuildStats(d, staging, r.Dims, fits, narrow))
-	if err != nil {
-		return 0, engine.Clean(err)
-	}
-	if len(stats.Rows) != 1 {
-		return 0, fmt.Errorf("internal: measuring %s returned %d rows", r.Name, len(stats.Rows))
-	}
-	row := stats.Rows[0]
-	count := toInt64(row[0])
-	card := map[string]int64{}
-	for i, c := range r.Dims {
-		card[c] = toInt64(row[1+i])
-	}
-	casts := map[string]string{}
-	for i, c := range fits {
-		if ok, _ := row[1+len(r.Dims)+i].(bool); ok {
-			casts[c] = narrow[i]
-		}
-	}
-	if err := m.Engine.Exec(ctx, sqlgen.SortedCopy(d, table, staging, cols, casts, sortOrder(r, card))); err != nil {
-		return 0, engine.Clean(err)
-	}
-	return count, nil
-}
-
-// sortOrder is the time label, then the kept fields from the fewest
-// distinct values to the most (ties in declaration order).
-func sortOrder(r *rollup.Rollup, card map[string]int64) []string {
-	var order []string
-	if r.TimeField != "" {
-		order = append(order, r.TimeColumn())
-	}
+// sortDims is step 3: the kept fields from the fewest distinct values to
+// the most, as measured now in their tables; a field that is not measured
+// (computed) comes after those that are, and ties keep declaration order.
+// When the measurement fails the declaration order stands: the order of
+// rows never changes an answer.
+func (m *Materializer) sortDims(ctx context.Context, r *rollup.Rollup) []string {
 	dims := append([]string{}, r.Dims...)
-	sort.SliceStable(dims, func(i, j int) bool { return card[dims[i]] < card[dims[j]] })
-	return append(order, dims...)
+	q, fields := sqlgen.FieldCardinalities(r, m.Dialect)
+	if q == "" {
+		return dims
+	}
+	res, err := m.Engine.Query(ctx, q)
+	if err != nil || len(res.Rows) != 1 {
+		return dims
+	}
+	card := map[string]int64{}
+	for i, f := range fields {
+		card[f] = toInt64(res.Rows[0][i])
+	}
+	rank := func(f string) int64 {
+		if n, ok := card[f]; ok {
+			return n
+		}
+		return 1 << 62
+	}
+	sort.SliceStable(dims, func(i, j int) bool { return rank(dims[i]) < rank(dims[j]) })
+	return dims
 }
 
 // lineage reads which rollup each rollup's current version was built from.

@@ -2,81 +2,36 @@ package sqlgen
 
 import (
 	"strings"
+
+	"github.com/strata-metrics/strata/compiler/rollup"
 )
 
-// A rollup version is first written unsorted (its staging table), then
-// measured — its row count, each kept field's number of distinct values and
-// whether each sum fits a narrower type, in one scan — and copied sorted by
-// its time label and then its fields in increasing cardinality, with the
-// narrow sums cast on the way, into the table that serves. Sorting puts equal
-// values of the coarse fields in long runs, so that a filter on any prefix of
-// the order skips most row groups by their min/max statistics.
-
-// StagingTable names the unsorted table a version is built into before it is
-// stored sorted as table. It keeps the rollup table prefix, so that one a
-// killed build leaves behind is dropped as an orphan.
-func StagingTable(table string) string { return table + "_s" }
-
-// BuildStats measures a staging table in one scan: COUNT(*), then each of
-// dims' distinct counts (approximate where the engine has a sketch; only
-// their order is used), then for each of fits one boolean, whether every
-// value of column fits[i] fits types[i] (Dialect.Fits).
-func BuildStats(d Dialect, table string, dims, fits, types []string) string {
-	sel := []string{"COUNT(*)"}
-	for _, c := range dims {
-		sel = append(sel, d.ApproxCountDistinct(d.QuoteIdent(c)))
-	}
-	for i, c := range fits {
-		sel = append(sel, d.Fits(d.QuoteIdent(c), types[i]))
-	}
-	return "SELECT " + strings.Join(sel, ", ") + " FROM " + Table(d, table)
-}
-
-// SortedCopy stores staging's columns (in cols order) as table, sorted by
-// order; a column with a type in casts is stored as that type.
-func SortedCopy(d Dialect, table, staging string, cols []string, casts map[string]string, order []string) string {
-	q := d.QuoteIdent
-	sel := make([]string, len(cols))
-	for i, c := range cols {
-		sel[i] = q(c)
-		if t := casts[c]; t != "" {
-			sel[i] = "CAST(" + q(c) + " AS " + t + ") AS " + q(c)
+// FieldCardinalities measures, in one statement, the number of distinct
+// values of each field the rollup keeps, in the table the field is a column
+// of (approximately where the engine has a sketch: only their order is
+// used). A rollup is stored sorted by its time label and then by its fields
+// from the fewest values to the most (CreateRollupTable), so that equal
+// values of the coarse fields form long runs and a filter on them skips most
+// row groups by their min/max statistics. Dimension tables are small and a
+// fact column is one column of one scan, so this costs a fraction of the
+// build it orders. Computed fields are not measured; fields lists the
+// measured ones, in the order of the statement's columns.
+func FieldCardinalities(r *rollup.Rollup, d Dialect) (sql string, fields []string) {
+	var sel []string
+	for _, q := range r.Dims {
+		f := r.Fact.Field(q)
+		if f == nil || f.Computed != nil || f.Column == "" {
+			continue
 		}
-	}
-	s := "CREATE TABLE " + Table(d, table) + " AS SELECT " + strings.Join(sel, ", ") + " FROM " + Table(d, staging)
-	if len(order) > 0 {
-		terms := make([]string, len(order))
-		for i, c := range order {
-			terms[i] = q(c)
+		in := r.Fact.Instance(f.Alias)
+		if in == nil {
+			continue
 		}
-		s += "\nORDER BY " + strings.Join(terms, ", ")
+		sel = append(sel, "(SELECT "+d.ApproxCountDistinct(d.QuoteIdent(f.Column))+" FROM "+d.QuoteIdent(in.Table.Name)+")")
+		fields = append(fields, q)
 	}
-	return s
-}
-
-// LineageDDL creates the table that records which rollup each rollup's
-// current version was built from ("" for the raw tables).
-func LineageDDL(d Dialect) []string {
-	q := d.QuoteIdent
-	return []string{
-		"CREATE SCHEMA IF NOT EXISTS " + q(StateSchema),
-		"CREATE TABLE IF NOT EXISTS " + lineageTable(d) + " (" + q("rollup") + " VARCHAR(255) PRIMARY KEY, " + q("built_from") + " VARCHAR(255))",
+	if len(sel) == 0 {
+		return "", nil
 	}
-}
-
-func lineageTable(d Dialect) string { return d.QuoteIdent(StateSchema) + "." + d.QuoteIdent("lineage") }
-
-// RecordLineage records what a build read (arguments rollup, built_from).
-func RecordLineage(d Dialect) string {
-	return d.Upsert(StateSchema+".lineage", "rollup", []string{"rollup", "built_from"})
-}
-
-// ReadLineage selects (rollup, built_from) of every recorded build.
-func ReadLineage(d Dialect) string {
-	return "SELECT " + d.QuoteIdent("rollup") + ", COALESCE(" + d.QuoteIdent("built_from") + ", '') FROM " + lineageTable(d)
-}
-
-// DeleteLineage deletes a removed rollup's lineage row (argument rollup).
-func DeleteLineage(d Dialect) string {
-	return "DELETE FROM " + lineageTable(d) + " WHERE " + d.QuoteIdent("rollup") + " = ?"
+	return "SELECT " + strings.Join(sel, ", "), fields
 }
