@@ -93,7 +93,7 @@ func TestLatticeDerivable(t *testing.T) {
 	for _, want := range []string{
 		`CAST(date_trunc('week', "s"."transactions.txn_time.day") AS DATE) AS "transactions.txn_time.week"`,
 		`SUM("s"."txn_amount") AS "txn_amount"`,
-		`list_distinct(flatten(list("s"."active_customers.set")`,
+		`(list("s"."active_customers.set"))`,
 		`FROM "_strata"."r_txn_daily_x" AS "s"`,
 	} {
 		if !strings.Contains(sql, want) {

@@ -22,9 +22,11 @@ import (
 //     hash differs, another table's source changed, or the fact's changes
 //     cannot be placed (a file without statistics, a computed time field).
 //  3. Otherwise the periods to rebuild are those the file differences
-//     touch (partition.Diff) plus those inside `refresh.lookback` of now,
-//     where late rows may land in files already seen — periods of the
-//     rollup's grain, so that a new day rebuilds a day, not its month. Nothing to rebuild:
+//     touch (partition.Diff) plus those inside `refresh.lookback` of the
+//     source's watermark (its newest time by the files' statistics; the
+//     wall clock only when no file says), where late rows may land in files
+//     already seen — periods of the rollup's grain, so that a new day
+//     rebuilds a day, not its month. Nothing to rebuild:
 //     the state is brought up to date and no table is written.
 //  4. The new version is one statement: the current version's rows outside
 //     those partitions UNION ALL the build over only their raw rows (bounded
@@ -95,7 +97,11 @@ func (m *Materializer) planBuild(ctx context.Context, r *rollup.Rollup, prev Rec
 		return bp, nil
 	}
 	lb := r.Def.Refresh.Lookback
-	for _, k := range partition.Lookback(g, localWall(now, ps.local), lb.N, lb.Unit) {
+	mark, ok := partition.Watermark(bp.files)
+	if !ok {
+		mark = localWall(now, ps.local)
+	}
+	for _, k := range partition.Lookback(g, mark, lb.N, lb.Unit) {
 		ch.Add(partition.Change{Keys: map[string]bool{k: true}})
 	}
 	bp.ranges = toRanges(g, ch)

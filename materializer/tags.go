@@ -84,27 +84,7 @@ func (m *Materializer) RefreshTags(ctx context.Context, names []string, progress
 			todo = append(todo, d)
 		}
 	}
-	var out []TagResult
-	seen := map[string]bool{}
-	for _, d := range todo {
-		if !seen[d.Scope.Entity.Name] {
-			seen[d.Scope.Entity.Name] = true
-			res := m.buildPopulation(ctx, d.Scope)
-			out = append(out, res)
-			if progress != nil {
-				progress(res)
-			}
-		}
-		res := m.buildTag(ctx, d)
-		out = append(out, res)
-		if progress != nil {
-			progress(res)
-		}
-		if ctx.Err() != nil {
-			break
-		}
-	}
-	return out, nil
+	return m.refreshBatched(ctx, todo, progress), nil
 }
 
 func (m *Materializer) buildPopulation(ctx context.Context, s *audience.Scope) TagResult {
@@ -133,40 +113,20 @@ func (m *Materializer) buildTag(ctx context.Context, d *audience.TagDef) TagResu
 			sets, err := m.selectSets(ctx, q, true)
 			return sets, "", err
 		default:
-			return m.behaviourSets(ctx, d)
+			var pop *roaring.Bitmap
+			if audience.HoldsWithoutFacts(m.Catalog, d) {
+				var err error
+				if pop, err = m.readBitmap(ctx, PopulationName(d.Scope.Entity.Name)); err != nil {
+					return nil, "", err
+				}
+			}
+			bs, err := m.behaviourGroup(ctx, []*audience.TagDef{d}, pop)
+			if err != nil {
+				return nil, "", err
+			}
+			return bs[d.Tag.Name].sets, bs[d.Tag.Name].asOf, nil
 		}
 	})
-}
-
-// behaviourSets evaluates a where_metric tag at the fact's watermark.
-func (m *Materializer) behaviourSets(ctx context.Context, d *audience.TagDef) (map[string]*roaring.Bitmap, string, error) {
-	lm := m.Catalog.Metrics[d.Tag.WhereMetric.Metric.Value]
-	if lm == nil || lm.Fact == nil {
-		return nil, "", fmt.Errorf("metric %s is not a metric of one fact", d.Tag.WhereMetric.Metric.Value)
-	}
-	wq, err := sqlgen.FactWatermark(m.Dialect, m.Catalog, lm.Fact.Name())
-	if err != nil {
-		return nil, "", err
-	}
-	res, err := m.Engine.Query(ctx, wq)
-	if err != nil {
-		return nil, "", engine.Clean(err)
-	}
-	if len(res.Rows) != 1 || res.Rows[0][0] == nil {
-		// No facts: nobody has the behaviour.
-		return map[string]*roaring.Bitmap{"": roaring.New()}, "", nil
-	}
-	asOf := res.Rows[0][0].(string)
-	p, err := audience.BehaviourPlan(m.Catalog, d, asOf)
-	if err != nil {
-		return nil, "", err
-	}
-	q, err := sqlgen.Generate(p, m.Dialect)
-	if err != nil {
-		return nil, "", err
-	}
-	sets, err := m.selectSets(ctx, q, false)
-	return sets, asOf, err
 }
 
 // selectSets runs a query whose first column is the entity key and, when

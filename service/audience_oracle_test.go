@@ -29,7 +29,14 @@ var leaves = map[string]string{
 	"NORTH":  `COALESCE(b.region = 'North', FALSE)`,
 	"YOUNG":  `COALESCE(c.birth_date > DATE '1995-01-01', FALSE)`,
 	"MOBILE": `c.customer_id IN (SELECT t.customer_id FROM transactions t JOIN channels ch ON ch.channel_id = t.channel_id WHERE ch.name = 'mobile' AND ` + localTxnTime + ` > ` + watermark + ` - INTERVAL 30 DAY AND ` + localTxnTime + ` <= ` + watermark + ` GROUP BY 1 HAVING COUNT(t.txn_id) >= 3)`,
+	"BUSY":   `c.customer_id IN (SELECT t.customer_id FROM transactions t WHERE ` + inWindow(90) + ` GROUP BY 1 HAVING COUNT(t.txn_id) >= 5)`,
+	"QUIET":  `NOT c.customer_id IN (SELECT t.customer_id FROM transactions t WHERE t.customer_id IS NOT NULL AND ` + inWindow(90) + ` GROUP BY 1 HAVING COUNT(t.txn_id) >= 2)`,
+	"NOTXN":  `NOT c.customer_id IN (SELECT t.customer_id FROM transactions t WHERE t.customer_id IS NOT NULL AND ` + inWindow(30) + `)`,
 	"BIG":    `c.customer_id IN (SELECT t.customer_id FROM transactions t WHERE ` + localTxnTime + ` > ` + watermark + ` - INTERVAL 90 DAY AND ` + localTxnTime + ` <= ` + watermark + ` GROUP BY 1 HAVING SUM(t.amount) FILTER (WHERE t.status = 'posted') > 20000)`,
+}
+
+func inWindow(days int) string {
+	return fmt.Sprintf("%s > %s - INTERVAL %d DAY AND %s <= %s", localTxnTime, watermark, days, localTxnTime, watermark)
 }
 
 func seg(v string) string  { return fmt.Sprintf("COALESCE(c.segment = '%s', FALSE)", v) }
@@ -74,6 +81,9 @@ func cases() []audienceCase {
 		{"(((high_value)))", L["HV"]},
 		{"NOT NOT high_value", L["HV"]},
 		{"customers.aum BETWEEN 100000 AND 200000 OR customers.segment IS NULL", "COALESCE(c.aum BETWEEN 100000 AND 200000, FALSE) OR c.segment IS NULL"},
+		{"busy_90d AND big_spender", L["BUSY"] + " AND " + L["BIG"]},
+		{"quiet_90d", L["QUIET"]},
+		{"no_txn_30d AND NOT quiet_90d", L["NOTXN"] + " AND NOT " + L["QUIET"]},
 		{"north AND NOT (customers.risk_level = 'low' OR risk = 'medium')", L["NORTH"] + " AND NOT (" + risk("low") + " OR " + risk("medium") + ")"},
 		{"NOT north OR big_spender AND customers.aum < 50000", "NOT " + L["NORTH"] + " OR (" + L["BIG"] + " AND COALESCE(c.aum < 50000, FALSE))"},
 	}

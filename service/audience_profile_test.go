@@ -87,7 +87,7 @@ func near(a, b float64) bool { return math.Abs(a-b) <= 1e-12*math.Max(1, math.Ab
 func tagSQL() map[string]string {
 	m := map[string]string{
 		"high_value": leaves["HV"], "mobile_active_30d": leaves["MOBILE"], "north": leaves["NORTH"],
-		"young": leaves["YOUNG"], "big_spender": leaves["BIG"], "stale_tag": "COALESCE(c.aum < 1000, FALSE)",
+		"young": leaves["YOUNG"], "big_spender": leaves["BIG"], "busy_90d": leaves["BUSY"], "quiet_90d": leaves["QUIET"], "no_txn_30d": leaves["NOTXN"], "stale_tag": "COALESCE(c.aum < 1000, FALSE)",
 	}
 	for _, v := range []string{"mass", "affluent", "private", "staff"} {
 		m["segment="+v] = seg(v)

@@ -23,7 +23,9 @@ const (
 
 // extraTags adds tags that exercise every way a tag selects: through a join
 // (north), a computed field (young), a behaviour with a decimal metric
-// (big_spender), and another categorical field.
+// (big_spender), and another categorical field; busy_90d shares
+// big_spender's window, so one aggregation builds both; quiet_90d and
+// no_txn_30d hold at zero, so they include customers without transactions.
 const extraTags = `tags:
   - name: north
     entity: customers
@@ -37,6 +39,15 @@ const extraTags = `tags:
   - name: gender
     entity: customers
     value: customers.gender
+  - name: busy_90d
+    entity: customers
+    where_metric: { metric: txn_count, window: 90 days, op: ">=", value: 5 }
+  - name: quiet_90d
+    entity: customers
+    where_metric: { metric: txn_count, window: 90 days, op: "<", value: 2 }
+  - name: no_txn_30d
+    entity: customers
+    where_metric: { metric: txn_count, window: 30 days, op: "=", value: 0 }
   - name: stale_tag
     entity: customers
     where: customers.aum < 1000

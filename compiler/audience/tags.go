@@ -4,7 +4,6 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
-	"strconv"
 	"strings"
 	"time"
 
@@ -107,55 +106,114 @@ func exprHash(f *logical.Field) string {
 	return f.Column
 }
 
-// BehaviourPlan plans a behaviour tag: its metric per entity key over the
-// window ending at watermark (wall time in the project's zone, as the
-// engine prints it), keeping the entities whose value passes the test. The
-// plan's first dimension is the entity key.
-func BehaviourPlan(cat *logical.Catalog, d *TagDef, watermark string) (*plan.Plan, error) {
+// GroupKey names what one aggregation can build a behaviour tag with: tags
+// of one entity whose metrics are of one fact, under one filter and window,
+// differ only in the metric and its test, so one GROUP BY entity computes
+// them all.
+func (d *TagDef) GroupKey(cat *logical.Catalog) string {
+	wm := d.Tag.WhereMetric
+	if wm == nil {
+		return ""
+	}
+	fact := ""
+	if lm := cat.Metrics[wm.Metric.Value]; lm != nil && lm.Fact != nil {
+		fact = lm.Fact.Name()
+	}
+	return fmt.Sprintf("%s\x00%s\x00%s\x00%v", d.Scope.Entity.Name, fact, wm.Filter.Text, wm.Window)
+}
+
+// HoldsWithoutFacts reports whether a behaviour tag's test is true for an
+// entity with no facts in the window: its metric is then 0 when it counts
+// (count, count_distinct, approx_count_distinct of one fact) and NULL
+// otherwise, and NULL passes no test. Such a tag holds every entity of the
+// population the aggregation does not reach.
+func HoldsWithoutFacts(cat *logical.Catalog, d *TagDef) bool {
 	wm := d.Tag.WhereMetric
 	lm := cat.Metrics[wm.Metric.Value]
+	if lm == nil || lm.Kind != model.MetricSimple {
+		return false
+	}
+	switch lm.Agg {
+	case model.AggCount, model.AggCountDistinct, model.AggApproxCountDistinct:
+	default:
+		return false
+	}
+	v := wm.Value
+	switch wm.Op.Value {
+	case ">":
+		return 0 > v
+	case ">=":
+		return 0 >= v
+	case "<":
+		return 0 < v
+	case "<=":
+		return 0 <= v
+	case "=":
+		return v == 0
+	case "!=":
+		return v != 0
+	}
+	return false
+}
+
+// BehaviourPlan plans the behaviour tags of one group (GroupKey): each
+// distinct metric per entity key over the window ending at watermark (wall
+// time in the project's zone, as the engine prints it), for every entity
+// with facts there; the tests are applied over it. The plan's first
+// dimension is the entity key, its metrics are named in metrics.
+func BehaviourPlan(cat *logical.Catalog, defs []*TagDef, watermark string) (p *plan.Plan, metrics []string, err error) {
+	d := defs[0]
+	wm := d.Tag.WhereMetric
+	seen := map[string]bool{}
+	for _, o := range defs {
+		if o.GroupKey(cat) != d.GroupKey(cat) {
+			return nil, nil, fmt.Errorf("internal: tags %s and %s are not of one group", d.Tag.Name, o.Tag.Name)
+		}
+		if m := o.Tag.WhereMetric.Metric.Value; !seen[m] {
+			seen[m] = true
+			metrics = append(metrics, m)
+		}
+	}
+	lm := cat.Metrics[wm.Metric.Value]
 	if lm == nil || lm.Fact == nil {
-		return nil, fmt.Errorf("tag %s: metric %s is not a metric of one fact", d.Tag.Name, wm.Metric.Value)
+		return nil, nil, fmt.Errorf("tag %s: metric %s is not a metric of one fact", d.Tag.Name, wm.Metric.Value)
 	}
 	fact := lm.Fact
 	key := d.Scope.Alias + "." + d.Scope.Key
 	if fact.Field(key) == nil {
-		return nil, fmt.Errorf("tag %s: fact %s does not reach entity %s", d.Tag.Name, fact.Name(), d.Scope.Entity.Name)
+		return nil, nil, fmt.Errorf("tag %s: fact %s does not reach entity %s", d.Tag.Name, fact.Name(), d.Scope.Entity.Name)
 	}
 	timeCol := fact.Fact.Time.Value
 	if timeCol == "" {
-		return nil, fmt.Errorf("tag %s: fact %s has no time column for the window", d.Tag.Name, fact.Name())
+		return nil, nil, fmt.Errorf("tag %s: fact %s has no time column for the window", d.Tag.Name, fact.Name())
 	}
 	q := &plan.Query{
-		Metrics:    []string{wm.Metric.Value},
+		Metrics:    metrics,
 		Dimensions: []string{key},
 		Where:      wm.Filter.Text,
-		Having:     wm.Metric.Value + " " + wm.Op.Value + " " + strconv.FormatFloat(wm.Value, 'f', -1, 64),
 		NoRollup:   true,
 	}
 	p, perr := plan.Build(cat, q)
 	if perr != nil {
-		return nil, fmt.Errorf("tag %s: %v", d.Tag.Name, perr)
+		return nil, nil, fmt.Errorf("tag %s: %v", d.Tag.Name, perr)
 	}
 	if wm.Window.IsZero() {
-		return p, nil
+		return p, metrics, nil
 	}
 	end, err := parseWallTime(watermark)
 	if err != nil {
-		return nil, fmt.Errorf("tag %s: watermark %q: %w", d.Tag.Name, watermark, err)
+		return nil, nil, fmt.Errorf("tag %s: watermark %q: %w", d.Tag.Name, watermark, err)
 	}
 	start := wm.Window.Before(end)
-	field := fact.Fact.Name + "." + timeCol
 	bounds := []ast.ExprNode{
 		compare(opcode.GT, fact.Fact.Name, timeCol, formatWallTime(start)),
 		compare(opcode.LE, fact.Fact.Name, timeCol, formatWallTime(end)),
 	}
-	_ = field
 	p.Where = append(p.Where, bounds...)
 	for _, pt := range p.Parts {
 		pt.Where = append(pt.Where, bounds...)
 	}
-	return p, nil
+	return p, metrics, nil
 }
 
 func compare(op opcode.Op, table, col, lit string) ast.ExprNode {

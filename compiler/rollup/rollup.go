@@ -161,6 +161,11 @@ func Describe(cat *logical.Catalog, d *Rollup) string {
 		if na := m.NonAdditive; na != nil {
 			fmt.Fprintf(&b, " non_additive %s %s %v", na.Time, na.Take, na.Per)
 		}
+		if StoresSet(m) && SetKey(m).Bitmap() {
+			// Sets of integer keys are stored as roaring bitmaps where the
+			// engine keeps a form of its own; a rollup built as lists is rebuilt.
+			fmt.Fprintf(&b, " set bitmap64")
+		}
 		b.WriteByte('\n')
 		for _, e := range []ast.ExprNode{m.Expr, m.Filter} {
 			if e == nil {
@@ -207,6 +212,36 @@ func Storages(m *logical.Metric) []Storage {
 		out = append(out, Storage{m.Name + ".rows", "rows"})
 	}
 	return out
+}
+
+// Key describes the values a distinct measure's set holds, which decides the
+// form the set is stored in (sqlgen.Dialect.SetBuild).
+type Key struct {
+	Type   model.Type // the counted values' type
+	Approx bool       // the set serves an approximate count
+}
+
+// Bitmap reports whether the set is kept as a roaring bitmap where the engine
+// has no bitmap type of its own (DuckDB): exact counts of integer keys. An
+// approximate count must equal the raw sketch, which is taken over the values;
+// a bitmap would have to be expanded back into values for it, which costs more
+// than sketching a list of them.
+func (k Key) Bitmap() bool { return !k.Approx && k.Type.IsInteger() }
+
+// SetKey describes the values a distinct measure counts.
+func SetKey(m *logical.Metric) Key {
+	k := Key{Approx: m.Agg == model.AggApproxCountDistinct}
+	if m.Expr == nil {
+		return k
+	}
+	k.Type = logical.InferType(m.Expr, func(col *ast.ColumnName) model.Type {
+		name, _ := logical.FieldRef(col)
+		if f := m.Fact.Field(name); f != nil {
+			return f.Type
+		}
+		return model.Type{}
+	})
+	return k
 }
 
 // StoresSet reports whether the measure is stored as a set of distinct values.

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/strata-metrics/strata/compiler/rollup"
 	"github.com/strata-metrics/strata/model"
 )
 
@@ -59,22 +60,24 @@ type Aggregates interface {
 	// ApproxCountDistinct estimates it (exactly where the engine has no sketch).
 	ApproxCountDistinct(arg string) string
 	// SetColumns reports whether the engine has a mergeable distinct-set type,
-	// kept in one rollup column (DuckDB lists, StarRocks bitmaps). Without one
-	// (MySQL) each distinct count is kept as rows of distinct keys in a side
-	// table (RollupKeys) and counted with CountDistinct; the Set methods then
-	// return an error and are never called.
+	// kept in one rollup column (DuckDB roaring bitmaps for integer keys and
+	// lists for others, StarRocks bitmaps). Without one (MySQL) each distinct
+	// count is kept as rows of distinct keys in a side table (RollupKeys) and
+	// counted with CountDistinct; the Set methods then return an error and are
+	// never called. key is the type of the counted values: a dialect may keep
+	// integer keys in a form of their own.
 	SetColumns() bool
 	// SetBuild aggregates the distinct non-NULL values of arg into a set.
-	SetBuild(arg string) (string, error)
+	SetBuild(arg string, key rollup.Key) (string, error)
+	// SetUnion merges the sets in column col into one set of the same form:
+	// a coarser rollup's set built from a finer rollup's.
+	SetUnion(col string, key rollup.Key) (string, error)
 	// SetCount merges the sets in column col and counts the union exactly;
 	// single says every group reads at most one row, so no union is needed.
-	SetCount(col string, single bool) (string, error)
+	SetCount(col string, key rollup.Key, single bool) (string, error)
 	// SetApproxCount estimates the union's size as ApproxCountDistinct would
 	// over the raw values: a sketch depends only on the set of values.
-	SetApproxCount(col string, single bool) (string, error)
-	// SetMerge aggregates the sets in column col into their union, stored
-	// as SetBuild stores a set: a rollup built from a finer one.
-	SetMerge(col string) (string, error)
+	SetApproxCount(col string, key rollup.Key, single bool) (string, error)
 }
 
 // Storage are the statements the materializer and the query service need

@@ -172,40 +172,6 @@ func (DuckDB) ApproxCountDistinct(arg string) string {
 	return call("approx_count_distinct", []string{arg})
 }
 
-// SetColumns implements Aggregates: a set is the LIST of a group's distinct values,
-// merged by flattening and de-duplicating.
-func (DuckDB) SetColumns() bool { return true }
-
-// SetBuild implements Aggregates.
-func (DuckDB) SetBuild(arg string) (string, error) {
-	return fmt.Sprintf("list(DISTINCT %s) FILTER (WHERE %s IS NOT NULL)", arg, arg), nil
-}
-
-// SetCount implements Aggregates. A stored set holds distinct values already:
-// unioning one list with list_distinct(flatten(list(…))) costs a hash per
-// element — most of a distinct query's time on large sets — and gives the
-// same number, so a group of one row reads the list's length.
-func (DuckDB) SetCount(col string, single bool) (string, error) {
-	if single {
-		return "COALESCE(MAX(length(" + col + ")), 0)", nil
-	}
-	return fmt.Sprintf("COALESCE(length(list_distinct(flatten(list(%s)))), 0)", col), nil
-}
-
-// SetMerge implements Aggregates: NULL sets (groups without values) are left
-// out, so a group of only those stays NULL as SetBuild leaves it.
-func (DuckDB) SetMerge(col string) (string, error) {
-	return fmt.Sprintf("list_distinct(flatten(list(%s) FILTER (WHERE %s IS NOT NULL)))", col, col), nil
-}
-
-// SetApproxCount implements Aggregates.
-func (DuckDB) SetApproxCount(col string, single bool) (string, error) {
-	if single {
-		return "COALESCE(MAX(list_aggregate(" + col + ", 'approx_count_distinct')), 0)", nil
-	}
-	return fmt.Sprintf("COALESCE(list_aggregate(flatten(list(%s)), 'approx_count_distinct'), 0)", col), nil
-}
-
 // StateDDL implements Storage.
 func (d DuckDB) StateDDL() []string {
 	return []string{

@@ -40,24 +40,13 @@ func RollupBuildFrom(target, source *rollup.Rollup, table string, d Dialect) (st
 			continue
 		}
 		for _, st := range rollup.Storages(m) {
-			c := col(st.Column)
-			var agg string
-			switch st.Kind {
-			case "sum":
-				agg = "SUM(" + c + ")"
-			case "count", "rows":
+			agg, err := StorageMerge(d, m, st, col(st.Column))
+			if err != nil {
+				return "", err
+			}
+			if st.Kind == "count" || st.Kind == "rows" {
 				// SUM widens; a count is stored as the integer COUNT gives.
-				agg = "CAST(COALESCE(SUM(" + c + "), 0) AS " + bigint + ")"
-			case "min", "max":
-				agg = strings.ToUpper(st.Kind) + "(" + c + ")"
-			case "set":
-				s, err := d.SetMerge(c)
-				if err != nil {
-					return "", err
-				}
-				agg = s
-			default:
-				return "", fmt.Errorf("internal: no re-aggregation for storage %s of %s", st.Kind, m.Name)
+				agg = "CAST(COALESCE(" + agg + ", 0) AS " + bigint + ")"
 			}
 			sel = append(sel, agg+" AS "+q(st.Column))
 		}

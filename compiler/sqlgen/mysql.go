@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/strata-metrics/strata/compiler/rollup"
 	"github.com/strata-metrics/strata/model"
 )
 
@@ -142,16 +143,16 @@ var errNoSets = fmt.Errorf("the mysql dialect has no set column type; distinct c
 func (MySQL) SetColumns() bool { return false }
 
 // SetBuild implements Aggregates.
-func (MySQL) SetBuild(string) (string, error) { return "", errNoSets }
+func (MySQL) SetBuild(string, rollup.Key) (string, error) { return "", errNoSets }
+
+// SetUnion implements Aggregates.
+func (MySQL) SetUnion(string, rollup.Key) (string, error) { return "", errNoSets }
 
 // SetCount implements Aggregates.
-func (MySQL) SetCount(string, bool) (string, error) { return "", errNoSets }
+func (MySQL) SetCount(string, rollup.Key, bool) (string, error) { return "", errNoSets }
 
 // SetApproxCount implements Aggregates.
-func (MySQL) SetApproxCount(string, bool) (string, error) { return "", errNoSets }
-
-// SetMerge implements Aggregates.
-func (MySQL) SetMerge(string) (string, error) { return "", errNoSets }
+func (MySQL) SetApproxCount(string, rollup.Key, bool) (string, error) { return "", errNoSets }
 
 // StateDDL implements Storage: the state schema is a database.
 func (m MySQL) StateDDL() []string {
@@ -241,23 +242,23 @@ func (StarRocks) ApproxCountDistinct(arg string) string {
 func (StarRocks) SetColumns() bool { return true }
 
 // SetBuild implements Aggregates.
-func (StarRocks) SetBuild(arg string) (string, error) {
+func (StarRocks) SetBuild(arg string, _ rollup.Key) (string, error) {
 	return fmt.Sprintf("bitmap_union(to_bitmap(%s))", arg), nil
 }
 
-// SetMerge implements Aggregates.
-func (StarRocks) SetMerge(col string) (string, error) {
+// SetUnion implements Aggregates.
+func (StarRocks) SetUnion(col string, _ rollup.Key) (string, error) {
 	return fmt.Sprintf("bitmap_union(%s)", col), nil
 }
 
 // SetCount implements Aggregates.
-func (StarRocks) SetCount(col string, single bool) (string, error) {
+func (StarRocks) SetCount(col string, _ rollup.Key, single bool) (string, error) {
 	return fmt.Sprintf("bitmap_union_count(%s)", col), nil
 }
 
 // SetApproxCount implements Aggregates: the bitmap's count is exact, which an
 // estimate may be.
-func (StarRocks) SetApproxCount(col string, single bool) (string, error) {
+func (StarRocks) SetApproxCount(col string, _ rollup.Key, single bool) (string, error) {
 	return fmt.Sprintf("bitmap_union_count(%s)", col), nil
 }
 

@@ -51,9 +51,9 @@ func (w *writer) mergeRows(m *logical.Metric, col func(string) string, single bo
 	case model.AggAvg:
 		return fmt.Sprintf("(SUM(%s) / NULLIF(SUM(%s), 0))", c, col(st[1].Column)), nil
 	case model.AggCountDistinct:
-		return w.d.SetCount(c, single)
+		return w.d.SetCount(c, rollup.SetKey(m), single)
 	case model.AggApproxCountDistinct:
-		return w.d.SetApproxCount(c, single)
+		return w.d.SetApproxCount(c, rollup.SetKey(m), single)
 	}
 	return "", fmt.Errorf("internal: no merge for aggregate %s of %s", m.Agg, m.Name)
 }
@@ -279,7 +279,7 @@ func (w *writer) storage(pt *plan.Part, m *logical.Metric, kind string) (string,
 	}
 	switch kind {
 	case "set":
-		return w.d.SetBuild(arg)
+		return w.d.SetBuild(arg, rollup.SetKey(m))
 	case "rows":
 		return "COUNT(" + arg + ")", nil
 	}

@@ -49,6 +49,10 @@ func Open(path string, threads int) (*DB, error) {
 		db.Close()
 		return nil, fmt.Errorf("duckdb: open %q: %w", path, err)
 	}
+	if err := registerBitmaps(db); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("duckdb: open %q: %w", path, err)
+	}
 	return &DB{db: db, path: path}, nil
 }
 

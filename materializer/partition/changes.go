@@ -123,10 +123,25 @@ func Diff(g Grain, built, now []File) Change {
 	return c
 }
 
+// Watermark is the newest time the files hold by their statistics (a local
+// wall time), and whether any file says. Lookback counts back from it, not
+// from the wall clock: a source whose newest rows are a year old still has
+// its last partitions re-covered, which is where its late rows land.
+func Watermark(files []File) (time.Time, bool) {
+	var w time.Time
+	ok := false
+	for _, f := range files {
+		if f.HasRange && f.Rows > f.Nulls && (!ok || f.Max.After(w)) {
+			w, ok = f.Max, true
+		}
+	}
+	return w, ok
+}
+
 // Lookback lists the partitions that hold any instant at or after
 // now − (n units), up to the one holding now: the recent partitions a
 // refresh rebuilds whatever the fingerprints say, for late data that lands
-// in files already seen.
+// in files already seen. now is the source's watermark (see Watermark).
 func Lookback(g Grain, now time.Time, n int, unit string) []string {
 	if n <= 0 {
 		return nil

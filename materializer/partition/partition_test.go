@@ -110,3 +110,24 @@ func TestLookbackAndCarry(t *testing.T) {
 		t.Errorf("carry: need %v, files %+v", need, files)
 	}
 }
+
+// The watermark is the newest time any file's statistics hold; files
+// without a range, or holding only NULL times, say nothing.
+func TestWatermark(t *testing.T) {
+	a, b := day("2025-12-30 23:10:00"), day("2025-12-31 08:00:00")
+	files := []File{
+		{Path: "a", Min: a, Max: a, HasRange: true, Rows: 3},
+		{Path: "b", Min: b, Max: b, HasRange: true, Rows: 2},
+		{Path: "nulls", Min: day("2026-06-01 00:00:00"), Max: day("2026-06-01 00:00:00"), HasRange: true, Rows: 4, Nulls: 4, NullsKnown: true},
+		{Path: "nostats", Rows: 9},
+	}
+	if got, ok := Watermark(files); !ok || !got.Equal(b) {
+		t.Errorf("watermark %v %v, want %v", got, ok, b)
+	}
+	if _, ok := Watermark(files[3:]); ok {
+		t.Error("a watermark from files without statistics")
+	}
+	if got := Lookback("month", b, 2, "day"); !reflect.DeepEqual(got, []string{"2025-12-01"}) {
+		t.Errorf("2 days back from the watermark: %v", got)
+	}
+}

@@ -1,5 +1,5 @@
 WITH "p0" AS (
-  SELECT "r"."customers.segment" AS "d0", COALESCE(length(list_distinct(flatten(list("r"."active_customers.set")))), 0) AS "p0__active_customers", COALESCE(list_aggregate(flatten(list("r"."approx_customers.set")), 'approx_count_distinct'), 0) AS "p0__approx_customers", SUM("r"."txn_amount") AS "p0__txn_amount"
+  SELECT "r"."customers.segment" AS "d0", COALESCE(strata_bitmap_count(list("r"."active_customers.set")), 0) AS "p0__active_customers", COALESCE(list_aggregate(flatten(list("r"."approx_customers.set")), 'approx_count_distinct'), 0) AS "p0__approx_customers", SUM("r"."txn_amount") AS "p0__txn_amount"
   FROM "_strata"."r_txn_daily" AS "r"
   GROUP BY 1
 )

@@ -1,5 +1,5 @@
 WITH "p0" AS (
-  SELECT "r"."customers.segment" AS "d0", "r"."transactions.txn_time.month" AS "d1", COALESCE(MAX(length("r"."active_customers.set")), 0) AS "p0__active_customers"
+  SELECT "r"."customers.segment" AS "d0", "r"."transactions.txn_time.month" AS "d1", COALESCE(strata_bitmap_count(list("r"."active_customers.set")), 0) AS "p0__active_customers"
   FROM "_strata"."r_txn_monthly_segment" AS "r"
   GROUP BY 1, 2
 )

@@ -4,7 +4,7 @@ WITH "p0" AS (
   GROUP BY 1
 ),
 "p1" AS (
-  SELECT "r"."customers.segment" AS "d0", COALESCE(length(list_distinct(flatten(list("r"."app_users.set")))), 0) AS "p1__app_users"
+  SELECT "r"."customers.segment" AS "d0", COALESCE(strata_bitmap_count(list("r"."app_users.set")), 0) AS "p1__app_users"
   FROM "_strata"."r_app_daily" AS "r"
   GROUP BY 1
 ),
