@@ -103,6 +103,9 @@ func (m *Materializer) selectRollups(names []string) ([]*rollup.Rollup, error) {
 }
 
 func (m *Materializer) build(ctx context.Context, r *rollup.Rollup) RefreshResult {
+	if st := m.Dialect.OLAP(); st != nil {
+		return m.buildOLAP(ctx, r, st)
+	}
 	// Partitioned builds keep distinct sets as columns; an engine without a
 	// set type keeps side tables of keys, which only the full build writes.
 	if r.Def != nil && r.Def.Partition.Value != "" && m.Dialect.SetColumns() {

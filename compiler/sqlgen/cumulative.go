@@ -23,6 +23,30 @@ import (
 //     were left out of the part (plan), so rows before the first reported
 //     period count.
 func (w *writer) cumulativePart(pt *plan.Part, periods string) (string, error) {
+	if pt.Rollup != nil && !w.d.SetColumns() && w.readsKeys(pt) {
+		return w.cumulativeKeysPart(pt, periods)
+	}
+	rcol := func(c string) string { return w.q("r") + "." + w.q(c) }
+	var cols []string
+	for _, m := range pt.Measures {
+		var s string
+		var err error
+		if pt.Rollup != nil {
+			s, err = w.merge(m.Metric, rcol)
+		} else {
+			s, err = w.aggregate(pt, m.Metric)
+		}
+		if err != nil {
+			return "", err
+		}
+		cols = append(cols, s+" AS "+w.q(measureCol(pt, m)))
+	}
+	return w.cumulativeSelect(pt, periods, w.from(pt), cols)
+}
+
+// cumulativeSelect is steps 2 and 3 over the rows of from: the periods' keys
+// and the given measure columns, aggregated over each period's window.
+func (w *writer) cumulativeSelect(pt *plan.Part, periods, from string, measures []string) (string, error) {
 	k := w.q("k")
 	var sel, keys, on []string
 	tdim := w.p.Dims[pt.TimeDim]
@@ -45,25 +69,13 @@ func (w *writer) cumulativePart(pt *plan.Part, periods string) (string, error) {
 	}
 	start, end := w.windowBounds(pt.Cumulative, k+"."+w.q(dimCol(pt.TimeDim)), tdim.Grain)
 	on = append(on, t+" >= "+start, t+" < "+end)
-	rcol := func(c string) string { return w.q("r") + "." + w.q(c) }
-	for _, m := range pt.Measures {
-		var s string
-		if pt.Rollup != nil {
-			s, err = w.merge(m.Metric, rcol)
-		} else {
-			s, err = w.aggregate(pt, m.Metric)
-		}
-		if err != nil {
-			return "", err
-		}
-		sel = append(sel, s+" AS "+w.q(measureCol(pt, m)))
-	}
+	sel = append(sel, measures...)
 	where, err := w.where(pt)
 	if err != nil {
 		return "", err
 	}
 	ks := "SELECT DISTINCT " + strings.Join(keys, ", ") + " FROM " + periods
-	return "SELECT " + strings.Join(sel, ", ") + "\n" + w.from(pt) +
+	return "SELECT " + strings.Join(sel, ", ") + "\n" + from +
 		"\nJOIN (" + ks + ") AS " + k + " ON " + strings.Join(on, "\n  AND ") + where + w.groupBy(), nil
 }
 

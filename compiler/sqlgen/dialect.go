@@ -13,7 +13,7 @@ import (
 // compile; only the spelling of the portable functions of the allow-list
 // (expr.Functions) is a table, Func, because most engines share it.
 type Dialect interface {
-	// Name is duckdb, mysql or starrocks.
+	// Name is duckdb, mysql, starrocks or doris.
 	Name() string
 	// QuoteIdent and QuoteString quote identifiers and string literals.
 	QuoteIdent(s string) string
@@ -78,6 +78,10 @@ type Aggregates interface {
 	// SetApproxCount estimates the union's size as ApproxCountDistinct would
 	// over the raw values: a sketch depends only on the set of values.
 	SetApproxCount(col string, key rollup.Key, single bool) (string, error)
+	// SetApproxBuild aggregates the values an approximate distinct count
+	// reads into what SetApproxCount merges: a sketch where the engine keeps
+	// one (StarRocks' HLL), else the exact set of SetBuild.
+	SetApproxBuild(arg string, key rollup.Key) (string, error)
 }
 
 // Storage are the statements the materializer and the query service need
@@ -98,6 +102,10 @@ type Storage interface {
 	Fits(col, typ string) string
 	// AlterColumnType changes a column's type in place.
 	AlterColumnType(table, col, typ string) string
+	// OLAP is how an engine with aggregate-key tables keeps rollups
+	// (StarRocks, Doris: see olap.go), or nil where a rollup version is a
+	// table of its own named by the state row (DuckDB, MySQL).
+	OLAP() *OLAPStore
 }
 
 var dialects = map[string]Dialect{}
@@ -115,22 +123,17 @@ func Get(name string) (Dialect, error) {
 	if d, ok := dialects[name]; ok {
 		return d, nil
 	}
-	return nil, fmt.Errorf("unknown SQL dialect %q (known: duckdb, mysql, starrocks)", name)
+	return nil, fmt.Errorf("unknown SQL dialect %q (known: duckdb, mysql, starrocks, doris)", name)
 }
 
-// ForEngine is the dialect an engine type speaks: its own, or for doris
-// StarRocks'.
-func ForEngine(engineType string) (Dialect, error) {
-	if engineType == "doris" {
-		engineType = "starrocks"
-	}
-	return Get(engineType)
-}
+// ForEngine is the dialect an engine type speaks, named like it.
+func ForEngine(engineType string) (Dialect, error) { return Get(engineType) }
 
 func init() {
 	Register(DuckDB{})
 	Register(MySQL{})
 	Register(StarRocks{})
+	Register(Doris{})
 }
 
 func quoteWith(s string, q byte) string {

@@ -256,10 +256,11 @@ func (StarRocks) SetCount(col string, _ rollup.Key, single bool) (string, error)
 	return fmt.Sprintf("bitmap_union_count(%s)", col), nil
 }
 
-// SetApproxCount implements Aggregates: the bitmap's count is exact, which an
-// estimate may be.
+// SetApproxCount implements Aggregates: the HLL sketches SetApproxBuild
+// stored, merged; approx_count_distinct over the raw values is the same HLL
+// estimate (https://docs.starrocks.io/docs/sql-reference/data-types/other-data-types/HLL/).
 func (StarRocks) SetApproxCount(col string, _ rollup.Key, single bool) (string, error) {
-	return fmt.Sprintf("bitmap_union_count(%s)", col), nil
+	return fmt.Sprintf("hll_union_agg(%s)", col), nil
 }
 
 // Type implements Dialect.

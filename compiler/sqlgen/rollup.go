@@ -279,6 +279,9 @@ func (w *writer) storage(pt *plan.Part, m *logical.Metric, kind string) (string,
 	}
 	switch kind {
 	case "set":
+		if m.Agg == model.AggApproxCountDistinct {
+			return w.d.SetApproxBuild(arg, rollup.SetKey(m))
+		}
 		return w.d.SetBuild(arg, rollup.SetKey(m))
 	case "rows":
 		return "COUNT(" + arg + ")", nil

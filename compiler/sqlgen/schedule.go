@@ -81,6 +81,9 @@ func filesTable(d Dialect) string {
 
 // PartitionDDL creates the partition state tables when they are missing.
 func PartitionDDL(d Dialect) []string {
+	if o := d.OLAP(); o != nil {
+		return olapPartitionDDL(o.Engine)
+	}
 	q := d.QuoteIdent
 	return []string{
 		"CREATE SCHEMA IF NOT EXISTS " + q("_strata"),
@@ -153,6 +156,9 @@ func definitionsTable(d Dialect) string {
 
 // DefinitionDDL creates the definitions table when it is missing.
 func DefinitionDDL(d Dialect) []string {
+	if o := d.OLAP(); o != nil {
+		return olapDefinitionDDL(o.Engine)
+	}
 	q := d.QuoteIdent
 	return []string{
 		"CREATE SCHEMA IF NOT EXISTS " + q("_strata"),

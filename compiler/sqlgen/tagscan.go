@@ -97,7 +97,10 @@ func EntityPacked(d Dialect, s *audience.Scope, terms []*PackedTerm, tz string) 
 	w := newEntityWriter(d, s, tz)
 	cols, err := sumWords(d, words, terms, func(t *PackedTerm) (string, error) {
 		if t.Field == "" {
-			c, err := w.truth(t.Pred)
+			// CASE takes a NULL condition as false, which is what a tag
+			// means; wrapping it in COALESCE, as elsewhere, doubles the
+			// scan's cost.
+			c, err := w.expr(t.Pred)
 			if err != nil {
 				return "", err
 			}

@@ -22,6 +22,41 @@ const DSNVar = "STRATA_TEST_MYSQL_DSN"
 const HowToRun = DSNVar + " is not set: start a throwaway MariaDB with `.ci/mariadb-start`, then " +
 	"`export " + DSNVar + "='strata:strata@tcp(127.0.0.1:3307)/strata_test'` and run the tests again"
 
+// StarRocksDSNVar names the environment variable that points the
+// conformance suite at a StarRocks or Apache Doris cluster, and
+// StarRocksEngineVar the engine type it is (starrocks, the default, or doris).
+const (
+	StarRocksDSNVar    = "STRATA_TEST_STARROCKS_DSN"
+	StarRocksEngineVar = "STRATA_TEST_STARROCKS_ENGINE"
+)
+
+// StarRocksHowTo is the message of a skipped StarRocks test. It is skipped
+// under CI too: a StarRocks or Doris cluster (a frontend and a backend, each
+// wanting several GiB) is the one part of the suite that does not run on a
+// CI machine or a laptop; docs/starrocks.md says how to point it at one.
+const StarRocksHowTo = StarRocksDSNVar + " is not set: the StarRocks/Doris conformance tests need a cluster, which cannot run here; " +
+	"point them at one with `export " + StarRocksDSNVar + "='user:password@tcp(fe-host:9030)/strata_test'` " +
+	"(and " + StarRocksEngineVar + "=doris for Doris), see docs/starrocks.md"
+
+// StarRocksDSN returns the cluster's DSN and engine type (starrocks or
+// doris), skipping the test when there is none — under CI as well.
+func StarRocksDSN(t testing.TB) (dsn, engineType string) {
+	t.Helper()
+	dsn = os.Getenv(StarRocksDSNVar)
+	if dsn == "" {
+		t.Skip(StarRocksHowTo)
+	}
+	engineType = os.Getenv(StarRocksEngineVar)
+	switch engineType {
+	case "":
+		engineType = "starrocks"
+	case "starrocks", "doris":
+	default:
+		t.Fatalf("%s=%q: want starrocks or doris", StarRocksEngineVar, engineType)
+	}
+	return dsn, engineType
+}
+
 // InCI reports whether the tests run under CI, where nothing may be skipped
 // for lack of a service.
 func InCI() bool { return os.Getenv("CI") == "true" }
@@ -66,7 +101,12 @@ func Engines(t testing.TB) []Named {
 		return out
 	}
 	m, _ := OpenMySQL(t, mysql.Config{})
-	return append(out, Named{"mariadb", m})
+	out = append(out, Named{"mariadb", m})
+	if os.Getenv(StarRocksDSNVar) != "" {
+		o, _, typ := OpenStarRocks(t, mysql.Config{})
+		out = append(out, Named{typ, o})
+	}
+	return out
 }
 
 // OpenMySQL opens a fresh, empty database on the test server for this test
@@ -74,11 +114,25 @@ func Engines(t testing.TB) []Named {
 // is filled in; its other settings are kept.
 func OpenMySQL(t testing.TB, cfg mysql.Config) (*mysql.DB, string) {
 	t.Helper()
-	base := MySQLDSN(t)
+	return openFresh(t, MySQLDSN(t), "mysql", cfg)
+}
+
+// OpenStarRocks opens a fresh, empty database on the StarRocks or Doris
+// cluster (StarRocksDSN; dropped when the test ends) and returns the engine,
+// its DSN and the engine type.
+func OpenStarRocks(t testing.TB, cfg mysql.Config) (*mysql.DB, string, string) {
+	t.Helper()
+	base, typ := StarRocksDSN(t)
+	db, dsn := openFresh(t, base, typ, cfg)
+	return db, dsn, typ
+}
+
+func openFresh(t testing.TB, base, dialect string, cfg mysql.Config) (*mysql.DB, string) {
+	t.Helper()
 	name := "strata_t_" + randomHex(6)
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
-	admin, err := mysql.Open(ctx, mysql.Config{DSN: base, MaxOpenConns: 2})
+	admin, err := mysql.Open(ctx, mysql.Config{DSN: base, Dialect: dialect, MaxOpenConns: 2})
 	if err != nil {
 		t.Fatalf("test server: %v", err)
 	}
@@ -94,7 +148,7 @@ func OpenMySQL(t testing.TB, cfg mysql.Config) (*mysql.DB, string) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	cfg.DSN = dsn
+	cfg.DSN, cfg.Dialect = dsn, dialect
 	db, err := mysql.Open(ctx, cfg)
 	if err != nil {
 		t.Fatalf("test database: %v", err)

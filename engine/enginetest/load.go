@@ -83,14 +83,21 @@ func Load(ctx context.Context, dst engine.Engine, table string, cols []ColumnDef
 		defs = append(defs, q(c.Name)+" "+t)
 		names = append(names, q(c.Name))
 	}
-	if len(keys) > 0 {
+	olap := dst.Dialect() == "starrocks" || dst.Dialect() == "doris"
+	tail := ""
+	switch {
+	case olap:
+		// A duplicate-key table keyed on its first column, one bucket and
+		// one replica: a test cluster may have a single backend.
+		tail = " DUPLICATE KEY(" + names[0] + ") DISTRIBUTED BY HASH(" + names[0] + ") BUCKETS 1 PROPERTIES (\"replication_num\" = \"1\")"
+	case len(keys) > 0:
 		defs = append(defs, "PRIMARY KEY ("+strings.Join(keys, ", ")+")")
 	}
 	qt := qualified(q, table)
 	if err := dst.Exec(ctx, "DROP TABLE IF EXISTS "+qt); err != nil {
 		return fmt.Errorf("load %s: %w", table, err)
 	}
-	if err := dst.Exec(ctx, fmt.Sprintf("CREATE TABLE %s (%s)", qt, strings.Join(defs, ", "))); err != nil {
+	if err := dst.Exec(ctx, fmt.Sprintf("CREATE TABLE %s (%s)%s", qt, strings.Join(defs, ", "), tail)); err != nil {
 		return fmt.Errorf("load %s: %w", table, err)
 	}
 	tuple := "(" + strings.TrimSuffix(strings.Repeat("?, ", len(cols)), ", ") + ")"
@@ -101,7 +108,18 @@ func Load(ctx context.Context, dst engine.Engine, table string, cols []ColumnDef
 		if len(stmts) == 0 {
 			return nil
 		}
-		if err := dst.ExecTx(ctx, stmts...); err != nil {
+		run := dst.ExecTx
+		if olap { // each INSERT is its own load transaction there
+			run = func(ctx context.Context, stmts ...engine.Statement) error {
+				for _, s := range stmts {
+					if err := dst.Exec(ctx, s.SQL, s.Args...); err != nil {
+						return err
+					}
+				}
+				return nil
+			}
+		}
+		if err := run(ctx, stmts...); err != nil {
 			return fmt.Errorf("load %s: rows up to %d: %w", table, upTo, err)
 		}
 		stmts = stmts[:0]
@@ -161,6 +179,9 @@ func ddlType(dialect, portable string) (string, error) {
 			return strings.ToUpper(t), nil
 		}
 	} else if s, ok := mysql[t]; ok {
+		if dialect != "mysql" && strings.HasPrefix(s, "DATETIME") {
+			return "DATETIME", nil // StarRocks' DATETIME keeps microseconds and takes no precision
+		}
 		return s, nil
 	}
 	return "", fmt.Errorf("no %s column type for %q", dialect, portable)

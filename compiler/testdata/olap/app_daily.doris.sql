@@ -15,13 +15,13 @@ DISTRIBUTED BY HASH(`app_events.device`) BUCKETS AUTO;
 ALTER TABLE `_strata`.`r_app_daily` ADD PARTITION IF NOT EXISTS `p20250101` VALUES [('2025-01-01'), ('2025-02-01'));
 
 INSERT OVERWRITE TABLE `_strata`.`r_app_daily` PARTITION (`p20250101`) (`app_events.device`, `customers.segment`, `app_events.event_time.day`, `app_events`, `app_users.set`, `logins`)
-SELECT * FROM (
-  SELECT `app_events`.`device` AS `app_events.device`, `customers`.`segment` AS `customers.segment`, CAST(date_trunc('day', CONVERT_TZ(`app_events`.`event_time`, 'UTC', 'Asia/Shanghai')) AS DATE) AS `app_events.event_time.day`, COUNT(`app_events`.`event_id`) AS `app_events`, bitmap_union(to_bitmap(`app_events`.`customer_id`)) AS `app_users.set`, COUNT(CASE WHEN (`app_events`.`event_type` = 'login') THEN 1 END) AS `logins`
-  FROM `app_events` AS `app_events`
-  LEFT JOIN `customers` AS `customers` ON `app_events`.`customer_id` = `customers`.`customer_id`
-  GROUP BY 1, 2, 3
-) AS `b`
-WHERE `b`.`app_events.event_time.day` >= DATE '2025-01-01' AND `b`.`app_events.event_time.day` < DATE '2025-02-01';
+SELECT `app_events`.`device` AS `app_events.device`, `customers`.`segment` AS `customers.segment`, CAST(date_trunc(CONVERT_TZ(`app_events`.`event_time`, 'UTC', 'Asia/Shanghai'), 'day') AS DATE) AS `app_events.event_time.day`, COUNT(`app_events`.`event_id`) AS `app_events`, bitmap_union(to_bitmap(`app_events`.`customer_id`)) AS `app_users.set`, COUNT(CASE WHEN (`app_events`.`event_type` = 'login') THEN 1 END) AS `logins`
+FROM `app_events` AS `app_events`
+LEFT JOIN `customers` AS `customers` ON `app_events`.`customer_id` = `customers`.`customer_id`
+WHERE COALESCE((CAST(date_trunc(CONVERT_TZ(`app_events`.`event_time`, 'UTC', 'Asia/Shanghai'), 'day') AS DATE) >= CAST('2025-01-01' AS DATE) AND CAST(date_trunc(CONVERT_TZ(`app_events`.`event_time`, 'UTC', 'Asia/Shanghai'), 'day') AS DATE) < CAST('2025-02-01' AS DATE)), false)
+  AND `app_events`.`event_time` >= CAST('2024-12-30 00:00:00' AS DATETIME)
+  AND `app_events`.`event_time` < CAST('2025-02-10 00:00:00' AS DATETIME)
+GROUP BY 1, 2, 3;
 
 -- a full rebuild written to a new table, swapped in
 ALTER TABLE `_strata`.`r_app_daily` REPLACE WITH TABLE `r_app_daily_next` PROPERTIES('swap' = 'true');

@@ -15,13 +15,13 @@ DISTRIBUTED BY HASH(`customers.segment`);
 ALTER TABLE `_strata`.`r_txn_monthly_segment` ADD PARTITION IF NOT EXISTS `p20250101` VALUES [('2025-01-01'), ('2026-01-01'));
 
 INSERT OVERWRITE `_strata`.`r_txn_monthly_segment` PARTITION (`p20250101`) (`customers.segment`, `transactions.txn_time.month`, `txn_amount`, `txn_count`, `posted_count`, `active_customers.set`)
-SELECT * FROM (
-  SELECT `customers`.`segment` AS `customers.segment`, CAST(date_trunc('month', CONVERT_TZ(`transactions`.`txn_time`, 'UTC', 'Asia/Shanghai')) AS DATE) AS `transactions.txn_time.month`, SUM(CASE WHEN (`transactions`.`status` = 'posted') THEN `transactions`.`amount` END) AS `txn_amount`, COUNT(`transactions`.`txn_id`) AS `txn_count`, COUNT(CASE WHEN (`transactions`.`status` = 'posted') THEN 1 END) AS `posted_count`, bitmap_union(to_bitmap(`transactions`.`customer_id`)) AS `active_customers.set`
-  FROM `transactions` AS `transactions`
-  LEFT JOIN `customers` AS `customers` ON `transactions`.`customer_id` = `customers`.`customer_id`
-  GROUP BY 1, 2
-) AS `b`
-WHERE `b`.`transactions.txn_time.month` >= DATE '2025-01-01' AND `b`.`transactions.txn_time.month` < DATE '2026-01-01';
+SELECT `customers`.`segment` AS `customers.segment`, CAST(date_trunc('month', CONVERT_TZ(`transactions`.`txn_time`, 'UTC', 'Asia/Shanghai')) AS DATE) AS `transactions.txn_time.month`, SUM(CASE WHEN (`transactions`.`status` = 'posted') THEN `transactions`.`amount` END) AS `txn_amount`, COUNT(`transactions`.`txn_id`) AS `txn_count`, COUNT(CASE WHEN (`transactions`.`status` = 'posted') THEN 1 END) AS `posted_count`, bitmap_union(to_bitmap(`transactions`.`customer_id`)) AS `active_customers.set`
+FROM `transactions` AS `transactions`
+LEFT JOIN `customers` AS `customers` ON `transactions`.`customer_id` = `customers`.`customer_id`
+WHERE COALESCE((CAST(date_trunc('month', CONVERT_TZ(`transactions`.`txn_time`, 'UTC', 'Asia/Shanghai')) AS DATE) >= CAST('2025-01-01' AS DATE) AND CAST(date_trunc('month', CONVERT_TZ(`transactions`.`txn_time`, 'UTC', 'Asia/Shanghai')) AS DATE) < CAST('2026-01-01' AS DATE)), false)
+  AND `transactions`.`txn_time` >= CAST('2024-12-30 00:00:00' AS DATETIME)
+  AND `transactions`.`txn_time` < CAST('2026-01-10 00:00:00' AS DATETIME)
+GROUP BY 1, 2;
 
 -- a full rebuild written to a new table, swapped in
 ALTER TABLE `_strata`.`r_txn_monthly_segment` SWAP WITH `r_txn_monthly_segment_next`;

@@ -1,5 +1,5 @@
 WITH `p0` AS (
-  SELECT `r`.`customers.segment` AS `d0`, bitmap_union_count(`r`.`active_customers.set`) AS `p0__active_customers`, bitmap_union_count(`r`.`approx_customers.set`) AS `p0__approx_customers`, SUM(`r`.`txn_amount`) AS `p0__txn_amount`
+  SELECT `r`.`customers.segment` AS `d0`, bitmap_union_count(`r`.`active_customers.set`) AS `p0__active_customers`, hll_union_agg(`r`.`approx_customers.set`) AS `p0__approx_customers`, SUM(`r`.`txn_amount`) AS `p0__txn_amount`
   FROM `_strata`.`r_txn_daily` AS `r`
   GROUP BY 1
 )

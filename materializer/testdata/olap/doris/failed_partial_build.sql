@@ -1,0 +1,89 @@
+-- strata refresh: the partition overwrite fails: nothing to drop (a failed INSERT OVERWRITE changes nothing), the error recorded
+
+CREATE DATABASE IF NOT EXISTS `_strata`;
+
+CREATE TABLE IF NOT EXISTS `_strata`.`rollups` (
+  `name`        VARCHAR(255) NOT NULL,
+  `table_name`  VARCHAR(255),
+  `def_hash`    VARCHAR(64),
+  `row_count`   BIGINT,
+  `watermark`   VARCHAR(64),
+  `built_at`    DATETIME,
+  `duration_ms` DOUBLE,
+  `sources`     VARCHAR(64),
+  `last_error`  VARCHAR(65533),
+  `last_try`    DATETIME
+)
+UNIQUE KEY(`name`)
+DISTRIBUTED BY HASH(`name`) BUCKETS 1
+PROPERTIES ("enable_unique_key_merge_on_write" = "true");
+
+CREATE TABLE IF NOT EXISTS `_strata`.`sources` (
+  `name` VARCHAR(255) NOT NULL,
+  `definition` VARCHAR(65533)
+)
+UNIQUE KEY(`name`)
+DISTRIBUTED BY HASH(`name`) BUCKETS 1
+PROPERTIES ("enable_unique_key_merge_on_write" = "true");
+
+CREATE DATABASE IF NOT EXISTS `_strata`;
+
+CREATE TABLE IF NOT EXISTS `_strata`.`definitions` (
+  `rollup` VARCHAR(255) NOT NULL,
+  `definition` VARCHAR(65533)
+)
+UNIQUE KEY(`rollup`)
+DISTRIBUTED BY HASH(`rollup`) BUCKETS 1
+PROPERTIES ("enable_unique_key_merge_on_write" = "true");
+
+CREATE DATABASE IF NOT EXISTS `_strata`;
+
+CREATE TABLE IF NOT EXISTS `_strata`.`partitions` (
+  `rollup` VARCHAR(255) NOT NULL,
+  `part` VARCHAR(32) NOT NULL,
+  `row_count` BIGINT,
+  `watermark` VARCHAR(64),
+  `fingerprint` VARCHAR(64),
+  `built_ns` BIGINT
+)
+UNIQUE KEY(`rollup`, `part`)
+DISTRIBUTED BY HASH(`rollup`) BUCKETS 1
+PROPERTIES ("enable_unique_key_merge_on_write" = "true");
+
+CREATE TABLE IF NOT EXISTS `_strata`.`rollup_files` (
+  `rollup` VARCHAR(255) NOT NULL,
+  `files` VARCHAR(65533),
+  `others` VARCHAR(64)
+)
+UNIQUE KEY(`rollup`)
+DISTRIBUTED BY HASH(`rollup`) BUCKETS 1
+PROPERTIES ("enable_unique_key_merge_on_write" = "true");
+
+SELECT `name`, COALESCE(`table_name`, ''), COALESCE(`def_hash`, ''), COALESCE(`row_count`, 0), COALESCE(`watermark`, ''), `built_at`, COALESCE(`duration_ms`, 0), COALESCE(`sources`, ''), COALESCE(`last_error`, '') FROM `_strata`.`rollups`;
+
+SELECT CAST(date_trunc(CONVERT_TZ(`transactions`.`txn_time`, 'UTC', 'Asia/Shanghai'), 'month') AS DATE) AS `transactions.txn_time.month`, COUNT(*), CAST(MAX(CONVERT_TZ(`transactions`.`txn_time`, 'UTC', 'Asia/Shanghai')) AS VARCHAR)
+FROM `transactions` AS `transactions`
+GROUP BY 1;
+
+SELECT COUNT(*) FROM information_schema.tables WHERE table_schema = '_strata' AND table_name = 'partitions';
+
+SELECT `part`, `row_count`, `watermark`, `fingerprint`, `built_ns` FROM `_strata`.`partitions` WHERE `rollup` = ? ORDER BY `part`;
+-- args: "txn_daily"
+
+ALTER TABLE `_strata`.`r_txn_daily_852384b0` ADD PARTITION IF NOT EXISTS `p20250201` VALUES [('2025-02-01'), ('2025-03-01'));
+
+ALTER TABLE `_strata`.`r_txn_daily_852384b0` ADD PARTITION IF NOT EXISTS `p20250401` VALUES [('2025-04-01'), ('2025-05-01'));
+
+INSERT OVERWRITE TABLE `_strata`.`r_txn_daily_852384b0` PARTITION (`p20250201`, `p20250401`) (`channels.name`, `customers.segment`, `branches.city`, `transactions.txn_time.day`, `txn_amount`, `txn_count`, `posted_count`, `reversed_count`, `active_customers.set`, `approx_customers.set`, `max_txn`, `min_txn`, `avg_amount.sum`, `avg_amount.count`)
+SELECT `channels`.`name` AS `channels.name`, `customers`.`segment` AS `customers.segment`, `branches`.`city` AS `branches.city`, CAST(date_trunc(CONVERT_TZ(`transactions`.`txn_time`, 'UTC', 'Asia/Shanghai'), 'day') AS DATE) AS `transactions.txn_time.day`, SUM(CASE WHEN (`transactions`.`status` = 'posted') THEN `transactions`.`amount` END) AS `txn_amount`, COUNT(`transactions`.`txn_id`) AS `txn_count`, COUNT(CASE WHEN (`transactions`.`status` = 'posted') THEN 1 END) AS `posted_count`, COUNT(CASE WHEN (`transactions`.`status` = 'reversed') THEN 1 END) AS `reversed_count`, bitmap_union(to_bitmap(`transactions`.`customer_id`)) AS `active_customers.set`, hll_union(hll_hash(`transactions`.`customer_id`)) AS `approx_customers.set`, MAX(`transactions`.`amount`) AS `max_txn`, MIN(`transactions`.`amount`) AS `min_txn`, SUM(CASE WHEN (`transactions`.`status` = 'posted') THEN `transactions`.`amount` END) AS `avg_amount.sum`, COUNT(CASE WHEN (`transactions`.`status` = 'posted') THEN `transactions`.`amount` END) AS `avg_amount.count`
+FROM `transactions` AS `transactions`
+LEFT JOIN `customers` AS `customers` ON `transactions`.`customer_id` = `customers`.`customer_id`
+LEFT JOIN `channels` AS `channels` ON `transactions`.`channel_id` = `channels`.`channel_id`
+LEFT JOIN `branches` AS `branches` ON `customers`.`branch_id` = `branches`.`branch_id`
+WHERE COALESCE((CAST(date_trunc(CONVERT_TZ(`transactions`.`txn_time`, 'UTC', 'Asia/Shanghai'), 'day') AS DATE) >= CAST('2025-02-01' AS DATE) AND CAST(date_trunc(CONVERT_TZ(`transactions`.`txn_time`, 'UTC', 'Asia/Shanghai'), 'day') AS DATE) < CAST('2025-03-01' AS DATE)) OR (CAST(date_trunc(CONVERT_TZ(`transactions`.`txn_time`, 'UTC', 'Asia/Shanghai'), 'day') AS DATE) >= CAST('2025-04-01' AS DATE) AND CAST(date_trunc(CONVERT_TZ(`transactions`.`txn_time`, 'UTC', 'Asia/Shanghai'), 'day') AS DATE) < CAST('2025-05-01' AS DATE)), false)
+  AND `transactions`.`txn_time` >= CAST('2025-01-30 00:00:00' AS DATETIME)
+  AND `transactions`.`txn_time` < CAST('2025-05-10 00:00:00' AS DATETIME)
+GROUP BY 1, 2, 3, 4;
+
+INSERT INTO `_strata`.`rollups` (`name`, `table_name`, `def_hash`, `row_count`, `watermark`, `built_at`, `duration_ms`, `sources`, `last_error`, `last_try`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?);
+-- args: "txn_daily", "_strata.r_txn_daily_852384b0", "852384b01b177396", 420, "2025-03-31", 2025-04-01 02:00:00, 12.5, "", "the engine could not run the query: Memory of process exceed limit", <now>

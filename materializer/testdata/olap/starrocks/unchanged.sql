@@ -1,0 +1,69 @@
+-- strata refresh: every partition's count and latest time as recorded: only the state row moves on
+
+CREATE DATABASE IF NOT EXISTS `_strata`;
+
+CREATE TABLE IF NOT EXISTS `_strata`.`rollups` (
+  `name`        VARCHAR(255) NOT NULL,
+  `table_name`  VARCHAR(255),
+  `def_hash`    VARCHAR(64),
+  `row_count`   BIGINT,
+  `watermark`   VARCHAR(64),
+  `built_at`    DATETIME,
+  `duration_ms` DOUBLE,
+  `sources`     VARCHAR(64),
+  `last_error`  VARCHAR(65533),
+  `last_try`    DATETIME
+)
+PRIMARY KEY(`name`)
+DISTRIBUTED BY HASH(`name`);
+
+CREATE TABLE IF NOT EXISTS `_strata`.`sources` (
+  `name` VARCHAR(255) NOT NULL,
+  `definition` VARCHAR(65533)
+)
+PRIMARY KEY(`name`)
+DISTRIBUTED BY HASH(`name`);
+
+CREATE DATABASE IF NOT EXISTS `_strata`;
+
+CREATE TABLE IF NOT EXISTS `_strata`.`definitions` (
+  `rollup` VARCHAR(255) NOT NULL,
+  `definition` VARCHAR(65533)
+)
+PRIMARY KEY(`rollup`)
+DISTRIBUTED BY HASH(`rollup`);
+
+CREATE DATABASE IF NOT EXISTS `_strata`;
+
+CREATE TABLE IF NOT EXISTS `_strata`.`partitions` (
+  `rollup` VARCHAR(255) NOT NULL,
+  `part` VARCHAR(32) NOT NULL,
+  `row_count` BIGINT,
+  `watermark` VARCHAR(64),
+  `fingerprint` VARCHAR(64),
+  `built_ns` BIGINT
+)
+PRIMARY KEY(`rollup`, `part`)
+DISTRIBUTED BY HASH(`rollup`);
+
+CREATE TABLE IF NOT EXISTS `_strata`.`rollup_files` (
+  `rollup` VARCHAR(255) NOT NULL,
+  `files` VARCHAR(65533),
+  `others` VARCHAR(64)
+)
+PRIMARY KEY(`rollup`)
+DISTRIBUTED BY HASH(`rollup`);
+
+SELECT `name`, COALESCE(`table_name`, ''), COALESCE(`def_hash`, ''), COALESCE(`row_count`, 0), COALESCE(`watermark`, ''), `built_at`, COALESCE(`duration_ms`, 0), COALESCE(`sources`, ''), COALESCE(`last_error`, '') FROM `_strata`.`rollups`;
+
+SELECT CAST(date_trunc('month', CONVERT_TZ(`transactions`.`txn_time`, 'UTC', 'Asia/Shanghai')) AS DATE) AS `transactions.txn_time.month`, COUNT(*), CAST(MAX(CONVERT_TZ(`transactions`.`txn_time`, 'UTC', 'Asia/Shanghai')) AS VARCHAR)
+FROM `transactions` AS `transactions`
+GROUP BY 1;
+
+SELECT COUNT(*) FROM information_schema.tables WHERE table_schema = '_strata' AND table_name = 'partitions';
+
+SELECT `part`, `row_count`, `watermark`, `fingerprint`, `built_ns` FROM `_strata`.`partitions` WHERE `rollup` = ? ORDER BY `part`;
+-- args: "txn_daily"
+
+INSERT INTO `_strata`.`rollups` (`name`, `table_name`, `def_hash`, `row_count`, `watermark`, `built_at`, `duration_ms`, `sources`, `last_error`, `last_try`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?);
+-- args: "txn_daily", "_strata.r_txn_daily_852384b0", "852384b01b177396", 420, "2025-03-31", <now>, <ms>, "42577e91b3a8c9cf", NULL, <now>
