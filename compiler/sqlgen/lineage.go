@@ -3,6 +3,12 @@ package sqlgen
 // LineageDDL creates the table that records which rollup each rollup's
 // current version was built from ("" for the raw tables).
 func LineageDDL(d Dialect) []string {
+	if o := d.OLAP(); o != nil {
+		return []string{
+			olapStateDatabase(),
+			olapKeyed(o.Engine, StateSchema+".lineage", []string{"`rollup` VARCHAR(255) NOT NULL", "`built_from` VARCHAR(255)"}, "rollup"),
+		}
+	}
 	q := d.QuoteIdent
 	return []string{
 		"CREATE SCHEMA IF NOT EXISTS " + q(StateSchema),
