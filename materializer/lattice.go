@@ -25,9 +25,8 @@ import (
 //  3. The version is stored sorted by its time label and then its fields
 //     from the fewest distinct values to the most, measured in the fields'
 //     own tables just before the build (sqlgen.FieldCardinalities): a
-//     dimension table is small, a fact column one column's scan. Only the
-//     leading fields whose runs span row groups are sorted on (sortDims).
-//     The sort is part of the build's statement; nothing is written twice.
+//     dimension table is small, a fact column one column's scan. The sort
+//     is part of the build's statement; nothing is written twice.
 //  4. The swap records which rollup the version was read from (the lineage
 //     row; "" for the raw tables), shown by status and refresh.
 
@@ -89,54 +88,33 @@ func (m *Materializer) BuildOrder(names []string) []string {
 	return append(out, unknown...)
 }
 
-// zoneRows is the number of rows whose min/max statistics a scan checks
-// before reading them: DuckDB's row group. Other engines keep statistics
-// per block of a similar order of rows. (A variable for tests at small scale.)
-var zoneRows int64 = 122_880
-
-// sortDims is step 3: the kept fields to sort by after the time label, from
-// the fewest distinct values to the most, as measured now in their tables.
-// Sorting on is useful while a run of equal leading values spans row groups
-// that a filter can then skip: the fields are taken until the product of
-// their cardinalities reaches the rollup's rows (at most the fact's) per row
-// group — one field past the point where runs are shorter than a row group,
-// whose values then still change slowly from one row group to the next. A
-// sort on the remaining (most numerous) fields would cost much of the
-// build for no group skipped. A time label comes first (range filters skip
-// by it); the fields after it are chosen the same way, as if it did not
-// split the rows. When the measurement fails the time label alone is the
-// order, and computed fields, which are not measured, are not sorted on. The
-// order of rows never changes an answer.
+// sortDims is step 3: the kept fields from the fewest distinct values to
+// the most, as measured now in their tables; a field that is not measured
+// (computed) comes after those that are, and ties keep declaration order.
+// When the measurement fails the declaration order stands: the order of
+// rows never changes an answer.
 func (m *Materializer) sortDims(ctx context.Context, r *rollup.Rollup) []string {
+	dims := append([]string{}, r.Dims...)
 	q, fields := sqlgen.FieldCardinalities(r, m.Dialect)
 	if q == "" {
-		return nil
+		return dims
 	}
 	res, err := m.Engine.Query(ctx, q)
 	if err != nil || len(res.Rows) != 1 {
-		return nil
+		return dims
 	}
-	rows := toInt64(res.Rows[0][0])
-	type field struct {
-		name string
-		card int64
-	}
-	fs := make([]field, len(fields))
+	card := map[string]int64{}
 	for i, f := range fields {
-		fs[i] = field{f, max(toInt64(res.Rows[0][1+i]), 1)}
+		card[f] = toInt64(res.Rows[0][i])
 	}
-	sort.SliceStable(fs, func(i, j int) bool { return fs[i].card < fs[j].card })
-	groups := max(rows/zoneRows, 1)
-	var out []string
-	prefix := int64(1)
-	for _, f := range fs {
-		if prefix >= groups {
-			break
+	rank := func(f string) int64 {
+		if n, ok := card[f]; ok {
+			return n
 		}
-		out = append(out, f.name)
-		prefix *= f.card
+		return 1 << 62
 	}
-	return out
+	sort.SliceStable(dims, func(i, j int) bool { return rank(dims[i]) < rank(dims[j]) })
+	return dims
 }
 
 // lineage reads which rollup each rollup's current version was built from.

@@ -13,7 +13,6 @@ import (
 	"github.com/strata-metrics/strata/compiler/plan"
 	"github.com/strata-metrics/strata/examples/bank/generate/bankgen"
 	"github.com/strata-metrics/strata/internal/banktest"
-	"github.com/strata-metrics/strata/materializer"
 	"github.com/strata-metrics/strata/service"
 )
 
@@ -228,11 +227,8 @@ func rowSet(rows [][]any) string {
 }
 
 // A stored rollup is sorted by its time label, then its fields from the
-// fewest distinct values to the most, whatever order they are declared in
-// (at a row-group size of 10 rows, so that 4,000 transactions sort as
-// millions would).
+// fewest distinct values to the most, whatever order they are declared in.
 func TestRollupsStoredSorted(t *testing.T) {
-	defer materializer.SetZoneRows(10)()
 	ctx := context.Background()
 	dir := t.TempDir()
 	latticeBank(t, dir)

@@ -14,11 +14,10 @@ import (
 // values of the coarse fields form long runs and a filter on them skips most
 // row groups by their min/max statistics. Dimension tables are small and a
 // fact column is one column of one scan, so this costs a fraction of the
-// build it orders. The first column is the fact's row count, which bounds
-// the rollup's. Computed fields are not measured; fields lists the measured
-// ones, in the order of the statement's columns after the first.
+// build it orders. Computed fields are not measured; fields lists the
+// measured ones, in the order of the statement's columns.
 func FieldCardinalities(r *rollup.Rollup, d Dialect) (sql string, fields []string) {
-	sel := []string{"(SELECT COUNT(*) FROM " + d.QuoteIdent(r.Fact.Fact.Name) + ")"}
+	var sel []string
 	for _, q := range r.Dims {
 		f := r.Fact.Field(q)
 		if f == nil || f.Computed != nil || f.Column == "" {
@@ -31,7 +30,7 @@ func FieldCardinalities(r *rollup.Rollup, d Dialect) (sql string, fields []strin
 		sel = append(sel, "(SELECT "+d.ApproxCountDistinct(d.QuoteIdent(f.Column))+" FROM "+d.QuoteIdent(in.Table.Name)+")")
 		fields = append(fields, q)
 	}
-	if len(fields) == 0 {
+	if len(sel) == 0 {
 		return "", nil
 	}
 	return "SELECT " + strings.Join(sel, ", "), fields
