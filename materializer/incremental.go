@@ -17,7 +17,9 @@ import (
 //
 // Algorithm:
 //  1. List the fact's files with their time ranges (footers read only for
-//     files not seen before) and fingerprint the other tables' sources.
+//     files not seen before), or for a fact that is an engine table its
+//     partitions' row counts and newest times (enginepart.go), and
+//     fingerprint the other tables' sources.
 //  2. Rebuild everything when there is no current version, its definition
 //     hash differs, another table's source changed, or the fact's changes
 //     cannot be placed (a file without statistics, a computed time field).
@@ -86,9 +88,10 @@ func (m *Materializer) planBuild(ctx context.Context, r *rollup.Rollup, prev Rec
 	}
 	// Changes are placed at the rollup's own grain, not the partition's: a
 	// new day in a month partition rebuilds that day's rows, and the
-	// partition's other days are copied (an hour grain goes by partition).
+	// partition's other days are copied (an hour grain, and an engine
+	// table fingerprinted per partition, go by partition).
 	g := ps.grain
-	if r.Grain != "hour" {
+	if r.Grain != "hour" && !ps.engine {
 		g = partition.Grain(r.Grain)
 	}
 	ch := partition.Diff(g, built.Files, bp.files)
@@ -105,7 +108,9 @@ func (m *Materializer) planBuild(ctx context.Context, r *rollup.Rollup, prev Rec
 		ch.Add(partition.Change{Keys: map[string]bool{k: true}})
 	}
 	bp.ranges = toRanges(g, ch)
-	bp.read = filesIn(g, ch, bp.files)
+	if !ps.engine {
+		bp.read = filesIn(g, ch, bp.files)
+	}
 	return bp, nil
 }
 

@@ -2,7 +2,6 @@ package materializer
 
 import (
 	"context"
-	"fmt"
 	"os"
 	"path/filepath"
 	"time"
@@ -53,8 +52,7 @@ func (m *Materializer) NewScheduler(ctx context.Context, o SchedulerOptions) (*s
 		o.Clock = clockwork.NewRealClock()
 	}
 	if o.Holder == "" {
-		host, _ := os.Hostname()
-		o.Holder = fmt.Sprintf("%s:%d", host, os.Getpid())
+		o.Holder = m.holder()
 	}
 	byName := map[string]*rollup.Rollup{}
 	for _, r := range m.Rollups {
@@ -68,6 +66,8 @@ func (m *Materializer) NewScheduler(ctx context.Context, o SchedulerOptions) (*s
 			return schedule.Observation{Fingerprint: m.Fingerprint(r, nil), ChangedAt: m.newestChange(r)}, nil
 		},
 		Build: func(ctx context.Context, name string) error {
+			// The scheduler took the lease before calling Build.
+			ctx = WithLeaseHeld(ctx, name)
 			if o.Refresh != nil {
 				return o.Refresh(ctx, name)
 			}
