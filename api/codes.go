@@ -62,6 +62,7 @@ var codes = map[string]int{
 	"source-unavailable": http.StatusServiceUnavailable,  // a source file the query reads is missing or unreadable
 	"timeout":            http.StatusGatewayTimeout,      // the query ran past its deadline
 	"build-failed":       http.StatusInternalServerError, // a rollup build failed; the previous version serves
+	"build-running":      http.StatusConflict,            // another process holds the rollup's build lease; the refresh stopped waiting
 	"engine-error":       http.StatusInternalServerError,
 	"internal":           http.StatusInternalServerError,
 }

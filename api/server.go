@@ -16,6 +16,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/strata-metrics/strata/compiler/plan"
+	"github.com/strata-metrics/strata/materializer"
 	"github.com/strata-metrics/strata/service"
 	"github.com/strata-metrics/strata/web"
 )
@@ -47,6 +48,9 @@ type Options struct {
 	CacheEntries int
 	// Logger receives the access log; nil logs nothing.
 	Logger *slog.Logger
+	// OwnerToken, when set, is the warehouse owner's token (owner.go):
+	// its requests read as the warehouse itself does.
+	OwnerToken string
 }
 
 // DefaultOptions are the limits `strata serve` starts with.
@@ -108,13 +112,16 @@ func New(w *service.Project, opts Options) http.Handler {
 	r.GET("/healthz", func(c *gin.Context) { c.JSON(http.StatusOK, gin.H{"status": "ok"}) })
 	r.GET("/readyz", s.ready)
 	r.GET("/metrics", gin.WrapH(promhttp.HandlerFor(s.reg, promhttp.HandlerOpts{})))
-	v1 := r.Group("/v1", s.auth)
+	v1 := r.Group("/v1", s.ownerToken, s.auth)
 	v1.POST("/query", s.wrap(s.query))
 	v1.POST("/explain", s.wrap(s.explain))
 	v1.POST("/sql", s.wrap(s.sql))
 	v1.GET("/catalog", s.wrap(s.catalog))
 	v1.GET("/rollups", s.wrap(s.rollups))
 	v1.POST("/rollups/:name/refresh", s.wrap(s.refresh))
+	v1.POST("/refresh", s.wrap(s.refreshNamed))
+	v1.GET("/plan", s.wrap(s.plan))
+	v1.POST("/sql/explain", s.wrap(s.explainSQL))
 	s.audienceRoutes(v1)
 	// The explorer page and its assets; the page calls /v1 like any client.
 	page := gin.WrapH(web.Handler())
@@ -261,7 +268,7 @@ func (s *Server) query(c *gin.Context) (any, error) {
 		return nil, err
 	}
 	defer release()
-	ctx, cancel := context.WithTimeout(c.Request.Context(), s.opts.Timeout)
+	ctx, cancel := s.queryContext(c)
 	defer cancel()
 	return s.answer(ctx, c, scoped(c, q))
 }
@@ -280,7 +287,11 @@ func (s *Server) answer(ctx context.Context, c *gin.Context, q *plan.Query) (any
 		}
 	}
 	start := time.Now()
-	res, err := s.w.AnswerCapped(ctx, q, s.opts.MaxRows)
+	answer := s.w.AnswerCapped
+	if isOwner(c) {
+		answer = s.w.QueryCapped // the warehouse itself: no result cache
+	}
+	res, err := answer(ctx, q, s.rowCap(c))
 	if err != nil {
 		ae := toError(err)
 		s.queries.WithLabelValues("", strconv.Itoa(ae.Status), keyName(c)).Inc()
@@ -293,7 +304,7 @@ func (s *Server) answer(ctx context.Context, c *gin.Context, q *plan.Query) (any
 	}
 	e := entry(c)
 	e.servedBy, e.rows, e.cached = cp.Meta.ServedBy, len(cp.Rows), cp.Meta.Cached
-	if cp.Truncated || len(cp.Rows) > s.opts.MaxRows {
+	if limit := s.rowCap(c); cp.Truncated || (limit > 0 && len(cp.Rows) > limit) {
 		s.queries.WithLabelValues(cp.Meta.ServedBy, "413", keyName(c)).Inc()
 		return nil, newError("too-large", "the result has more than %d rows, the limit; add a limit and page with offset", s.opts.MaxRows)
 	}
@@ -337,6 +348,10 @@ func (s *Server) refresh(c *gin.Context) (any, error) {
 	res, err := s.w.Refresh(c.Request.Context(), []string{name}, nil)
 	if err != nil {
 		return nil, err
+	}
+	var running *materializer.BuildRunningError
+	if errors.As(res[0].Err, &running) {
+		return nil, newError("build-running", "%s is being built by %s; this refresh stopped waiting for that build, the previous version keeps serving until it ends", name, running.Holder)
 	}
 	if res[0].Err != nil {
 		e := newError("build-failed", "the build of %s failed; the previous version keeps serving", name)

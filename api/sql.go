@@ -64,7 +64,7 @@ func (s *Server) sql(c *gin.Context) (any, error) {
 		return nil, err
 	}
 	defer release()
-	ctx, cancel := context.WithTimeout(c.Request.Context(), s.opts.Timeout)
+	ctx, cancel := s.queryContext(c)
 	defer cancel()
 	v, err := s.answer(ctx, c, scoped(c, st.Query))
 	if err != nil {

@@ -140,12 +140,7 @@ func (e *env) audience(req *service.AudienceRequest, format string) error {
 	if err := checkFormat(format, "table", "csv", "json"); err != nil {
 		return err
 	}
-	return e.withProject(func(ctx context.Context, w *service.Project) error {
-		svc, err := w.AudienceService()
-		if err != nil {
-			return fail("%v", err)
-		}
-		res, err := svc.Evaluate(ctx, req)
+	print := func(res *service.AudienceResponse, err error) error {
 		if err != nil {
 			return e.audienceError(req.Expr, err)
 		}
@@ -157,6 +152,15 @@ func (e *env) audience(req *service.AudienceRequest, format string) error {
 			return writeAudienceCSV(e.stdout, res)
 		}
 		return writeAudienceTable(e.stdout, res)
+	}
+	return e.withRemote(func(ctx context.Context, r *remote) error {
+		return print(r.audience(ctx, req))
+	}, func(ctx context.Context, w *service.Project) error {
+		svc, err := w.AudienceService()
+		if err != nil {
+			return fail("%v", err)
+		}
+		return print(svc.Evaluate(ctx, req))
 	})
 }
 

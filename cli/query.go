@@ -116,22 +116,18 @@ func (e *env) queryCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			return e.withProject(func(ctx context.Context, w *service.Project) error {
+			return e.withRemote(func(ctx context.Context, r *remote) error {
+				res, err := r.query(ctx, q)
+				if err != nil {
+					return e.queryError(q, err)
+				}
+				return e.printResult(res, format)
+			}, func(ctx context.Context, w *service.Project) error {
 				res, err := w.Query(ctx, q)
 				if err != nil {
 					return e.queryError(q, err)
 				}
-				switch format {
-				case "json":
-					return res.WriteJSON(e.stdout, true)
-				case "csv":
-					return res.WriteCSV(e.stdout)
-				}
-				if err := res.WriteTable(e.stdout); err != nil {
-					return err
-				}
-				fmt.Fprintf(e.stderr, "%d rows · served by %s · %.1f ms\n", len(res.Rows), res.Meta.ServedBy, res.Meta.TookMS)
-				return nil
+				return e.printResult(res, format)
 			})
 		},
 	}
@@ -186,8 +182,7 @@ func (e *env) explainCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			return e.withProject(func(ctx context.Context, w *service.Project) error {
-				ex, err := w.Explain(ctx, q)
+			print := func(ex *service.Explanation, err error) error {
 				if err != nil {
 					return e.queryError(q, err)
 				}
@@ -196,12 +191,33 @@ func (e *env) explainCmd() *cobra.Command {
 				}
 				fmt.Fprint(e.stdout, ex.Text())
 				return nil
+			}
+			return e.withRemote(func(ctx context.Context, r *remote) error {
+				return print(r.explain(ctx, q))
+			}, func(ctx context.Context, w *service.Project) error {
+				return print(w.Explain(ctx, q))
 			})
 		},
 	}
 	f.register(cmd)
 	cmd.Flags().StringVar(&format, "format", "text", "output: text | json")
 	return cmd
+}
+
+// printResult writes a query's answer in the asked format; the summary line
+// of the table goes to stderr.
+func (e *env) printResult(res *service.Result, format string) error {
+	switch format {
+	case "json":
+		return res.WriteJSON(e.stdout, true)
+	case "csv":
+		return res.WriteCSV(e.stdout)
+	}
+	if err := res.WriteTable(e.stdout); err != nil {
+		return err
+	}
+	fmt.Fprintf(e.stderr, "%d rows · served by %s · %.1f ms\n", len(res.Rows), res.Meta.ServedBy, res.Meta.TookMS)
+	return nil
 }
 
 func checkFormat(got string, allowed ...string) error {

@@ -22,8 +22,19 @@ func (e *env) refreshCmd() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "refresh [ROLLUP|TAG…]",
 		Short: "Build rollups and tags (all, or the named ones); a failed build keeps the previous version serving",
+		Long: `Build rollups and tags (all, or the named ones); a failed build keeps the
+previous version serving. Each rollup is built under its lease in the
+warehouse, as the scheduler's builds are: while another process builds it,
+refresh says so and waits for that build to end, then builds.
+While strata serve runs, the server does the refresh and this prints its report.`,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return e.withProject(func(ctx context.Context, w *service.Project) error {
+			return e.withRemote(func(ctx context.Context, r *remote) error {
+				rep, err := r.refresh(ctx, args)
+				if err != nil {
+					return remoteFail(err)
+				}
+				return e.printRefresh(rep)
+			}, func(ctx context.Context, w *service.Project) error {
 				return e.refresh(ctx, w, args, quiet)
 			})
 		},
@@ -33,10 +44,6 @@ func (e *env) refreshCmd() *cobra.Command {
 }
 
 func (e *env) refresh(ctx context.Context, w *service.Project, args []string, quiet bool) error {
-	args, tagArgs, onlyTags := splitTagArgs(w, args)
-	if onlyTags {
-		return e.refreshTags(ctx, w, tagArgs)
-	}
 	n := len(args)
 	if n == 0 {
 		n = len(w.Project.Rollups)
@@ -46,7 +53,11 @@ func (e *env) refresh(ctx context.Context, w *service.Project, args []string, qu
 		bar = progressbar.NewOptions(n, progressbar.OptionSetWriter(e.stderr), progressbar.OptionSetDescription("building rollups"),
 			progressbar.OptionShowCount(), progressbar.OptionClearOnFinish())
 	}
-	results, err := w.Refresh(ctx, args, func(r materializer.RefreshResult) {
+	ctx = materializer.WithLeaseWait(ctx, func(rollup, holder string, until time.Time) {
+		fmt.Fprintf(e.stderr, "strata: %s is being built by %s (its lease runs to %s); waiting for that build to end\n",
+			rollup, holder, until.Local().Format(time.DateTime))
+	})
+	rep, err := w.RefreshNamed(ctx, args, func(r materializer.RefreshResult) {
 		if bar != nil {
 			_ = bar.Add(1)
 		}
@@ -57,24 +68,7 @@ func (e *env) refresh(ctx context.Context, w *service.Project, args []string, qu
 	if err != nil {
 		return fail("%v", err)
 	}
-	tw := tabwriter.NewWriter(e.stdout, 2, 4, 2, ' ', 0)
-	failed := 0
-	for _, r := range results {
-		if r.Err != nil {
-			failed++
-			fmt.Fprintf(tw, "%s\tFAILED\t%v\n", r.Name, r.Err)
-			continue
-		}
-		fmt.Fprintf(tw, "%s\t%d rows\t%s\n", r.Name, r.Rows, r.Duration.Round(time.Millisecond))
-	}
-	tw.Flush()
-	if failed > 0 {
-		return fail("%d of %d rollups failed to build; the previous versions keep serving", failed, len(results))
-	}
-	if len(args) == 0 || len(tagArgs) > 0 {
-		return e.refreshTags(ctx, w, tagArgs)
-	}
-	return nil
+	return e.printRefresh(rep)
 }
 
 func (e *env) statusCmd() *cobra.Command {
@@ -87,48 +81,59 @@ func (e *env) statusCmd() *cobra.Command {
 			if err := checkFormat(format, "table", "json"); err != nil {
 				return err
 			}
-			return e.withProject(func(ctx context.Context, w *service.Project) error {
+			return e.withRemote(func(ctx context.Context, r *remote) error {
+				st, err := r.status(ctx)
+				if err != nil {
+					return remoteFail(err)
+				}
+				return e.printStatus(st, format)
+			}, func(ctx context.Context, w *service.Project) error {
 				st, err := w.Status(ctx)
 				if err != nil {
 					return fail("%v", err)
 				}
-				broken := w.BrokenSources()
 				tags, err := w.TagStatus(ctx)
 				if err != nil {
 					return fail("%v", err)
 				}
-				if format == "json" {
-					return writeJSON(e.stdout, map[string]any{"rollups": st, "tags": tags, "sources": broken})
-				}
-				tw := tabwriter.NewWriter(e.stdout, 2, 4, 2, ' ', 0)
-				fmt.Fprintln(tw, "ROLLUP\tSTATE\tROWS\tPARTS\tBUILT\tWATERMARK\tSTALENESS\tSLA\tNEXT RUN\tTOOK\tERROR")
-				for _, s := range st {
-					built, next, sla := "-", "-", "-"
-					if !s.BuiltAt.IsZero() {
-						built = time.Since(s.BuiltAt).Round(time.Second).String() + " ago"
-					}
-					if !s.NextRun.IsZero() {
-						next = s.NextRun.Local().Format(time.DateTime)
-					}
-					if s.FreshnessSLA != "" {
-						sla = s.FreshnessSLA
-					}
-					stale := (time.Duration(s.StalenessSeconds) * time.Second).String()
-					fmt.Fprintf(tw, "%s\t%s\t%d\t%d\t%s\t%s\t%s\t%s\t%s\t%.0fms\t%s\n", s.Name, s.State, s.Rows, s.Partitions, built, s.Watermark, stale, sla, next, s.DurationMS, s.LastError)
-				}
-				if err := tw.Flush(); err != nil {
-					return err
-				}
-				if err := writeTagStatus(e.stdout, tags); err != nil {
-					return err
-				}
-				for _, b := range broken {
-					fmt.Fprintf(e.stdout, "source problem: %s\n", b)
-				}
-				return nil
+				return e.printStatus(&statusReport{Rollups: st, Tags: tags, Sources: w.BrokenSources()}, format)
 			})
 		},
 	}
 	cmd.Flags().StringVar(&format, "format", "table", "output: table | json")
 	return cmd
+}
+
+// printStatus writes the rollups' and tags' states and the broken sources.
+func (e *env) printStatus(rep *statusReport, format string) error {
+	st, broken := rep.Rollups, rep.Sources
+	if format == "json" {
+		return writeJSON(e.stdout, map[string]any{"rollups": st, "tags": rep.Tags, "sources": broken})
+	}
+	tw := tabwriter.NewWriter(e.stdout, 2, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "ROLLUP\tSTATE\tROWS\tPARTS\tBUILT\tWATERMARK\tSTALENESS\tSLA\tNEXT RUN\tTOOK\tERROR")
+	for _, s := range st {
+		built, next, sla := "-", "-", "-"
+		if !s.BuiltAt.IsZero() {
+			built = time.Since(s.BuiltAt).Round(time.Second).String() + " ago"
+		}
+		if !s.NextRun.IsZero() {
+			next = s.NextRun.Local().Format(time.DateTime)
+		}
+		if s.FreshnessSLA != "" {
+			sla = s.FreshnessSLA
+		}
+		stale := (time.Duration(s.StalenessSeconds) * time.Second).String()
+		fmt.Fprintf(tw, "%s\t%s\t%d\t%d\t%s\t%s\t%s\t%s\t%s\t%.0fms\t%s\n", s.Name, s.State, s.Rows, s.Partitions, built, s.Watermark, stale, sla, next, s.DurationMS, s.LastError)
+	}
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	if err := writeTagStatus(e.stdout, rep.Tags); err != nil {
+		return err
+	}
+	for _, b := range broken {
+		fmt.Fprintf(e.stdout, "source problem: %s\n", b)
+	}
+	return nil
 }

@@ -45,6 +45,7 @@ type env struct {
 	stdout  io.Writer
 	stderr  io.Writer
 	project string
+	token   string // key for a running server's DataAPI (remote.go)
 }
 
 // Main runs the strata command line and returns its exit code.
@@ -61,6 +62,7 @@ func Main(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	root.SetErr(stderr)
 	root.SetIn(stdin)
 	root.PersistentFlags().StringVar(&e.project, "project", "", "project directory (default: the directory holding strata.yaml, searched upward)")
+	root.PersistentFlags().StringVar(&e.token, "token", "", "API key to send when a running `strata serve` owns the warehouse and asks for one (default: $STRATA_TOKEN)")
 	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error { return usage("%v", err) })
 	root.AddCommand(e.versionCmd(), e.validateCmd(), e.describeCmd())
 	for _, add := range extraCommands {

@@ -2,6 +2,8 @@ package cli
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -43,7 +45,12 @@ func (e *env) serveCmd() *cobra.Command {
 		Short: "Serve the DataAPI over HTTP",
 		Long: `Serve the DataAPI: POST /v1/query, POST /v1/explain, POST /v1/sql, GET /v1/catalog,
 GET /v1/rollups, POST /v1/rollups/{name}/refresh, GET /healthz, GET /metrics,
-and the explorer page at /.
+GET /v1/plan, POST /v1/refresh, POST /v1/sql/explain, and the explorer page at /.
+While it runs it owns the warehouse: it records its address in
+.strata/serve.json, and strata query, explain, sql, status, refresh, plan and
+audience size|profile ask it over the DataAPI instead of opening the
+warehouse (sending --token or STRATA_TOKEN when given, else the owner token
+serve.json holds).
 Callers authenticate with the keys of strata.yaml's api.keys
 ("Authorization: Bearer <token>"); each key's scope limits its rows and
 metrics. STRATA_API_TOKEN adds one unscoped key. Without keys the API is open.
@@ -79,6 +86,13 @@ tables: the wide tables); clients log in with a key's name and its token.`,
 				if err != nil {
 					return fail("listen on %s: %v", addr, err)
 				}
+				owner, done, err := e.recordServe(ctx, w, ln.Addr().String())
+				if err != nil {
+					ln.Close()
+					return err
+				}
+				defer done()
+				opts.OwnerToken = owner
 				return e.serveOn(ctx, w, ln, opts, so)
 			})
 		},
@@ -169,4 +183,32 @@ func (e *env) serveOn(ctx context.Context, w *service.Project, ln net.Listener, 
 	<-served
 	fmt.Fprintln(e.stderr, "stopped")
 	return nil
+}
+
+// recordServe writes serve.json for the server listening at addr
+// (serveinfo.go) and returns its removal, for a clean shutdown. A file left
+// by a live server of the project is replaced, with a warning: two servers
+// can share a warehouse only on an engine that allows it, and the CLI asks
+// the newer one.
+func (e *env) recordServe(ctx context.Context, w *service.Project, addr string) (string, func(), error) {
+	dir := w.Project.Dir
+	// A server listening on every interface is asked on the loopback one.
+	if host, port, err := net.SplitHostPort(addr); err == nil {
+		if ip := net.ParseIP(host); ip != nil && ip.IsUnspecified() {
+			addr = net.JoinHostPort("127.0.0.1", port)
+		}
+	}
+	if old, _ := readServeInfo(dir); old != nil && old.PID != os.Getpid() && old.live(ctx) {
+		slog.New(slog.NewTextHandler(e.stderr, nil)).Warn("another strata serve of this project is running; the CLI will ask this one", "pid", old.PID, "addr", old.Addr)
+	}
+	var secret [24]byte
+	if _, err := rand.Read(secret[:]); err != nil {
+		return "", nil, fail("making the owner token: %v", err)
+	}
+	si := serveInfo{Addr: addr, PID: os.Getpid(), StartedAt: time.Now().UTC().Truncate(time.Second), Token: hex.EncodeToString(secret[:]),
+		Auth: len(w.Project.API.Keys) > 0 || os.Getenv("STRATA_API_TOKEN") != "", Version: Version, Project: w.Project.Name, Model: modelDigest(w.Project)}
+	if err := writeServeInfo(dir, si); err != nil {
+		return "", nil, fail("recording the server in %s: %v", serveInfoPath(dir), err)
+	}
+	return si.Token, func() { removeServeInfo(dir, si.PID) }, nil
 }

@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -42,7 +43,20 @@ rollup verdicts and the engine SQL.`,
 			if err != nil {
 				return err
 			}
-			return e.withProject(func(ctx context.Context, w *service.Project) error {
+			return e.withRemote(func(ctx context.Context, r *remote) error {
+				if explain {
+					x, err := r.explainSQL(ctx, stmt, opts)
+					if err != nil {
+						return e.sqlError(stmt, err)
+					}
+					return e.printSQLExplain(x.Query, x.Columns, x.Explain, format)
+				}
+				res, err := r.sql(ctx, stmt, opts)
+				if err != nil {
+					return e.sqlError(stmt, err)
+				}
+				return e.printResult(res, format)
+			}, func(ctx context.Context, w *service.Project) error {
 				if explain {
 					return e.explainSQL(ctx, w, stmt, opts, format)
 				}
@@ -50,17 +64,7 @@ rollup verdicts and the engine SQL.`,
 				if err != nil {
 					return e.sqlError(stmt, err)
 				}
-				switch format {
-				case "json":
-					return res.WriteJSON(e.stdout, true)
-				case "csv":
-					return res.WriteCSV(e.stdout)
-				}
-				if err := res.WriteTable(e.stdout); err != nil {
-					return err
-				}
-				fmt.Fprintf(e.stderr, "%d rows · served by %s · %.1f ms\n", len(res.Rows), res.Meta.ServedBy, res.Meta.TookMS)
-				return nil
+				return e.printResult(res, format)
 			})
 		},
 	}
@@ -98,11 +102,28 @@ func (e *env) explainSQL(ctx context.Context, w *service.Project, stmt string, o
 	if err != nil {
 		return e.sqlError(stmt, err)
 	}
-	if format == "json" {
-		return writeJSON(e.stdout, map[string]any{"query": st.Query, "columns": st.Columns, "explain": x})
+	q, err := json.Marshal(st.Query)
+	if err != nil {
+		return err
 	}
-	q, _ := json.Marshal(st.Query)
-	fmt.Fprintf(e.stdout, "query: %s\n\n%s", q, x.Text())
+	cols, err := json.Marshal(st.Columns)
+	if err != nil {
+		return err
+	}
+	return e.printSQLExplain(q, cols, x, format)
+}
+
+// printSQLExplain writes the metric query a statement becomes (as JSON),
+// its columns and the explanation.
+func (e *env) printSQLExplain(query, columns json.RawMessage, x *service.Explanation, format string) error {
+	if format == "json" {
+		return writeJSON(e.stdout, map[string]any{"query": query, "columns": columns, "explain": x})
+	}
+	var q bytes.Buffer
+	if err := json.Compact(&q, query); err != nil {
+		return err
+	}
+	fmt.Fprintf(e.stdout, "query: %s\n\n%s", q.Bytes(), x.Text())
 	return nil
 }
 

@@ -36,8 +36,9 @@ func (e *UnknownRollupError) Error() string {
 
 // Refresh builds the named rollups (all when names is empty). Each build
 // writes a new table and swaps it in atomically with the state row; a failed
-// build keeps the previous version serving and records the error. progress,
-// when set, is called after each rollup.
+// build keeps the previous version serving and records the error. Each
+// build runs under the rollup's lease in _strata.leases (buildlease.go).
+// progress, when set, is called after each rollup.
 func (m *Materializer) Refresh(ctx context.Context, names []string, progress func(RefreshResult)) ([]RefreshResult, error) {
 	if err := m.EnsureState(ctx); err != nil {
 		return nil, err
@@ -59,7 +60,13 @@ func (m *Materializer) Refresh(ctx context.Context, names []string, progress fun
 	}
 	var out []RefreshResult
 	for _, r := range todo {
-		res := m.build(ctx, r)
+		var res RefreshResult
+		if release, err := m.holdLease(ctx, r.Name); err != nil {
+			res = RefreshResult{Name: r.Name, Err: err}
+		} else {
+			res = m.build(ctx, r)
+			release()
+		}
 		if res.Err != nil {
 			res.Error = withoutPaths(res.Err.Error(), m.Project.Dir)
 		}

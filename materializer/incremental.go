@@ -17,7 +17,9 @@ import (
 //
 // Algorithm:
 //  1. List the fact's files with their time ranges (footers read only for
-//     files not seen before) and fingerprint the other tables' sources.
+//     files not seen before), or for a fact that is an engine table its
+//     partitions' row counts and newest times (enginepart.go), and
+//     fingerprint the other tables' sources.
 //  2. Rebuild everything when there is no current version, its definition
 //     hash differs, another table's source changed, or the fact's changes
 //     cannot be placed (a file without statistics, a computed time field).
@@ -97,7 +99,9 @@ func (m *Materializer) planBuild(ctx context.Context, r *rollup.Rollup, prev Rec
 		ch.Add(partition.Change{Keys: map[string]bool{k: true}})
 	}
 	bp.ranges = toRanges(ps.grain, ch)
-	bp.read = filesIn(ps.grain, ch, bp.files)
+	if !ps.engine {
+		bp.read = filesIn(ps.grain, ch, bp.files)
+	}
 	return bp, nil
 }
 

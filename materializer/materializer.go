@@ -30,6 +30,13 @@ type Materializer struct {
 	// it in RefreshResult.Replaced, for a caller whose readers may still be
 	// scanning it (service.Project drops it when the last one is done).
 	KeepReplaced bool
+	// Holder names this materializer in build lease rows (buildlease.go);
+	// default DefaultHolder, host:pid.
+	Holder string
+	// lease is the build lease refreshes take, made once: its state tables
+	// are created by its first use.
+	leaseOnce sync.Once
+	lease     *EngineLease
 
 	// broken holds the tables whose source could not be exposed, and why.
 	broken map[string]*SourceError
@@ -248,6 +255,10 @@ func (m *Materializer) Sources(ctx context.Context) error {
 // names files by their absolute path, so that what is left is relative to the
 // project; any other absolute path is cut to its file name. Messages kept in
 // the state are served by /v1/rollups: they must not map the server's disk.
+// WithoutPaths makes an error message fit to leave the machine: paths under
+// the project dir become relative, other absolute paths their base name.
+func WithoutPaths(msg, dir string) string { return withoutPaths(msg, dir) }
+
 func withoutPaths(msg, dir string) string {
 	msg = strings.ReplaceAll(msg, dir+string(filepath.Separator), "")
 	return absPath.ReplaceAllStringFunc(msg, func(m string) string {

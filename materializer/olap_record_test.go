@@ -99,6 +99,7 @@ func TestOLAPRefreshGolden(t *testing.T) {
 			t.Run(engineType+"/"+sc.name, func(t *testing.T) {
 				rec := newRecorder(t, cat, d, sc)
 				m := materializer.New(cat, rec, d)
+				m.Holder = "builder:1" // the lease rows name it, not this test's pid
 				var names []string
 				if !sc.all {
 					names = []string{"txn_daily"}

@@ -22,7 +22,8 @@ import (
 
 // partSource is how a partitioned rollup's fact files map onto its
 // partitions: the fact's parquet source (one file, a glob or a hive
-// directory) and the time column whose statistics place each file.
+// directory) and the time column whose statistics place each file — or,
+// for a fact that is an engine table, the table and its time column.
 type partSource struct {
 	grain   partition.Grain
 	source  string
@@ -30,11 +31,16 @@ type partSource struct {
 	colType string         // timestamp, timestamptz or date
 	wall    *time.Location // the zone a naive timestamp's wall time is in
 	local   *time.Location // the project's zone: partitions are local periods
+	// engine is set for a fact held by the engine: its partitions are
+	// fingerprinted by one GROUP BY (enginepart.go), not by files.
+	engine bool
+	rollup *rollup.Rollup
 }
 
 // partSourceOf reports how the rollup's partitions follow its fact files;
 // false when they cannot (no partition, a computed or joined time field, a
-// fact that is not parquet files), and then any change rebuilds everything.
+// fact that is neither parquet files nor an engine table), and then any
+// change rebuilds everything.
 func (m *Materializer) partSourceOf(r *rollup.Rollup) (*partSource, bool) {
 	if r.Def == nil || r.Def.Partition.Value == "" || r.TimeField == "" {
 		return nil, false
@@ -45,14 +51,18 @@ func (m *Materializer) partSourceOf(r *rollup.Rollup) (*partSource, bool) {
 		return nil, false
 	}
 	src := fact.Source.Value
-	if strings.ToLower(filepath.Ext(partition.Glob(src))) != ".parquet" {
+	engineSrc := isEngineSource(src)
+	if engineSrc && src == "" {
+		src = fact.Name
+	}
+	if !engineSrc && strings.ToLower(filepath.Ext(partition.Glob(src))) != ".parquet" {
 		return nil, false
 	}
 	col := fact.Column(f.Column)
 	if col == nil {
 		return nil, false
 	}
-	ps := &partSource{grain: partition.Grain(r.Def.Partition.Value), source: src, column: f.Column, colType: col.Type.Base, wall: time.UTC, local: time.UTC}
+	ps := &partSource{grain: partition.Grain(r.Def.Partition.Value), source: src, column: f.Column, colType: col.Type.Base, wall: time.UTC, local: time.UTC, engine: engineSrc, rollup: r}
 	if fact.Timezone != "" {
 		if loc, err := time.LoadLocation(fact.Timezone); err == nil {
 			ps.wall = loc
@@ -99,6 +109,9 @@ func (ps *partSource) toLocal(text string) (time.Time, bool) {
 // factFiles lists the rollup's fact files with their time ranges. Only the
 // footers of files not seen before (by path, size and mtime) are read.
 func (m *Materializer) factFiles(ctx context.Context, ps *partSource) ([]partition.File, error) {
+	if ps.engine {
+		return m.engineParts(ctx, ps)
+	}
 	files, err := partition.List(m.Project.Dir, ps.source)
 	if err != nil {
 		return nil, err
@@ -282,7 +295,9 @@ func (m *Materializer) readBuiltFiles(ctx context.Context) (map[string]BuiltFile
 // rollup must be treated as wholly stale.
 func (m *Materializer) StaleRanges(ctx context.Context, r *rollup.Rollup, built BuiltFiles, ok bool) ([]plan.Range, []string, bool) {
 	ps, pok := m.partSourceOf(r)
-	if !pok || !ok || built.Others != m.othersFingerprint(r) {
+	// An engine table's partitions are fingerprinted only by a refresh (a
+	// scan of the fact): queries never pay for it.
+	if !pok || ps.engine || !ok || built.Others != m.othersFingerprint(r) {
 		return nil, nil, false
 	}
 	files, err := m.factFiles(ctx, ps)

@@ -123,6 +123,11 @@ func (l *EngineLease) Acquire(ctx context.Context, job, holder string, ttl time.
 		other, _ := res.Rows[0][0].(string)
 		ns, _ := res.Rows[0][1].(int64)
 		if exp := time.Unix(0, ns); other != holder && exp.After(now) {
+			// A holder of this host whose process is gone (killed midway)
+			// never releases: its lease is cleared rather than waited out.
+			if holderGone(other) && l.Release(ctx, job, other) == nil {
+				return l.Acquire(ctx, job, holder, ttl)
+			}
 			return false, other, exp, nil
 		}
 	}

@@ -2,7 +2,6 @@ package materializer
 
 import (
 	"context"
-	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -55,8 +54,7 @@ func (m *Materializer) NewScheduler(ctx context.Context, o SchedulerOptions) (*s
 		o.Clock = clockwork.NewRealClock()
 	}
 	if o.Holder == "" {
-		host, _ := os.Hostname()
-		o.Holder = fmt.Sprintf("%s:%d", host, os.Getpid())
+		o.Holder = m.holder()
 	}
 	byName := map[string]*rollup.Rollup{}
 	for _, r := range m.Rollups {
@@ -76,6 +74,8 @@ func (m *Materializer) NewScheduler(ctx context.Context, o SchedulerOptions) (*s
 			if tag, ok := strings.CutPrefix(name, TagJobPrefix); ok {
 				return m.buildTagJob(ctx, tag)
 			}
+			// The scheduler took the lease before calling Build.
+			ctx = WithLeaseHeld(ctx, name)
 			if o.Refresh != nil {
 				return o.Refresh(ctx, name)
 			}

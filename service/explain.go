@@ -14,6 +14,9 @@ type Explanation struct {
 	Plan     string      `json:"plan"`
 	SQL      string      `json:"sql"`
 	Rollups  []Candidate `json:"rollups"`
+	// Tails are the parts a rollup serves with a lambda tail: which of its
+	// partitions it answers from, which ranges are read raw.
+	Tails []TailSplit `json:"tails,omitempty"`
 }
 
 // Candidate is one rollup considered for a query part, and why it was or was
@@ -38,6 +41,11 @@ func (s *Project) Explain(ctx context.Context, q *plan.Query) (*Explanation, err
 	for _, d := range c.Decisions {
 		x.Rollups = append(x.Rollups, Candidate{Rollup: d.Rollup, Part: d.Part, Used: d.Used, Code: d.Code, Reason: d.Reason, Rows: d.Rows})
 	}
+	tails, err := s.tails(ctx, c.Plan)
+	if err != nil {
+		return nil, err
+	}
+	x.Tails = tails
 	return x, nil
 }
 
@@ -55,6 +63,9 @@ func (x *Explanation) Text() string {
 			}
 		}
 		b.WriteString("\n")
+	}
+	for _, t := range x.Tails {
+		b.WriteString(t.text())
 	}
 	fmt.Fprintf(&b, "sql:\n%s\n", indentText(x.SQL))
 	return b.String()

@@ -6,6 +6,7 @@ import (
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -167,6 +168,7 @@ func TestLambdaTailAndIncrementalRefreshStayExact(t *testing.T) {
 	if got := lb.servedBy(allHistory); got != "txn_daily+tail" {
 		t.Fatalf("after new files landed: served by %s, want txn_daily+tail", got)
 	}
+	checkTailSplit(t, lb, before)
 	runDiff(t, lb.w, g, 40, 0.3)
 
 	// 2. The refresh rebuilds only what the new file touched.
@@ -199,4 +201,44 @@ func TestLambdaTailAndIncrementalRefreshStayExact(t *testing.T) {
 	runDiff(t, lb.w, g, 40, 0.3)
 	lb.refresh()
 	runDiff(t, lb.w, g, 40, 0.3)
+}
+
+// checkTailSplit: explain's text names the split of a tail-served part —
+// every stored partition outside the stale ranges from the rollup, the
+// stale ranges from the raw rows, and the files holding them (the new one
+// among them), not every file.
+func checkTailSplit(t *testing.T, lb *lakeBank, stored map[string]materializer.PartitionState) {
+	t.Helper()
+	q := allHistory
+	x, err := lb.w.Explain(context.Background(), &q)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(x.Tails) != 1 {
+		t.Fatalf("explain of a tail-served query lists %d tails:\n%s", len(x.Tails), x.Text())
+	}
+	tl := x.Tails[0]
+	newFile := filepath.Join("data", "transactions", "new-1.parquet")
+	if tl.Rollup != "txn_daily" || len(tl.FromRaw) == 0 || !slices.Contains(tl.RawFiles, newFile) || len(tl.RawFiles) >= len(stored) {
+		t.Errorf("tail split %+v", tl)
+	}
+	fromRollup := map[string]bool{}
+	for _, k := range tl.FromRollup {
+		fromRollup[k] = true
+	}
+	for k := range stored {
+		raw := false
+		for _, r := range tl.FromRaw {
+			raw = raw || strings.HasPrefix(r, "["+k+",")
+		}
+		if k != "null" && fromRollup[k] == raw {
+			t.Errorf("partition %s: from the rollup %v, read raw %v", k, fromRollup[k], raw)
+		}
+	}
+	text := x.Text()
+	for _, want := range []string{"tail of p0 (txn_daily+tail):", "  from txn_daily: ", "  from raw rows: " + strings.Join(tl.FromRaw, ", "), "  raw files read: " + strings.Join(tl.RawFiles, ", ")} {
+		if !strings.Contains(text, want) {
+			t.Errorf("explain's text lacks %q:\n%s", want, text)
+		}
+	}
 }

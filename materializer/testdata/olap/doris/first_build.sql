@@ -120,6 +120,22 @@ PROPERTIES ("enable_unique_key_merge_on_write" = "true");
 
 SELECT `name`, COALESCE(`table_name`, ''), COALESCE(`def_hash`, ''), COALESCE(`row_count`, 0), COALESCE(`watermark`, ''), `built_at`, COALESCE(`duration_ms`, 0), COALESCE(`sources`, ''), COALESCE(`last_error`, '') FROM `_strata`.`rollups`;
 
+CREATE SCHEMA IF NOT EXISTS `_strata`;
+
+CREATE TABLE IF NOT EXISTS `_strata`.`schedule` (`name` VARCHAR(255) PRIMARY KEY, `state` TEXT);
+
+CREATE TABLE IF NOT EXISTS `_strata`.`leases` (`name` VARCHAR(255) PRIMARY KEY, `holder` VARCHAR(255) NOT NULL, `expires_ns` BIGINT NOT NULL);
+
+BEGIN;
+
+DELETE FROM `_strata`.`leases` WHERE `name` = ? AND (`expires_ns` < ? OR `holder` = ?);
+-- args: "txn_daily", <now>, "builder:1"
+
+INSERT INTO `_strata`.`leases` (`name`, `holder`, `expires_ns`) VALUES (?, ?, ?);
+-- args: "txn_daily", "builder:1", <now>
+
+COMMIT;
+
 SELECT `name`, COALESCE(`table_name`, ''), COALESCE(`def_hash`, ''), COALESCE(`row_count`, 0), COALESCE(`watermark`, ''), `built_at`, COALESCE(`duration_ms`, 0), COALESCE(`sources`, ''), COALESCE(`last_error`, '') FROM `_strata`.`rollups`;
 
 SELECT CAST(date_trunc(CONVERT_TZ(`transactions`.`txn_time`, 'UTC', 'Asia/Shanghai'), 'month') AS DATE) AS `transactions.txn_time.month`, COUNT(*), CAST(MAX(CONVERT_TZ(`transactions`.`txn_time`, 'UTC', 'Asia/Shanghai')) AS VARCHAR)
@@ -179,6 +195,19 @@ INSERT INTO `_strata`.`definitions` (`rollup`, `definition`) VALUES (?, ?);
 INSERT INTO `_strata`.`rollups` (`name`, `table_name`, `def_hash`, `row_count`, `watermark`, `built_at`, `duration_ms`, `sources`, `last_error`, `last_try`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?);
 -- args: "txn_daily", "_strata.r_txn_daily_852384b0", "852384b01b177396", 285, "2025-03-31", <now>, <ms>, "42577e91b3a8c9cf", NULL, <now>
 
+DELETE FROM `_strata`.`leases` WHERE `name` = ? AND `holder` = ?;
+-- args: "txn_daily", "builder:1"
+
+BEGIN;
+
+DELETE FROM `_strata`.`leases` WHERE `name` = ? AND (`expires_ns` < ? OR `holder` = ?);
+-- args: "txn_monthly_segment", <now>, "builder:1"
+
+INSERT INTO `_strata`.`leases` (`name`, `holder`, `expires_ns`) VALUES (?, ?, ?);
+-- args: "txn_monthly_segment", "builder:1", <now>
+
+COMMIT;
+
 SELECT `name`, COALESCE(`table_name`, ''), COALESCE(`def_hash`, ''), COALESCE(`row_count`, 0), COALESCE(`watermark`, ''), `built_at`, COALESCE(`duration_ms`, 0), COALESCE(`sources`, ''), COALESCE(`last_error`, '') FROM `_strata`.`rollups`;
 
 SELECT CAST(date_trunc(CONVERT_TZ(`transactions`.`txn_time`, 'UTC', 'Asia/Shanghai'), 'year') AS DATE) AS `transactions.txn_time.year`, COUNT(*), CAST(MAX(CONVERT_TZ(`transactions`.`txn_time`, 'UTC', 'Asia/Shanghai')) AS VARCHAR)
@@ -227,6 +256,19 @@ INSERT INTO `_strata`.`definitions` (`rollup`, `definition`) VALUES (?, ?);
 
 INSERT INTO `_strata`.`rollups` (`name`, `table_name`, `def_hash`, `row_count`, `watermark`, `built_at`, `duration_ms`, `sources`, `last_error`, `last_try`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?);
 -- args: "txn_monthly_segment", "_strata.r_txn_monthly_segment_33cd845c", "33cd845ca386c580", 285, "2025-03-31", <now>, <ms>, "42577e91b3a8c9cf", NULL, <now>
+
+DELETE FROM `_strata`.`leases` WHERE `name` = ? AND `holder` = ?;
+-- args: "txn_monthly_segment", "builder:1"
+
+BEGIN;
+
+DELETE FROM `_strata`.`leases` WHERE `name` = ? AND (`expires_ns` < ? OR `holder` = ?);
+-- args: "balance_daily", <now>, "builder:1"
+
+INSERT INTO `_strata`.`leases` (`name`, `holder`, `expires_ns`) VALUES (?, ?, ?);
+-- args: "balance_daily", "builder:1", <now>
+
+COMMIT;
 
 SELECT `name`, COALESCE(`table_name`, ''), COALESCE(`def_hash`, ''), COALESCE(`row_count`, 0), COALESCE(`watermark`, ''), `built_at`, COALESCE(`duration_ms`, 0), COALESCE(`sources`, ''), COALESCE(`last_error`, '') FROM `_strata`.`rollups`;
 
@@ -279,6 +321,19 @@ INSERT INTO `_strata`.`definitions` (`rollup`, `definition`) VALUES (?, ?);
 INSERT INTO `_strata`.`rollups` (`name`, `table_name`, `def_hash`, `row_count`, `watermark`, `built_at`, `duration_ms`, `sources`, `last_error`, `last_try`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?);
 -- args: "balance_daily", "_strata.r_balance_daily_257a48c1", "257a48c1d78643ac", 285, "2025-03-31", <now>, <ms>, "e2ba83a03abe7a87", NULL, <now>
 
+DELETE FROM `_strata`.`leases` WHERE `name` = ? AND `holder` = ?;
+-- args: "balance_daily", "builder:1"
+
+BEGIN;
+
+DELETE FROM `_strata`.`leases` WHERE `name` = ? AND (`expires_ns` < ? OR `holder` = ?);
+-- args: "app_daily", <now>, "builder:1"
+
+INSERT INTO `_strata`.`leases` (`name`, `holder`, `expires_ns`) VALUES (?, ?, ?);
+-- args: "app_daily", "builder:1", <now>
+
+COMMIT;
+
 SELECT `name`, COALESCE(`table_name`, ''), COALESCE(`def_hash`, ''), COALESCE(`row_count`, 0), COALESCE(`watermark`, ''), `built_at`, COALESCE(`duration_ms`, 0), COALESCE(`sources`, ''), COALESCE(`last_error`, '') FROM `_strata`.`rollups`;
 
 SELECT CAST(date_trunc(CONVERT_TZ(`app_events`.`event_time`, 'UTC', 'Asia/Shanghai'), 'month') AS DATE) AS `app_events.event_time.month`, COUNT(*), CAST(MAX(CONVERT_TZ(`app_events`.`event_time`, 'UTC', 'Asia/Shanghai')) AS VARCHAR)
@@ -327,3 +382,6 @@ INSERT INTO `_strata`.`definitions` (`rollup`, `definition`) VALUES (?, ?);
 
 INSERT INTO `_strata`.`rollups` (`name`, `table_name`, `def_hash`, `row_count`, `watermark`, `built_at`, `duration_ms`, `sources`, `last_error`, `last_try`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?);
 -- args: "app_daily", "_strata.r_app_daily_86c5da72", "86c5da7245f66bc6", 285, "2025-03-31", <now>, <ms>, "20924a3a0acb4e07", NULL, <now>
+
+DELETE FROM `_strata`.`leases` WHERE `name` = ? AND `holder` = ?;
+-- args: "app_daily", "builder:1"

@@ -59,6 +59,22 @@ UNIQUE KEY(`rollup`)
 DISTRIBUTED BY HASH(`rollup`) BUCKETS 1
 PROPERTIES ("enable_unique_key_merge_on_write" = "true");
 
+CREATE SCHEMA IF NOT EXISTS `_strata`;
+
+CREATE TABLE IF NOT EXISTS `_strata`.`schedule` (`name` VARCHAR(255) PRIMARY KEY, `state` TEXT);
+
+CREATE TABLE IF NOT EXISTS `_strata`.`leases` (`name` VARCHAR(255) PRIMARY KEY, `holder` VARCHAR(255) NOT NULL, `expires_ns` BIGINT NOT NULL);
+
+BEGIN;
+
+DELETE FROM `_strata`.`leases` WHERE `name` = ? AND (`expires_ns` < ? OR `holder` = ?);
+-- args: "txn_daily", <now>, "builder:1"
+
+INSERT INTO `_strata`.`leases` (`name`, `holder`, `expires_ns`) VALUES (?, ?, ?);
+-- args: "txn_daily", "builder:1", <now>
+
+COMMIT;
+
 SELECT `name`, COALESCE(`table_name`, ''), COALESCE(`def_hash`, ''), COALESCE(`row_count`, 0), COALESCE(`watermark`, ''), `built_at`, COALESCE(`duration_ms`, 0), COALESCE(`sources`, ''), COALESCE(`last_error`, '') FROM `_strata`.`rollups`;
 
 SELECT CAST(date_trunc(CONVERT_TZ(`transactions`.`txn_time`, 'UTC', 'Asia/Shanghai'), 'month') AS DATE) AS `transactions.txn_time.month`, COUNT(*), CAST(MAX(CONVERT_TZ(`transactions`.`txn_time`, 'UTC', 'Asia/Shanghai')) AS VARCHAR)
@@ -126,3 +142,6 @@ INSERT INTO `_strata`.`rollups` (`name`, `table_name`, `def_hash`, `row_count`, 
 -- args: "txn_daily", "_strata.r_txn_daily_852384b0", "852384b01b177396", 285, "2025-03-31", <now>, <ms>, "42577e91b3a8c9cf", NULL, <now>
 
 DROP TABLE IF EXISTS `_strata`.`r_txn_daily_852384b0_b<now>`;
+
+DELETE FROM `_strata`.`leases` WHERE `name` = ? AND `holder` = ?;
+-- args: "txn_daily", "builder:1"
