@@ -71,11 +71,11 @@ func (m *Materializer) NewScheduler(ctx context.Context, o SchedulerOptions) (*s
 			return schedule.Observation{Fingerprint: m.Fingerprint(r, nil), ChangedAt: m.newestChange(r)}, nil
 		},
 		Build: func(ctx context.Context, name string) error {
+			// The scheduler took the lease before calling Build.
+			ctx = WithLeaseHeld(ctx, name)
 			if tag, ok := strings.CutPrefix(name, TagJobPrefix); ok {
 				return m.buildTagJob(ctx, tag)
 			}
-			// The scheduler took the lease before calling Build.
-			ctx = WithLeaseHeld(ctx, name)
 			if o.Refresh != nil {
 				return o.Refresh(ctx, name)
 			}
