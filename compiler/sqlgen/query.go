@@ -77,7 +77,7 @@ func (w *writer) generate() (string, error) {
 		switch g := shared[pt]; {
 		case g != nil:
 			if !g.emitted {
-				ctes = append(ctes, w.q(g.name)+" AS (\n"+indent(g.body)+"\n)")
+				ctes = append(ctes, g.ctes(w)...)
 				g.emitted = true
 			}
 			body = w.semiFromShared(pt, g)

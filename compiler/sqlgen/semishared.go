@@ -18,7 +18,14 @@ import (
 // each `per` field k0…, each value v0…, and per part its metric filter. Each
 // part then aggregates its edges from that CTE and joins them back to it, the
 // shape a hand-written query takes (one read into a CTE, edges, joins on the
-// edge time).
+// edge time). Parts without `per` or a metric filter on the same snapshot
+// time (closing and opening balances) share one edges CTE holding both the
+// last and the first time of each period.
+//
+// Per-entity `last` keeps the aggregate-and-join shape rather than arg_max:
+// arg_max keeps one row of an entity's last snapshot and skips NULL values,
+// where the metric sums every row at that time and a NULL there is a NULL,
+// so only the join is exact on every input; MySQL has no arg_max either.
 //
 // Algorithm: group the raw, unshifted, non-cumulative semi-additive parts by
 // the rendered FROM, WHERE and dimensions; a group of two or more parts gets
@@ -32,6 +39,21 @@ type semiGroup struct {
 	body    string
 	emitted bool
 	cols    map[*plan.Part]semiCols
+	// edges are the shared period edges (last and first) of the parts
+	// without `per` or a metric filter, by time column: closing and opening
+	// balances aggregate the edges once.
+	edges     map[string]string // time column → CTE name
+	edgeOrder []string
+	edgeBody  map[string]string
+}
+
+// ctes are the group's CTEs: the shared read, then its shared edges.
+func (g *semiGroup) ctes(w *writer) []string {
+	out := []string{w.q(g.name) + " AS (\n" + indent(g.body) + "\n)"}
+	for _, t := range g.edgeOrder {
+		out = append(out, w.q(g.edges[t])+" AS (\n"+indent(g.edgeBody[t])+"\n)")
+	}
+	return out
 }
 
 type semiCols struct {
@@ -76,7 +98,8 @@ func (w *writer) sharedSemi() (map[*plan.Part]*semiGroup, error) {
 		}
 		g := groups[m.key]
 		if g == nil {
-			g = &semiGroup{name: fmt.Sprintf("snap%d", len(order)), cols: map[*plan.Part]semiCols{}}
+			g = &semiGroup{name: fmt.Sprintf("snap%d", len(order)), cols: map[*plan.Part]semiCols{},
+				edges: map[string]string{}, edgeBody: map[string]string{}}
 			groups[m.key] = g
 			order = append(order, m.key)
 		}
@@ -158,6 +181,28 @@ func (w *writer) semiGroupBody(g *semiGroup, parts []*plan.Part) error {
 		}
 		g.cols[pt] = c
 	}
+	// Parts without `per` or a filter read the same edges of a time column;
+	// two or more of them share one aggregation of both edges.
+	plain := map[string]int{}
+	for _, pt := range parts {
+		if c := g.cols[pt]; len(c.per) == 0 && c.filter == "" {
+			plain[c.time]++
+		}
+	}
+	for _, pt := range parts {
+		c := g.cols[pt]
+		if len(c.per) > 0 || c.filter != "" || plain[c.time] < 2 || g.edges[c.time] != "" {
+			continue
+		}
+		name := fmt.Sprintf("%s_edges%d", g.name, len(g.edgeOrder))
+		g.edges[c.time] = name
+		g.edgeOrder = append(g.edgeOrder, c.time)
+		body := fmt.Sprintf("SELECT MAX(%s) AS %s, MIN(%s) AS %s\nFROM %s", w.q(c.time), w.q("t_last"), w.q(c.time), w.q("t_first"), w.q(g.name))
+		if group := w.timeDimCols(pt); len(group) > 0 {
+			body += "\nGROUP BY " + strings.Join(group, ", ")
+		}
+		g.edgeBody[c.time] = body
+	}
 	where, err := w.where(first)
 	if err != nil {
 		return err
@@ -175,15 +220,24 @@ func (w *writer) semiFromShared(pt *plan.Part, g *semiGroup) string {
 	c := g.cols[pt]
 	src := w.q(g.name)
 	e := w.q("e")
-	var group, edgeSel, on, inner, outer []string
-	for i, d := range w.p.Dims {
+	var edgeSel, on, inner, outer []string
+	for i := range w.p.Dims {
 		col := w.q(dimCol(i))
 		inner = append(inner, src+"."+col)
 		outer = append(outer, col)
-		if d.Field == na.Time {
-			group = append(group, col)
-		}
 	}
+	if name := g.edges[c.time]; name != "" && len(c.per) == 0 && c.filter == "" {
+		col := "t_last"
+		if na.Take == "first" {
+			col = "t_first"
+		}
+		inner = append(inner, src+"."+w.q(c.value)+" AS "+w.q("v"))
+		sub := "SELECT " + strings.Join(inner, ", ") + "\nFROM " + src +
+			"\nJOIN " + w.q(name) + " AS " + e + " ON " + src + "." + w.q(c.time) + " = " + e + "." + w.q(col)
+		outer = append(outer, w.agg(pt.NonAdditive.Agg, w.q("v"))+" AS "+w.q(measureCol(pt, pt.Measures[0])))
+		return "SELECT " + strings.Join(outer, ", ") + "\nFROM (\n" + indent(sub) + "\n) AS " + w.q("s") + w.groupBy()
+	}
+	group := w.timeDimCols(pt)
 	for i, k := range c.per {
 		col := w.q(fmt.Sprintf("k%d", i))
 		group = append(group, w.q(k))
@@ -209,4 +263,16 @@ func (w *writer) semiFromShared(pt *plan.Part, g *semiGroup) string {
 		"\nJOIN (\n" + indent(edges) + "\n) AS " + e + " ON " + strings.Join(on, " AND ") + where
 	outer = append(outer, w.agg(pt.NonAdditive.Agg, w.q("v"))+" AS "+w.q(measureCol(pt, pt.Measures[0])))
 	return "SELECT " + strings.Join(outer, ", ") + "\nFROM (\n" + indent(sub) + "\n) AS " + w.q("s") + w.groupBy()
+}
+
+// timeDimCols are the shared read's columns of the query's dimensions on the
+// part's snapshot time: the periods its edges are taken in.
+func (w *writer) timeDimCols(pt *plan.Part) []string {
+	var group []string
+	for i, d := range w.p.Dims {
+		if d.Field == pt.NonAdditive.NonAdditive.Time {
+			group = append(group, w.q(dimCol(i)))
+		}
+	}
+	return group
 }

@@ -2,16 +2,17 @@ WITH `snap0` AS (
   SELECT CAST(DATE_FORMAT(`balances`.`snapshot_date`, '%Y-%m-01') AS DATE) AS `d0`, `balances`.`snapshot_date` AS `t0`, `balances`.`balance` AS `v0`, `balances`.`account_id` AS `k0`
   FROM `balances` AS `balances`
 ),
+`snap0_edges0` AS (
+  SELECT MAX(`t0`) AS `t_last`, MIN(`t0`) AS `t_first`
+  FROM `snap0`
+  GROUP BY `d0`
+),
 `p0` AS (
   SELECT `d0`, SUM(`v`) AS `p0__total_balance`
   FROM (
     SELECT `snap0`.`d0`, `snap0`.`v0` AS `v`
     FROM `snap0`
-    JOIN (
-      SELECT MAX(`t0`) AS `t_edge`
-      FROM `snap0`
-      GROUP BY `d0`
-    ) AS `e` ON `snap0`.`t0` = `e`.`t_edge`
+    JOIN `snap0_edges0` AS `e` ON `snap0`.`t0` = `e`.`t_last`
   ) AS `s`
   GROUP BY 1
 ),
@@ -20,11 +21,7 @@ WITH `snap0` AS (
   FROM (
     SELECT `snap0`.`d0`, `snap0`.`v0` AS `v`
     FROM `snap0`
-    JOIN (
-      SELECT MIN(`t0`) AS `t_edge`
-      FROM `snap0`
-      GROUP BY `d0`
-    ) AS `e` ON `snap0`.`t0` = `e`.`t_edge`
+    JOIN `snap0_edges0` AS `e` ON `snap0`.`t0` = `e`.`t_first`
   ) AS `s`
   GROUP BY 1
 ),
