@@ -36,6 +36,15 @@ type Engine interface {
 	Close() error
 }
 
+// Preparer is an engine that can keep a statement prepared between runs.
+// QueryPrepared runs one statement like Query, and later runs of the same
+// text skip parsing and planning it; the answers are those of Query, however
+// the tables and files it reads changed in between. The text must be a
+// single statement.
+type Preparer interface {
+	QueryPrepared(ctx context.Context, sql string) (*Result, error)
+}
+
 // Statement is one SQL statement with its arguments.
 type Statement struct {
 	SQL  string

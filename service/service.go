@@ -237,7 +237,7 @@ func (s *Project) QueryCapped(ctx context.Context, q *plan.Query, maxRows int) (
 	if err := s.sourcesOf(c.Plan); err != nil {
 		return nil, err
 	}
-	res, err := s.Engine.Query(ctx, c.SQL)
+	res, err := s.run(ctx, c.SQL)
 	if err != nil {
 		return nil, engine.Clean(err)
 	}
@@ -251,6 +251,16 @@ func (s *Project) QueryCapped(ctx context.Context, q *plan.Query, maxRows int) (
 	}
 	out.Meta.TookMS = float64(time.Since(start).Microseconds()) / 1000
 	return out, nil
+}
+
+// run runs a compiled query, prepared and kept when the engine can: the
+// compiler renders the same text for the same query over the same state,
+// and a dashboard asks the same queries again and again.
+func (s *Project) run(ctx context.Context, sql string) (*engine.Result, error) {
+	if p, ok := s.Engine.(engine.Preparer); ok {
+		return p.QueryPrepared(ctx, sql)
+	}
+	return s.Engine.Query(ctx, sql)
 }
 
 // Status reports every rollup's state.

@@ -20,8 +20,9 @@ import (
 
 // DB is an open DuckDB warehouse.
 type DB struct {
-	db   *sql.DB
-	path string
+	db    *sql.DB
+	path  string
+	stmts *stmtCache
 }
 
 var _ engine.Engine = (*DB)(nil)
@@ -53,8 +54,15 @@ func Open(path string, threads int) (*DB, error) {
 		db.Close()
 		return nil, fmt.Errorf("duckdb: open %q: %w", path, err)
 	}
-	return &DB{db: db, path: path}, nil
+	// Keep the connections that concurrent queries opened: closing all but
+	// database/sql's default two after each burst would connect again, and
+	// prepare the kept statements again, on the next one.
+	db.SetMaxIdleConns(maxIdleConns)
+	return &DB{db: db, path: path, stmts: newStmtCache(stmtCacheSize)}, nil
 }
+
+// maxIdleConns is how many open connections stay open between queries.
+const maxIdleConns = 64
 
 // Dialect implements engine.Engine.
 func (d *DB) Dialect() string { return "duckdb" }
@@ -67,6 +75,7 @@ func (d *DB) Close() error { return d.db.Close() }
 
 // Exec implements engine.Engine.
 func (d *DB) Exec(ctx context.Context, q string, args ...any) error {
+	defer d.stmts.clear() // after the change: no statement prepared before it stays
 	if _, err := d.db.ExecContext(ctx, q, args...); err != nil {
 		return wrap(ctx, q, err)
 	}
@@ -75,6 +84,7 @@ func (d *DB) Exec(ctx context.Context, q string, args ...any) error {
 
 // ExecTx implements engine.Engine.
 func (d *DB) ExecTx(ctx context.Context, stmts ...engine.Statement) error {
+	defer d.stmts.clear() // after the change: no statement prepared before it stays
 	tx, err := d.db.BeginTx(ctx, nil)
 	if err != nil {
 		return wrap(ctx, "BEGIN", err)
@@ -113,6 +123,26 @@ func (d *DB) Query(ctx context.Context, q string, args ...any) (*engine.Result, 
 	if err != nil {
 		return nil, wrap(ctx, q, err)
 	}
+	return collect(ctx, q, rows)
+}
+
+// QueryPrepared implements engine.Preparer: Query for one statement, which
+// is prepared the first time and kept (see stmtCache).
+func (d *DB) QueryPrepared(ctx context.Context, q string) (*engine.Result, error) {
+	st := d.stmts.get(ctx, d.db, q)
+	if st == nil {
+		return d.Query(ctx, q)
+	}
+	defer d.stmts.release(st)
+	rows, err := st.stmt.QueryContext(ctx)
+	if err != nil {
+		return nil, wrap(ctx, q, err)
+	}
+	return collect(ctx, q, rows)
+}
+
+// collect reads rows into a result and closes them.
+func collect(ctx context.Context, q string, rows *sql.Rows) (*engine.Result, error) {
 	defer rows.Close()
 	types, err := rows.ColumnTypes()
 	if err != nil {
