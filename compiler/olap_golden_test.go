@@ -25,12 +25,18 @@ import (
 //     (bitmap_union(to_bitmap(x)) to load, bitmap_union_count to read);
 //     Doris's aggregate model takes the same column form, BUCKETS AUTO for
 //     automatic bucketing.
+//   - HLL column with HLL_UNION for approximate distinct counts:
+//     https://docs.starrocks.io/docs/sql-reference/data-types/other-data-types/HLL/
+//     (hll_union(hll_hash(x)) to load, hll_union_agg to read).
+//   - Doris' DATE_TRUNC(<datetime>, <time_unit>), value first:
+//     https://doris.apache.org/docs/3.x/sql-manual/sql-functions/scalar-functions/date-time-functions/date-trunc
+//     (the unit-first form is refused by the server: apache/doris-website#4108).
 //   - CREATE TABLE column_definition `col_name col_type [agg_type] [NULL | NOT NULL]`,
 //     PARTITION BY RANGE, distribution_desc:
 //     https://docs.starrocks.io/docs/2.5/sql-reference/sql-statements/data-definition/CREATE_TABLE/
 //   - ALTER TABLE … ADD PARTITION … VALUES [(lower), (upper)) (a left-closed range):
 //     same CREATE_TABLE / ALTER_TABLE pages ("fixed range" partitions).
-//   - INSERT OVERWRITE table PARTITION (p) query — temporary partitions built
+//   - INSERT OVERWRITE table PARTITION (p) (cols) query — the build reads only the raw rows of p's period — — temporary partitions built
 //     and swapped in atomically:
 //     https://docs.starrocks.io/docs/sql-reference/sql-statements/loading_unloading/INSERT/
 //     and https://docs.starrocks.io/docs/loading/InsertInto; Doris:

@@ -23,6 +23,36 @@ import "github.com/strata-metrics/strata/compiler/plan"
 //   - Drill-across: each fact aggregated on its own, FULL OUTER JOINed on the
 //     shared dimensions with NULL matching NULL.
 var oracleCases = []oracleCase{
+	// ---- joins: inner only where the filter rejects a missing dimension ---
+	{
+		// An OR over the same dimension rejects orphans (inner join); an OR
+		// with a fact column does not: orphan transactions over 500 stay,
+		// under a NULL segment.
+		name: "or_filters_inner_and_left_joins_with_orphans",
+		q: plan.Query{Metrics: []string{"txn_amount", "txn_count"}, Dimensions: []string{"customers.segment", "channels.name"},
+			Where: "(channels.name = 'app' OR channels.name LIKE 'w%') AND (customers.segment = 'mass' OR transactions.amount > 500)"},
+		sql: `
+SELECT c.segment, ch.name, SUM(t.amount) FILTER (WHERE t.status = 'posted'), COUNT(t.txn_id)
+FROM transactions t
+LEFT JOIN customers c ON c.customer_id = t.customer_id
+LEFT JOIN channels ch ON ch.channel_id = t.channel_id
+WHERE (ch.name = 'app' OR ch.name LIKE 'w%') AND (c.segment = 'mass' OR t.amount > 500)
+GROUP BY 1, 2`,
+		nullIn: []string{"customers.segment"},
+	},
+	{
+		// IS NOT NULL rejects the orphans: customers is inner-joined.
+		name: "is_not_null_filter_with_orphans",
+		q: plan.Query{Metrics: []string{"txn_count"}, Dimensions: []string{"channels.name"},
+			Where: "customers.segment IS NOT NULL AND transactions.amount > 100"},
+		sql: `
+SELECT ch.name, COUNT(t.txn_id)
+FROM transactions t
+LEFT JOIN customers c ON c.customer_id = t.customer_id
+LEFT JOIN channels ch ON ch.channel_id = t.channel_id
+WHERE c.segment IS NOT NULL AND t.amount > 100
+GROUP BY 1`,
+	},
 	// ---- every metric kind ----------------------------------------------
 	{
 		name: "all_simple_kinds_no_dimensions",

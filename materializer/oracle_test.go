@@ -29,6 +29,9 @@ type oracleCase struct {
 	// at least one NULL: it guards what the case is meant to exercise
 	// (division by zero, a period with no earlier data…).
 	nullIn []string
+	// rollup, when set, is the rollup that must serve the query once the
+	// rollups are built (TestConformance's rollup pass).
+	rollup string
 }
 
 // floatTolerance is the relative tolerance for floating-point cells.

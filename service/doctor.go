@@ -29,12 +29,13 @@ type Check struct {
 // Doctor checks that the project's engine can serve it: the connection, the
 // server's version, the privileges Strata needs, every source table with its
 // declared columns and compatible types, and time zone support. It never
-// stops at the first problem. The embedded DuckDB engine needs no server;
-// for it only the source files are checked.
+// stops at the first problem. The embedded DuckDB engine needs no server:
+// for it the source files' columns and types and the time zones are checked
+// (doctorDuckDB).
 func Doctor(ctx context.Context, cat *logical.Catalog) []Check {
 	p := cat.Project
 	if !p.Engine.Remote() {
-		return doctorFiles(p)
+		return doctorDuckDB(ctx, p)
 	}
 	var out []Check
 	eng, _, err := openMySQL(ctx, p.Engine, "", 0)
@@ -178,19 +179,6 @@ func compatible(declared model.Type, got string) bool {
 		return g == "timestamp"
 	}
 	return false
-}
-
-// doctorFiles checks an embedded project's source files.
-func doctorFiles(p *model.Project) []Check {
-	out := []Check{{Name: "engine", OK: true, Detail: "embedded duckdb: nothing to connect to"}}
-	for _, t := range p.Tables {
-		c := Check{Name: "source " + t.Name, OK: true, Detail: t.Source.Value}
-		if missing := missingFile(p, t.Source.Value); missing != "" {
-			c.OK, c.Detail, c.Fix = false, missing+" does not exist", "generate or copy the file there, or point the table's source: at it"
-		}
-		out = append(out, c)
-	}
-	return out
 }
 
 // missingFile is the path of a file source that does not exist, or "".

@@ -65,11 +65,16 @@ func Definition(cat *logical.Catalog, t *model.Tag) (*TagDef, error) {
 			return nil, fmt.Errorf("tag %s: where: %s", t.Name, perr.Msg)
 		}
 		for _, col := range expr.Columns(n) {
-			f, err := s.ResolveField(cat, expr.Name(col.Name))
+			// A field, or a time field at a grain, as in a query's where.
+			name, grain, rerr := cat.ResolveGrain(expr.Name(col.Name))
+			if rerr != nil {
+				return nil, fmt.Errorf("tag %s: where: %w", t.Name, rerr)
+			}
+			f, err := s.ResolveField(cat, name)
 			if err != nil {
 				return nil, fmt.Errorf("tag %s: where: %w", t.Name, err)
 			}
-			logical.SetQualified(col.Name, f.Name)
+			logical.SetQualifiedGrain(col.Name, f.Name, grain)
 		}
 		d.Where = n
 		fmt.Fprintf(h, "where\x00%s", plan.ExprString(n))

@@ -80,11 +80,16 @@ func (c *Catalog) checkTags(diags *model.Diagnostics) {
 			continue
 		}
 		reach := c.reachableFrom(ent.Name)
-		inEntity := func(pos model.Pos, name string) {
+		// inEntity checks a field of the tag; a where filter may read a time
+		// field at a grain, as a query's where does.
+		inEntity := func(pos model.Pos, name string, grains bool) {
 			if name == "" {
 				return
 			}
 			q, err := c.Resolve(name)
+			if grains {
+				q, _, err = c.ResolveGrain(name)
+			}
 			if err != nil {
 				diags.Add(about(model.ErrExpr(pos, err.Code, "%s", err.Msg), name))
 				return
@@ -99,20 +104,20 @@ func (c *Catalog) checkTags(diags *model.Diagnostics) {
 				diags.Add(d)
 			} else if addExprErrors(t.Where, expr.Check(n, "a tag"), diags) {
 				for _, col := range expr.Columns(n) {
-					inEntity(expr.Pos(t.Where, expr.NodeOffset(col)), expr.Name(col.Name))
+					inEntity(expr.Pos(t.Where, expr.NodeOffset(col)), expr.Name(col.Name), true)
 				}
 				resolved := func(col *ast.ColumnName) (model.Type, bool) {
-					q, err := c.Resolve(expr.Name(col))
+					q, grain, err := c.ResolveGrain(expr.Name(col))
 					if err != nil {
 						return model.Type{}, false
 					}
-					return c.AnyField(q).Type, true
+					return GrainType(c.AnyField(q).Type, grain), true
 				}
 				addExprErrors(t.Where, expr.TypeCheck(n, "a tag", resolved, true), diags)
 			}
 		}
 		if t.Value.Value != "" {
-			inEntity(t.Value.Pos, t.Value.Value)
+			inEntity(t.Value.Pos, t.Value.Value, false)
 		}
 		if wm := t.WhereMetric; wm != nil && !wm.Filter.IsZero() {
 			lm := c.Metrics[wm.Metric.Value]

@@ -79,14 +79,19 @@ func (c *Catalog) qualify(e model.Expr, n ast.ExprNode, diags *model.Diagnostics
 	ok := true
 	var names []string
 	for _, col := range expr.Columns(n) {
-		q, err := c.Resolve(expr.Name(col.Name))
+		// A field, or a time field at a grain (transactions.txn_time.month),
+		// as in a query's where.
+		q, grain, err := c.ResolveGrain(expr.Name(col.Name))
 		if err != nil {
 			diags.Add(about(model.ErrExpr(expr.Pos(e, expr.NodeOffset(col)), err.Code, "%s", err.Msg), expr.Name(col.Name)))
 			ok = false
 			continue
 		}
-		SetQualified(col.Name, q)
+		SetQualifiedGrain(col.Name, q, grain)
 		names = append(names, q)
+	}
+	if ok {
+		ok = addExprErrors(e, GrainLabels(n, func(c *ast.ColumnName) string { _, g := FieldRef(c); return g }), diags)
 	}
 	return names, ok
 }
@@ -255,8 +260,8 @@ func (c *Catalog) aggType(lm *Metric) model.Type {
 		return tDouble
 	}
 	t := InferType(lm.Expr, func(col *ast.ColumnName) model.Type {
-		f, _ := FieldRef(col)
-		return lm.Fact.fields[f].Type
+		f, grain := FieldRef(col)
+		return GrainType(lm.Fact.fields[f].Type, grain)
 	})
 	if lm.Agg == model.AggSum && t.Base == "decimal" {
 		return model.Type{Base: "decimal", Precision: 38, Scale: t.Scale}
@@ -356,14 +361,9 @@ func (c *Catalog) Measures(name string) []*Metric {
 	return out
 }
 
-// fieldType types a qualified reference for the type checker.
-func (c *Catalog) fieldType(col *ast.ColumnName) (model.Type, bool) {
-	name, _ := FieldRef(col)
-	if f := c.AnyField(name); f != nil && f.Type.Base != "" {
-		return f.Type, true
-	}
-	return model.Type{}, false
-}
+// fieldType types a qualified reference for the type checker: a grain reads
+// as the start of its period.
+func (c *Catalog) fieldType(col *ast.ColumnName) (model.Type, bool) { return c.refType(col) }
 
 // checkCumulative rejects what a cumulative metric cannot accumulate exactly:
 // a semi-additive base (its value is a snapshot, not a sum over a window), a

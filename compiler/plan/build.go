@@ -101,39 +101,14 @@ func (b *builder) metrics() *Error {
 
 // ResolveDim reads a dimension as written: a field, optionally followed by a grain.
 func ResolveDim(cat *logical.Catalog, name string) (*Dim, *logical.ResolveError) {
-	name = strings.TrimSpace(name)
-	// A field named as written wins over a grain suffix. Look it up before
-	// calling Resolve on the whole name: a failed Resolve builds a "did you
-	// mean" over every field, which dominated compiling any time grain.
-	q, grain := name, ""
-	if cat.AnyField(name) == nil {
-		var err *logical.ResolveError
-		if i := strings.LastIndexByte(name, '.'); i >= 0 && isGrain(name[i+1:]) {
-			q, grain = name[:i], name[i+1:]
-		} else if i >= 0 {
-			// "orders.ordered_at.fortnight": a time field and a grain that is none.
-			if f := cat.AnyField(name[:i]); f != nil && f.IsTime() {
-				return nil, &logical.ResolveError{Code: "bad-grain", Msg: fmt.Sprintf("%q is not a grain of %s (grains: %s)%s", name[i+1:], name[:i], strings.Join(f.Grains(), ", "), didYouMean(name[i+1:], f.Grains()))}
-			}
-		}
-		if q, err = cat.Resolve(q); err != nil {
-			return nil, err
-		}
+	q, grain, err := cat.ResolveGrain(name)
+	if err != nil {
+		return nil, err
 	}
 	f := cat.AnyField(q)
 	d := &Dim{Name: q, Field: q, Type: f.Type}
 	if grain != "" {
-		if !f.IsTime() {
-			return nil, &logical.ResolveError{Code: "bad-grain", Msg: fmt.Sprintf("%s is %s and has no grains; only date and timestamp fields do", q, f.Type)}
-		}
-		if !slices.Contains(f.Grains(), grain) {
-			return nil, &logical.ResolveError{Code: "bad-grain", Msg: fmt.Sprintf("%s is a date and has no %s grain (grains: %s)", q, grain, strings.Join(f.Grains(), ", "))}
-		}
-		d.Name, d.Grain = q+"."+grain, grain
-		d.Type = model.Type{Base: "date"}
-		if grain == "hour" {
-			d.Type = model.Type{Base: "timestamp"}
-		}
+		d.Name, d.Grain, d.Type = q+"."+grain, grain, logical.GrainType(f.Type, grain)
 	}
 	return d, nil
 }

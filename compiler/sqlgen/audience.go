@@ -57,7 +57,11 @@ func (w *entityWriter) field(name string) (string, error) {
 		return w.column(f.Alias, f.Column), nil
 	}
 	s, err := Expr(w.d, f.Computed, func(c *ast.ColumnName) (string, error) {
-		return w.column(f.Alias, c.Name.O), nil
+		name, grain := logical.ComputedColumn(c)
+		if grain != "" {
+			return w.d.TimeGrain(w.column(f.Alias, name), grain), nil
+		}
+		return w.column(f.Alias, name), nil
 	}, w.tz)
 	if err != nil {
 		return "", err
@@ -74,7 +78,12 @@ func (w *entityWriter) field(name string) (string, error) {
 
 func (w *entityWriter) expr(n ast.ExprNode) (string, error) {
 	return Expr(w.d, n, func(c *ast.ColumnName) (string, error) {
-		return w.field(c.Table.O + "." + c.Name.O)
+		name, grain := logical.FieldRef(c)
+		s, err := w.field(name)
+		if err != nil || grain == "" {
+			return s, err
+		}
+		return w.d.TimeGrain(s, grain), nil
 	}, w.tz)
 }
 

@@ -241,13 +241,21 @@ func (StarRocks) ApproxCountDistinct(arg string) string {
 // SetColumns implements Aggregates: BITMAP columns, exact distinct counts that merge.
 func (StarRocks) SetColumns() bool { return true }
 
-// SetBuild implements Aggregates.
-func (StarRocks) SetBuild(arg string, _ rollup.Key) (string, error) {
+// SetBuild implements Aggregates: a BITMAP for an exact count (to_bitmap
+// takes integers: OLAPRollupTable refuses other keys), an HLL sketch for an
+// approximate one (hll_hash takes any type).
+func (StarRocks) SetBuild(arg string, key rollup.Key) (string, error) {
+	if key.Approx {
+		return fmt.Sprintf("hll_union(hll_hash(%s))", arg), nil
+	}
 	return fmt.Sprintf("bitmap_union(to_bitmap(%s))", arg), nil
 }
 
 // SetUnion implements Aggregates.
-func (StarRocks) SetUnion(col string, _ rollup.Key) (string, error) {
+func (StarRocks) SetUnion(col string, key rollup.Key) (string, error) {
+	if key.Approx {
+		return fmt.Sprintf("hll_union(%s)", col), nil
+	}
 	return fmt.Sprintf("bitmap_union(%s)", col), nil
 }
 

@@ -5,8 +5,6 @@ import (
 	"strings"
 
 	"github.com/pingcap/tidb/pkg/parser/ast"
-	"github.com/pingcap/tidb/pkg/parser/opcode"
-	"github.com/pingcap/tidb/pkg/parser/test_driver"
 
 	"github.com/strata-metrics/strata/compiler/expr"
 	"github.com/strata-metrics/strata/compiler/logical"
@@ -304,7 +302,11 @@ func (w *writer) field(pt *plan.Part, name string) (string, error) {
 	if f.Computed != nil {
 		var err error
 		s, err = Expr(w.d, f.Computed, func(c *ast.ColumnName) (string, error) {
-			return w.column(pt, f.Alias, c.Name.O), nil
+			name, grain := logical.ComputedColumn(c)
+			if grain != "" {
+				return w.d.TimeGrain(w.column(pt, f.Alias, name), grain), nil
+			}
+			return w.column(pt, f.Alias, name), nil
 		}, w.tz)
 		if err != nil {
 			return "", err
@@ -378,112 +380,6 @@ func (w *writer) exprIn(pt *plan.Part, n ast.ExprNode) (string, error) {
 	return Expr(w.d, n, func(c *ast.ColumnName) (string, error) {
 		return w.fieldRef(pt, c, false)
 	}, w.tz)
-}
-
-// from renders the FROM clause with the part's joins.
-func (w *writer) from(pt *plan.Part) string { return w.fromJoins(pt, pt.Joins) }
-
-func (w *writer) fromJoins(pt *plan.Part, joins []logical.Join) string {
-	if pt.Rollup != nil {
-		if t, ok := w.tail[pt]; ok {
-			return t
-		}
-		return "FROM " + Table(w.d, pt.Rollup.Table) + " AS " + w.q("r")
-	}
-	fact := pt.Fact.Fact
-	s := "FROM " + w.q(fact.Name) + " AS " + w.q(fact.Name)
-	if w.factFrom != "" {
-		s = "FROM " + w.factFrom + " AS " + w.q(fact.Name)
-	}
-	inner := innerJoined(pt)
-	for _, j := range joins {
-		to := pt.Fact.Instance(j.ToAlias)
-		kind := "LEFT JOIN"
-		if inner[j.ToAlias] {
-			kind = "JOIN"
-		}
-		s += fmt.Sprintf("\n%s %s AS %s ON %s.%s = %s.%s", kind, w.q(to.Table.Name), w.q(j.ToAlias),
-			w.q(j.FromAlias), w.q(j.FromColumn), w.q(j.ToAlias), w.q(j.ToColumn))
-	}
-	return s
-}
-
-// innerJoined lists the instances a part may join with an inner join: a
-// filter term rejects every row where one of the instance's columns is NULL
-// (a comparison, IN, BETWEEN or LIKE of the column with literals), so the
-// rows a LEFT JOIN would keep without a match are filtered out anyway — and
-// so are those missing any instance on the path to it. The answer is the
-// same; the engine is free to order the joins and push the filter into the
-// dimension's scan, as it does for hand-written inner joins.
-func innerJoined(pt *plan.Part) map[string]bool {
-	out := map[string]bool{}
-	for _, c := range pt.Where {
-		alias, ok := nullRejected(pt, c)
-		if !ok {
-			continue
-		}
-		in := pt.Fact.Instance(alias)
-		if in == nil {
-			continue
-		}
-		for _, j := range in.Path {
-			out[j.ToAlias] = true
-		}
-	}
-	return out
-}
-
-// nullRejected reports the instance whose plain column the term compares with
-// literals, when a NULL in that column makes the term not true.
-func nullRejected(pt *plan.Part, c ast.ExprNode) (string, bool) {
-	for {
-		p, ok := c.(*ast.ParenthesesExpr)
-		if !ok {
-			break
-		}
-		c = p.Expr
-	}
-	var col ast.ExprNode
-	var others []ast.ExprNode
-	switch x := c.(type) {
-	case *ast.BinaryOperationExpr:
-		switch x.Op {
-		case opcode.EQ, opcode.NE, opcode.LT, opcode.LE, opcode.GT, opcode.GE:
-		default:
-			return "", false
-		}
-		col, others = x.L, []ast.ExprNode{x.R}
-		if _, isCol := x.L.(*ast.ColumnNameExpr); !isCol {
-			col, others = x.R, []ast.ExprNode{x.L}
-		}
-	case *ast.PatternInExpr:
-		if x.Sel != nil {
-			return "", false
-		}
-		col, others = x.Expr, x.List
-	case *ast.BetweenExpr:
-		col, others = x.Expr, []ast.ExprNode{x.Left, x.Right}
-	case *ast.PatternLikeOrIlikeExpr:
-		col, others = x.Expr, []ast.ExprNode{x.Pattern}
-	default:
-		return "", false
-	}
-	ce, ok := col.(*ast.ColumnNameExpr)
-	if !ok {
-		return "", false
-	}
-	name, grain := logical.FieldRef(ce.Name)
-	f := pt.Fact.Field(name)
-	if f == nil || f.Computed != nil || grain != "" || f.Alias == pt.Fact.Fact.Name {
-		return "", false
-	}
-	for _, o := range others {
-		v, ok := o.(*test_driver.ValueExpr)
-		if !ok || v.Datum.Kind() == test_driver.KindNull {
-			return "", false
-		}
-	}
-	return f.Alias, true
 }
 
 func (w *writer) where(pt *plan.Part, extra ...string) (string, error) {

@@ -135,3 +135,7 @@ func ListStateTables(d Dialect) string {
 
 // Ping is the cheapest statement every engine answers.
 func Ping() string { return "SELECT 1" }
+
+// DescribeSource lists the columns a FROM item (a FileSource) yields: name
+// and type first, without reading its rows.
+func DescribeSource(from string) string { return "DESCRIBE SELECT * FROM " + from }

@@ -1,8 +1,8 @@
 WITH `p0` AS (
   SELECT `customers`.`segment` AS `d0`, SUM(CASE WHEN (`transactions`.`status` = 'posted') THEN `transactions`.`amount` END) AS `p0__txn_amount`
   FROM `transactions` AS `transactions`
-  LEFT JOIN `customers` AS `customers` ON `transactions`.`customer_id` = `customers`.`customer_id`
   JOIN `channels` AS `channels` ON `transactions`.`channel_id` = `channels`.`channel_id`
+  LEFT JOIN `customers` AS `customers` ON `transactions`.`customer_id` = `customers`.`customer_id`
   WHERE (`channels`.`name` IN ('app', 'web'))
     AND (`transactions`.`value_date` >= DATE '2024-01-01')
     AND (`transactions`.`value_date` < DATE '2024-04-01')
