@@ -3,7 +3,6 @@ package api
 import (
 	"context"
 	"errors"
-	"fmt"
 	"io"
 	"net/http"
 	"strconv"
@@ -11,6 +10,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"github.com/strata-metrics/strata/compiler/plan"
 	"github.com/strata-metrics/strata/service"
 )
 
@@ -28,12 +28,11 @@ func (s *Server) audienceRoutes(g *gin.RouterGroup) {
 	g.POST("/audiences/export", a.export)
 }
 
-// unscoped refuses keys limited to some rows: audiences are sets of
-// entities taken over the whole population, which a row scope does not
-// restrict.
-func unscoped(c *gin.Context) error {
+// keyScope is the calling key's row limit, or nil: a limited key's
+// audiences are taken within the entities its where holds for.
+func keyScope(c *gin.Context) *plan.Scope {
 	if k := caller(c); k != nil && k.Scope != nil && k.Scope.Where != "" {
-		return &Error{Status: http.StatusForbidden, Code: "forbidden", Message: fmt.Sprintf("key %s is limited to some rows; audiences cover the whole population and are not open to it", k.Name)}
+		return k.Scope
 	}
 	return nil
 }
@@ -70,9 +69,6 @@ func audienceError(err error) error {
 }
 
 func (a *audienceAPI) evaluate(c *gin.Context) (any, error) {
-	if err := unscoped(c); err != nil {
-		return nil, err
-	}
 	body, err := a.body(c)
 	if err != nil {
 		return nil, err
@@ -81,6 +77,7 @@ func (a *audienceAPI) evaluate(c *gin.Context) (any, error) {
 	if err != nil {
 		return nil, audienceError(err)
 	}
+	req.Scope = keyScope(c)
 	svc, err := a.service()
 	if err != nil {
 		return nil, err
@@ -103,10 +100,6 @@ func (a *audienceAPI) evaluate(c *gin.Context) (any, error) {
 // export streams the ids; errors before the first byte are JSON errors.
 func (a *audienceAPI) export(c *gin.Context) {
 	fail := func(err error) { render(c, nil, toError(audienceError(err))) }
-	if err := unscoped(c); err != nil {
-		fail(err)
-		return
-	}
 	body, err := a.body(c)
 	if err != nil {
 		fail(err)
@@ -137,7 +130,7 @@ func (a *audienceAPI) export(c *gin.Context) {
 	defer release()
 	ctx, cancel := context.WithTimeout(c.Request.Context(), a.s.opts.Timeout)
 	defer cancel()
-	members, aud, uses, err := svc.Members(ctx, req.Expr)
+	members, aud, uses, err := svc.MembersIn(ctx, req.Expr, keyScope(c))
 	if err != nil {
 		fail(err)
 		return

@@ -50,6 +50,7 @@ var codes = map[string]int{
 
 	// Keys and scopes.
 	"forbidden-metric":  http.StatusForbidden, // the key may not read that metric
+	"forbidden-scope":   http.StatusForbidden, // the key's row limit does not apply to audiences of that entity
 	"scope-unreachable": http.StatusForbidden, // the key's scope cannot apply to that fact
 
 	// Audiences.

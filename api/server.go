@@ -336,7 +336,11 @@ func (s *Server) rollups(c *gin.Context) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	return gin.H{"rollups": st, "sources": s.w.BrokenSources()}, nil
+	tags, err := s.w.TagStatus(c.Request.Context())
+	if err != nil {
+		return nil, err
+	}
+	return gin.H{"rollups": st, "tags": tags, "sources": s.w.BrokenSources()}, nil
 }
 
 func (s *Server) refresh(c *gin.Context) (any, error) {

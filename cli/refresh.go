@@ -92,7 +92,11 @@ func (e *env) statusCmd() *cobra.Command {
 				if err != nil {
 					return fail("%v", err)
 				}
-				return e.printStatus(&statusReport{Rollups: st, Sources: w.BrokenSources()}, format)
+				tags, err := w.TagStatus(ctx)
+				if err != nil {
+					return fail("%v", err)
+				}
+				return e.printStatus(&statusReport{Rollups: st, Tags: tags, Sources: w.BrokenSources()}, format)
 			})
 		},
 	}
@@ -104,7 +108,7 @@ func (e *env) statusCmd() *cobra.Command {
 func (e *env) printStatus(rep *statusReport, format string) error {
 	st, broken := rep.Rollups, rep.Sources
 	if format == "json" {
-		return writeJSON(e.stdout, map[string]any{"rollups": st, "sources": broken})
+		return writeJSON(e.stdout, map[string]any{"rollups": st, "tags": rep.Tags, "sources": broken})
 	}
 	tw := tabwriter.NewWriter(e.stdout, 2, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "ROLLUP\tSTATE\tROWS\tPARTS\tBUILT\tWATERMARK\tSTALENESS\tSLA\tNEXT RUN\tTOOK\tERROR")
@@ -123,6 +127,9 @@ func (e *env) printStatus(rep *statusReport, format string) error {
 		fmt.Fprintf(tw, "%s\t%s\t%d\t%d\t%s\t%s\t%s\t%s\t%s\t%.0fms\t%s\n", s.Name, s.State, s.Rows, s.Partitions, built, s.Watermark, stale, sla, next, s.DurationMS, s.LastError)
 	}
 	if err := tw.Flush(); err != nil {
+		return err
+	}
+	if err := writeTagStatus(e.stdout, rep.Tags); err != nil {
 		return err
 	}
 	for _, b := range broken {

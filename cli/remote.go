@@ -224,6 +224,7 @@ func (r *remote) explain(ctx context.Context, q *plan.Query) (*service.Explanati
 // statusReport is GET /v1/rollups's answer, as `strata status` prints it.
 type statusReport struct {
 	Rollups []materializer.RollupStatus `json:"rollups"`
+	Tags    []materializer.TagStatus    `json:"tags"`
 	Sources []*materializer.SourceError `json:"sources"`
 }
 

@@ -62,7 +62,7 @@ func stopServe(t *testing.T, cmd *exec.Cmd, logs *bytes.Buffer) {
 }
 
 // timings blanks what differs between two runs of one command: elapsed times.
-var timings = regexp.MustCompile(`("took_ms": )[0-9.e+-]+|[0-9.]+(ms|µs|s)\b|[0-9.]+ ms\n`)
+var timings = regexp.MustCompile(`("(took_ms|age_seconds)": )[0-9.e+-]+|[0-9.]+(ms|µs|s)\b|[0-9.]+ ms\n`)
 
 func sameOutput(t *testing.T, what string, local, remote [3]any) {
 	t.Helper()

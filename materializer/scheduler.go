@@ -4,6 +4,7 @@ import (
 	"context"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/jonboulle/clockwork"
@@ -11,6 +12,7 @@ import (
 	"github.com/strata-metrics/strata/compiler/rollup"
 	"github.com/strata-metrics/strata/materializer/partition"
 	"github.com/strata-metrics/strata/materializer/schedule"
+	"github.com/strata-metrics/strata/model"
 )
 
 // SchedulerOptions tune NewScheduler.
@@ -41,7 +43,7 @@ func (m *Materializer) Jobs() []schedule.Job {
 		}
 		out = append(out, j)
 	}
-	return out
+	return append(out, m.tagJobs()...)
 }
 
 // NewScheduler runs the project's rollups on their cron and SLA: probes
@@ -62,12 +64,18 @@ func (m *Materializer) NewScheduler(ctx context.Context, o SchedulerOptions) (*s
 	return schedule.New(ctx, schedule.Config{
 		Jobs: m.Jobs(),
 		Probe: func(ctx context.Context, name string) (schedule.Observation, error) {
+			if tag, ok := strings.CutPrefix(name, TagJobPrefix); ok {
+				return m.probeTag(tag)
+			}
 			r := byName[name]
 			return schedule.Observation{Fingerprint: m.Fingerprint(r, nil), ChangedAt: m.newestChange(r)}, nil
 		},
 		Build: func(ctx context.Context, name string) error {
 			// The scheduler took the lease before calling Build.
 			ctx = WithLeaseHeld(ctx, name)
+			if tag, ok := strings.CutPrefix(name, TagJobPrefix); ok {
+				return m.buildTagJob(ctx, tag)
+			}
 			if o.Refresh != nil {
 				return o.Refresh(ctx, name)
 			}
@@ -120,6 +128,9 @@ func (s *seededStore) Load(ctx context.Context) (map[string]schedule.State, erro
 		}
 		states[r.Name] = st
 	}
+	if err := s.m.seedTagStates(ctx, states); err != nil {
+		return nil, err
+	}
 	return states, nil
 }
 
@@ -132,21 +143,29 @@ func (s *seededStore) Save(ctx context.Context, st schedule.State) error {
 func (m *Materializer) newestChange(r *rollup.Rollup) time.Time {
 	var t time.Time
 	for _, in := range r.Fact.Instances {
-		src := in.Table.Source.Value
-		switch {
-		case partition.IsPattern(src):
-			if files, err := partition.List(m.Project.Dir, src); err == nil {
-				if n := partition.Newest(files); n.After(t) {
-					t = n
-				}
-			}
-		case filepath.Ext(src) != "":
-			if !filepath.IsAbs(src) {
-				src = filepath.Join(m.Project.Dir, src)
-			}
-			if st, err := os.Stat(src); err == nil && st.ModTime().After(t) {
-				t = st.ModTime()
-			}
+		if c := m.tableChangedAt(in.Table); c.After(t) {
+			t = c
+		}
+	}
+	return t
+}
+
+// tableChangedAt is the latest modification time of a table's source files
+// (zero for an engine table).
+func (m *Materializer) tableChangedAt(tb *model.Table) time.Time {
+	var t time.Time
+	src := tb.Source.Value
+	switch {
+	case partition.IsPattern(src):
+		if files, err := partition.List(m.Project.Dir, src); err == nil {
+			t = partition.Newest(files)
+		}
+	case filepath.Ext(src) != "":
+		if !filepath.IsAbs(src) {
+			src = filepath.Join(m.Project.Dir, src)
+		}
+		if st, err := os.Stat(src); err == nil {
+			t = st.ModTime()
 		}
 	}
 	return t

@@ -403,6 +403,7 @@ func (d *decoder) tag(n ast.Node, p *Project) {
 		"where":     func(v ast.Node) { t.Where = d.expr(v, "where") },
 		"value":     func(v ast.Node) { t.Value, _ = d.str(v, "value") },
 		"freshness": func(v ast.Node) { t.Freshness = d.duration(v, "freshness") },
+		"cron":      func(v ast.Node) { t.Cron, _ = d.str(v, "cron") },
 		"where_metric": func(v ast.Node) {
 			wm := &WhereMetric{}
 			d.mapping(v, "where_metric", handlers{

@@ -227,8 +227,11 @@ type Tag struct {
 	WhereMetric *WhereMetric
 	Value       Str // categorical: one set per value of this field
 	// Freshness is the SLA: an audience reports the tag stale once its last
-	// build is older (0: never stale by age).
+	// build is older (0: never stale by age); the scheduler rebuilds the tag
+	// early enough to keep it, as it does a rollup's.
 	Freshness time.Duration
+	// Cron also rebuilds the tag on a schedule (empty: none).
+	Cron Str
 }
 
 // WhereMetric selects entities by a metric computed per entity.

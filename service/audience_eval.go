@@ -10,6 +10,7 @@ import (
 	"github.com/RoaringBitmap/roaring/v2"
 
 	aud "github.com/strata-metrics/strata/compiler/audience"
+	"github.com/strata-metrics/strata/compiler/plan"
 	"github.com/strata-metrics/strata/compiler/sqlgen"
 	"github.com/strata-metrics/strata/materializer"
 	"github.com/strata-metrics/strata/model"
@@ -48,6 +49,7 @@ type Audiences struct {
 	versions  map[string]*version   // by version table
 	current   map[string]string     // tag (or population) name → its cached version table
 	dims      map[string]*valueSets // by field
+	scopes    map[string]*scopedSet // by entity and key scope
 }
 
 // version is one loaded tag version: its bitmaps by value ("" for a
@@ -73,7 +75,7 @@ func NewAudiences(p *Project) (*Audiences, error) {
 		return nil, err
 	}
 	s := &Audiences{w: p, defs: map[string]*aud.TagDef{}, now: time.Now,
-		versions: map[string]*version{}, current: map[string]string{}, dims: map[string]*valueSets{}}
+		versions: map[string]*version{}, current: map[string]string{}, dims: map[string]*valueSets{}, scopes: map[string]*scopedSet{}}
 	for _, d := range defs {
 		s.defs[d.Tag.Name] = d
 	}
@@ -84,13 +86,14 @@ func NewAudiences(p *Project) (*Audiences, error) {
 type snapshot struct {
 	s      *Audiences
 	states map[string]materializer.TagState
-	pop    *roaring.Bitmap
+	pop    *roaring.Bitmap // the population, within the key's scope
+	full   *roaring.Bitmap // the whole population, for what is cached across keys
 	popTab string
 	entity *aud.Scope
 	used   map[string]TagUse
 }
 
-func (s *Audiences) snapshot(ctx context.Context, scope *aud.Scope) (*snapshot, error) {
+func (s *Audiences) snapshot(ctx context.Context, scope *aud.Scope, key *plan.Scope) (*snapshot, error) {
 	states, err := s.states(ctx)
 	if err != nil {
 		return nil, err
@@ -105,7 +108,10 @@ func (s *Audiences) snapshot(ctx context.Context, scope *aud.Scope) (*snapshot, 
 	if err != nil {
 		return nil, err
 	}
-	sn.pop, sn.popTab = v.union, st.Table
+	sn.pop, sn.full, sn.popTab = v.union, v.union, st.Table
+	if err := sn.restrict(ctx, key); err != nil {
+		return nil, err
+	}
 	return sn, nil
 }
 

@@ -99,3 +99,34 @@ func TestAudienceExplain(t *testing.T) {
 		t.Errorf("bad audience: %#v", err)
 	}
 }
+
+// TestAudiencesOrderLimit checks the documented order and limit of a query
+// grouped by audiences: the query runs once per audience, so each audience
+// gets its own top rows by the order, and the rows come grouped by audience
+// name — equal to hand-written SQL ranking within each audience.
+func TestAudiencesOrderLimit(t *testing.T) {
+	w, _ := bankService(t)
+	ctx := context.Background()
+	q := &plan.Query{Metrics: []string{"txn_count"}, Dimensions: []string{"branches.city"}, Order: []string{"-txn_count", "branches.city"}, Limit: 3,
+		Audiences: map[string]string{"hv": "high_value", "rest": "NOT high_value"}}
+	got, err := w.Query(ctx, q)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want, err := w.Engine.Query(ctx, `SELECT a, city, n FROM (
+  SELECT a, city, n, ROW_NUMBER() OVER (PARTITION BY a ORDER BY n DESC, city) AS r FROM (
+    SELECT CASE WHEN `+leaves["HV"]+` THEN 'hv' ELSE 'rest' END AS a, b.city AS city, COUNT(t.txn_id) AS n
+    FROM transactions t JOIN customers c ON c.customer_id = t.customer_id LEFT JOIN branches b ON b.branch_id = c.branch_id
+    GROUP BY 1, 2) x) y
+WHERE r <= 3 ORDER BY a, r`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(want.Rows) != 6 {
+		t.Fatalf("hand-written: %d rows; the data should give 3 cities in each audience", len(want.Rows))
+	}
+	inOrder := func(rows [][]any) string { return fmt.Sprint(rows) }
+	if g, h := inOrder(got.Rows), inOrder(want.Rows); g != h {
+		t.Errorf("strata %v; hand-written (in order) %v", g, h)
+	}
+}

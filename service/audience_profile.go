@@ -73,14 +73,14 @@ func (sn *snapshot) values(ctx context.Context, field string) (*valueSets, error
 	vs = &valueSets{popTab: sn.popTab, sets: map[string]*roaring.Bitmap{}}
 	for v, list := range ids {
 		bm := roaring.BitmapOf(list...)
-		bm.And(sn.pop)
+		bm.And(sn.full)
 		bm.RunOptimize()
 		vs.sets[v] = bm
 		vs.values = append(vs.values, v)
 	}
 	sort.Strings(vs.values)
 	vs.null = roaring.BitmapOf(nulls...)
-	vs.null.And(sn.pop)
+	vs.null.And(sn.full)
 	s.mu.Lock()
 	s.dims[field] = vs
 	s.mu.Unlock()
@@ -99,7 +99,7 @@ func (sn *snapshot) profile(ctx context.Context, at, name string, members *roari
 	size, pop := members.GetCardinality(), sn.pop.GetCardinality()
 	out := &ProfileDim{Field: f.Name}
 	add := func(v *string, set *roaring.Bitmap) {
-		pc := set.GetCardinality()
+		pc := set.AndCardinality(sn.pop) // within a key's scope, when it has one
 		if pc == 0 {
 			return
 		}

@@ -12,6 +12,7 @@ import (
 	"github.com/pingcap/tidb/pkg/parser/ast"
 
 	aud "github.com/strata-metrics/strata/compiler/audience"
+	"github.com/strata-metrics/strata/compiler/plan"
 	"github.com/strata-metrics/strata/model"
 )
 
@@ -21,6 +22,9 @@ type AudienceRequest struct {
 	Profile []string          `json:"profile,omitempty"`
 	Tags    bool              `json:"tags,omitempty"`
 	Overlap map[string]string `json:"overlap,omitempty"`
+	// Scope is the calling key's limit, set by the server (never from
+	// JSON): the population and every answer stay within it.
+	Scope *plan.Scope `json:"-"`
 }
 
 // MaxAudienceOverlaps and MaxAudienceProfile bound a request's work.
@@ -111,7 +115,7 @@ func (s *Audiences) Evaluate(ctx context.Context, r *AudienceRequest) (*Audience
 		}
 		auds = append(auds, a)
 	}
-	sn, err := s.snapshot(ctx, main.Scope)
+	sn, err := s.snapshot(ctx, main.Scope, r.Scope)
 	if err != nil {
 		return nil, err
 	}
@@ -160,11 +164,16 @@ func (s *Audiences) Evaluate(ctx context.Context, r *AudienceRequest) (*Audience
 // Members evaluates an audience to its members' ids, with the tag versions
 // it read.
 func (s *Audiences) Members(ctx context.Context, text string) (*roaring.Bitmap, *aud.Audience, []TagUse, error) {
+	return s.MembersIn(ctx, text, nil)
+}
+
+// MembersIn is Members for a key limited by scope (nil: none).
+func (s *Audiences) MembersIn(ctx context.Context, text string, scope *plan.Scope) (*roaring.Bitmap, *aud.Audience, []TagUse, error) {
 	a, err := s.compile("expr", text, "")
 	if err != nil {
 		return nil, nil, nil, err
 	}
-	sn, err := s.snapshot(ctx, a.Scope)
+	sn, err := s.snapshot(ctx, a.Scope, scope)
 	if err != nil {
 		return nil, nil, nil, err
 	}

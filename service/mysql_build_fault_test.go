@@ -95,7 +95,10 @@ func TestServerStoppedInsideBuild(t *testing.T) {
 	if after.Table != before.Table {
 		t.Errorf("txn_daily serves %s after the killed build; want its last good version %s", after.Table, before.Table)
 	}
-	if after.State != "fresh" && after.State != "failed" {
+	// The killed build's lease could not be released with the server down:
+	// until it expires status may say building; the version serving is the
+	// last good one either way.
+	if after.State != "fresh" && after.State != "failed" && after.State != "building" {
 		t.Errorf("txn_daily after the restart: %s (%s)", after.State, after.LastError)
 	}
 	tables := strataTables(t, srv.DSN)

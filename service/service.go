@@ -268,6 +268,11 @@ func (s *Project) Status(ctx context.Context) ([]materializer.RollupStatus, erro
 	return s.m.Status(ctx)
 }
 
+// TagStatus reports every tag's state.
+func (s *Project) TagStatus(ctx context.Context) ([]materializer.TagStatus, error) {
+	return s.m.TagStatus(ctx)
+}
+
 // freshness is the time up to which the answer reflects the sources: the
 // oldest build among the rollups serving the plan, and for raw parts the
 // newest modification of the files they read (they are read as they are now).

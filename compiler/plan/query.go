@@ -24,7 +24,9 @@ type Query struct {
 	// Audience restricts the metrics to the facts of an audience's members
 	// ("high_value AND NOT segment = 'staff'"); Audiences groups them by
 	// named audiences, adding a dimension `audience`. The service evaluates
-	// them and hands the plan the semi-joins in Semi.
+	// them and hands the plan the semi-joins in Semi. With Audiences the
+	// query, Order, Limit and Offset included, runs once per audience: the
+	// limit is per audience and rows come grouped by audience name.
 	Audience  string            `json:"audience,omitempty"`
 	Audiences map[string]string `json:"audiences,omitempty"`
 	Semi      []SemiJoin        `json:"-"`

@@ -251,7 +251,8 @@ func (StarRocks) SetBuild(arg string, key rollup.Key) (string, error) {
 	return fmt.Sprintf("bitmap_union(to_bitmap(%s))", arg), nil
 }
 
-// SetUnion implements Aggregates.
+// SetUnion implements Aggregates: an approximate count's set is the HLL
+// sketch SetApproxBuild stored, merged into a sketch by hll_union.
 func (StarRocks) SetUnion(col string, key rollup.Key) (string, error) {
 	if key.Approx {
 		return fmt.Sprintf("hll_union(%s)", col), nil

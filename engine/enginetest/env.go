@@ -81,8 +81,9 @@ type Named struct {
 	Engine engine.Engine
 }
 
-// Engines opens every engine available to the test: an in-memory DuckDB,
-// and a fresh database on the MySQL-protocol test server when there is one.
+// Engines opens every engine available to the test: an in-memory DuckDB, a
+// fresh database on the MySQL-protocol test server when there is one, and on
+// the StarRocks or Doris cluster when STRATA_TEST_STARROCKS_DSN names one.
 // Without a server the list holds DuckDB only and the test is told why,
 // except under CI, where the test fails.
 func Engines(t testing.TB) []Named {
@@ -97,14 +98,16 @@ func Engines(t testing.TB) []Named {
 		if InCI() {
 			t.Fatalf("CI=true but %s", HowToRun)
 		}
-		t.Log("only DuckDB: " + HowToRun)
-		return out
+		t.Log("no MariaDB: " + HowToRun)
+	} else {
+		m, _ := OpenMySQL(t, mysql.Config{})
+		out = append(out, Named{"mariadb", m})
 	}
-	m, _ := OpenMySQL(t, mysql.Config{})
-	out = append(out, Named{"mariadb", m})
 	if os.Getenv(StarRocksDSNVar) != "" {
 		o, _, typ := OpenStarRocks(t, mysql.Config{})
 		out = append(out, Named{typ, o})
+	} else {
+		t.Log("no StarRocks or Doris: " + StarRocksHowTo)
 	}
 	return out
 }

@@ -22,7 +22,7 @@ import (
 // engineQueries is how many generated queries the differential test runs on
 // a MySQL-protocol engine: each runs three times (rewritten and raw there,
 // raw on DuckDB), and a server is slower per query than an embedded engine.
-const engineQueries = 150
+const engineQueries = 100
 
 // TestRewriteMatchesRawOnMariaDB is the differential rollup test on the
 // MySQL-protocol test server (STRATA_TEST_MYSQL_DSN; skipped with how to run

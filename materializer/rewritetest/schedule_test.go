@@ -4,6 +4,7 @@ import (
 	"context"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -63,7 +64,8 @@ func TestSchedulerKeepsTheSLA(t *testing.T) {
 		}
 	}
 	for _, e := range step() {
-		if e.Kind == "start" {
+		// Tags this test never built are the scheduler's to build now.
+		if e.Kind == "start" && !strings.HasPrefix(e.Job, materializer.TagJobPrefix) {
 			t.Fatalf("a rollup built by the refresh was rebuilt at start: %s", e.Job)
 		}
 	}

@@ -220,10 +220,6 @@ DISTRIBUTED BY HASH(`customers.segment`);
 
 ALTER TABLE `_strata`.`r_txn_monthly_segment_33cd845c` ADD PARTITION IF NOT EXISTS `p20250101` VALUES [('2025-01-01'), ('2026-01-01'));
 
-ALTER TABLE `_strata`.`r_txn_monthly_segment_33cd845c` ADD PARTITION IF NOT EXISTS `p20250201` VALUES [('2025-02-01'), ('2026-02-01'));
-
-ALTER TABLE `_strata`.`r_txn_monthly_segment_33cd845c` ADD PARTITION IF NOT EXISTS `p20250301` VALUES [('2025-03-01'), ('2026-03-01'));
-
 INSERT INTO `_strata`.`r_txn_monthly_segment_33cd845c` (`customers.segment`, `transactions.txn_time.month`, `txn_amount`, `txn_count`, `posted_count`, `active_customers.set`)
 SELECT `customers`.`segment` AS `customers.segment`, CAST(date_trunc('month', CONVERT_TZ(`transactions`.`txn_time`, 'UTC', 'Asia/Shanghai')) AS DATE) AS `transactions.txn_time.month`, SUM(CASE WHEN (`transactions`.`status` = 'posted') THEN `transactions`.`amount` END) AS `txn_amount`, COUNT(`transactions`.`txn_id`) AS `txn_count`, COUNT(CASE WHEN (`transactions`.`status` = 'posted') THEN 1 END) AS `posted_count`, bitmap_union(to_bitmap(`transactions`.`customer_id`)) AS `active_customers.set`
 FROM `transactions` AS `transactions`
@@ -235,8 +231,8 @@ SELECT CAST(date_trunc('year', `transactions.txn_time.month`) AS DATE), COUNT(*)
 DELETE FROM `_strata`.`partitions` WHERE `rollup` = ?;
 -- args: "txn_monthly_segment"
 
-INSERT INTO `_strata`.`partitions` (`rollup`, `part`, `row_count`, `watermark`, `fingerprint`, `built_ns`) VALUES (?, ?, ?, ?, ?, ?), (?, ?, ?, ?, ?, ?), (?, ?, ?, ?, ?, ?);
--- args: "txn_monthly_segment", "2025-01-01", 100, "2025-01-31", "1000:2025-01-31 23:59:00", <now>, "txn_monthly_segment", "2025-02-01", 90, "2025-02-28", "900:2025-02-28 23:59:00", <now>, "txn_monthly_segment", "2025-03-01", 95, "2025-03-31", "950:2025-03-31 23:59:00", <now>
+INSERT INTO `_strata`.`partitions` (`rollup`, `part`, `row_count`, `watermark`, `fingerprint`, `built_ns`) VALUES (?, ?, ?, ?, ?, ?);
+-- args: "txn_monthly_segment", "2025-01-01", 285, "2025-03-31", "2850:2025-03-31 23:59:00", <now>
 
 DELETE FROM `_strata`.`definitions` WHERE `rollup` = ?;
 -- args: "txn_monthly_segment"
