@@ -18,6 +18,11 @@ func (e *env) printRefresh(rep *service.RefreshReport) error {
 			fmt.Fprintf(tw, "%s\tFAILED\t%s\n", r.Name, msg)
 			continue
 		}
+		if r.From != "" {
+			// Built from a finer rollup (the lattice), not the raw tables.
+			fmt.Fprintf(tw, "%s\t%d rows\t%s\tfrom %s\n", r.Name, r.Rows, r.Duration.Round(time.Millisecond), r.From)
+			continue
+		}
 		fmt.Fprintf(tw, "%s\t%d rows\t%s\n", r.Name, r.Rows, r.Duration.Round(time.Millisecond))
 	}
 	tw.Flush()

@@ -19,6 +19,9 @@ type RefreshResult struct {
 	Duration time.Duration `json:"duration_ns"`
 	Err      error         `json:"-"`
 	Error    string        `json:"error,omitempty"`
+	// From is the rollup whose stored rows the build read (the lattice), or
+	// "" for the raw tables.
+	From string `json:"built_from,omitempty"`
 	// Replaced is the table of the version this build replaced, when the
 	// materializer was told to keep it (KeepReplaced) for its readers to drop.
 	Replaced string `json:"-"`
@@ -57,6 +60,9 @@ func (m *Materializer) Refresh(ctx context.Context, names []string, progress fun
 	todo, err := m.selectRollups(names)
 	if err != nil {
 		return nil, err
+	}
+	if len(todo) > 1 {
+		todo = m.buildOrder(todo)
 	}
 	var out []RefreshResult
 	for _, r := range todo {
@@ -129,7 +135,15 @@ func (m *Materializer) build(ctx context.Context, r *rollup.Rollup) RefreshResul
 		return fail(err)
 	}
 	sources := m.Fingerprint(r, nil)
-	body, err := sqlgen.RollupBuild(m.Catalog, r, d)
+	src, srcTable := m.latticeSource(ctx, r)
+	var body string
+	var err error
+	if src != nil {
+		body, err = sqlgen.RollupBuildFrom(r, src, srcTable, d)
+		res.From = src.Name
+	} else {
+		body, err = sqlgen.RollupBuild(m.Catalog, r, d)
+	}
 	if err != nil {
 		return fail(err)
 	}
@@ -139,7 +153,7 @@ func (m *Materializer) build(ctx context.Context, r *rollup.Rollup) RefreshResul
 			_ = m.Engine.Exec(context.WithoutCancel(ctx), sqlgen.DropTable(d, t))
 		}
 	}
-	if err := m.Engine.Exec(ctx, sqlgen.CreateTableAs(d, table, body)); err != nil {
+	if err := m.Engine.Exec(ctx, sqlgen.CreateRollupTable(d, r, table, body, m.sortDims(ctx, r))); err != nil {
 		drop()
 		return fail(engine.Clean(err))
 	}
@@ -160,7 +174,7 @@ func (m *Materializer) build(ctx context.Context, r *rollup.Rollup) RefreshResul
 		drop()
 		return fail(engine.Clean(err))
 	}
-	res.Rows = count.Rows[0][0].(int64)
+	res.Rows = toInt64(count.Rows[0][0])
 	if err := m.narrowSums(ctx, r, table); err != nil {
 		drop()
 		return fail(engine.Clean(err))
@@ -179,6 +193,7 @@ func (m *Materializer) build(ctx context.Context, r *rollup.Rollup) RefreshResul
 	now := time.Now().UTC()
 	stmts := []engine.Statement{{SQL: sqlgen.RecordBuild(d), Args: []any{r.Name, table, r.Hash, res.Rows, watermark, now, float64(res.Duration.Microseconds()) / 1000, sources, nil, now}}}
 	stmts = append(stmts, m.definitionStatements(r)...)
+	stmts = append(stmts, m.lineageStatement(r, res.From))
 	if old != "" && old != table && !m.KeepReplaced {
 		for _, t := range append(m.keyTables(ctx, old), old) {
 			stmts = append(stmts, engine.Statement{SQL: sqlgen.DropTable(d, t)})

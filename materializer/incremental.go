@@ -23,11 +23,12 @@ import (
 //  2. Rebuild everything when there is no current version, its definition
 //     hash differs, another table's source changed, or the fact's changes
 //     cannot be placed (a file without statistics, a computed time field).
-//  3. Otherwise the partitions to rebuild are those the file differences
+//  3. Otherwise the periods to rebuild are those the file differences
 //     touch (partition.Diff) plus those inside `refresh.lookback` of the
 //     source's watermark (its newest time by the files' statistics; the
 //     wall clock only when no file says), where late rows may land in files
-//     already seen. Nothing to rebuild:
+//     already seen — periods of the rollup's grain, so that a new day
+//     rebuilds a day, not its month. Nothing to rebuild:
 //     the state is brought up to date and no table is written.
 //  4. The new version is one statement: the current version's rows outside
 //     those partitions UNION ALL the build over only their raw rows (bounded
@@ -85,7 +86,15 @@ func (m *Materializer) planBuild(ctx context.Context, r *rollup.Rollup, prev Rec
 	if bp.full {
 		return bp, nil
 	}
-	ch := partition.Diff(ps.grain, built.Files, bp.files)
+	// Changes are placed at the rollup's own grain, not the partition's: a
+	// new day in a month partition rebuilds that day's rows, and the
+	// partition's other days are copied (an hour grain, and an engine
+	// table fingerprinted per partition, go by partition).
+	g := ps.grain
+	if r.Grain != "hour" && !ps.engine {
+		g = partition.Grain(r.Grain)
+	}
+	ch := partition.Diff(g, built.Files, bp.files)
 	if ch.All {
 		bp.full, bp.reason = true, "a changed file has no statistics for "+ps.column
 		return bp, nil
@@ -95,12 +104,12 @@ func (m *Materializer) planBuild(ctx context.Context, r *rollup.Rollup, prev Rec
 	if !ok {
 		mark = localWall(now, ps.local)
 	}
-	for _, k := range partition.Lookback(ps.grain, mark, lb.N, lb.Unit) {
+	for _, k := range partition.Lookback(g, mark, lb.N, lb.Unit) {
 		ch.Add(partition.Change{Keys: map[string]bool{k: true}})
 	}
-	bp.ranges = toRanges(ps.grain, ch)
+	bp.ranges = toRanges(g, ch)
 	if !ps.engine {
-		bp.read = filesIn(ps.grain, ch, bp.files)
+		bp.read = filesIn(g, ch, bp.files)
 	}
 	return bp, nil
 }
@@ -148,7 +157,12 @@ func (m *Materializer) buildPartitioned(ctx context.Context, r *rollup.Rollup) R
 	var body string
 	switch {
 	case bp.full:
-		body, err = sqlgen.RollupBuild(m.Catalog, r, d)
+		if src, srcTable := m.latticeSource(ctx, r); src != nil {
+			body, err = sqlgen.RollupBuildFrom(r, src, srcTable, d)
+			res.From = src.Name
+		} else {
+			body, err = sqlgen.RollupBuild(m.Catalog, r, d)
+		}
 	case len(bp.ranges) == 0:
 		return m.recordUnchanged(ctx, r, prev, bp, sources, start)
 	default:
@@ -162,7 +176,7 @@ func (m *Materializer) buildPartitioned(ctx context.Context, r *rollup.Rollup) R
 	}
 	table := fmt.Sprintf("%s.%s%s_%s_%d", sqlgen.StateSchema, sqlgen.RollupTablePrefix, r.Name, r.Hash[:8], time.Now().UnixNano())
 	drop := func() { _ = m.Engine.Exec(context.WithoutCancel(ctx), sqlgen.DropTable(d, table)) }
-	if err := m.Engine.Exec(ctx, sqlgen.CreateRollupTable(d, r, table, body, r.Dims)); err != nil {
+	if err := m.Engine.Exec(ctx, sqlgen.CreateRollupTable(d, r, table, body, m.sortDims(ctx, r))); err != nil {
 		drop()
 		return fail(engine.Clean(err))
 	}
@@ -225,8 +239,13 @@ func (m *Materializer) readPartitionStats(ctx context.Context, r *rollup.Rollup,
 		if bp.full {
 			return true
 		}
+		// A range may cover part of a partition: it was rebuilt when they overlap.
+		end := key
+		if t, err := time.Parse(time.DateOnly, key); err == nil {
+			end = partition.Grain(grain).Next(t).Format(time.DateOnly)
+		}
 		for _, rg := range bp.ranges {
-			if (rg.IsNull() && key == "null") || (!rg.IsNull() && key >= rg.From && key < rg.To) {
+			if (rg.IsNull() && key == "null") || (!rg.IsNull() && key != "null" && rg.From < end && rg.To > key) {
 				return true
 			}
 		}
@@ -286,6 +305,7 @@ func (m *Materializer) swapPartitioned(r *rollup.Rollup, table, old string, res 
 		stmts = append(stmts, engine.Statement{SQL: sqlgen.InsertPartitions(d, len(batch)), Args: args})
 	}
 	stmts = append(stmts, m.definitionStatements(r)...)
+	stmts = append(stmts, m.lineageStatement(r, res.From))
 	if old != "" && old != table && !m.KeepReplaced {
 		stmts = append(stmts, engine.Statement{SQL: sqlgen.DropTable(d, old)})
 	}

@@ -30,6 +30,9 @@ type Materializer struct {
 	// it in RefreshResult.Replaced, for a caller whose readers may still be
 	// scanning it (service.Project drops it when the last one is done).
 	KeepReplaced bool
+	// NoLattice builds every rollup from the raw tables, never from another
+	// rollup: to compare the two, or to rule the lattice out.
+	NoLattice bool
 	// Holder names this materializer in build lease rows (buildlease.go);
 	// default DefaultHolder, host:pid.
 	Holder string

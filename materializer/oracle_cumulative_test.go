@@ -15,6 +15,21 @@ const localTxns = `t AS (SELECT *, (txn_time AT TIME ZONE 'UTC') AT TIME ZONE 'A
 
 var cumulativeCases = []oracleCase{
 	{
+		// The part reads only from the first window's start: for May 30 the
+		// window is [(May 31) − 3 months, May 31), which SQL clamps to
+		// February 29 — the bound must not cut those days.
+		name: "window_3_months_by_day_at_month_ends_clamped",
+		q: plan.Query{Metrics: []string{"txn_count_3m", "txn_count"}, Dimensions: []string{"transactions.txn_time.day"},
+			Where: "transactions.txn_time >= '2024-05-30' AND transactions.txn_time < '2024-06-02'"},
+		sql: `
+WITH ` + localTxns + `,
+days AS (SELECT DISTINCT CAST(lt AS DATE) AS d FROM t WHERE lt >= TIMESTAMP '2024-05-30' AND lt < TIMESTAMP '2024-06-02')
+SELECT d,
+  (SELECT COUNT(txn_id) FROM t WHERE lt >= (d + INTERVAL 1 DAY) - INTERVAL 3 MONTH AND lt < d + INTERVAL 1 DAY),
+  (SELECT COUNT(txn_id) FROM t WHERE CAST(lt AS DATE) = d)
+FROM days`,
+	},
+	{
 		name: "mtd_by_day_across_the_leap_day_and_month_end",
 		q: plan.Query{Metrics: []string{"txn_amount", "txn_amount_mtd", "active_customers_mtd", "avg_amount_mtd"}, Dimensions: []string{"transactions.txn_time.day"},
 			Where: "transactions.txn_time >= '2024-02-25' AND transactions.txn_time < '2024-03-04'"},

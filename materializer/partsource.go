@@ -304,14 +304,22 @@ func (m *Materializer) StaleRanges(ctx context.Context, r *rollup.Rollup, built 
 	if err != nil {
 		return nil, nil, false
 	}
-	ch := partition.Diff(ps.grain, built.Files, files)
+	// The tail replaces the stored rows of the changed periods of the
+	// rollup's own grain, not of whole partitions: a new day in a month
+	// partition sends one day of raw rows through the tail, not the month.
+	// (An hour grain's labels are not dates: it goes by partition.)
+	g := ps.grain
+	if r.Grain != "hour" {
+		g = partition.Grain(r.Grain)
+	}
+	ch := partition.Diff(g, built.Files, files)
 	// A tail over most of the rollup reads most raw rows and the rollup's
 	// rows besides: then the raw path is cheaper, and the rollup is stale.
-	if ch.All || 2*len(ch.Keys) > len(partitionFingerprints(ps.grain, files)) {
+	if ch.All || 2*len(ch.Keys) > len(partitionFingerprints(g, files)) {
 		return nil, nil, false
 	}
-	rs := toRanges(ps.grain, ch)
-	return rs, filesIn(ps.grain, ch, files), len(rs) > 0
+	rs := toRanges(g, ch)
+	return rs, filesIn(g, ch, files), len(rs) > 0
 }
 
 // filesIn lists the files that can hold rows of the changed partitions:

@@ -156,7 +156,7 @@ func (m *Materializer) definitionStatements(r *rollup.Rollup) []engine.Statement
 }
 
 func (m *Materializer) ensureDefinitions(ctx context.Context) error {
-	for _, s := range sqlgen.DefinitionDDL(m.Dialect) {
+	for _, s := range append(sqlgen.DefinitionDDL(m.Dialect), sqlgen.LineageDDL(m.Dialect)...) {
 		if err := m.Engine.Exec(ctx, s); err != nil {
 			return engine.Clean(err)
 		}
@@ -186,6 +186,7 @@ func (m *Materializer) DropRemoved(ctx context.Context) error {
 			continue
 		}
 		stmts := []engine.Statement{{SQL: sqlgen.DeleteRollupState(d), Args: []any{name}}, {SQL: sqlgen.DeleteDefinition(d), Args: []any{name}},
+			{SQL: sqlgen.DeleteLineage(d), Args: []any{name}},
 			{SQL: sqlgen.DeletePartitions(d), Args: []any{name}}, {SQL: sqlgen.DeleteFiles(d), Args: []any{name}}}
 		if row.Status.Table != "" {
 			stmts = append(stmts, engine.Statement{SQL: sqlgen.DropTable(d, row.Status.Table)})

@@ -26,6 +26,9 @@ type RollupStatus struct {
 	DurationMS float64   `json:"duration_ms"`
 	LastError  string    `json:"last_error,omitempty"`
 	Fresh      bool      `json:"fresh"`
+	// BuiltFrom is the rollup the current version was built from (the
+	// lattice), or "" when it was built from the raw tables.
+	BuiltFrom string `json:"built_from,omitempty"`
 	// State is fresh, stale, outdated, never built, failed (the last build
 	// failed or was interrupted), or, from the
 	// scheduler's record: building (a live build lease), failing (retrying
@@ -116,11 +119,15 @@ func (m *Materializer) Status(ctx context.Context) ([]RollupStatus, error) {
 	if err != nil {
 		return nil, err
 	}
+	from := m.lineage(ctx)
 	var out []RollupStatus
 	for _, r := range m.Rollups {
 		row := rows[r.Name]
 		s := row.Status
 		s.Name, s.ModelHash = r.Name, r.Hash
+		if s.Table != "" {
+			s.BuiltFrom = from[r.Name]
+		}
 		switch {
 		case s.Table == "" && s.LastError != "":
 			s.State = "failed"

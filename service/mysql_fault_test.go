@@ -141,4 +141,4 @@ func TestServerStoppedMidRefresh(t *testing.T) {
 
 // stateTables are the materializer's own tables in _strata, never versions.
 var stateTables = map[string]bool{"_strata.rollups": true, "_strata.sources": true, "_strata.definitions": true,
-	"_strata.partitions": true, "_strata.rollup_files": true, "_strata.schedule": true, "_strata.leases": true}
+	"_strata.partitions": true, "_strata.rollup_files": true, "_strata.schedule": true, "_strata.leases": true, "_strata.lineage": true}

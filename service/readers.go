@@ -156,6 +156,8 @@ func (s *Project) Refresh(ctx context.Context, names []string, progress func(mat
 			names = append(names, r.Name)
 		}
 	}
+	// Finer rollups first, so that coarser ones are built from them.
+	names = s.m.BuildOrder(names)
 	var out []materializer.RefreshResult
 	for _, name := range names {
 		res, err := s.flights.do(ctx, name, func() (materializer.RefreshResult, error) {

@@ -407,6 +407,12 @@ func (b *builder) finishPart(pt *Part) *Error {
 			// Shifting rows forward by months would fold several days onto
 			// one (January 29–31 all land on February's last day), so the
 			// filter cannot select the earlier rows; the join on periods does.
+			// A cumulative part keeps the bounds its windows need.
+			if pt.Cumulative != nil {
+				if wb := b.windowBound(pt, c); wb != nil {
+					pt.Where = append(pt.Where, wb)
+				}
+			}
 			continue
 		}
 		for _, col := range expr.Columns(c) {

@@ -247,5 +247,60 @@ func ExprString(n ast.Node) string {
 	if err := n.Restore(ctx); err != nil {
 		return "?"
 	}
+	return escapeLiterals(b.String())
+}
+
+// escapeLiterals rewrites the string literals of restored text so that the
+// plan reads on one line and, for the common escapes, parses back to the same
+// values: the restorer doubles quotes but writes backslashes, newlines, tabs
+// and other control characters raw. Inside a literal they become the MySQL
+// escapes \\, \n, \r, \t and \0, any other control character \xNN (shown,
+// not parsed: the SQL writer spells those with chr()); outside a literal the
+// text is kept.
+func escapeLiterals(s string) string {
+	if !strings.Contains(s, "\\") && !hasControl(s) {
+		return s
+	}
+	var b strings.Builder
+	in := false
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if !in {
+			b.WriteByte(c)
+			in = c == '\''
+			continue
+		}
+		switch {
+		case c == '\'' && i+1 < len(s) && s[i+1] == '\'':
+			b.WriteString("''")
+			i++
+		case c == '\'':
+			b.WriteByte(c)
+			in = false
+		case c == '\\':
+			b.WriteString(`\\`)
+		case c == '\n':
+			b.WriteString(`\n`)
+		case c == '\r':
+			b.WriteString(`\r`)
+		case c == '\t':
+			b.WriteString(`\t`)
+		case c == 0:
+			b.WriteString(`\0`)
+		case c < 0x20 || c == 0x7f:
+			fmt.Fprintf(&b, `\x%02x`, c)
+		default:
+			b.WriteByte(c)
+		}
+	}
 	return b.String()
+}
+
+func hasControl(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] < 0x20 || s[i] == 0x7f {
+			return true
+		}
+	}
+	return false
 }

@@ -40,7 +40,10 @@ type stmtEntry struct {
 }
 
 // stmtCacheSize bounds the statements kept; the least recently used goes.
-const stmtCacheSize = 256
+// Each is prepared once per connection that ran it, so the plans held are
+// up to this many times the pool's size: enough for a set of dashboards,
+// small beside the data.
+const stmtCacheSize = 64
 
 func newStmtCache(max int) *stmtCache {
 	return &stmtCache{max: max, entries: map[string]*list.Element{}, lru: list.New()}

@@ -10,6 +10,8 @@ WITH "p0" AS (
   FROM "transactions" AS "transactions"
   JOIN (SELECT DISTINCT "d0" FROM "p0") AS "k" ON (("transactions"."txn_time" AT TIME ZONE 'UTC') AT TIME ZONE 'Asia/Shanghai') >= CAST(date_trunc('month', "k"."d0") AS DATE)
     AND (("transactions"."txn_time" AT TIME ZONE 'UTC') AT TIME ZONE 'Asia/Shanghai') < ("k"."d0" + INTERVAL 1 DAY)
+  WHERE ((("transactions"."txn_time" AT TIME ZONE 'UTC') AT TIME ZONE 'Asia/Shanghai') >= TIMESTAMP '2024-03-01 00:00:00')
+    AND ((("transactions"."txn_time" AT TIME ZONE 'UTC') AT TIME ZONE 'Asia/Shanghai') < TIMESTAMP '2024-04-01 00:00:00')
   GROUP BY 1
 )
 SELECT "b"."d0" AS "transactions.txn_time.day", "b"."p0__txn_amount" AS "txn_amount", "p1"."p1__txn_amount" AS "txn_amount_mtd"

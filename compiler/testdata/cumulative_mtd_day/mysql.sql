@@ -10,6 +10,8 @@ WITH `p0` AS (
   FROM `transactions` AS `transactions`
   JOIN (SELECT DISTINCT `d0` FROM `p0`) AS `k` ON CONVERT_TZ(`transactions`.`txn_time`, 'UTC', 'Asia/Shanghai') >= CAST(DATE_FORMAT(`k`.`d0`, '%Y-%m-01') AS DATE)
     AND CONVERT_TZ(`transactions`.`txn_time`, 'UTC', 'Asia/Shanghai') < DATE_ADD(`k`.`d0`, INTERVAL 1 DAY)
+  WHERE (CONVERT_TZ(`transactions`.`txn_time`, 'UTC', 'Asia/Shanghai') >= TIMESTAMP '2024-03-01 00:00:00')
+    AND (CONVERT_TZ(`transactions`.`txn_time`, 'UTC', 'Asia/Shanghai') < TIMESTAMP '2024-04-01 00:00:00')
   GROUP BY 1
 )
 SELECT `b`.`d0` AS `transactions.txn_time.day`, `b`.`p0__txn_amount` AS `txn_amount`, `p1`.`p1__txn_amount` AS `txn_amount_mtd`

@@ -12,6 +12,7 @@ WITH `p1` AS (
   JOIN (SELECT DISTINCT `d0`, `d1` FROM `p1`) AS `k` ON (`channels`.`name` <=> `k`.`d1`)
     AND CONVERT_TZ(`transactions`.`txn_time`, 'UTC', 'Asia/Shanghai') >= DATE_SUB(DATE_ADD(`k`.`d0`, INTERVAL 1 MONTH), INTERVAL 3 MONTH)
     AND CONVERT_TZ(`transactions`.`txn_time`, 'UTC', 'Asia/Shanghai') < DATE_ADD(`k`.`d0`, INTERVAL 1 MONTH)
+  WHERE (CONVERT_TZ(`transactions`.`txn_time`, 'UTC', 'Asia/Shanghai') >= TIMESTAMP '2024-04-01 00:00:00')
   GROUP BY 1, 2
 )
 SELECT `b`.`d0` AS `transactions.txn_time.month`, `b`.`d1` AS `channels.name`, `p0`.`p0__avg_amount` AS `avg_amount_3m`, `p0`.`p0__txn_count` AS `txn_count_3m`

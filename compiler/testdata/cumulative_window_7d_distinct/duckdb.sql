@@ -13,6 +13,8 @@ WITH "p1" AS (
   JOIN (SELECT DISTINCT "d0", "d1" FROM "p1") AS "k" ON ("customers"."segment" IS NOT DISTINCT FROM "k"."d1")
     AND (("transactions"."txn_time" AT TIME ZONE 'UTC') AT TIME ZONE 'Asia/Shanghai') >= (("k"."d0" + INTERVAL 1 DAY) - INTERVAL 7 DAY)
     AND (("transactions"."txn_time" AT TIME ZONE 'UTC') AT TIME ZONE 'Asia/Shanghai') < ("k"."d0" + INTERVAL 1 DAY)
+  WHERE ((("transactions"."txn_time" AT TIME ZONE 'UTC') AT TIME ZONE 'Asia/Shanghai') >= TIMESTAMP '2024-01-26 00:00:00')
+    AND ((("transactions"."txn_time" AT TIME ZONE 'UTC') AT TIME ZONE 'Asia/Shanghai') < TIMESTAMP '2024-03-01 00:00:00')
   GROUP BY 1, 2
 )
 SELECT "b"."d0" AS "transactions.txn_time.day", "b"."d1" AS "customers.segment", "p0"."p0__active_customers" AS "active_customers_7d"

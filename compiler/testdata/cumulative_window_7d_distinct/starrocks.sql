@@ -13,6 +13,8 @@ WITH `p1` AS (
   JOIN (SELECT DISTINCT `d0`, `d1` FROM `p1`) AS `k` ON (`customers`.`segment` <=> `k`.`d1`)
     AND CONVERT_TZ(`transactions`.`txn_time`, 'UTC', 'Asia/Shanghai') >= DATE_SUB(DATE_ADD(`k`.`d0`, INTERVAL 1 DAY), INTERVAL 7 DAY)
     AND CONVERT_TZ(`transactions`.`txn_time`, 'UTC', 'Asia/Shanghai') < DATE_ADD(`k`.`d0`, INTERVAL 1 DAY)
+  WHERE (CONVERT_TZ(`transactions`.`txn_time`, 'UTC', 'Asia/Shanghai') >= DATETIME '2024-01-26 00:00:00')
+    AND (CONVERT_TZ(`transactions`.`txn_time`, 'UTC', 'Asia/Shanghai') < DATETIME '2024-03-01 00:00:00')
   GROUP BY 1, 2
 )
 SELECT `b`.`d0` AS `transactions.txn_time.day`, `b`.`d1` AS `customers.segment`, `p0`.`p0__active_customers` AS `active_customers_7d`

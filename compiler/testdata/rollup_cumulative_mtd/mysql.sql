@@ -13,6 +13,8 @@ WITH `p1` AS (
     JOIN (SELECT DISTINCT `d0`, `d1` FROM `p1`) AS `k` ON (`r`.`customers.segment` <=> `k`.`d1`)
       AND CAST(`r`.`transactions.txn_time.day` AS DATETIME) >= CAST(DATE_FORMAT(`k`.`d0`, '%Y-%m-01') AS DATE)
       AND CAST(`r`.`transactions.txn_time.day` AS DATETIME) < DATE_ADD(`k`.`d0`, INTERVAL 1 DAY)
+    WHERE (CAST(`r`.`transactions.txn_time.day` AS DATETIME) >= TIMESTAMP '2024-03-01 00:00:00')
+      AND (CAST(`r`.`transactions.txn_time.day` AS DATETIME) < TIMESTAMP '2024-04-01 00:00:00')
     GROUP BY 1, 2
   ) AS `m`
   LEFT JOIN (
@@ -21,6 +23,8 @@ WITH `p1` AS (
     JOIN (SELECT DISTINCT `d0`, `d1` FROM `p1`) AS `k` ON (`r`.`customers.segment` <=> `k`.`d1`)
       AND CAST(`r`.`transactions.txn_time.day` AS DATETIME) >= CAST(DATE_FORMAT(`k`.`d0`, '%Y-%m-01') AS DATE)
       AND CAST(`r`.`transactions.txn_time.day` AS DATETIME) < DATE_ADD(`k`.`d0`, INTERVAL 1 DAY)
+    WHERE (CAST(`r`.`transactions.txn_time.day` AS DATETIME) >= TIMESTAMP '2024-03-01 00:00:00')
+      AND (CAST(`r`.`transactions.txn_time.day` AS DATETIME) < TIMESTAMP '2024-04-01 00:00:00')
     GROUP BY 1, 2
   ) AS `k0` ON (`k0`.`d0` <=> `m`.`d0`) AND (`k0`.`d1` <=> `m`.`d1`)
 )

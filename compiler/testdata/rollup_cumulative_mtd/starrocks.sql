@@ -11,6 +11,8 @@ WITH `p1` AS (
   JOIN (SELECT DISTINCT `d0`, `d1` FROM `p1`) AS `k` ON (`r`.`customers.segment` <=> `k`.`d1`)
     AND CAST(`r`.`transactions.txn_time.day` AS DATETIME) >= CAST(date_trunc('month', `k`.`d0`) AS DATE)
     AND CAST(`r`.`transactions.txn_time.day` AS DATETIME) < DATE_ADD(`k`.`d0`, INTERVAL 1 DAY)
+  WHERE (CAST(`r`.`transactions.txn_time.day` AS DATETIME) >= DATETIME '2024-03-01 00:00:00')
+    AND (CAST(`r`.`transactions.txn_time.day` AS DATETIME) < DATETIME '2024-04-01 00:00:00')
   GROUP BY 1, 2
 )
 SELECT `b`.`d0` AS `transactions.txn_time.day`, `b`.`d1` AS `customers.segment`, `p0`.`p0__txn_amount` AS `txn_amount_mtd`, `p0`.`p0__active_customers` AS `active_customers_mtd`

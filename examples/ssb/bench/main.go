@@ -172,7 +172,15 @@ func main() {
 	flag.StringVar(&c.jsonOut, "json", "", "write the report as JSON to this file")
 	flag.StringVar(&c.baseline, "baseline", "", "a previous report (e.g. at SF 1) to compare rollup latencies with")
 	flag.StringVar(&c.render, "render", "", "print a saved report (-json output) as Markdown tables, and run nothing")
+	builds := flag.Int("builds", 0, "only time the rollup builds, each from the fact and with the lattice, alternately this many rounds, and exit")
 	flag.Parse()
+	if *builds > 0 {
+		if err := runBuilds(context.Background(), c, *builds); err != nil {
+			fmt.Fprintln(os.Stderr, "bench:", err)
+			os.Exit(1)
+		}
+		return
+	}
 	if c.render != "" {
 		data, err := os.ReadFile(c.render)
 		var rep Report

@@ -38,6 +38,16 @@ PROPERTIES ("enable_unique_key_merge_on_write" = "true");
 
 CREATE DATABASE IF NOT EXISTS `_strata`;
 
+CREATE TABLE IF NOT EXISTS `_strata`.`lineage` (
+  `rollup` VARCHAR(255) NOT NULL,
+  `built_from` VARCHAR(255)
+)
+UNIQUE KEY(`rollup`)
+DISTRIBUTED BY HASH(`rollup`) BUCKETS 1
+PROPERTIES ("enable_unique_key_merge_on_write" = "true");
+
+CREATE DATABASE IF NOT EXISTS `_strata`;
+
 CREATE TABLE IF NOT EXISTS `_strata`.`partitions` (
   `rollup` VARCHAR(255) NOT NULL,
   `part` VARCHAR(32) NOT NULL,

@@ -38,6 +38,16 @@ PROPERTIES ("enable_unique_key_merge_on_write" = "true");
 
 CREATE DATABASE IF NOT EXISTS `_strata`;
 
+CREATE TABLE IF NOT EXISTS `_strata`.`lineage` (
+  `rollup` VARCHAR(255) NOT NULL,
+  `built_from` VARCHAR(255)
+)
+UNIQUE KEY(`rollup`)
+DISTRIBUTED BY HASH(`rollup`) BUCKETS 1
+PROPERTIES ("enable_unique_key_merge_on_write" = "true");
+
+CREATE DATABASE IF NOT EXISTS `_strata`;
+
 CREATE TABLE IF NOT EXISTS `_strata`.`partitions` (
   `rollup` VARCHAR(255) NOT NULL,
   `part` VARCHAR(32) NOT NULL,
@@ -90,6 +100,16 @@ CREATE DATABASE IF NOT EXISTS `_strata`;
 CREATE TABLE IF NOT EXISTS `_strata`.`definitions` (
   `rollup` VARCHAR(255) NOT NULL,
   `definition` VARCHAR(65533)
+)
+UNIQUE KEY(`rollup`)
+DISTRIBUTED BY HASH(`rollup`) BUCKETS 1
+PROPERTIES ("enable_unique_key_merge_on_write" = "true");
+
+CREATE DATABASE IF NOT EXISTS `_strata`;
+
+CREATE TABLE IF NOT EXISTS `_strata`.`lineage` (
+  `rollup` VARCHAR(255) NOT NULL,
+  `built_from` VARCHAR(255)
 )
 UNIQUE KEY(`rollup`)
 DISTRIBUTED BY HASH(`rollup`) BUCKETS 1

@@ -35,6 +35,15 @@ DISTRIBUTED BY HASH(`rollup`);
 
 CREATE DATABASE IF NOT EXISTS `_strata`;
 
+CREATE TABLE IF NOT EXISTS `_strata`.`lineage` (
+  `rollup` VARCHAR(255) NOT NULL,
+  `built_from` VARCHAR(255)
+)
+PRIMARY KEY(`rollup`)
+DISTRIBUTED BY HASH(`rollup`);
+
+CREATE DATABASE IF NOT EXISTS `_strata`;
+
 CREATE TABLE IF NOT EXISTS `_strata`.`partitions` (
   `rollup` VARCHAR(255) NOT NULL,
   `part` VARCHAR(32) NOT NULL,
@@ -83,6 +92,15 @@ CREATE DATABASE IF NOT EXISTS `_strata`;
 CREATE TABLE IF NOT EXISTS `_strata`.`definitions` (
   `rollup` VARCHAR(255) NOT NULL,
   `definition` VARCHAR(65533)
+)
+PRIMARY KEY(`rollup`)
+DISTRIBUTED BY HASH(`rollup`);
+
+CREATE DATABASE IF NOT EXISTS `_strata`;
+
+CREATE TABLE IF NOT EXISTS `_strata`.`lineage` (
+  `rollup` VARCHAR(255) NOT NULL,
+  `built_from` VARCHAR(255)
 )
 PRIMARY KEY(`rollup`)
 DISTRIBUTED BY HASH(`rollup`);

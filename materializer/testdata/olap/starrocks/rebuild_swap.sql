@@ -35,6 +35,15 @@ DISTRIBUTED BY HASH(`rollup`);
 
 CREATE DATABASE IF NOT EXISTS `_strata`;
 
+CREATE TABLE IF NOT EXISTS `_strata`.`lineage` (
+  `rollup` VARCHAR(255) NOT NULL,
+  `built_from` VARCHAR(255)
+)
+PRIMARY KEY(`rollup`)
+DISTRIBUTED BY HASH(`rollup`);
+
+CREATE DATABASE IF NOT EXISTS `_strata`;
+
 CREATE TABLE IF NOT EXISTS `_strata`.`partitions` (
   `rollup` VARCHAR(255) NOT NULL,
   `part` VARCHAR(32) NOT NULL,
