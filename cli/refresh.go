@@ -104,7 +104,7 @@ func (e *env) statusCmd() *cobra.Command {
 	return cmd
 }
 
-// printStatus writes the rollups' states and the broken sources.
+// printStatus writes the rollups' and tags' states and the broken sources.
 func (e *env) printStatus(rep *statusReport, format string) error {
 	st, broken := rep.Rollups, rep.Sources
 	if format == "json" {

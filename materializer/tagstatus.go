@@ -25,8 +25,6 @@ type TagStatus struct {
 	// (the definition changed), never built, failed (never built, the last
 	// try failed), or breached (older than the freshness SLA).
 	State string `json:"state"`
-	// AgeSeconds is how long ago the version was built.
-	AgeSeconds float64 `json:"age_seconds,omitempty"`
 	Schedule
 }
 
@@ -63,9 +61,6 @@ func (m *Materializer) TagStatus(ctx context.Context) ([]TagStatus, error) {
 			s.FreshnessSLA = job.Freshness.String()
 		}
 		s.Cron = job.Cron
-		if !r.BuiltAt.IsZero() {
-			s.AgeSeconds = now.Sub(r.BuiltAt).Seconds()
-		}
 		switch {
 		case r.Table == "" && r.LastError != "":
 			s.State = "failed"

@@ -220,7 +220,6 @@ func BenchmarkAudienceBuildAllTags(b *testing.B) {
 	p, _ := benchProject(b)
 	ctx := context.Background()
 	b.Run("strata", func(b *testing.B) {
-		b.ReportMetric(float64(cdpBench.built.Milliseconds()), "first-build-ms")
 		timedCold(b, func() error {
 			res, err := p.Materializer().RefreshTags(ctx, nil, nil)
 			for _, r := range res {
@@ -230,6 +229,8 @@ func BenchmarkAudienceBuildAllTags(b *testing.B) {
 			}
 			return err
 		})
+		// After timedCold: resetting the timer drops metrics reported before.
+		b.ReportMetric(float64(cdpBench.built.Milliseconds()), "first-build-ms")
 	})
 	b.Run("duckdb", func(b *testing.B) {
 		timedCold(b, func() error {
