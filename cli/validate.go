@@ -23,6 +23,7 @@ func (e *env) validateCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
+			olapDiags(p, cat, &diags)
 			if diags == nil {
 				diags = model.Diagnostics{}
 			}

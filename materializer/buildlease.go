@@ -7,6 +7,7 @@ import (
 	"os"
 	"strconv"
 	"strings"
+	"sync"
 	"syscall"
 	"time"
 )
@@ -80,8 +81,9 @@ func (e *BuildRunningError) Unwrap() error { return e.Cause }
 // holdLease takes the rollup's build lease for the duration of one build
 // (steps 1–4) and returns its release.
 func (m *Materializer) holdLease(ctx context.Context, rollup string) (func(), error) {
+	building(rollup, 1)
 	if held, _ := ctx.Value(leaseHeldKey{rollup}).(bool); held {
-		return func() {}, nil
+		return func() { building(rollup, -1) }, nil
 	}
 	m.leaseOnce.Do(func() { m.lease = &EngineLease{Engine: m.Engine, Dialect: m.Dialect} })
 	l := m.lease
@@ -90,6 +92,7 @@ func (m *Materializer) holdLease(ctx context.Context, rollup string) (func(), er
 	for {
 		ok, other, until, err := l.Acquire(ctx, rollup, holder, BuildLeaseTTL)
 		if err != nil {
+			building(rollup, -1)
 			return nil, err
 		}
 		if ok {
@@ -102,6 +105,7 @@ func (m *Materializer) holdLease(ctx context.Context, rollup string) (func(), er
 		wait := min(leasePoll, max(time.Until(until), time.Millisecond))
 		select {
 		case <-ctx.Done():
+			building(rollup, -1)
 			return nil, &BuildRunningError{Rollup: rollup, Holder: other, Until: until, Cause: ctx.Err()}
 		case <-time.After(wait):
 		}
@@ -125,7 +129,34 @@ func (m *Materializer) holdLease(ctx context.Context, rollup string) (func(), er
 		close(done)
 		<-stopped
 		_ = l.Release(context.WithoutCancel(ctx), rollup, holder)
+		building(rollup, -1)
 	}, nil
+}
+
+// inflight counts this process's builds under way, by rollup. A lease row
+// naming this process while it builds nothing of that rollup is a leftover
+// — its release failed with the engine gone midway — and not a build
+// (ownLeftover): status does not report it as building.
+var (
+	inflightMu sync.Mutex
+	inflight   = map[string]int{}
+)
+
+func building(rollup string, d int) {
+	inflightMu.Lock()
+	defer inflightMu.Unlock()
+	inflight[rollup] += d
+}
+
+// ownLeftover reports whether holder is this process and it builds nothing
+// of the rollup.
+func (m *Materializer) ownLeftover(rollup, holder string) bool {
+	if holder != m.holder() {
+		return false
+	}
+	inflightMu.Lock()
+	defer inflightMu.Unlock()
+	return inflight[rollup] <= 0
 }
 
 // holder is the name this materializer's refreshes take leases under.

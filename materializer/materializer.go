@@ -244,7 +244,7 @@ func (m *Materializer) Sources(ctx context.Context) error {
 			}
 			has = true
 		}
-		if err := m.Engine.ExecTx(ctx, engine.Statement{SQL: def}, engine.Statement{SQL: sqlgen.RecordSource(m.Dialect), Args: []any{t.Name, record}}); err != nil {
+		if err := m.exposeSource(ctx, t.Name, def, record); err != nil {
 			if ctx.Err() != nil {
 				return engine.Clean(err)
 			}
@@ -273,3 +273,29 @@ func withoutPaths(msg, dir string) string {
 // absPath is an absolute path with at least one directory, after the start
 // of the text, a space, a quote, a parenthesis or '='.
 var absPath = regexp.MustCompile(`(^|[\s'"(=])/(?:[\w.@+-]+/)+[\w.@+-]+`)
+
+// exposeSource creates a source view and records its definition: in one
+// transaction where the engine runs DDL in one, else one statement at a
+// time, the view first (StarRocks and Doris: a stop between them leaves the
+// record old, and the next open creates the view again).
+func (m *Materializer) exposeSource(ctx context.Context, name, def, record string) error {
+	rec := engine.Statement{SQL: sqlgen.RecordSource(m.Dialect), Args: []any{name, record}}
+	if m.Dialect.OLAP() == nil {
+		return m.Engine.ExecTx(ctx, engine.Statement{SQL: def}, rec)
+	}
+	var stmts []engine.Statement
+	if from, ok := strings.CutPrefix(def, sqlgen.SourceView(m.Dialect, name, "")); ok {
+		for _, s := range sqlgen.SourceViewStatements(m.Dialect, name, from) {
+			stmts = append(stmts, engine.Statement{SQL: s})
+		}
+	} else {
+		stmts = append(stmts, engine.Statement{SQL: def})
+	}
+	stmts = append(stmts, rec)
+	for _, s := range stmts {
+		if err := m.Engine.Exec(ctx, s.SQL, s.Args...); err != nil {
+			return err
+		}
+	}
+	return nil
+}

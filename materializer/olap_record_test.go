@@ -23,6 +23,7 @@ import (
 	"github.com/strata-metrics/strata/internal/banktest"
 	"github.com/strata-metrics/strata/materializer"
 	"github.com/strata-metrics/strata/materializer/partition"
+	"github.com/strata-metrics/strata/materializer/schedule"
 )
 
 var updateOLAP = flag.Bool("update", false, "rewrite the golden files of TestOLAPRefreshGolden")
@@ -33,7 +34,9 @@ var updateOLAP = flag.Bool("update", false, "rewrite the golden files of TestOLA
 // sequence with testdata/olap/<engine>/<scenario>.sql. The scenarios are the
 // first build, an incremental build of changed partitions, a rebuild of a
 // serving table swapped in, a changed definition, nothing to do, and a
-// failed full and partial build (what is cleaned up, what is recorded).
+// failed full and partial build (what is cleaned up, what is recorded), a
+// build by the scheduler (its lease taken and released) and a rollup removed
+// from the model.
 // read.sql holds queries the rewrite serves from the built tables.
 //
 // Each construct, checked against the engines' documentation:
@@ -58,6 +61,18 @@ var updateOLAP = flag.Bool("update", false, "rewrite the golden files of TestOLA
 //     (https://docs.starrocks.io/docs/table_design/table_types/primary_key_table),
 //     Doris merge-on-write unique-key tables; an INSERT replaces the row of
 //     its key, so a failure is recorded as a whole row.
+//   - Scheduler tables and leases (compiler/sqlgen/olapsched.go): keyed state
+//     tables as above; no BEGIN … COMMIT around DELETE + INSERT — StarRocks
+//     SQL transactions take DELETE only on shared-data v4.0 clusters and never
+//     after an INSERT of the same table
+//     (https://docs.starrocks.io/docs/loading/SQL_transaction) — so a lease is
+//     an INSERT … SELECT … WHERE NOT EXISTS read back, a job's state one
+//     INSERT, a release a DELETE … WHERE on the keyed table (StarRocks
+//     primary-key tables take any WHERE:
+//     https://docs.starrocks.io/docs/sql-reference/sql-statements/table_bucket_part_index/DELETE/;
+//     Doris: https://doris.apache.org/docs/data-operate/delete/delete-manual).
+//   - Removed rollups: the state rows deleted and DROP TABLE IF EXISTS, one
+//     statement at a time (no DDL in either engine's transactions).
 //   - Reads: bitmap_union_count and hll_union_agg merge the stored columns
 //     (the BITMAP and HLL pages above); Doris' DATE_TRUNC(value, unit).
 //
@@ -94,6 +109,10 @@ func TestOLAPRefreshGolden(t *testing.T) {
 				state: current("_strata.r_txn_daily_0ldhash0", "0ldhash0"), source: src},
 			{name: "failed_full_build", about: "the load of a rebuild fails: the build table is dropped, the previous row kept with the error",
 				state: current(serving, daily.Hash), source: src, failOn: "INSERT INTO `_strata`.`r_txn_daily"},
+			{name: "scheduled_build", about: "a scheduler's build: it takes txn_daily's lease, the build runs under it (changed partitions rewritten), the job's state is saved and the lease released",
+				state: current(serving, daily.Hash), parts: recorded, source: changed, scheduled: true},
+			{name: "removed_rollup", about: "a rollup the model no longer has: its state rows deleted and its table dropped, one statement at a time, before the build of the others",
+				all: true, removed: true, source: src},
 			{name: "failed_partial_build", about: "the partition overwrite fails: nothing to drop (a failed INSERT OVERWRITE changes nothing), the error recorded",
 				state: current(serving, daily.Hash), parts: recorded, source: changed, failOn: "INSERT OVERWRITE"},
 		} {
@@ -105,9 +124,29 @@ func TestOLAPRefreshGolden(t *testing.T) {
 				if !sc.all {
 					names = []string{"txn_daily"}
 				}
-				res, err := m.Refresh(context.Background(), names, nil)
+				ctx := context.Background()
+				lease := &materializer.EngineLease{Engine: rec, Dialect: d}
+				if sc.scheduled {
+					// What the scheduler does around Build (schedule.Scheduler):
+					// take the lease, build under it, save the state, release.
+					ok, _, _, err := lease.Acquire(ctx, "txn_daily", "builder:1", materializer.BuildLeaseTTL)
+					if err != nil || !ok {
+						t.Fatalf("lease not taken: %v", err)
+					}
+					ctx = materializer.WithLeaseHeld(ctx, "txn_daily")
+				}
+				res, err := m.Refresh(ctx, names, nil)
 				if err != nil {
 					t.Fatal(err)
+				}
+				if sc.scheduled {
+					store := &materializer.EngineStore{Engine: rec, Dialect: d}
+					if err := store.Save(ctx, schedule.State{Name: "txn_daily"}); err != nil {
+						t.Fatal(err)
+					}
+					if err := lease.Release(ctx, "txn_daily", "builder:1"); err != nil {
+						t.Fatal(err)
+					}
 				}
 				for _, r := range res {
 					if (r.Err != nil) != (sc.failOn != "") {
@@ -165,6 +204,8 @@ type olapScenario struct {
 	parts       map[string]int64 // recorded partitions: first day → source rows
 	source      map[string]int64 // the source's partitions now
 	failOn      string           // a statement starting so fails
+	scheduled   bool             // built by the scheduler, under its lease
+	removed     bool             // a rollup the model no longer has is recorded
 }
 
 // recorder is an engine that logs every statement and answers the reads a
@@ -183,11 +224,18 @@ func newRecorder(t *testing.T, cat *logical.Catalog, d sqlgen.Dialect, sc olapSc
 	one := func() [][]any { return [][]any{{int64(1)}} }
 	rec.answers[sqlgen.StateTableExists(d, "partitions")] = one
 	rec.answers[sqlgen.ReadStates(d)] = func() [][]any {
-		if sc.state.table == "" {
-			return nil
+		var out [][]any
+		if s := sc.state; s.table != "" {
+			out = append(out, []any{"txn_daily", s.table, s.hash, s.rows, s.watermark, s.builtAt, s.durationMS, "", ""})
 		}
-		s := sc.state
-		return [][]any{{"txn_daily", s.table, s.hash, s.rows, s.watermark, s.builtAt, s.durationMS, "", ""}}
+		if sc.removed {
+			out = append(out, []any{"txn_weekly", "_strata.r_txn_weekly_0ldhash0", "0ldhash0", int64(60), "2025-03-31", fixedTime, 3.5, "", ""})
+		}
+		return out
+	}
+	// The lease row read back after it is taken names this test's holder.
+	rec.answers[sqlgen.ReadLease(d)] = func() [][]any {
+		return [][]any{{"builder:1", time.Now().Add(materializer.BuildLeaseTTL).UnixNano()}}
 	}
 	rec.answers[sqlgen.ReadPartitions(d)] = func() [][]any {
 		var out [][]any

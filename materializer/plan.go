@@ -191,6 +191,19 @@ func (m *Materializer) DropRemoved(ctx context.Context) error {
 		if row.Status.Table != "" {
 			stmts = append(stmts, engine.Statement{SQL: sqlgen.DropTable(d, row.Status.Table)})
 		}
+		if d.OLAP() != nil {
+			// StarRocks and Doris run no DDL (nor DELETEs of several tables)
+			// in a transaction: one statement at a time, the rollups row
+			// that readers follow first and the table last, so that a stop
+			// midway leaves at worst an orphan table, which DropOrphans
+			// drops on the next open.
+			for _, s := range stmts {
+				if err := m.Engine.Exec(ctx, s.SQL, s.Args...); err != nil {
+					return fmt.Errorf("dropping removed rollup %s: %w", name, engine.Clean(err))
+				}
+			}
+			continue
+		}
 		if err := m.Engine.ExecTx(ctx, stmts...); err != nil {
 			return fmt.Errorf("dropping removed rollup %s: %w", name, engine.Clean(err))
 		}

@@ -76,7 +76,7 @@ func (m *Materializer) withSchedule(ctx context.Context, out []RollupStatus) ([]
 			s.NextRun = schedule.NextRun(j, st, now)
 		}
 		if leases {
-			if holder, until, err := (&EngineLease{Engine: m.Engine, Dialect: m.Dialect}).Holder(ctx, s.Name); err == nil && until.After(now) {
+			if holder, until, err := (&EngineLease{Engine: m.Engine, Dialect: m.Dialect}).Holder(ctx, s.Name); err == nil && until.After(now) && !m.ownLeftover(s.Name, holder) && !holderGone(holder) {
 				s.BuildingBy = holder
 			}
 		}

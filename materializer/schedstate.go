@@ -78,6 +78,10 @@ func (s *EngineStore) Save(ctx context.Context, st schedule.State) error {
 	if err != nil {
 		return err
 	}
+	if s.Dialect.OLAP() != nil {
+		// A keyed table: the INSERT replaces the job's row (sqlgen/olapsched.go).
+		return engine.Clean(s.Engine.Exec(ctx, sqlgen.InsertSchedule(s.Dialect), st.Name, string(text)))
+	}
 	err = s.Engine.ExecTx(ctx,
 		engine.Statement{SQL: sqlgen.DeleteSchedule(s.Dialect), Args: []any{st.Name}},
 		engine.Statement{SQL: sqlgen.InsertSchedule(s.Dialect), Args: []any{st.Name, string(text)}})
@@ -112,6 +116,9 @@ func (l *EngineLease) Acquire(ctx context.Context, job, holder string, ttl time.
 	}
 	now := l.now()
 	until := now.Add(ttl)
+	if l.Dialect.OLAP() != nil {
+		return l.acquireOLAP(ctx, job, holder, now, until)
+	}
 	err := l.Engine.ExecTx(ctx,
 		engine.Statement{SQL: sqlgen.ClearLease(l.Dialect), Args: []any{job, now.UnixNano(), holder}},
 		engine.Statement{SQL: sqlgen.InsertLease(l.Dialect), Args: []any{job, holder, until.UnixNano()}})
@@ -132,6 +139,29 @@ func (l *EngineLease) Acquire(ctx context.Context, job, holder string, ttl time.
 		}
 	}
 	return false, "", time.Time{}, fmt.Errorf("taking the build lease of %s: %w", job, engine.Clean(err))
+}
+
+// acquireOLAP takes the lease on StarRocks or Doris: a conditional INSERT
+// into the keyed table, then the row read back (sqlgen/olapsched.go).
+func (l *EngineLease) acquireOLAP(ctx context.Context, job, holder string, now, until time.Time) (bool, string, time.Time, error) {
+	d := l.Dialect
+	if err := l.Engine.Exec(ctx, sqlgen.TakeLeaseOLAP(d), job, holder, until.UnixNano(), job, now.UnixNano(), holder); err != nil {
+		return false, "", time.Time{}, fmt.Errorf("taking the build lease of %s: %w", job, engine.Clean(err))
+	}
+	other, exp, err := l.Holder(ctx, job)
+	if err != nil {
+		return false, "", time.Time{}, fmt.Errorf("reading the build lease of %s: %w", job, err)
+	}
+	if other == holder {
+		return true, holder, exp, nil
+	}
+	if other == "" {
+		return false, "", time.Time{}, fmt.Errorf("taking the build lease of %s: the lease row was not written", job)
+	}
+	if holderGone(other) && l.Release(ctx, job, other) == nil {
+		return l.acquireOLAP(ctx, job, holder, now, until)
+	}
+	return false, other, exp, nil
 }
 
 // Release implements schedule.Lease.

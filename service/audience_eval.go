@@ -255,15 +255,59 @@ func (sn *snapshot) predicates(ctx context.Context, auds []*aud.Audience) (map[*
 	return out, nil
 }
 
-// eval computes an audience's members.
+// eval computes an audience's members: the members of the expression within
+// the population (which a key's scope may have narrowed).
+//
+// The population is applied once, at the end: restricting to it commutes
+// with AND and OR, and NOT is taken within it, so the inner nodes work on the
+// tag bitmaps as stored. Inside an AND, a NOT term is removed from the
+// running intersection in place (A AND NOT B = A \ B) rather than
+// materialising its complement, which at millions of members is most of the
+// work.
 func (sn *snapshot) eval(ctx context.Context, n aud.Node, preds map[*aud.Predicate]*roaring.Bitmap) (*roaring.Bitmap, error) {
+	bm, err := sn.evalNode(ctx, n, preds)
+	if err != nil {
+		return nil, err
+	}
+	out := bm.Clone()
+	out.And(sn.pop)
+	return out, nil
+}
+
+// evalNode computes a node's members, possibly outside the population; the
+// result may be a stored bitmap, never to be modified.
+func (sn *snapshot) evalNode(ctx context.Context, n aud.Node, preds map[*aud.Predicate]*roaring.Bitmap) (*roaring.Bitmap, error) {
 	switch x := n.(type) {
 	case aud.And:
-		sets, err := sn.evalAll(ctx, x.Terms, preds)
-		if err != nil {
-			return nil, err
+		var pos, neg []*roaring.Bitmap
+		for _, t := range x.Terms {
+			if nt, ok := t.(aud.Not); ok {
+				inner, err := sn.evalNode(ctx, nt.X, preds)
+				if err != nil {
+					return nil, err
+				}
+				neg = append(neg, inner)
+				continue
+			}
+			bm, err := sn.evalNode(ctx, t, preds)
+			if err != nil {
+				return nil, err
+			}
+			pos = append(pos, bm)
 		}
-		return roaring.FastAnd(sets...), nil
+		var acc *roaring.Bitmap
+		switch len(pos) {
+		case 0:
+			acc = sn.pop.Clone()
+		case 1:
+			acc = pos[0].Clone()
+		default:
+			acc = roaring.FastAnd(pos...)
+		}
+		for _, bm := range neg {
+			acc.AndNot(bm)
+		}
+		return acc, nil
 	case aud.Or:
 		sets, err := sn.evalAll(ctx, x.Terms, preds)
 		if err != nil {
@@ -271,7 +315,7 @@ func (sn *snapshot) eval(ctx context.Context, n aud.Node, preds map[*aud.Predica
 		}
 		return roaring.FastOr(sets...), nil
 	case aud.Not:
-		inner, err := sn.eval(ctx, x.X, preds)
+		inner, err := sn.evalNode(ctx, x.X, preds)
 		if err != nil {
 			return nil, err
 		}
@@ -282,7 +326,7 @@ func (sn *snapshot) eval(ctx context.Context, n aud.Node, preds map[*aud.Predica
 			return nil, err
 		}
 		if x.Values == nil {
-			return roaring.And(v.union, sn.pop), nil
+			return v.union, nil
 		}
 		var sets []*roaring.Bitmap
 		for _, val := range x.Values {
@@ -290,7 +334,7 @@ func (sn *snapshot) eval(ctx context.Context, n aud.Node, preds map[*aud.Predica
 				sets = append(sets, bm)
 			}
 		}
-		return roaring.And(roaring.FastOr(sets...), sn.pop), nil
+		return roaring.FastOr(sets...), nil
 	case *aud.Predicate:
 		return preds[x], nil
 	}
@@ -300,7 +344,7 @@ func (sn *snapshot) eval(ctx context.Context, n aud.Node, preds map[*aud.Predica
 func (sn *snapshot) evalAll(ctx context.Context, ns []aud.Node, preds map[*aud.Predicate]*roaring.Bitmap) ([]*roaring.Bitmap, error) {
 	out := make([]*roaring.Bitmap, len(ns))
 	for i, n := range ns {
-		bm, err := sn.eval(ctx, n, preds)
+		bm, err := sn.evalNode(ctx, n, preds)
 		if err != nil {
 			return nil, err
 		}

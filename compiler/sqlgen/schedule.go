@@ -17,6 +17,9 @@ func leaseTable(d Dialect) string    { return d.QuoteIdent("_strata") + "." + d.
 
 // ScheduleDDL creates the scheduler's tables when they are missing.
 func ScheduleDDL(d Dialect) []string {
+	if o := d.OLAP(); o != nil {
+		return scheduleDDLOLAP(o.Engine)
+	}
 	return []string{
 		"CREATE SCHEMA IF NOT EXISTS " + d.QuoteIdent("_strata"),
 		"CREATE TABLE IF NOT EXISTS " + scheduleTable(d) + " (" + d.QuoteIdent("name") + " VARCHAR(255) PRIMARY KEY, " + d.QuoteIdent("state") + " TEXT)",

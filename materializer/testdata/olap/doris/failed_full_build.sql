@@ -69,21 +69,30 @@ UNIQUE KEY(`rollup`)
 DISTRIBUTED BY HASH(`rollup`) BUCKETS 1
 PROPERTIES ("enable_unique_key_merge_on_write" = "true");
 
-CREATE SCHEMA IF NOT EXISTS `_strata`;
+CREATE DATABASE IF NOT EXISTS `_strata`;
 
-CREATE TABLE IF NOT EXISTS `_strata`.`schedule` (`name` VARCHAR(255) PRIMARY KEY, `state` TEXT);
+CREATE TABLE IF NOT EXISTS `_strata`.`schedule` (
+  `name` VARCHAR(255) NOT NULL,
+  `state` VARCHAR(65533)
+)
+UNIQUE KEY(`name`)
+DISTRIBUTED BY HASH(`name`) BUCKETS 1
+PROPERTIES ("enable_unique_key_merge_on_write" = "true");
 
-CREATE TABLE IF NOT EXISTS `_strata`.`leases` (`name` VARCHAR(255) PRIMARY KEY, `holder` VARCHAR(255) NOT NULL, `expires_ns` BIGINT NOT NULL);
+CREATE TABLE IF NOT EXISTS `_strata`.`leases` (
+  `name` VARCHAR(255) NOT NULL,
+  `holder` VARCHAR(255) NOT NULL,
+  `expires_ns` BIGINT NOT NULL
+)
+UNIQUE KEY(`name`)
+DISTRIBUTED BY HASH(`name`) BUCKETS 1
+PROPERTIES ("enable_unique_key_merge_on_write" = "true");
 
-BEGIN;
+INSERT INTO `_strata`.`leases` (`name`, `holder`, `expires_ns`) SELECT ?, ?, ? FROM (SELECT 1 AS `one`) AS `one` WHERE NOT EXISTS (SELECT 1 FROM `_strata`.`leases` WHERE `name` = ? AND `expires_ns` >= ? AND `holder` <> ?);
+-- args: "txn_daily", "builder:1", <now>, "txn_daily", <now>, "builder:1"
 
-DELETE FROM `_strata`.`leases` WHERE `name` = ? AND (`expires_ns` < ? OR `holder` = ?);
--- args: "txn_daily", <now>, "builder:1"
-
-INSERT INTO `_strata`.`leases` (`name`, `holder`, `expires_ns`) VALUES (?, ?, ?);
--- args: "txn_daily", "builder:1", <now>
-
-COMMIT;
+SELECT `holder`, `expires_ns` FROM `_strata`.`leases` WHERE `name` = ?;
+-- args: "txn_daily"
 
 SELECT `name`, COALESCE(`table_name`, ''), COALESCE(`def_hash`, ''), COALESCE(`row_count`, 0), COALESCE(`watermark`, ''), `built_at`, COALESCE(`duration_ms`, 0), COALESCE(`sources`, ''), COALESCE(`last_error`, '') FROM `_strata`.`rollups`;
 

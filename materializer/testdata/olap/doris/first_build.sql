@@ -140,21 +140,30 @@ PROPERTIES ("enable_unique_key_merge_on_write" = "true");
 
 SELECT `name`, COALESCE(`table_name`, ''), COALESCE(`def_hash`, ''), COALESCE(`row_count`, 0), COALESCE(`watermark`, ''), `built_at`, COALESCE(`duration_ms`, 0), COALESCE(`sources`, ''), COALESCE(`last_error`, '') FROM `_strata`.`rollups`;
 
-CREATE SCHEMA IF NOT EXISTS `_strata`;
+CREATE DATABASE IF NOT EXISTS `_strata`;
 
-CREATE TABLE IF NOT EXISTS `_strata`.`schedule` (`name` VARCHAR(255) PRIMARY KEY, `state` TEXT);
+CREATE TABLE IF NOT EXISTS `_strata`.`schedule` (
+  `name` VARCHAR(255) NOT NULL,
+  `state` VARCHAR(65533)
+)
+UNIQUE KEY(`name`)
+DISTRIBUTED BY HASH(`name`) BUCKETS 1
+PROPERTIES ("enable_unique_key_merge_on_write" = "true");
 
-CREATE TABLE IF NOT EXISTS `_strata`.`leases` (`name` VARCHAR(255) PRIMARY KEY, `holder` VARCHAR(255) NOT NULL, `expires_ns` BIGINT NOT NULL);
+CREATE TABLE IF NOT EXISTS `_strata`.`leases` (
+  `name` VARCHAR(255) NOT NULL,
+  `holder` VARCHAR(255) NOT NULL,
+  `expires_ns` BIGINT NOT NULL
+)
+UNIQUE KEY(`name`)
+DISTRIBUTED BY HASH(`name`) BUCKETS 1
+PROPERTIES ("enable_unique_key_merge_on_write" = "true");
 
-BEGIN;
+INSERT INTO `_strata`.`leases` (`name`, `holder`, `expires_ns`) SELECT ?, ?, ? FROM (SELECT 1 AS `one`) AS `one` WHERE NOT EXISTS (SELECT 1 FROM `_strata`.`leases` WHERE `name` = ? AND `expires_ns` >= ? AND `holder` <> ?);
+-- args: "txn_daily", "builder:1", <now>, "txn_daily", <now>, "builder:1"
 
-DELETE FROM `_strata`.`leases` WHERE `name` = ? AND (`expires_ns` < ? OR `holder` = ?);
--- args: "txn_daily", <now>, "builder:1"
-
-INSERT INTO `_strata`.`leases` (`name`, `holder`, `expires_ns`) VALUES (?, ?, ?);
--- args: "txn_daily", "builder:1", <now>
-
-COMMIT;
+SELECT `holder`, `expires_ns` FROM `_strata`.`leases` WHERE `name` = ?;
+-- args: "txn_daily"
 
 SELECT `name`, COALESCE(`table_name`, ''), COALESCE(`def_hash`, ''), COALESCE(`row_count`, 0), COALESCE(`watermark`, ''), `built_at`, COALESCE(`duration_ms`, 0), COALESCE(`sources`, ''), COALESCE(`last_error`, '') FROM `_strata`.`rollups`;
 
@@ -218,15 +227,11 @@ INSERT INTO `_strata`.`rollups` (`name`, `table_name`, `def_hash`, `row_count`, 
 DELETE FROM `_strata`.`leases` WHERE `name` = ? AND `holder` = ?;
 -- args: "txn_daily", "builder:1"
 
-BEGIN;
+INSERT INTO `_strata`.`leases` (`name`, `holder`, `expires_ns`) SELECT ?, ?, ? FROM (SELECT 1 AS `one`) AS `one` WHERE NOT EXISTS (SELECT 1 FROM `_strata`.`leases` WHERE `name` = ? AND `expires_ns` >= ? AND `holder` <> ?);
+-- args: "txn_monthly_segment", "builder:1", <now>, "txn_monthly_segment", <now>, "builder:1"
 
-DELETE FROM `_strata`.`leases` WHERE `name` = ? AND (`expires_ns` < ? OR `holder` = ?);
--- args: "txn_monthly_segment", <now>, "builder:1"
-
-INSERT INTO `_strata`.`leases` (`name`, `holder`, `expires_ns`) VALUES (?, ?, ?);
--- args: "txn_monthly_segment", "builder:1", <now>
-
-COMMIT;
+SELECT `holder`, `expires_ns` FROM `_strata`.`leases` WHERE `name` = ?;
+-- args: "txn_monthly_segment"
 
 SELECT `name`, COALESCE(`table_name`, ''), COALESCE(`def_hash`, ''), COALESCE(`row_count`, 0), COALESCE(`watermark`, ''), `built_at`, COALESCE(`duration_ms`, 0), COALESCE(`sources`, ''), COALESCE(`last_error`, '') FROM `_strata`.`rollups`;
 
@@ -276,15 +281,11 @@ INSERT INTO `_strata`.`rollups` (`name`, `table_name`, `def_hash`, `row_count`, 
 DELETE FROM `_strata`.`leases` WHERE `name` = ? AND `holder` = ?;
 -- args: "txn_monthly_segment", "builder:1"
 
-BEGIN;
+INSERT INTO `_strata`.`leases` (`name`, `holder`, `expires_ns`) SELECT ?, ?, ? FROM (SELECT 1 AS `one`) AS `one` WHERE NOT EXISTS (SELECT 1 FROM `_strata`.`leases` WHERE `name` = ? AND `expires_ns` >= ? AND `holder` <> ?);
+-- args: "balance_daily", "builder:1", <now>, "balance_daily", <now>, "builder:1"
 
-DELETE FROM `_strata`.`leases` WHERE `name` = ? AND (`expires_ns` < ? OR `holder` = ?);
--- args: "balance_daily", <now>, "builder:1"
-
-INSERT INTO `_strata`.`leases` (`name`, `holder`, `expires_ns`) VALUES (?, ?, ?);
--- args: "balance_daily", "builder:1", <now>
-
-COMMIT;
+SELECT `holder`, `expires_ns` FROM `_strata`.`leases` WHERE `name` = ?;
+-- args: "balance_daily"
 
 SELECT `name`, COALESCE(`table_name`, ''), COALESCE(`def_hash`, ''), COALESCE(`row_count`, 0), COALESCE(`watermark`, ''), `built_at`, COALESCE(`duration_ms`, 0), COALESCE(`sources`, ''), COALESCE(`last_error`, '') FROM `_strata`.`rollups`;
 
@@ -340,15 +341,11 @@ INSERT INTO `_strata`.`rollups` (`name`, `table_name`, `def_hash`, `row_count`, 
 DELETE FROM `_strata`.`leases` WHERE `name` = ? AND `holder` = ?;
 -- args: "balance_daily", "builder:1"
 
-BEGIN;
+INSERT INTO `_strata`.`leases` (`name`, `holder`, `expires_ns`) SELECT ?, ?, ? FROM (SELECT 1 AS `one`) AS `one` WHERE NOT EXISTS (SELECT 1 FROM `_strata`.`leases` WHERE `name` = ? AND `expires_ns` >= ? AND `holder` <> ?);
+-- args: "app_daily", "builder:1", <now>, "app_daily", <now>, "builder:1"
 
-DELETE FROM `_strata`.`leases` WHERE `name` = ? AND (`expires_ns` < ? OR `holder` = ?);
--- args: "app_daily", <now>, "builder:1"
-
-INSERT INTO `_strata`.`leases` (`name`, `holder`, `expires_ns`) VALUES (?, ?, ?);
--- args: "app_daily", "builder:1", <now>
-
-COMMIT;
+SELECT `holder`, `expires_ns` FROM `_strata`.`leases` WHERE `name` = ?;
+-- args: "app_daily"
 
 SELECT `name`, COALESCE(`table_name`, ''), COALESCE(`def_hash`, ''), COALESCE(`row_count`, 0), COALESCE(`watermark`, ''), `built_at`, COALESCE(`duration_ms`, 0), COALESCE(`sources`, ''), COALESCE(`last_error`, '') FROM `_strata`.`rollups`;
 
