@@ -23,9 +23,9 @@ import (
 // last and the first time of each period.
 //
 // Per-entity `last` keeps the aggregate-and-join shape rather than arg_max:
-// arg_max keeps one row of an entity's last snapshot and skips NULL values,
-// where the metric sums every row at that time and a NULL there is a NULL,
-// so only the join is exact on every input; MySQL has no arg_max either.
+// arg_max keeps one row of an entity's last snapshot where the metric
+// aggregates every row at that time, so only the join is exact when an
+// entity has two rows at one time; MySQL has no arg_max either.
 //
 // Algorithm: group the raw, unshifted, non-cumulative semi-additive parts by
 // the rendered FROM, WHERE and dimensions; a group of two or more parts gets
