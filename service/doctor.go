@@ -131,6 +131,13 @@ func sourceCheck(ctx context.Context, db *mysql.DB, t *model.Table) Check {
 	for _, c := range cols {
 		have[strings.ToLower(c.Name)] = c.Type
 	}
+	return columnCheck(name, src, t, have)
+}
+
+// columnCheck compares a source's columns (lower-cased name → engine type)
+// with the table's declared ones: each missing or incompatible column is a
+// problem with its fix.
+func columnCheck(name, src string, t *model.Table, have map[string]string) Check {
 	var problems, fixes []string
 	for _, c := range t.Columns {
 		got, ok := have[strings.ToLower(c.Name)]

@@ -2,7 +2,6 @@ package service
 
 import (
 	"context"
-	"fmt"
 	"path/filepath"
 	"strings"
 	"time"
@@ -88,23 +87,7 @@ func fileSourceCheck(ctx context.Context, db *duckdb.DB, d sqlgen.DuckDB, p *mod
 		typ, _ := r[1].(string)
 		have[strings.ToLower(col)] = duckdbTypeName(typ)
 	}
-	var problems, fixes []string
-	for _, c := range t.Columns {
-		got, ok := have[strings.ToLower(c.Name)]
-		if !ok {
-			problems = append(problems, fmt.Sprintf("no column %s", c.Name))
-			fixes = append(fixes, fmt.Sprintf("add %s to %s or remove it from the table's columns", c.Name, src))
-			continue
-		}
-		if !compatible(c.Type, got) {
-			problems = append(problems, fmt.Sprintf("column %s is %s, declared %s", c.Name, got, c.Type))
-			fixes = append(fixes, fmt.Sprintf("declare %s as %s, or change the column's type", c.Name, got))
-		}
-	}
-	if len(problems) > 0 {
-		return Check{Name: name, Detail: src + ": " + strings.Join(problems, "; "), Fix: strings.Join(fixes, "; ")}
-	}
-	return Check{Name: name, OK: true, Detail: fmt.Sprintf("%s has the %d declared columns", src, len(t.Columns))}
+	return columnCheck(name, src, t, have)
 }
 
 // duckdbTypeName maps DuckDB's type names onto the ones compatible reads.
