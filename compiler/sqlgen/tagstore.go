@@ -74,22 +74,6 @@ func TagTableRead(d Dialect, table string) string {
 	return "SELECT value, bitmap FROM " + quoteTable(d, table)
 }
 
-// TagDictDDL creates the dictionary that gives entities whose keys are not
-// integers a stable 32-bit id.
-func TagDictDDL(d Dialect, table string) string {
-	return fmt.Sprintf("CREATE TABLE IF NOT EXISTS %s (key %s PRIMARY KEY, id BIGINT)", quoteTable(d, table), d.Type(tVarchar))
-}
-
-// TagDictRead reads a dictionary.
-func TagDictRead(d Dialect, table string) string {
-	return "SELECT key, id FROM " + quoteTable(d, table)
-}
-
-// TagDictInsert adds one key to a dictionary.
-func TagDictInsert(d Dialect, table string) string {
-	return "INSERT INTO " + quoteTable(d, table) + " (key, id) VALUES (?, ?)"
-}
-
 func quoteTable(d Dialect, name string) string {
 	parts := strings.Split(name, ".")
 	for i, p := range parts {
