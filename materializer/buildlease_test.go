@@ -83,7 +83,7 @@ func TestRefreshWaitsForAnotherProcesssLease(t *testing.T) {
 	if ok, _, _, err := lease.Acquire(ctx, "txn_daily", "worker:42", time.Minute); err != nil || !ok {
 		t.Fatalf("retaking the lease: %v %v", ok, err)
 	}
-	short, cancel := context.WithTimeout(ctx, 300*time.Millisecond)
+	short, cancel := context.WithTimeout(ctx, 2*time.Second)
 	defer cancel()
 	res, err := w.Refresh(short, []string{"txn_daily"}, nil)
 	if err != nil {
