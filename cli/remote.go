@@ -270,7 +270,7 @@ func (e *env) withRemote(viaServer func(context.Context, *remote) error, local f
 	if err != nil {
 		return err
 	}
-	if r.info.Model != "" && r.info.Model != modelDigest(p) {
+	if r.info.Model != "" && r.info.Model != service.ModelVersion(p) {
 		fmt.Fprintf(e.stderr, "strata: the model changed since strata serve (pid %d) started; it answers from the model it loaded — restart it to use this one\n", r.info.PID)
 	}
 	return viaServer(ctx, r)

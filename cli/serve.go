@@ -206,7 +206,7 @@ func (e *env) recordServe(ctx context.Context, w *service.Project, addr string) 
 		return "", nil, fail("making the owner token: %v", err)
 	}
 	si := serveInfo{Addr: addr, PID: os.Getpid(), StartedAt: time.Now().UTC().Truncate(time.Second), Token: hex.EncodeToString(secret[:]),
-		Auth: len(w.Project.API.Keys) > 0 || os.Getenv("STRATA_API_TOKEN") != "", Version: Version, Project: w.Project.Name, Model: modelDigest(w.Project)}
+		Auth: len(w.Project.API.Keys) > 0 || os.Getenv("STRATA_API_TOKEN") != "", Version: Version, Project: w.Project.Name, Model: service.ModelVersion(w.Project)}
 	if err := writeServeInfo(dir, si); err != nil {
 		return "", nil, fail("recording the server in %s: %v", serveInfoPath(dir), err)
 	}

@@ -2,20 +2,14 @@ package cli
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
-	"fmt"
 	"io/fs"
 	"net/http"
 	"os"
 	"path/filepath"
-	"sort"
 	"syscall"
 	"time"
-
-	"github.com/strata-metrics/strata/model"
 )
 
 // One owner of the warehouse. DuckDB lets one process write a database
@@ -48,24 +42,9 @@ type serveInfo struct {
 	Token   string `json:"token,omitempty"`
 	Version string `json:"version"`
 	Project string `json:"project"`
-	// Model is the digest of the model files the server loaded (modelDigest):
+	// Model is the digest of the model files the server loaded (service.ModelVersion):
 	// a CLI whose model differs says that the answers follow the server's.
 	Model string `json:"model"`
-}
-
-// modelDigest digests the model's files, names and contents.
-func modelDigest(p *model.Project) string {
-	names := make([]string, 0, len(p.Sources))
-	for n := range p.Sources {
-		names = append(names, n)
-	}
-	sort.Strings(names)
-	h := sha256.New()
-	for _, n := range names {
-		fmt.Fprintf(h, "%s\x00%d\x00", n, len(p.Sources[n]))
-		h.Write(p.Sources[n])
-	}
-	return hex.EncodeToString(h.Sum(nil))[:16]
 }
 
 func serveInfoPath(dir string) string { return filepath.Join(dir, ".strata", "serve.json") }

@@ -107,7 +107,7 @@ func Open(ctx context.Context, cat *logical.Catalog, opts Options) (*Project, er
 func New(ctx context.Context, cat *logical.Catalog, eng engine.Engine, d sqlgen.Dialect) (*Project, error) {
 	m := materializer.New(cat, eng, d)
 	m.KeepReplaced = true // readers may still scan a replaced version; see readers.go
-	s := &Project{Project: cat.Project, Catalog: cat, Engine: eng, Dialect: d, m: m, modelVersion: modelVersionOf(cat.Project)}
+	s := &Project{Project: cat.Project, Catalog: cat, Engine: eng, Dialect: d, m: m, modelVersion: ModelVersion(cat.Project)}
 	s.readers.init(s)
 	if err := m.Sources(ctx); err != nil {
 		return nil, err

@@ -15,9 +15,11 @@ import (
 	"github.com/strata-metrics/strata/model"
 )
 
-// modelVersionOf fingerprints the model files as loaded: a changed model is
-// a new version even where the catalog would come out the same.
-func modelVersionOf(p *model.Project) string {
+// ModelVersion fingerprints the model files as loaded: a changed model is a
+// new version even where the catalog would come out the same. The result
+// cache keys on it, and serve.json records it so a CLI can tell its model
+// from the server's.
+func ModelVersion(p *model.Project) string {
 	paths := make([]string, 0, len(p.Sources))
 	for path := range p.Sources {
 		paths = append(paths, path)
