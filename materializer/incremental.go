@@ -294,16 +294,7 @@ func (m *Materializer) swapPartitioned(r *rollup.Rollup, table, old string, res 
 		{SQL: sqlgen.DeleteFiles(d), Args: []any{r.Name}},
 		{SQL: sqlgen.InsertFiles(d), Args: []any{r.Name, string(files), bp.others}},
 	}
-	// Partition rows go in batches: one statement per row would cost a
-	// round trip each, for hundreds of daily partitions.
-	for i := 0; i < len(parts); i += 500 {
-		batch := parts[i:min(i+500, len(parts))]
-		var args []any
-		for _, p := range batch {
-			args = append(args, r.Name, p.Key, p.Rows, p.Watermark, p.Fingerprint, p.BuiltAt.UnixNano())
-		}
-		stmts = append(stmts, engine.Statement{SQL: sqlgen.InsertPartitions(d, len(batch)), Args: args})
-	}
+	stmts = append(stmts, partitionRows(d, r.Name, parts)...)
 	stmts = append(stmts, m.definitionStatements(r)...)
 	stmts = append(stmts, m.lineageStatement(r, res.From))
 	if old != "" && old != table && !m.KeepReplaced {
@@ -353,4 +344,20 @@ func (m *Materializer) Partitions(ctx context.Context, name string) ([]Partition
 		out = append(out, p)
 	}
 	return out, nil
+}
+
+// partitionRows inserts a rollup's partition rows in batches of 500: one
+// statement per row would cost a round trip each, for hundreds of daily
+// partitions.
+func partitionRows(d sqlgen.Dialect, name string, parts []PartitionState) []engine.Statement {
+	var stmts []engine.Statement
+	for i := 0; i < len(parts); i += 500 {
+		batch := parts[i:min(i+500, len(parts))]
+		var args []any
+		for _, p := range batch {
+			args = append(args, name, p.Key, p.Rows, p.Watermark, p.Fingerprint, p.BuiltAt.UnixNano())
+		}
+		stmts = append(stmts, engine.Statement{SQL: sqlgen.InsertPartitions(d, len(batch)), Args: args})
+	}
+	return stmts
 }

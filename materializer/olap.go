@@ -295,14 +295,7 @@ func (m *Materializer) recordOLAP(ctx context.Context, r *rollup.Rollup, table s
 	d := m.Dialect
 	now := time.Now().UTC()
 	stmts := []engine.Statement{{SQL: sqlgen.DeletePartitions(d), Args: []any{r.Name}}}
-	for i := 0; i < len(parts); i += 500 {
-		batch := parts[i:min(i+500, len(parts))]
-		var args []any
-		for _, p := range batch {
-			args = append(args, r.Name, p.Key, p.Rows, p.Watermark, p.Fingerprint, p.BuiltAt.UnixNano())
-		}
-		stmts = append(stmts, engine.Statement{SQL: sqlgen.InsertPartitions(d, len(batch)), Args: args})
-	}
+	stmts = append(stmts, partitionRows(d, r.Name, parts)...)
 	stmts = append(stmts, m.definitionStatements(r)...)
 	stmts = append(stmts, engine.Statement{SQL: sqlgen.RecordBuild(d), Args: []any{r.Name, table, r.Hash, res.Rows, watermark, now,
 		float64(res.Duration.Microseconds()) / 1000, m.Fingerprint(r, nil), nil, now}})
