@@ -269,9 +269,7 @@ func (sn *snapshot) eval(ctx context.Context, n aud.Node, preds map[*aud.Predica
 	if err != nil {
 		return nil, err
 	}
-	out := bm.Clone()
-	out.And(sn.pop)
-	return out, nil
+	return roaring.And(bm, sn.pop), nil
 }
 
 // evalNode computes a node's members, possibly outside the population; the
