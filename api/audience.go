@@ -146,15 +146,12 @@ func (a *audienceAPI) export(c *gin.Context) {
 		asOf = append(asOf, s)
 	}
 	h.Set("Strata-Tags-As-Of", strings.Join(asOf, ", "))
-	col := service.AudienceKeyColumn(aud)
 	if format == service.ExportParquet {
 		h.Set("Content-Type", mimeParquet)
 		h.Set("Content-Disposition", `attachment; filename="service.parquet"`)
-		c.Status(http.StatusOK)
-		_ = service.WriteIDsParquet(c.Writer, col, members)
-		return
+	} else {
+		h.Set("Content-Type", service.MimeCSV+"; charset=utf-8")
 	}
-	h.Set("Content-Type", service.MimeCSV+"; charset=utf-8")
 	c.Status(http.StatusOK)
-	_ = service.WriteIDsCSV(c.Writer, col, members)
+	_ = svc.Export(ctx, c.Writer, format, aud, members)
 }

@@ -96,11 +96,11 @@ Tags are built by strata refresh.`,
 					defer f.Close()
 					dst = f
 				}
-				write := service.WriteIDsCSV
+				format := service.ExportCSV
 				if exportFormat == "parquet" {
-					write = service.WriteIDsParquet
+					format = service.ExportParquet
 				}
-				if err := write(dst, service.AudienceKeyColumn(a), members); err != nil {
+				if err := svc.Export(ctx, dst, format, a, members); err != nil {
 					return fail("%v", err)
 				}
 				if out != "" {

@@ -60,8 +60,10 @@ func (m *Materializer) TagNames() []string {
 // RefreshTags builds the named tags (all when names is empty) and the
 // populations of their entities. progress, when set, is called after each.
 func (m *Materializer) RefreshTags(ctx context.Context, names []string, progress func(TagResult)) ([]TagResult, error) {
-	if err := m.Engine.Exec(ctx, sqlgen.TagStateDDL(m.Dialect)); err != nil {
-		return nil, engine.Clean(err)
+	for _, q := range sqlgen.TagStateDDL(m.Dialect) {
+		if err := m.Engine.Exec(ctx, q); err != nil {
+			return nil, engine.Clean(err)
+		}
 	}
 	defs, err := audience.Definitions(m.Catalog)
 	if err != nil {
@@ -285,7 +287,7 @@ func (m *Materializer) buildSets(ctx context.Context, name, kind string, s *audi
 		nvalues = 0
 	}
 	stmts = append(stmts, engine.Statement{SQL: sqlgen.TagSwap(m.Dialect), Args: []any{name, kind, s.Entity.Name, table, hash, asOf, now,
-		float64(res.Duration.Microseconds()) / 1000, res.Members, nvalues, bytes, now}})
+		float64(res.Duration.Microseconds()) / 1000, res.Members, nvalues, bytes, nil, now}})
 	if old != "" && old != table {
 		stmts = append(stmts, engine.Statement{SQL: sqlgen.DropTable(m.Dialect, old)})
 	}
@@ -326,7 +328,7 @@ func (m *Materializer) tagStates(ctx context.Context) (map[string]TagState, erro
 func ReadTagStates(ctx context.Context, e engine.Engine, d sqlgen.Dialect) (map[string]TagState, error) {
 	res, err := e.Query(ctx, sqlgen.TagStateSelect(d))
 	if err != nil {
-		if strings.Contains(err.Error(), "does not exist") {
+		if msg := err.Error(); strings.Contains(msg, "does not exist") || strings.Contains(msg, "doesn't exist") {
 			return map[string]TagState{}, nil
 		}
 		return nil, engine.Clean(err)
