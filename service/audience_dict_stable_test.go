@@ -173,7 +173,9 @@ FROM (SELECT *, ROW_NUMBER() OVER (ORDER BY customer_id) AS n FROM CUSTOMERS) x 
 
 	// A build whose dictionary update fails builds nothing of customers and
 	// leaves the dictionary as it was.
-	failing.failOn = func(q string, _ []any) bool { return strings.HasPrefix(q, "INSERT INTO") && strings.Contains(q, "keys_customers") }
+	failing.failOn = func(q string, _ []any) bool {
+		return strings.HasPrefix(q, "INSERT INTO") && strings.Contains(q, "keys_customers")
+	}
 	res, err = materializer.New(w.Catalog, failing, w.Dialect).RefreshTags(ctx, nil, nil)
 	if err != nil {
 		t.Fatal(err)
