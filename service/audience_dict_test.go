@@ -35,7 +35,7 @@ const textKey = `'C' || lpad(CAST((customer_id * 7919) % 1000003 AS VARCHAR), 7,
 var keyedTables = []string{"customers", "transactions", "balances", "app_events", "accounts"}
 
 // makeTextKeyBank writes the text-key bank into dir: model, extra tags and data.
-func makeTextKeyBank(ctx context.Context, dir string, customers int) error {
+func makeTextKeyBank(ctx context.Context, dir string, transactions, customers int) error {
 	if err := banktest.CopyModel(dir); err != nil {
 		return err
 	}
@@ -55,7 +55,7 @@ func makeTextKeyBank(ctx context.Context, dir string, customers int) error {
 		return err
 	}
 	data := filepath.Join(dir, "data")
-	opts := bankgen.Options{Transactions: testTransactions, Customers: customers, Seed: 7}
+	opts := bankgen.Options{Transactions: transactions, Customers: customers, Seed: 7}
 	if _, err := bankgen.Generate(ctx, data, opts); err != nil {
 		return err
 	}
@@ -79,7 +79,7 @@ func makeTextKeyBank(ctx context.Context, dir string, customers int) error {
 
 // openTextKeyBank opens a text-key bank and builds every tag.
 func openTextKeyBank(ctx context.Context, dir string, customers int) (*service.Project, error) {
-	if err := makeTextKeyBank(ctx, dir, customers); err != nil {
+	if err := makeTextKeyBank(ctx, dir, testTransactions, customers); err != nil {
 		return nil, err
 	}
 	w, err := banktest.Open(ctx, dir, service.Options{})
