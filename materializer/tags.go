@@ -24,7 +24,9 @@ import (
 //     categorical tag) through SQL written by compiler/sqlgen — for a
 //     behaviour tag, the metric per entity over the window that ends at the
 //     fact's latest time, which becomes the version's as_of;
-//  2. sets each key's bit in its value's bitmap (integer keys are their own ids);
+//  2. sets each key's bit in its value's bitmap: an integer key is its own id,
+//     a text key the id its dictionary gives it (sqlgen.KeyDictSync, run
+//     before the entity's builds; the queries join the dictionary);
 //  3. creates the version table, inserts the bitmaps and swaps the state row
 //     in one transaction, dropping the previous version: readers see the old
 //     version or the new one, never a part. A failure keeps the old version
