@@ -71,7 +71,7 @@ func (s *Audiences) MemberKeys(ctx context.Context, a *aud.Audience, members *ro
 
 // eachKey calls fn with the key of each member, in id order.
 func (s *Audiences) eachKey(ctx context.Context, scope *aud.Scope, members *roaring.Bitmap, fn func(key string) error) error {
-	q := sqlgen.KeyDictRead(s.w.Dialect, scope) + " ORDER BY 1"
+	q := sqlgen.KeyDictRead(s.w.Dialect, scope)
 	it := members.Iterator()
 	if !it.HasNext() {
 		return nil

@@ -81,9 +81,9 @@ CROSS JOIN (SELECT COALESCE(MAX(%s) + 1, 0) AS %s FROM %s) AS %s`,
 		q("id"), q("base"), dict, q("next"))
 }
 
-// KeyDictRead reads a dictionary, id first.
+// KeyDictRead reads a dictionary in id order, id first.
 func KeyDictRead(d Dialect, s *audience.Scope) string {
-	return fmt.Sprintf("SELECT %s, %s FROM %s", d.QuoteIdent("id"), d.QuoteIdent("entity_key"), Table(d, KeyDictTable(s)))
+	return fmt.Sprintf("SELECT %s, %s FROM %s ORDER BY 1", d.QuoteIdent("id"), d.QuoteIdent("entity_key"), Table(d, KeyDictTable(s)))
 }
 
 // keyDictJoin joins the dictionary to a key column, naming it keyDictAlias.

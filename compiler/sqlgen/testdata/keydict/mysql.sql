@@ -13,7 +13,7 @@ FROM (
 CROSS JOIN (SELECT COALESCE(MAX(`id`) + 1, 0) AS `base` FROM `_strata`.`keys_customers`) AS `next`;
 
 -- KeyDictRead
-SELECT `id`, `entity_key` FROM `_strata`.`keys_customers`;
+SELECT `id`, `entity_key` FROM `_strata`.`keys_customers` ORDER BY 1;
 
 -- EntityKeys
 SELECT `_strata_keys`.`id`
