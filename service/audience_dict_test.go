@@ -14,7 +14,6 @@ import (
 
 	"github.com/strata-metrics/strata/compiler/plan"
 	"github.com/strata-metrics/strata/engine"
-	"github.com/strata-metrics/strata/engine/duckdb"
 	"github.com/strata-metrics/strata/examples/bank/generate/bankgen"
 	"github.com/strata-metrics/strata/internal/banktest"
 	"github.com/strata-metrics/strata/materializer"
@@ -22,59 +21,24 @@ import (
 )
 
 // The bank with a text customer key: the same data, every customer_id
-// turned into a string such as 'C0007919' (a permutation of the numbers, so
-// that key order is not id order), and the model's customer_id columns
-// declared varchar. Its tags get their ids from the customers' key
+// turned into a string such as 'C0007919' (banktest.TextKeys), and the
+// model's customer_id columns declared varchar. Its tags get their ids from the customers' key
 // dictionary; every answer must equal the same hand-written SQL as the
 // integer bank's, the keys compared as text.
-
-// textKey is the hand-written map from the generated integer key to the text key.
-const textKey = `'C' || lpad(CAST((customer_id * 7919) % 1000003 AS VARCHAR), 7, '0')`
-
-// keyedTables are the bank's tables with a customer_id column.
-var keyedTables = []string{"customers", "transactions", "balances", "app_events", "accounts"}
 
 // makeTextKeyBank writes the text-key bank into dir: model, extra tags and data.
 func makeTextKeyBank(ctx context.Context, dir string, transactions, customers int) error {
 	if err := banktest.CopyModel(dir); err != nil {
 		return err
 	}
-	phys := filepath.Join(dir, "models", "physical.yaml")
-	b, err := os.ReadFile(phys)
-	if err != nil {
-		return err
-	}
-	text := strings.ReplaceAll(string(b), "customer_id: bigint", "customer_id: varchar")
-	if strings.Count(text, "customer_id: varchar") != len(keyedTables) {
-		return fmt.Errorf("physical.yaml: expected %d customer_id columns", len(keyedTables))
-	}
-	if err := os.WriteFile(phys, []byte(text), 0o644); err != nil {
-		return err
-	}
 	if err := os.WriteFile(filepath.Join(dir, "models", "extra_tags.yaml"), []byte(extraTags), 0o644); err != nil {
 		return err
 	}
-	data := filepath.Join(dir, "data")
 	opts := bankgen.Options{Transactions: transactions, Customers: customers, Seed: 7}
-	if _, err := bankgen.Generate(ctx, data, opts); err != nil {
+	if _, err := bankgen.Generate(ctx, filepath.Join(dir, "data"), opts); err != nil {
 		return err
 	}
-	db, err := duckdb.Open("", 1)
-	if err != nil {
-		return err
-	}
-	defer db.Close()
-	for _, t := range keyedTables {
-		f := filepath.Join(data, t+".parquet")
-		q := fmt.Sprintf("COPY (SELECT * REPLACE (%s AS customer_id) FROM read_parquet('%s')) TO '%s.tmp' (FORMAT parquet)", textKey, f, f)
-		if err := db.Exec(ctx, q); err != nil {
-			return err
-		}
-		if err := os.Rename(f+".tmp", f); err != nil {
-			return err
-		}
-	}
-	return nil
+	return banktest.TextKeys(ctx, dir)
 }
 
 // openTextKeyBank opens a text-key bank and builds every tag.
