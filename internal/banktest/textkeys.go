@@ -36,19 +36,46 @@ func TextKeys(ctx context.Context, dir string) error {
 	if err := os.WriteFile(phys, []byte(text), 0o644); err != nil {
 		return err
 	}
+	data := filepath.Join(dir, "data")
+	return TextKeyData(ctx, data, data)
+}
+
+// TextKeyData writes into dst the bank's data files of src with every
+// customer_id mapped through TextKey; dst may be src. The files without a
+// customer_id are linked when dst is another directory.
+func TextKeyData(ctx context.Context, src, dst string) error {
+	if err := os.MkdirAll(dst, 0o755); err != nil {
+		return err
+	}
 	db, err := duckdb.Open("", 1)
 	if err != nil {
 		return err
 	}
 	defer db.Close()
+	keyed := map[string]bool{}
 	for _, t := range KeyedTables {
-		f := filepath.Join(dir, "data", t+".parquet")
-		q := fmt.Sprintf("COPY (SELECT * REPLACE (%s AS customer_id) FROM read_parquet('%s')) TO '%s.tmp' (FORMAT parquet)", TextKey, f, f)
+		keyed[t+".parquet"] = true
+		from, to := filepath.Join(src, t+".parquet"), filepath.Join(dst, t+".parquet")
+		q := fmt.Sprintf("COPY (SELECT * REPLACE (%s AS customer_id) FROM read_parquet('%s')) TO '%s.tmp' (FORMAT parquet)", TextKey, from, to)
 		if err := db.Exec(ctx, q); err != nil {
 			return err
 		}
-		if err := os.Rename(f+".tmp", f); err != nil {
+		if err := os.Rename(to+".tmp", to); err != nil {
 			return err
+		}
+	}
+	if src == dst {
+		return nil
+	}
+	files, err := filepath.Glob(filepath.Join(src, "*.parquet"))
+	if err != nil {
+		return err
+	}
+	for _, f := range files {
+		if name := filepath.Base(f); !keyed[name] {
+			if err := os.Symlink(f, filepath.Join(dst, name)); err != nil && !os.IsExist(err) {
+				return err
+			}
 		}
 	}
 	return nil
