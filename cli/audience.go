@@ -104,7 +104,7 @@ Tags are built by strata refresh.`,
 					return fail("%v", err)
 				}
 				if out != "" {
-					fmt.Fprintf(e.stderr, "%d ids written to %s\n", members.GetCardinality(), out)
+					fmt.Fprintf(e.stderr, "%d members written to %s\n", members.GetCardinality(), out)
 				}
 				e.staleWarnings(uses)
 				return nil
