@@ -88,7 +88,9 @@ Tags are built by strata refresh.`,
 				if err != nil {
 					return nil, nil, fail("%v", err)
 				}
-				return f, f.Close, nil
+				// Only the writer: the Parquet writer closes a sink that is
+				// an io.Closer, and the file is closed here, once, checked.
+				return struct{ io.Writer }{f}, f.Close, nil
 			}
 			written := func(n uint64, uses []service.TagUse) {
 				if out != "" {

@@ -27,7 +27,8 @@ func (e *env) refreshCmd() *cobra.Command {
 previous version serving. Each rollup is built under its lease in the
 warehouse, as the scheduler's builds are: while another process builds it,
 refresh says so and waits for that build to end, then builds.
-While strata serve runs, the server does the refresh and this prints its report.`,
+While strata serve runs, the server does the refresh; this shows its progress
+and prints its report.`,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return e.withRemote(func(ctx context.Context, r *remote) error {
 				// The server's progress drives the same bar and lease

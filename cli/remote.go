@@ -370,6 +370,37 @@ func (e *env) withRemote(viaServer func(context.Context, *remote) error, local f
 	return viaServer(ctx, r)
 }
 
+// ownedElsewhere fails a command that must open the warehouse itself
+// (materialize, a second serve) while a live server of the project owns it
+// on an engine that lets one process open it (the embedded DuckDB file):
+// it names the server and what to do, instead of the engine's lock error.
+// On an engine server (StarRocks, MySQL) several processes share the
+// warehouse, and nil is returned.
+func (e *env) ownedElsewhere(what, instead string) error {
+	dir, err := e.projectDir()
+	if err != nil {
+		return err
+	}
+	si, err := readServeInfo(dir)
+	if err != nil || si == nil || si.PID == os.Getpid() {
+		return nil
+	}
+	p, _, err := e.load()
+	if err != nil {
+		return err
+	}
+	if p.Engine.Remote() {
+		return nil
+	}
+	ctx, cancel := signalContext()
+	defer cancel()
+	if !si.live(ctx) {
+		return nil
+	}
+	return fail("strata serve (pid %d, http://%s) owns this project's warehouse: the embedded DuckDB file is opened by one process at a time, so %s cannot run beside it; %s",
+		si.PID, si.Addr, what, instead)
+}
+
 // remoteFail wraps a failure of a server request like a local one.
 func remoteFail(err error) error {
 	if _, ok := err.(*exitError); ok {
