@@ -141,9 +141,14 @@ func (e *env) printStatus(rep *statusReport, format string) error {
 		return writeJSON(e.stdout, map[string]any{"rollups": st, "tags": rep.Tags, "sources": broken})
 	}
 	tw := tabwriter.NewWriter(e.stdout, 2, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "ROLLUP\tSTATE\tROWS\tPARTS\tBUILT\tWATERMARK\tSTALENESS\tSLA\tNEXT RUN\tTOOK\tERROR")
+	fmt.Fprintln(tw, "ROLLUP\tSTATE\tROWS\tPARTS\tBUILT\tBUILT FROM\tWATERMARK\tSTALENESS\tSLA\tNEXT RUN\tTOOK\tERROR")
 	for _, s := range st {
-		built, next, sla := "-", "-", "-"
+		built, next, sla, from := "-", "-", "-", "-"
+		if s.BuiltFrom != "" {
+			from = s.BuiltFrom // the finer rollup the version was read from (the lattice)
+		} else if s.Table != "" {
+			from = "raw"
+		}
 		if !s.BuiltAt.IsZero() {
 			built = time.Since(s.BuiltAt).Round(time.Second).String() + " ago"
 		}
@@ -154,7 +159,7 @@ func (e *env) printStatus(rep *statusReport, format string) error {
 			sla = s.FreshnessSLA
 		}
 		stale := (time.Duration(s.StalenessSeconds) * time.Second).String()
-		fmt.Fprintf(tw, "%s\t%s\t%d\t%d\t%s\t%s\t%s\t%s\t%s\t%.0fms\t%s\n", s.Name, s.State, s.Rows, s.Partitions, built, s.Watermark, stale, sla, next, s.DurationMS, s.LastError)
+		fmt.Fprintf(tw, "%s\t%s\t%d\t%d\t%s\t%s\t%s\t%s\t%s\t%s\t%.0fms\t%s\n", s.Name, s.State, s.Rows, s.Partitions, built, from, s.Watermark, stale, sla, next, s.DurationMS, s.LastError)
 	}
 	if err := tw.Flush(); err != nil {
 		return err
