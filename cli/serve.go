@@ -45,7 +45,9 @@ func (e *env) serveCmd() *cobra.Command {
 		Short: "Serve the DataAPI over HTTP",
 		Long: `Serve the DataAPI: POST /v1/query, POST /v1/explain, POST /v1/sql, GET /v1/catalog,
 GET /v1/rollups, POST /v1/rollups/{name}/refresh, GET /healthz, GET /metrics,
-GET /v1/plan, POST /v1/refresh, POST /v1/sql/explain, and the explorer page at /.
+GET /v1/plan, POST /v1/refresh, POST /v1/sql/explain, POST /v1/audiences,
+POST /v1/audiences/export, and the explorer page at /. The operations on the
+whole warehouse (plan, refresh, rollup status) need an unscoped key.
 While it runs it owns the warehouse: it records its address in
 .strata/serve.json, and strata query, explain, sql, status, refresh, plan and
 audience size|profile|export ask it over the DataAPI instead of opening the
