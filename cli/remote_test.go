@@ -125,8 +125,22 @@ func TestCommandsTalkToTheRunningServer(t *testing.T) {
 			"sql", "sql json", "sql explain", "sql explain json", "sql error",
 			"audience size", "audience profile", "audience csv", "audience error", "export csv", "export parquet", "export error"},
 		{"refresh", "refresh bad", "plan json"},
+		// After a tag's definition changed: its previous version is read,
+		// with the same warning.
+		{"export csv", "export stale"},
 	}
+	cmds["export stale"] = []string{"audience", "export", "--project", dir, "high_value", "-O", filepath.Join(t.TempDir(), "ids.csv")}
 	for i, phase := range phases {
+		if i == 2 {
+			path := filepath.Join(dir, "models", "rollups.yaml")
+			b, err := os.ReadFile(path)
+			if err != nil || !bytes.Contains(b, []byte("where: customers.aum >= 1000000")) {
+				t.Fatalf("the bank's high_value tag moved: %v", err)
+			}
+			if err := os.WriteFile(path, bytes.Replace(b, []byte("where: customers.aum >= 1000000"), []byte("where: customers.aum >= 900000"), 1), 0o644); err != nil {
+				t.Fatal(err)
+			}
+		}
 		local := map[string][3]any{}
 		var localParquet []byte
 		for _, name := range phase {
@@ -134,6 +148,9 @@ func TestCommandsTalkToTheRunningServer(t *testing.T) {
 			if name == "export parquet" {
 				localParquet = readAndRemove(t, parquetOut)
 			}
+		}
+		if i == 2 && !strings.Contains(local["export stale"][2].(string), "tag high_value is stale: its definition changed") {
+			t.Fatalf("export of a changed tag: %v", local["export stale"])
 		}
 		if i == 0 && (local["query table"][0] != 0 || local["query error"][0] != 1 || !strings.Contains(local["query error"][2].(string), "^") || local["sql error"][0] != 1 || local["audience error"][0] != 1 || local["audience size"][0] != 0) {
 			t.Fatalf("local runs: %v", local)
@@ -165,6 +182,7 @@ func TestCommandsTalkToTheRunningServer(t *testing.T) {
 		routes := [][]string{
 			{"/v1/query", "/v1/explain", "/v1/sql", "/v1/sql/explain", "/v1/rollups", "/v1/plan", "/v1/audiences", "/v1/audiences/export"},
 			{"/v1/refresh", "/v1/plan"},
+			{"/v1/audiences/export"},
 		}[i]
 		for _, route := range routes {
 			if !strings.Contains(logs.String(), "path="+route+" ") {
