@@ -128,7 +128,7 @@ func TestPlanGolden(t *testing.T) {
 					t.Errorf("plan said %s is read from %q; the refresh read it from %q:\n%s", s.Rollup, want, from[s.Rollup], rep)
 				}
 			}
-			// status's BUILT FROM column names the same sources (the
+			// status's BUILT_FROM column names the same sources (the
 			// rollups the plan left alone keep the first build's).
 			for _, s := range planned.Steps {
 				if s.Action != "drop" {
@@ -137,9 +137,9 @@ func TestPlanGolden(t *testing.T) {
 			}
 			_, st, _ := run("status", "--project", dir)
 			lines := strings.Split(st, "\n")
-			col := strings.Index(lines[0], "BUILT FROM")
+			col := strings.Index(lines[0], "BUILT_FROM")
 			if col < 0 {
-				t.Fatalf("status has no BUILT FROM column:\n%s", st)
+				t.Fatalf("status has no BUILT_FROM column:\n%s", st)
 			}
 			seen := 0
 			for _, l := range lines[1:] {

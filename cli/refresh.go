@@ -141,7 +141,7 @@ func (e *env) printStatus(rep *statusReport, format string) error {
 		return writeJSON(e.stdout, map[string]any{"rollups": st, "tags": rep.Tags, "sources": broken})
 	}
 	tw := tabwriter.NewWriter(e.stdout, 2, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "ROLLUP\tSTATE\tROWS\tPARTS\tBUILT\tBUILT FROM\tWATERMARK\tSTALENESS\tSLA\tNEXT RUN\tTOOK\tERROR")
+	fmt.Fprintln(tw, "ROLLUP\tSTATE\tROWS\tPARTS\tBUILT\tBUILT_FROM\tWATERMARK\tSTALENESS\tSLA\tNEXT RUN\tTOOK\tERROR")
 	for _, s := range st {
 		built, next, sla, from := "-", "-", "-", "-"
 		if s.BuiltFrom != "" {
