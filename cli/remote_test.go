@@ -236,9 +236,10 @@ func readAndRemove(t *testing.T, path string) []byte {
 }
 
 // othersBesideTheServer runs the commands that do not ask the server while
-// it owns the warehouse: validate, describe, doctor and init need no
-// warehouse and work; materialize and a second serve must open it, and fail
-// at once naming the server and what to do. None prints DuckDB's lock error.
+// it owns the warehouse: validate, describe, doctor, compile, init and
+// version need no warehouse and work; materialize and a second serve must
+// open it, and fail at once naming the server and what to do. None prints
+// DuckDB's lock error.
 func othersBesideTheServer(t *testing.T, dir string, info map[string]any) {
 	t.Helper()
 	pid := strconv.Itoa(int(info["pid"].(float64)))
@@ -251,6 +252,8 @@ func othersBesideTheServer(t *testing.T, dir string, info map[string]any) {
 		{[]string{"describe", "--project", dir}, 0, "wide table transactions"},
 		{[]string{"doctor", "--project", dir}, 0, "no problems"},
 		{[]string{"init", filepath.Join(t.TempDir(), "new")}, 0, ""},
+		{[]string{"compile", "--project", dir, "-m", "txn_count", "-d", "channels.name"}, 0, "SELECT"},
+		{[]string{"version"}, 0, "strata "},
 		{[]string{"materialize", "--project", dir}, 1, "strata serve (pid " + pid + ", http://" + info["addr"].(string) + ") owns this project's warehouse"},
 		{[]string{"serve", "--project", dir, "--addr", "127.0.0.1:0"}, 1, "the CLI asks the running one"},
 	}
