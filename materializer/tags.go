@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -88,7 +89,48 @@ func (m *Materializer) RefreshTags(ctx context.Context, names []string, progress
 			todo = append(todo, d)
 		}
 	}
+	release, res := m.holdTagLeases(ctx, todo)
+	if res != nil {
+		return res, nil
+	}
+	defer release()
 	return m.refreshBatched(ctx, todo, progress), nil
+}
+
+// holdTagLeases takes the build lease of every tag in todo — the row the
+// scheduler takes for the tag's job (TagJobPrefix+name), so `strata refresh`,
+// the DataAPI's refresh and the scheduler of another process never build
+// one tag at once (buildlease.go, steps 1–4). The leases are taken in name
+// order, so two refreshes of overlapping tags never wait for each other
+// crosswise. A refresh that stops waiting gets, for each tag, a result
+// saying which process was building; nothing is built or recorded, and the
+// previous versions keep serving.
+func (m *Materializer) holdTagLeases(ctx context.Context, todo []*audience.TagDef) (func(), []TagResult) {
+	names := make([]string, 0, len(todo))
+	for _, d := range todo {
+		names = append(names, TagJobPrefix+d.Tag.Name)
+	}
+	sort.Strings(names)
+	names = slices.Compact(names)
+	var releases []func()
+	release := func() {
+		for i := len(releases) - 1; i >= 0; i-- {
+			releases[i]()
+		}
+	}
+	for _, n := range names {
+		rel, err := m.holdLease(ctx, n)
+		if err != nil {
+			release()
+			out := make([]TagResult, 0, len(todo))
+			for _, d := range todo {
+				out = append(out, TagResult{Name: d.Tag.Name, Err: err, Error: err.Error()})
+			}
+			return nil, out
+		}
+		releases = append(releases, rel)
+	}
+	return release, nil
 }
 
 func (m *Materializer) buildPopulation(ctx context.Context, s *audience.Scope) TagResult {
