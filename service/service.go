@@ -34,6 +34,8 @@ type Project struct {
 	states       map[string]rewrite.State
 	builtSources map[string]string
 	builtFiles   map[string]materializer.BuiltFiles
+	plans        *planCache // compiled queries for this state (plancache.go)
+	planStats    planStats
 	readers      readers
 	flights      flights
 }
@@ -140,6 +142,7 @@ func (s *Project) Reload(ctx context.Context) error {
 	}
 	s.mu.Lock()
 	s.states, s.builtSources, s.builtFiles = states, fps, files
+	s.plans = newPlanCache() // compiled against the old state
 	s.mu.Unlock()
 	return nil
 }
@@ -225,15 +228,11 @@ func (s *Project) QueryCapped(ctx context.Context, q *plan.Query, maxRows int) (
 		return res, err
 	}
 	start := time.Now()
-	c, release, err := s.compileAndHold(q)
+	c, capped, release, err := s.compileAndHold(q, maxRows)
 	if err != nil {
 		return nil, err
 	}
 	defer release()
-	capped, err := compiler.Cap(c, maxRows, s.Dialect)
-	if err != nil {
-		return nil, err
-	}
 	if err := s.sourcesOf(c.Plan); err != nil {
 		return nil, err
 	}
