@@ -2,10 +2,13 @@ package service_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -107,4 +110,71 @@ func TestPlanCacheFollowsSourcesAndRefreshes(t *testing.T) {
 		t.Fatalf("the same data rebuilt answers %v, was %v", rebuilt.Rows, first.Rows)
 	}
 	ask("again after the refresh", false)
+}
+
+// On the embedded engine at most GOMAXPROCS metric queries run at once: with
+// one turn, 16 queries started together wait for each other (QueuedMS), and
+// every answer is the one a query alone gets.
+func TestEmbeddedEngineTakesTurns(t *testing.T) {
+	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(1))
+	ctx := context.Background()
+	dir := t.TempDir()
+	if err := banktest.CopyModel(dir); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := bankgen.Generate(ctx, filepath.Join(dir, "data"), bankgen.Options{Transactions: 3000, Seed: 7}); err != nil {
+		t.Fatal(err)
+	}
+	w, err := banktest.Open(ctx, dir, service.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer w.Close()
+	// Raw, so that each query takes long enough for the others to queue.
+	q := func() *plan.Query {
+		return &plan.Query{Metrics: []string{"txn_count", "txn_amount"}, Dimensions: []string{"branches.city"}, NoRollup: true}
+	}
+	alone, err := w.Query(ctx, q())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if alone.Meta.QueuedMS != 0 {
+		t.Fatalf("a query alone waited %.3f ms", alone.Meta.QueuedMS)
+	}
+	start := make(chan struct{})
+	results := make([]*service.Result, 16)
+	errs := make([]error, 16)
+	var wg sync.WaitGroup
+	for i := range results {
+		wg.Add(1)
+		go func(i int) {
+			defer wg.Done()
+			<-start
+			results[i], errs[i] = w.Query(ctx, q())
+		}(i)
+	}
+	close(start)
+	wg.Wait()
+	waited := 0
+	for i, res := range results {
+		if errs[i] != nil {
+			t.Fatal(errs[i])
+		}
+		if fmt.Sprint(res.Rows) != fmt.Sprint(alone.Rows) {
+			t.Fatalf("query %d at once: %v, alone: %v", i, res.Rows, alone.Rows)
+		}
+		if res.Meta.QueuedMS > 0 {
+			waited++
+		}
+	}
+	if waited == 0 {
+		t.Fatal("16 queries at once with one turn, none waited")
+	}
+
+	// A query whose context has ended gives up with ErrCanceled.
+	cctx, cancel := context.WithCancel(ctx)
+	cancel()
+	if _, err := w.Query(cctx, q()); !errors.Is(err, service.ErrCanceled) {
+		t.Fatalf("a canceled query: %v, want ErrCanceled", err)
+	}
 }
