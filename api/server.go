@@ -204,6 +204,9 @@ func renderResult(c *gin.Context, res *service.Result) {
 	h.Set("Strata-Served-By", res.Meta.ServedBy)
 	h.Set("Strata-Took-Ms", strconv.FormatFloat(res.Meta.TookMS, 'f', 3, 64))
 	h.Set("Strata-Cached", strconv.FormatBool(res.Meta.Cached))
+	if !res.Meta.Cached {
+		h.Set("Strata-Queued-Ms", strconv.FormatFloat(res.Meta.QueuedMS, 'f', 3, 64))
+	}
 	if res.Meta.ETag != "" {
 		h.Set("ETag", `"`+res.Meta.ETag+`"`)
 	}
