@@ -324,11 +324,17 @@ func (m *Materializer) tagStates(ctx context.Context) (map[string]TagState, erro
 
 // ReadTagStates reads every tag's state row; no state table means no tags built.
 func ReadTagStates(ctx context.Context, e engine.Engine, d sqlgen.Dialect) (map[string]TagState, error) {
+	// Asked first rather than read from the error: engines word it
+	// differently (MySQL: "doesn't exist").
+	ex, err := e.Query(ctx, sqlgen.StateTableExists(d, "tags"))
+	if err != nil {
+		return nil, engine.Clean(err)
+	}
+	if n, _ := ex.Rows[0][0].(int64); n == 0 {
+		return map[string]TagState{}, nil
+	}
 	res, err := e.Query(ctx, sqlgen.TagStateSelect(d))
 	if err != nil {
-		if strings.Contains(err.Error(), "does not exist") {
-			return map[string]TagState{}, nil
-		}
 		return nil, engine.Clean(err)
 	}
 	out := make(map[string]TagState, len(res.Rows))
