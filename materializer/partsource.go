@@ -184,6 +184,10 @@ func toInt64(v any) int64 {
 	return 0
 }
 
+// OthersFingerprint is othersFingerprint, for a caller that records or
+// checks what a build's joined tables were.
+func (m *Materializer) OthersFingerprint(r *rollup.Rollup) string { return m.othersFingerprint(r) }
+
 // othersFingerprint hashes the sources of every table the rollup reads
 // except its fact: a change there may move rows between any partitions.
 func (m *Materializer) othersFingerprint(r *rollup.Rollup) string {

@@ -132,6 +132,7 @@ func OpenStarRocks(t testing.TB, cfg mysql.Config) (*mysql.DB, string, string) {
 
 func openFresh(t testing.TB, base, dialect string, cfg mysql.Config) (*mysql.DB, string) {
 	t.Helper()
+	serverLock(t, base)
 	name := "strata_t_" + randomHex(6)
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
