@@ -2,6 +2,7 @@ package materializer_test
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -257,7 +258,7 @@ func candidateSays(x *service.Explanation, rollup, word string) bool {
 }
 
 // The scheduler sees engine-table changes: on a fake clock, rows inserted
-// into the fact make txn_daily (freshness 15m, no cron) pending, and it is rebuilt
+// into the fact make txn_daily (freshness 15m; the crons removed) pending, and it is rebuilt
 // within its SLA; status then says fresh, and the rollup answers what
 // hand-written SQL answers. A dimension update makes it pending likewise.
 //
@@ -266,7 +267,7 @@ func TestSchedulerSeesEngineTables(t *testing.T) {
 	for _, e := range enginetest.Engines(t) {
 		t.Run(e.Name, func(t *testing.T) {
 			ctx := context.Background()
-			// Without its cron, only a change makes txn_daily due; the tags
+			// Without crons, only a change makes a rollup due; the tags
 			// (bitmaps: DuckDB only) are left out.
 			w, _ := engineBank(t, e, func(dir string) {
 				path := filepath.Join(dir, "models", "rollups.yaml")
@@ -275,7 +276,7 @@ func TestSchedulerSeesEngineTables(t *testing.T) {
 					t.Fatal(err)
 				}
 				rollups, _, _ := strings.Cut(string(text), "\ntags:")
-				text = []byte(strings.Replace(rollups, `cron: "*/10 * * * *"`, "", 1))
+				text = regexp.MustCompile(`cron: "[^"]*",?\s*`).ReplaceAll([]byte(rollups), nil)
 				if err := os.WriteFile(path, text, 0o644); err != nil {
 					t.Fatal(err)
 				}
@@ -331,8 +332,10 @@ func TestSchedulerSeesEngineTables(t *testing.T) {
 				t.Helper()
 				landed := clock.Now()
 				var built time.Time
+				var seen []string
 				for i := 0; i < 20 && built.IsZero(); i++ {
 					for _, ev := range step() {
+						seen = append(seen, fmt.Sprintf("%s %s %s", ev.Time.Sub(landed), ev.Job, ev.Kind))
 						switch {
 						case ev.Kind == "fail":
 							t.Fatalf("%s: %v", ev.Job, ev.Err)
@@ -342,7 +345,7 @@ func TestSchedulerSeesEngineTables(t *testing.T) {
 					}
 				}
 				if built.IsZero() {
-					t.Fatalf("%s: txn_daily was not rebuilt within 20 simulated minutes", what)
+					t.Fatalf("%s: txn_daily was not rebuilt within 20 simulated minutes; events: %v", what, seen)
 				}
 				if wait := built.Sub(landed); wait > 15*time.Minute {
 					t.Errorf("%s: txn_daily was rebuilt %v after the change, over its 15m SLA", what, wait)
@@ -466,5 +469,46 @@ func TestLatticeOnEngineTables(t *testing.T) {
 			}
 			check("built from the raw tables", "")
 		})
+	}
+}
+
+// An engine table's fingerprint is reused for EngineStatsTTL: within it a
+// change is not looked for (a burst of requests costs one aggregate per
+// table), and once the cached fingerprints are dropped the change is seen.
+func TestEngineStatsReusedWithinTTL(t *testing.T) {
+	e := enginetest.Engines(t)[0] // DuckDB: the cache does not depend on the engine
+	ctx := context.Background()
+	w, _ := engineBank(t, e, nil)
+	m := w.Materializer()
+	m.EngineStatsTTL = time.Hour
+	if res, err := w.Refresh(ctx, []string{"txn_daily"}, nil); err != nil || res[0].Err != nil {
+		t.Fatalf("refresh: %v %+v", err, res)
+	}
+	state := func() string {
+		t.Helper()
+		sts, err := w.Status(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, s := range sts {
+			if s.Name == "txn_daily" {
+				return s.State
+			}
+		}
+		t.Fatal("no status for txn_daily")
+		return ""
+	}
+	if s := state(); s != "fresh" {
+		t.Fatalf("after the build: %s", s)
+	}
+	if err := e.Engine.Exec(ctx, "DELETE FROM transactions WHERE txn_time < '2024-02-01 00:00:00'"); err != nil {
+		t.Fatal(err)
+	}
+	if s := state(); s != "fresh" {
+		t.Errorf("within the TTL the table was read again: %s", s)
+	}
+	m.ForgetEngineStats()
+	if s := state(); s != "stale" {
+		t.Errorf("after the cached fingerprints were dropped: %s", s)
 	}
 }

@@ -19,8 +19,9 @@ import (
 // state rows and drop each other's tables. The lock is a file lock named
 // after the server, taken by every process testing against it; within a
 // process it is counted, so a test opening two databases does not wait on
-// itself.
-func serverLock(t testing.TB, dsn string) {
+// itself. first is true when this call took the lock: no other test of
+// this process holds the server.
+func serverLock(t testing.TB, dsn string) (first bool) {
 	t.Helper()
 	sum := sha256.Sum256([]byte(dsn))
 	path := filepath.Join(os.TempDir(), "strata-test-server-"+hex.EncodeToString(sum[:])[:12]+".lock")
@@ -41,6 +42,7 @@ func serverLock(t testing.TB, dsn string) {
 		}
 		h = &heldLock{f: f}
 		locks.held[path] = h
+		first = true
 	}
 	h.n++
 	t.Cleanup(func() {
@@ -52,6 +54,7 @@ func serverLock(t testing.TB, dsn string) {
 			delete(locks.held, path)
 		}
 	})
+	return first
 }
 
 type heldLock struct {
