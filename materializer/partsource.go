@@ -354,6 +354,16 @@ func (m *Materializer) StaleRanges(ctx context.Context, r *rollup.Rollup, built 
 	return rs, filesIn(g, ch, files), len(rs) > 0
 }
 
+// StaleWhy names the change that keeps a changed rollup from serving
+// through a tail, when it is one of the tables it joins: a change there can
+// move rows between groups of every partition. "" otherwise.
+func (m *Materializer) StaleWhy(r *rollup.Rollup, built BuiltFiles, ok bool) string {
+	if !ok || built.Others == m.othersFingerprint(r) {
+		return ""
+	}
+	return "a table it joins changed, which can touch every partition: it is rebuilt whole"
+}
+
 // filesIn lists the files that can hold rows of the changed partitions:
 // those whose time range reaches one, and, when the NULL partition
 // changed, those that may hold NULL times.
