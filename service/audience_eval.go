@@ -42,6 +42,8 @@ type Audiences struct {
 	w    *Project
 	defs map[string]*aud.TagDef
 	now  func() time.Time
+	// roaringOnly turns dense evaluation off (tests compare the two).
+	roaringOnly bool
 
 	mu        sync.Mutex
 	stateRows map[string]materializer.TagState
@@ -57,6 +59,10 @@ type Audiences struct {
 type version struct {
 	sets  map[string]*roaring.Bitmap
 	union *roaring.Bitmap
+	// dense holds bitsets of its bitmaps from word denseBase on, made on
+	// first use (audience_dense.go); under Audiences.mu.
+	dense     map[*roaring.Bitmap][]uint64
+	denseBase int
 }
 
 // valueSets splits the population by a field's values; null holds the
@@ -89,8 +95,11 @@ type snapshot struct {
 	pop    *roaring.Bitmap // the population, within the key's scope
 	full   *roaring.Bitmap // the whole population, for what is cached across keys
 	popTab string
+	popV   *version // the population's version, which caches its bitsets
 	entity *aud.Scope
 	used   map[string]TagUse
+	// predWords are the request's predicates as bitsets, for dense evaluation.
+	predWords map[*aud.Predicate][]uint64
 }
 
 func (s *Audiences) snapshot(ctx context.Context, scope *aud.Scope, key *plan.Scope) (*snapshot, error) {
@@ -108,7 +117,7 @@ func (s *Audiences) snapshot(ctx context.Context, scope *aud.Scope, key *plan.Sc
 	if err != nil {
 		return nil, err
 	}
-	sn.pop, sn.full, sn.popTab = v.union, v.union, st.Table
+	sn.pop, sn.full, sn.popTab, sn.popV = v.union, v.union, st.Table, v
 	if err := sn.restrict(ctx, key); err != nil {
 		return nil, err
 	}
@@ -242,7 +251,7 @@ func (sn *snapshot) predicates(ctx context.Context, auds []*aud.Audience) (map[*
 			return nil, err
 		}
 		for i := range preds {
-			if b, _ := row[i+1].(bool); b {
+			if truthy(row[i+1]) {
 				ids[i] = append(ids[i], id)
 			}
 		}
@@ -264,12 +273,27 @@ func (sn *snapshot) predicates(ctx context.Context, auds []*aud.Audience) (map[*
 // running intersection in place (A AND NOT B = A \ B) rather than
 // materialising its complement, which at millions of members is most of the
 // work.
-func (sn *snapshot) eval(ctx context.Context, n aud.Node, preds map[*aud.Predicate]*roaring.Bitmap) (*roaring.Bitmap, error) {
+//
+// Over a dense population the same is computed on bitsets (audience_dense.go).
+func (sn *snapshot) eval(ctx context.Context, n aud.Node, preds map[*aud.Predicate]*roaring.Bitmap) (*memberSet, error) {
+	if f, ok := sn.s.denseFrame(sn.pop); ok {
+		if sn.predWords == nil {
+			sn.predWords = map[*aud.Predicate][]uint64{}
+		}
+		tree, err := sn.denseTree(ctx, n, f.base, preds, sn.predWords)
+		if err != nil {
+			return nil, err
+		}
+		// The population's bitset, cached with its version (a key's scope
+		// is one of its bitmaps too, cached per population version).
+		pop := sn.s.words(sn.popV, sn.pop, f.base)
+		return denseEval(tree, pop, f.base), nil
+	}
 	bm, err := sn.evalNode(ctx, n, preds)
 	if err != nil {
 		return nil, err
 	}
-	return roaring.And(bm, sn.pop), nil
+	return roaringMembers(roaring.And(bm, sn.pop)), nil
 }
 
 // evalNode computes a node's members, possibly outside the population; the
@@ -349,4 +373,15 @@ func (sn *snapshot) evalAll(ctx context.Context, ns []aud.Node, preds map[*aud.P
 		out[i] = bm
 	}
 	return out, nil
+}
+
+// truthy reads a boolean column: a bool, or on MySQL an integer.
+func truthy(v any) bool {
+	switch x := v.(type) {
+	case bool:
+		return x
+	case int64:
+		return x != 0
+	}
+	return false
 }

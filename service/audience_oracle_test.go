@@ -105,9 +105,24 @@ func ids(t *testing.T, e engine.Engine, cond string) []int64 {
 }
 
 // TestOracleMembers checks every audience's members, size and population
-// against hand-written SQL, and its CSV and Parquet exports against the same.
+// against hand-written SQL, and its CSV and Parquet exports against the same,
+// under both evaluations: on bitsets (the bank's ids are dense) and on the
+// roaring bitmaps (what a sparse key space gets).
 func TestOracleMembers(t *testing.T) {
 	w, s := bankService(t)
+	if !s.EvaluatesDense("customers") {
+		t.Fatal("the bank's customers should be evaluated on bitsets")
+	}
+	for _, mode := range []string{"dense", "roaring"} {
+		t.Run(mode, func(t *testing.T) {
+			s.SetRoaringOnly(mode == "roaring")
+			defer s.SetRoaringOnly(false)
+			oracleMembers(t, w, s)
+		})
+	}
+}
+
+func oracleMembers(t *testing.T, w *service.Project, s *service.Audiences) {
 	ctx := context.Background()
 	all := ids(t, w.Engine, "TRUE")
 	var empty, whole bool

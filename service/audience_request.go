@@ -127,25 +127,25 @@ func (s *Audiences) Evaluate(ctx context.Context, r *AudienceRequest) (*Audience
 	if err != nil {
 		return nil, err
 	}
-	out := &AudienceResponse{Entity: entity, Size: members.GetCardinality(), Population: sn.pop.GetCardinality()}
+	out := &AudienceResponse{Entity: entity, Size: members.card, Population: sn.pop.GetCardinality()}
 	out.Share = ratio(out.Size, out.Population)
 	for i, n := range names {
 		o, err := sn.eval(ctx, auds[i+1].Root, preds)
 		if err != nil {
 			return nil, err
 		}
-		both := members.AndCardinality(o)
-		out.Overlap = append(out.Overlap, AudienceOverlap{Name: n, Expr: r.Overlap[n], Size: o.GetCardinality(), Both: both, Share: ratio(both, out.Size)})
+		both := members.andCardinality(o)
+		out.Overlap = append(out.Overlap, AudienceOverlap{Name: n, Expr: r.Overlap[n], Size: o.card, Both: both, Share: ratio(both, out.Size)})
 	}
 	for i, f := range r.Profile {
-		p, err := sn.profile(ctx, fmt.Sprintf("profile[%d]", i), f, members)
+		p, err := sn.profile(ctx, fmt.Sprintf("profile[%d]", i), f, members.bitmap())
 		if err != nil {
 			return nil, err
 		}
 		out.Profile = append(out.Profile, *p)
 	}
 	if r.Tags {
-		sat, err := sn.saturation(ctx, members)
+		sat, err := sn.saturation(ctx, members.bitmap())
 		if err != nil {
 			return nil, err
 		}
@@ -181,11 +181,11 @@ func (s *Audiences) MembersIn(ctx context.Context, text string, scope *plan.Scop
 	if err != nil {
 		return nil, nil, nil, err
 	}
-	bm, err := sn.eval(ctx, a.Root, preds)
+	m, err := sn.eval(ctx, a.Root, preds)
 	if err != nil {
 		return nil, nil, nil, err
 	}
-	return bm, a, sn.uses(), nil
+	return m.bitmap(), a, sn.uses(), nil
 }
 
 func exprs(ps []*aud.Predicate) []ast.ExprNode {
