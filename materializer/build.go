@@ -110,6 +110,9 @@ func (m *Materializer) selectRollups(names []string) ([]*rollup.Rollup, error) {
 }
 
 func (m *Materializer) build(ctx context.Context, r *rollup.Rollup) RefreshResult {
+	// The fingerprint a build records is read just before it, never reused:
+	// a change it misses must show as stale afterwards.
+	m.forgetStatsOf(r)
 	if st := m.Dialect.OLAP(); st != nil {
 		return m.buildOLAP(ctx, r, st)
 	}
