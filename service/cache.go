@@ -73,6 +73,15 @@ func (s *Project) CacheKey(q *plan.Query) (key string, ok bool) {
 		fmt.Fprintf(h, "scope %q %q %q %v\n", sc.Key, sc.Where, metrics, sc.Metrics == nil)
 	}
 	fmt.Fprintf(h, "model %s\ndata %s\n", s.modelVersion, data)
+	if q.Audience != "" || len(q.Audiences) > 0 {
+		// The members come from the tags' current versions, which a tag
+		// build swaps without any source or rollup changing.
+		tags, ok := s.tagVersion()
+		if !ok {
+			return "", false
+		}
+		fmt.Fprintf(h, "tags %s\n", tags)
+	}
 	return hex.EncodeToString(h.Sum(nil))[:32], true
 }
 
