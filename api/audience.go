@@ -161,7 +161,8 @@ func (a *audienceAPI) export(c *gin.Context) {
 	col := service.AudienceKeyColumn(aud)
 	if format == service.ExportParquet {
 		h.Set("Content-Type", mimeParquet)
-		h.Set("Content-Disposition", `attachment; filename="service.parquet"`)
+		// Table names are identifiers: nothing in them needs escaping.
+		h.Set("Content-Disposition", `attachment; filename="`+aud.Scope.Entity.Name+`.parquet"`)
 		c.Status(http.StatusOK)
 		_ = service.WriteIDsParquet(c.Writer, col, members)
 		return

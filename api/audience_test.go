@@ -85,6 +85,9 @@ func TestAudiences(t *testing.T) {
 	if resp.StatusCode != 200 || resp.Header.Get("Content-Type") != "application/vnd.apache.parquet" || len(pq) < 8 || string(pq[:4]) != "PAR1" || string(pq[len(pq)-4:]) != "PAR1" {
 		t.Fatalf("Parquet export %d %v: %d bytes", resp.StatusCode, resp.Header, len(pq))
 	}
+	if cd := resp.Header.Get("Content-Disposition"); cd != `attachment; filename="customers.parquet"` {
+		t.Errorf("Parquet export saved as %q, want the entity's name", cd)
+	}
 }
 
 // TestAudienceErrors checks the 4xx answers: code, message and position.
