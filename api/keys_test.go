@@ -428,3 +428,25 @@ func jsonString(s string) string {
 	b, _ := json.Marshal(s)
 	return string(b)
 }
+
+// TestScopedKeySuggestions: a misspelt metric is answered with a suggestion
+// among the metrics the key may read, never one the catalog hides from it;
+// an unscoped key is pointed at any metric.
+func TestScopedKeySuggestions(t *testing.T) {
+	e := scopedServer(t)
+	cases := []struct{ token, metric, want, not string }{
+		{"east-token", "txn_amout", `did you mean "txn_amount"?`, ""},
+		{"east-token", "active_customer", "", "active_customers"},
+		{"admin-token", "active_customer", `did you mean "active_customers"?`, ""},
+	}
+	for _, c := range cases {
+		st, a := e.query(t, c.token, `{"metrics":[`+jsonString(c.metric)+`]}`)
+		if st != 400 || a.Error == nil || a.Error.Code != "unknown-metric" {
+			t.Errorf("%s asking %s: %d %+v", c.token, c.metric, st, a.Error)
+			continue
+		}
+		if !strings.Contains(a.Error.Message, c.want) || (c.not != "" && strings.Contains(a.Error.Message, c.not)) {
+			t.Errorf("%s asking %s: %q", c.token, c.metric, a.Error.Message)
+		}
+	}
+}
