@@ -374,6 +374,17 @@ func TestCacheKeysScopesAndInvalidation(t *testing.T) {
 	}
 	if resp, _ := fetch("east-token", "If-None-Match", etag); resp.StatusCode != 304 {
 		t.Errorf("If-None-Match: %d, want 304", resp.StatusCode)
+	} else if cc := resp.Header.Get("Cache-Control"); cc != r1.Header.Get("Cache-Control") {
+		t.Errorf("304 Cache-Control %q, the 200 had %q", cc, r1.Header.Get("Cache-Control"))
+	}
+	// A rollup-served answer: the 304 keeps its max-age.
+	const rq = `{"metrics":["txn_count"],"dimensions":["customers.segment","transactions.txn_time.month"]}`
+	ra, _ := e.call(t, "admin-token", "POST", "/v1/query", rq)
+	if !strings.HasPrefix(ra.Header.Get("Cache-Control"), "private, max-age=") {
+		t.Fatalf("rollup answer Cache-Control %q (served by %s)", ra.Header.Get("Cache-Control"), ra.Header.Get("Strata-Served-By"))
+	}
+	if rb, _ := e.call(t, "admin-token", "POST", "/v1/query", rq, "If-None-Match", ra.Header.Get("ETag")); rb.StatusCode != 304 || rb.Header.Get("Cache-Control") != ra.Header.Get("Cache-Control") {
+		t.Errorf("rollup 304: %d Cache-Control %q, the 200 had %q", rb.StatusCode, rb.Header.Get("Cache-Control"), ra.Header.Get("Cache-Control"))
 	}
 	resp, b := e.call(t, "admin-token", "POST", "/v1/rollups/txn_monthly_segment/refresh", "")
 	if resp.StatusCode != 200 {

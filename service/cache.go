@@ -11,6 +11,7 @@ import (
 	"strconv"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"golang.org/x/sync/singleflight"
 
@@ -130,6 +131,21 @@ func (s *Project) AnswerCapped(ctx context.Context, q *plan.Query, maxRows int) 
 		return &cp, nil
 	}
 	return res, nil
+}
+
+// CachedMaxAge is how long a client may reuse the cached answer under key
+// (its Meta.MaxAge); ok is false when no answer is cached under it.
+func (s *Project) CachedMaxAge(key string) (maxAge time.Duration, ok bool) {
+	if s.cache == nil {
+		return 0, false
+	}
+	s.cache.mu.Lock()
+	defer s.cache.mu.Unlock()
+	el, ok := s.cache.entries[key]
+	if !ok {
+		return 0, false
+	}
+	return el.Value.(*cacheEntry).res.Meta.MaxAge, true
 }
 
 // CacheRuns is how many queries the cache let through to the engine.
