@@ -460,4 +460,27 @@ func TestScopedKeySuggestions(t *testing.T) {
 			t.Errorf("%s asking %s: %q", c.token, c.metric, a.Error.Message)
 		}
 	}
+	// The SQL form: a misspelt column, and an aggregate of a field, which
+	// is answered with the metric that aggregates it.
+	sqlCases := []struct{ token, sql, want, not string }{
+		{"east-token", "SELECT txn_amout FROM transactions", `did you mean "txn_amount"?`, ""},
+		{"east-token", "SELECT active_customer FROM transactions", "", "active_customers"},
+		{"east-token", "SELECT COUNT(DISTINCT transactions.customer_id) FROM transactions", "", "active_customers"},
+		{"east-token", "SELECT MAX(transactions.amount) FROM transactions", "", "max_txn"},
+		{"east-token", "SELECT COUNT(transactions.txn_id) FROM transactions", "txn_count", ""},
+		{"admin-token", "SELECT active_customer FROM transactions", `did you mean "active_customers"?`, ""},
+		{"admin-token", "SELECT MAX(transactions.amount) FROM transactions", "max_txn", ""},
+	}
+	for _, c := range sqlCases {
+		resp, b := e.call(t, c.token, "POST", "/v1/sql", `{"sql":`+jsonString(c.sql)+`}`)
+		var a answer
+		_ = json.Unmarshal(b, &a)
+		if resp.StatusCode != 400 || a.Error == nil {
+			t.Errorf("%s: %s: %d %s", c.token, c.sql, resp.StatusCode, b)
+			continue
+		}
+		if !strings.Contains(a.Error.Message, c.want) || (c.not != "" && strings.Contains(a.Error.Message, c.not)) {
+			t.Errorf("%s: %s: %q", c.token, c.sql, a.Error.Message)
+		}
+	}
 }
