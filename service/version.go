@@ -76,10 +76,18 @@ func (s *Project) tagVersion() (string, bool) {
 		names = append(names, n)
 	}
 	sort.Strings(names)
+	sla := map[string]time.Duration{}
+	for _, t := range s.Project.Tags {
+		sla[t.Name] = t.Freshness
+	}
+	now := time.Now()
 	h := sha256.New()
 	for _, n := range names {
 		st := states[n]
-		fmt.Fprintf(h, "tag %s %s %s %d\n", n, st.Table, st.Hash, st.BuiltAt.UnixNano())
+		// An answer says whether each tag is beyond its SLA: crossing it
+		// is a new version of the answer.
+		beyond := sla[n] > 0 && now.Sub(st.BuiltAt) > sla[n]
+		fmt.Fprintf(h, "tag %s %s %s %d %v\n", n, st.Table, st.Hash, st.BuiltAt.UnixNano(), beyond)
 	}
 	return hex.EncodeToString(h.Sum(nil))[:16], true
 }
