@@ -46,11 +46,19 @@ func TestSourceRemovedWhileServing(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	if _, err := w.Materializer().RefreshTags(ctx, nil, nil); err != nil {
+		t.Fatal(err)
+	}
 	srv := httptest.NewServer(api.New(w, api.Options{CacheEntries: -1}))
 	defer srv.Close()
+	var post func(path, q string) (int, string)
 	ask := func(q string) (int, string) {
 		t.Helper()
-		resp, err := http.Post(srv.URL+"/v1/query", "application/json", strings.NewReader(q))
+		return post("/v1/query", q)
+	}
+	post = func(path, q string) (int, string) {
+		t.Helper()
+		resp, err := http.Post(srv.URL+path, "application/json", strings.NewReader(q))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -76,6 +84,16 @@ func TestSourceRemovedWhileServing(t *testing.T) {
 	}
 	if st, b := ask(byChannel); st != 200 {
 		t.Errorf("a query not reading branches: %d %s", st, b)
+	}
+	// An audience profiled by region reads branches too.
+	st, b = post("/v1/audiences", `{"expr":"high_value","profile":["branches.region"]}`)
+	e.Error.Code = ""
+	_ = json.Unmarshal([]byte(b), &e)
+	if st != 503 || e.Error.Code != "source-unavailable" || !strings.Contains(e.Error.Message, "branches") {
+		t.Errorf("an audience profile with branches.parquet gone: %d %s", st, b)
+	}
+	if st, b := post("/v1/audiences", `{"expr":"high_value","profile":["customers.segment"]}`); st != 200 {
+		t.Errorf("an audience profile not reading branches: %d %s", st, b)
 	}
 	if err := os.Rename(src+".away", src); err != nil {
 		t.Fatal(err)
