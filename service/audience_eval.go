@@ -171,9 +171,11 @@ func (s *Audiences) load(ctx context.Context, name, table string) (*version, err
 	var all []*roaring.Bitmap
 	for _, row := range res.Rows {
 		value, _ := row[0].(string)
-		blob, _ := row[1].([]byte)
-		bm := roaring.New()
-		if err := bm.UnmarshalBinary(blob); err != nil {
+		if b, ok := row[0].([]byte); ok {
+			value = string(b)
+		}
+		bm, err := materializer.DecodeTagBitmap(s.w.Dialect, row[1])
+		if err != nil {
 			return nil, fmt.Errorf("tag %s: version %s holds a damaged bitmap: %w", name, table, err)
 		}
 		v.sets[value] = bm
