@@ -125,7 +125,7 @@ func (m *memberSet) bitmap() *roaring.Bitmap {
 
 // andCardinality counts the members of both sets.
 func (m *memberSet) andCardinality(o *memberSet) uint64 {
-	if m.bm == nil && o.bm == nil && m.base == o.base {
+	if m.words != nil && o.words != nil && m.base == o.base {
 		a, b := m.words, o.words
 		if len(b) < len(a) {
 			a = a[:len(b)]

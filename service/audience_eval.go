@@ -298,7 +298,7 @@ func (sn *snapshot) overlap(ctx context.Context, n aud.Node, preds map[*aud.Pred
 	if err != nil {
 		return 0, 0, err
 	}
-	if tree != nil && members.bm == nil && members.base == base && len(members.words) == len(pop) {
+	if tree != nil && members.words != nil && members.base == base && len(members.words) == len(pop) {
 		size, both = denseCount(tree, pop, members)
 		return size, both, nil
 	}
