@@ -5,6 +5,7 @@ import (
 	"errors"
 	"io"
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 
@@ -128,7 +129,7 @@ func (a *audienceAPI) export(c *gin.Context) {
 		return
 	}
 	defer release()
-	ctx, cancel := context.WithTimeout(c.Request.Context(), a.s.opts.Timeout)
+	ctx, cancel := a.s.queryContext(c) // the owner's, as long as on the warehouse itself
 	defer cancel()
 	members, aud, uses, err := svc.MembersIn(ctx, req.Expr, keyScope(c))
 	if err != nil {
@@ -146,15 +147,23 @@ func (a *audienceAPI) export(c *gin.Context) {
 		asOf = append(asOf, s)
 	}
 	h.Set("Strata-Tags-As-Of", strings.Join(asOf, ", "))
-	col := service.AudienceKeyColumn(aud)
+	// Why each stale tag is stale, in the order read: name=reason pairs,
+	// query-escaped and joined by &, for a client to warn as a local export does.
+	var stale []string
+	for _, u := range uses {
+		if u.Stale {
+			stale = append(stale, url.QueryEscape(u.Name)+"="+url.QueryEscape(u.Reason))
+		}
+	}
+	if len(stale) > 0 {
+		h.Set("Strata-Tags-Stale", strings.Join(stale, "&"))
+	}
 	if format == service.ExportParquet {
 		h.Set("Content-Type", mimeParquet)
 		h.Set("Content-Disposition", `attachment; filename="service.parquet"`)
-		c.Status(http.StatusOK)
-		_ = service.WriteIDsParquet(c.Writer, col, members)
-		return
+	} else {
+		h.Set("Content-Type", service.MimeCSV+"; charset=utf-8")
 	}
-	h.Set("Content-Type", service.MimeCSV+"; charset=utf-8")
 	c.Status(http.StatusOK)
-	_ = service.WriteIDsCSV(c.Writer, col, members)
+	_ = svc.Export(ctx, c.Writer, format, aud, members)
 }

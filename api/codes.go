@@ -52,6 +52,7 @@ var codes = map[string]int{
 	"forbidden-metric":  http.StatusForbidden, // the key may not read that metric
 	"forbidden-scope":   http.StatusForbidden, // the key's row limit does not apply to audiences of that entity
 	"scope-unreachable": http.StatusForbidden, // the key's scope cannot apply to that fact
+	"forbidden":         http.StatusForbidden, // an operation on the whole warehouse asked with a scoped key
 
 	// Audiences.
 	"tag-not-built":  http.StatusConflict, // refresh the tags first

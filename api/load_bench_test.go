@@ -40,8 +40,10 @@ const loadClients = 16
 // make bench-load.
 //
 // Each mode reports requests per second, the p50 of the server's own time
-// (Strata-Took-Ms: compile and run, or the cache lookup), the clients'
-// end-to-end p50, and the process's CPU time per request. The load generator
+// (Strata-Took-Ms: compile and run, or the cache lookup), the p50 of the
+// wait for a turn at the engine before it (Strata-Queued-Ms: at most
+// GOMAXPROCS queries run at once, see service.Project.QueryCapped), the
+// clients' end-to-end p50, and the process's CPU time per request. The load generator
 // runs in the same process on the same cores, so the CPU per request and the
 // end-to-end times include the clients' own work; the server's time is the
 // header's. Under load the end-to-end p50 is mostly the queue of 16 clients
@@ -94,11 +96,12 @@ func BenchmarkHTTPLoad(b *testing.B) {
 			r := drive(b, srv.URL, d)
 			b.ReportMetric(r.rps, "req/s")
 			b.ReportMetric(r.serverP50*1000, "server-p50-µs")
+			b.ReportMetric(r.queuedP50*1000, "queued-p50-µs")
 			b.ReportMetric(r.clientP50*1000, "http-p50-µs")
 			b.ReportMetric(r.cpuMS*1000, "cpu-µs/req")
 			b.ReportMetric(inProc.rps, "inproc-q/s")
-			b.Logf("%s: %d requests in %ds, %.0f req/s, server p50 %.3f ms, HTTP p50 %.3f ms, CPU %.3f ms/request (server and clients), errors %d",
-				mode.name, r.n, secs, r.rps, r.serverP50, r.clientP50, r.cpuMS, r.errors)
+			b.Logf("%s: %d requests in %ds, %.0f req/s, server p50 %.3f ms (queued p50 %.3f ms before it), HTTP p50 %.3f ms, CPU %.3f ms/request (server and clients), errors %d",
+				mode.name, r.n, secs, r.rps, r.serverP50, r.queuedP50, r.clientP50, r.cpuMS, r.errors)
 			b.Logf("%s in-process, %d callers: %.0f queries/s, CPU %.3f ms/query",
 				mode.name, loadClients, inProc.rps, inProc.cpuMS)
 		})
@@ -109,6 +112,7 @@ type loadResult struct {
 	n, errors            int
 	rps                  float64
 	serverP50, clientP50 float64 // ms
+	queuedP50            float64 // ms: the wait for an engine turn (uncached)
 	cpuMS                float64 // the process's CPU time per request
 }
 
@@ -127,9 +131,8 @@ func drive(b *testing.B, url string, d time.Duration) loadResult {
 	tr := &http.Transport{MaxIdleConnsPerHost: loadClients}
 	client := &http.Client{Transport: tr}
 	defer tr.CloseIdleConnections()
-	return run(d, func(i int) (float64, bool) {
-		ms, ok := postQuery(client, url, loadQueries[i%len(loadQueries)])
-		return ms, ok
+	return run(d, func(i int) (timing, bool) {
+		return postQuery(client, url, loadQueries[i%len(loadQueries)])
 	})
 }
 
@@ -137,22 +140,25 @@ func drive(b *testing.B, url string, d time.Duration) loadResult {
 // the project directly: what the API adds is the difference.
 func driveInProcess(b *testing.B, w *service.Project, cached bool, d time.Duration) loadResult {
 	qs := decoded(b)
-	return run(d, func(i int) (float64, bool) {
+	return run(d, func(i int) (timing, bool) {
 		var err error
 		if cached {
 			_, err = w.Answer(context.Background(), qs[i%len(qs)])
 		} else {
 			_, err = w.Query(context.Background(), qs[i%len(qs)])
 		}
-		return 0, err == nil
+		return timing{}, err == nil
 	})
 }
 
+// timing is what the server said a request cost, in ms (0: not said).
+type timing struct{ took, queued float64 }
+
 // run calls do from loadClients goroutines until d has passed; do returns
-// the server's time in ms (0: none) and whether the request succeeded.
-func run(d time.Duration, do func(i int) (float64, bool)) loadResult {
+// the server's times and whether the request succeeded.
+func run(d time.Duration, do func(i int) (timing, bool)) loadResult {
 	var mu sync.Mutex
-	var server, e2e []float64
+	var server, queued, e2e []float64
 	errors := 0
 	cpu0, start := cpuTime(), time.Now()
 	deadline := start.Add(d)
@@ -161,47 +167,51 @@ func run(d time.Duration, do func(i int) (float64, bool)) loadResult {
 		wg.Add(1)
 		go func(c int) {
 			defer wg.Done()
-			var ls, le []float64
+			var ls, lq, le []float64
 			errs := 0
 			for i := c; time.Now().Before(deadline); i++ {
 				t0 := time.Now()
-				ms, ok := do(i)
+				tm, ok := do(i)
 				if !ok {
 					errs++
 					continue
 				}
 				le = append(le, float64(time.Since(t0).Microseconds())/1000)
-				if ms > 0 {
-					ls = append(ls, ms)
+				if tm.took > 0 {
+					ls, lq = append(ls, tm.took), append(lq, tm.queued)
 				}
 			}
 			mu.Lock()
-			server, e2e, errors = append(server, ls...), append(e2e, le...), errors+errs
+			server, queued, e2e, errors = append(server, ls...), append(queued, lq...), append(e2e, le...), errors+errs
 			mu.Unlock()
 		}(c)
 	}
 	wg.Wait()
 	elapsed, cpu := time.Since(start), cpuTime()-cpu0
-	r := loadResult{n: len(e2e), errors: errors, rps: float64(len(e2e)) / elapsed.Seconds(), serverP50: banktest.Median(server), clientP50: banktest.Median(e2e)}
+	r := loadResult{n: len(e2e), errors: errors, rps: float64(len(e2e)) / elapsed.Seconds(), serverP50: banktest.Median(server), queuedP50: banktest.Median(queued), clientP50: banktest.Median(e2e)}
 	if r.n > 0 {
 		r.cpuMS = float64(cpu.Microseconds()) / 1000 / float64(r.n)
 	}
 	return r
 }
 
-// postQuery sends one query and returns the server's time for it.
-func postQuery(client *http.Client, url, q string) (float64, bool) {
+// postQuery sends one query and returns the server's times for it.
+func postQuery(client *http.Client, url, q string) (timing, bool) {
 	resp, err := client.Post(url+"/v1/query", "application/json", strings.NewReader(q))
 	if err != nil {
-		return 0, false
+		return timing{}, false
 	}
 	_, _ = io.Copy(io.Discard, resp.Body)
 	resp.Body.Close()
 	if resp.StatusCode != http.StatusOK {
-		return 0, false
+		return timing{}, false
 	}
-	ms, err := strconv.ParseFloat(resp.Header.Get("Strata-Took-Ms"), 64)
-	return ms, err == nil
+	var t timing
+	t.took, err = strconv.ParseFloat(resp.Header.Get("Strata-Took-Ms"), 64)
+	if q := resp.Header.Get("Strata-Queued-Ms"); q != "" && err == nil {
+		t.queued, err = strconv.ParseFloat(q, 64)
+	}
+	return t, err == nil
 }
 
 func decoded(b *testing.B) []*plan.Query {

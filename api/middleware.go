@@ -75,6 +75,13 @@ func accessLog(log *slog.Logger) gin.HandlerFunc {
 		e := entry(c)
 		c.Next()
 		status := c.Writer.Status()
+		level := slog.LevelInfo
+		if status >= 500 {
+			level = slog.LevelError
+		}
+		if !log.Enabled(c.Request.Context(), level) {
+			return // no line to write: build none
+		}
 		attrs := []any{
 			"request_id", requestIDOf(c), "key", keyName(c),
 			"method", c.Request.Method, "path", c.Request.URL.Path, "status", status,

@@ -117,10 +117,11 @@ func New(w *service.Project, opts Options) http.Handler {
 	v1.POST("/explain", s.wrap(s.explain))
 	v1.POST("/sql", s.wrap(s.sql))
 	v1.GET("/catalog", s.wrap(s.catalog))
-	v1.GET("/rollups", s.wrap(s.rollups))
-	v1.POST("/rollups/:name/refresh", s.wrap(s.refresh))
-	v1.POST("/refresh", s.wrap(s.refreshNamed))
-	v1.GET("/plan", s.wrap(s.plan))
+	// Operations on the whole warehouse: an unscoped key or the owner (ops.go).
+	v1.GET("/rollups", s.warehouseWide, s.wrap(s.rollups))
+	v1.POST("/rollups/:name/refresh", s.warehouseWide, s.wrap(s.refresh))
+	v1.POST("/refresh", s.warehouseWide, s.refreshNamed)
+	v1.GET("/plan", s.warehouseWide, s.wrap(s.plan))
 	v1.POST("/sql/explain", s.wrap(s.explainSQL))
 	s.audienceRoutes(v1)
 	// The explorer page and its assets; the page calls /v1 like any client.
@@ -203,6 +204,9 @@ func renderResult(c *gin.Context, res *service.Result) {
 	h.Set("Strata-Served-By", res.Meta.ServedBy)
 	h.Set("Strata-Took-Ms", strconv.FormatFloat(res.Meta.TookMS, 'f', 3, 64))
 	h.Set("Strata-Cached", strconv.FormatBool(res.Meta.Cached))
+	if !res.Meta.Cached {
+		h.Set("Strata-Queued-Ms", strconv.FormatFloat(res.Meta.QueuedMS, 'f', 3, 64))
+	}
 	if res.Meta.ETag != "" {
 		h.Set("ETag", `"`+res.Meta.ETag+`"`)
 	}

@@ -78,7 +78,37 @@ Tags are built by strata refresh.`,
 			if exportFormat == "parquet" && out == "" {
 				return usage("--format parquet needs --output FILE")
 			}
-			return e.withProject(func(ctx context.Context, w *service.Project) error {
+			// The destination is opened only once the ids are at hand, so
+			// a failed export leaves no file behind.
+			open := func() (io.Writer, func() error, error) {
+				if out == "" {
+					return e.stdout, func() error { return nil }, nil
+				}
+				f, err := os.Create(out)
+				if err != nil {
+					return nil, nil, fail("%v", err)
+				}
+				// Only the writer: the Parquet writer closes a sink that is
+				// an io.Closer, and the file is closed here, once, checked.
+				return struct{ io.Writer }{f}, f.Close, nil
+			}
+			written := func(n uint64, uses []service.TagUse) {
+				if out != "" {
+					fmt.Fprintf(e.stderr, "%d members written to %s\n", n, out)
+				}
+				e.staleWarnings(uses)
+			}
+			return e.withRemote(func(ctx context.Context, r *remote) error {
+				n, uses, err := r.export(ctx, args[0], exportFormat, open)
+				if err != nil {
+					if ae := audienceLocalError(err); ae != err {
+						return e.audienceError(args[0], ae)
+					}
+					return remoteFail(err)
+				}
+				written(n, uses)
+				return nil
+			}, func(ctx context.Context, w *service.Project) error {
 				svc, err := w.AudienceService()
 				if err != nil {
 					return fail("%v", err)
@@ -87,26 +117,22 @@ Tags are built by strata refresh.`,
 				if err != nil {
 					return e.audienceError(args[0], err)
 				}
-				var dst io.Writer = e.stdout
-				if out != "" {
-					f, err := os.Create(out)
-					if err != nil {
-						return fail("%v", err)
-					}
-					defer f.Close()
-					dst = f
+				dst, closeDst, err := open()
+				if err != nil {
+					return err
 				}
-				write := service.WriteIDsCSV
+				format := service.ExportCSV
 				if exportFormat == "parquet" {
-					write = service.WriteIDsParquet
+					format = service.ExportParquet
 				}
-				if err := write(dst, service.AudienceKeyColumn(a), members); err != nil {
+				if err := svc.Export(ctx, dst, format, a, members); err != nil {
+					closeDst()
 					return fail("%v", err)
 				}
-				if out != "" {
-					fmt.Fprintf(e.stderr, "%d ids written to %s\n", members.GetCardinality(), out)
+				if err := closeDst(); err != nil {
+					return fail("%v", err)
 				}
-				e.staleWarnings(uses)
+				written(members.GetCardinality(), uses)
 				return nil
 			})
 		},

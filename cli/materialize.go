@@ -27,6 +27,9 @@ retry with backoff; state and build leases live in the warehouse (_strata), so a
 restart resumes and two processes never build one rollup at once.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			if err := e.ownedElsewhere("strata materialize", "its scheduler keeps the rollups fresh when started with --builds 1 or more; or stop it and run this again"); err != nil {
+				return err
+			}
 			return e.withProject(func(ctx context.Context, w *service.Project) error {
 				log := slog.New(slog.NewTextHandler(e.stderr, nil))
 				s, err := e.scheduler(ctx, w, builds, log, nil)

@@ -58,7 +58,12 @@ func (e *env) printPlan(steps []materializer.PlanStep, format string) error {
 		sign := map[string]string{"build": "+", "rebuild": "~", "refresh": "↻", "drop": "-"}
 		for _, s := range steps {
 			counts[s.Action]++
-			fmt.Fprintf(e.stdout, "%s %-7s %s\n", sign[s.Action], s.Action, s.Rollup)
+			if s.From != "" {
+				// Read from a finer rollup (the lattice), as refresh reports it.
+				fmt.Fprintf(e.stdout, "%s %-7s %s  from %s\n", sign[s.Action], s.Action, s.Rollup, s.From)
+			} else {
+				fmt.Fprintf(e.stdout, "%s %-7s %s\n", sign[s.Action], s.Action, s.Rollup)
+			}
 			for _, r := range s.Reasons {
 				fmt.Fprintf(e.stdout, "      %s\n", r)
 			}

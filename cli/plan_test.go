@@ -1,6 +1,7 @@
 package cli_test
 
 import (
+	"encoding/json"
 	"flag"
 	"os"
 	"path/filepath"
@@ -28,6 +29,13 @@ var planCases = []struct {
     time: { field: transactions.txn_time, grain: hour }
 
 tags:`, true},
+	{"new_lattice_rollup", "models/rollups.yaml", "\ntags:", `
+  - name: txn_monthly_channel
+    metrics: [txn_count, txn_amount]
+    dimensions: [channels.name]
+    time: { field: transactions.txn_time, grain: month }
+
+tags:`, true},
 	{"changed_metric_filter", "models/metrics.yaml", "    filter: transactions.status = 'posted'\n    format: currency", "    filter: transactions.status IN ('posted', 'pending')\n    format: currency", true},
 	{"changed_table_timezone", "models/physical.yaml", "    time: txn_time\n", "    time: txn_time\n    timezone: Asia/Tokyo\n", true},
 	{"removed_rollup", "models/rollups.yaml", `  - name: app_daily
@@ -51,9 +59,11 @@ func TestPlanGolden(t *testing.T) {
 			if err := banktest.CopyFile(filepath.Join(src, "strata.yaml"), filepath.Join(dir, "strata.yaml")); err != nil {
 				t.Fatal(err)
 			}
-			if code, _, errs := run("refresh", "--project", dir); code != 0 {
+			code, first, errs := run("refresh", "--project", dir)
+			if code != 0 {
 				t.Fatalf("refresh: exit %d: %s", code, errs)
 			}
+			lineage := builtFrom(first)
 			if code, out, errs := run("plan", "--project", dir); code != 0 {
 				t.Fatalf("plan right after a refresh: exit %d\n%s%s", code, out, errs)
 			}
@@ -89,13 +99,86 @@ func TestPlanGolden(t *testing.T) {
 			if out != string(want) {
 				t.Fatalf("plan output differs from %s (run with -update to accept):\n--- got\n%s--- want\n%s", golden, out, want)
 			}
-			// The refresh carries the plan out: afterwards nothing is left to do.
-			if code, _, errs := run("refresh", "--project", dir); code != 0 {
+			// The refresh carries the plan out, reading each rollup from
+			// where the plan said it would: afterwards nothing is left to do.
+			_, js, _ := run("plan", "--project", dir, "--format", "json")
+			var planned struct {
+				Steps []struct {
+					Action, Rollup string
+					From           string `json:"built_from"`
+				} `json:"steps"`
+			}
+			if err := json.Unmarshal([]byte(js), &planned); err != nil {
+				t.Fatalf("plan --format json: %v\n%s", err, js)
+			}
+			code, rep, errs := run("refresh", "--project", dir)
+			if code != 0 {
 				t.Fatalf("refresh after the change: exit %d: %s", code, errs)
+			}
+			from := builtFrom(rep)
+			for _, s := range planned.Steps {
+				if s.Action == "drop" {
+					delete(lineage, s.Rollup)
+				}
+				want := s.From
+				if want == "" {
+					want = "raw"
+				}
+				if s.Action != "drop" && from[s.Rollup] != want {
+					t.Errorf("plan said %s is read from %q; the refresh read it from %q:\n%s", s.Rollup, want, from[s.Rollup], rep)
+				}
+			}
+			// status's BUILT_FROM column names the same sources (the
+			// rollups the plan left alone keep the first build's).
+			for _, s := range planned.Steps {
+				if s.Action != "drop" {
+					lineage[s.Rollup] = from[s.Rollup]
+				}
+			}
+			_, st, _ := run("status", "--project", dir)
+			lines := strings.Split(st, "\n")
+			col := strings.Index(lines[0], "BUILT_FROM")
+			if col < 0 {
+				t.Fatalf("status has no BUILT_FROM column:\n%s", st)
+			}
+			seen := 0
+			for _, l := range lines[1:] {
+				f := strings.Fields(l)
+				if len(f) == 0 {
+					break // the tags' table follows
+				}
+				want, ok := lineage[f[0]]
+				if !ok {
+					continue // dropped
+				}
+				seen++
+				if got := strings.Fields(l[col:])[0]; got != want {
+					t.Errorf("status says %s was built from %q, the refresh said %q:\n%s", f[0], got, want, st)
+				}
+			}
+			if seen != len(lineage) {
+				t.Errorf("status lists %d of the %d built rollups:\n%s", seen, len(lineage), st)
 			}
 			if code, out, errs := run("plan", "--project", dir); code != 0 {
 				t.Fatalf("plan after the refresh: exit %d\n%s%s", code, out, errs)
 			}
 		})
 	}
+}
+
+// builtFrom reads a refresh report's rollup lines: each rollup built and
+// the rollup it was read from, "raw" for the raw tables.
+func builtFrom(report string) map[string]string {
+	out := map[string]string{}
+	for _, line := range strings.Split(report, "\n") {
+		f := strings.Fields(line)
+		if len(f) < 4 || f[2] != "rows" {
+			continue
+		}
+		out[f[0]] = "raw"
+		if f[len(f)-2] == "from" {
+			out[f[0]] = f[len(f)-1]
+		}
+	}
+	return out
 }

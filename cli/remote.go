@@ -8,9 +8,12 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/url"
 	"os"
+	"strconv"
 	"strings"
 
+	"github.com/strata-metrics/strata/api"
 	"github.com/strata-metrics/strata/compiler/plan"
 	"github.com/strata-metrics/strata/compiler/sqlfront"
 	"github.com/strata-metrics/strata/materializer"
@@ -69,43 +72,59 @@ type remoteError struct {
 	} `json:"error"`
 }
 
-// call sends one request and decodes a 200's body into out; an error
-// answer comes back as an *apiError (localError turns it into the local
-// run's error).
-func (r *remote) call(ctx context.Context, method, path string, body any, out any) error {
+// send sends one request accepting accept; the caller reads and closes the
+// answer's body.
+func (r *remote) send(ctx context.Context, method, path, accept string, body any) (*http.Response, error) {
 	var rd io.Reader
 	if body != nil {
 		b, err := json.Marshal(body)
 		if err != nil {
-			return err
+			return nil, err
 		}
 		rd = bytes.NewReader(b)
 	}
 	req, err := http.NewRequestWithContext(ctx, method, "http://"+r.info.Addr+path, rd)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	req.Header.Set("Content-Type", "application/json")
-	req.Header.Set("Accept", service.MimeJSON)
+	req.Header.Set("Accept", accept)
 	if r.token != "" {
 		req.Header.Set("Authorization", "Bearer "+r.token)
 	}
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
-		return fmt.Errorf("asking strata serve at http://%s: %v", r.info.Addr, err)
+		return nil, fmt.Errorf("asking strata serve at http://%s: %v", r.info.Addr, err)
+	}
+	return resp, nil
+}
+
+// call sends one request and decodes a 200's body into out; an error
+// answer comes back as an *apiError (localError turns it into the local
+// run's error).
+func (r *remote) call(ctx context.Context, method, path string, body any, out any) error {
+	resp, err := r.send(ctx, method, path, service.MimeJSON, body)
+	if err != nil {
+		return err
 	}
 	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return r.answerError(resp)
+	}
 	data, err := io.ReadAll(resp.Body)
 	if err != nil {
 		return fmt.Errorf("reading the answer of strata serve at http://%s: %v", r.info.Addr, err)
 	}
-	if resp.StatusCode == http.StatusOK {
-		if raw, ok := out.(*[]byte); ok {
-			*raw = data
-			return nil
-		}
-		return json.Unmarshal(data, out)
+	if raw, ok := out.(*[]byte); ok {
+		*raw = data
+		return nil
 	}
+	return json.Unmarshal(data, out)
+}
+
+// answerError reads a non-200 answer's error body.
+func (r *remote) answerError(resp *http.Response) error {
+	data, _ := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
 	var re remoteError
 	if json.Unmarshal(data, &re) != nil || re.Error.Message == "" {
 		return fmt.Errorf("strata serve at http://%s answered %s", r.info.Addr, resp.Status)
@@ -245,12 +264,87 @@ func (r *remote) audience(ctx context.Context, req *service.AudienceRequest) (*s
 	return &res, audienceLocalError(r.call(ctx, http.MethodPost, "/v1/audiences", req, &res))
 }
 
-func (r *remote) refresh(ctx context.Context, names []string) (*service.RefreshReport, error) {
-	var rep service.RefreshReport
+// refresh has the server refresh, reading its progress stream (POST
+// /v1/refresh as application/x-ndjson, api.RefreshEvent): each event is
+// handed to onEvent as it comes, and the last is the report or the error.
+func (r *remote) refresh(ctx context.Context, names []string, onEvent func(api.RefreshEvent)) (*service.RefreshReport, error) {
 	if names == nil {
 		names = []string{}
 	}
-	return &rep, r.call(ctx, http.MethodPost, "/v1/refresh", map[string]any{"names": names}, &rep)
+	resp, err := r.send(ctx, http.MethodPost, "/v1/refresh", api.MimeNDJSON, map[string]any{"names": names})
+	if err != nil {
+		return nil, err
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return nil, r.answerError(resp)
+	}
+	dec := json.NewDecoder(resp.Body)
+	for {
+		var ev api.RefreshEvent
+		if err := dec.Decode(&ev); err != nil {
+			if ctx.Err() != nil {
+				return nil, ctx.Err()
+			}
+			return nil, fmt.Errorf("the refresh stream of strata serve at http://%s ended before its report: %v", r.info.Addr, err)
+		}
+		switch ev.Event {
+		case "report":
+			if ev.Report == nil {
+				return nil, fmt.Errorf("strata serve at http://%s sent an empty refresh report", r.info.Addr)
+			}
+			return ev.Report, nil
+		case "error":
+			if ev.Error == nil {
+				return nil, fmt.Errorf("strata serve at http://%s: the refresh failed", r.info.Addr)
+			}
+			return nil, &apiError{status: ev.Status, code: ev.Error.Code, message: ev.Error.Message, position: ev.Error.Position}
+		}
+		if onEvent != nil {
+			onEvent(ev)
+		}
+	}
+}
+
+// export streams an audience's member ids from POST /v1/audiences/export
+// into the writer open gives, once the server has answered 200 (so a failed
+// export opens nothing); it returns the audience's size and the tags read,
+// from the answer's headers, for the same messages as a local export.
+func (r *remote) export(ctx context.Context, expr, format string, open func() (io.Writer, func() error, error)) (uint64, []service.TagUse, error) {
+	resp, err := r.send(ctx, http.MethodPost, "/v1/audiences/export", "*/*", map[string]string{"expr": expr, "format": format})
+	if err != nil {
+		return 0, nil, err
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return 0, nil, r.answerError(resp)
+	}
+	n, err := strconv.ParseUint(resp.Header.Get("Strata-Audience-Size"), 10, 64)
+	if err != nil {
+		return 0, nil, fmt.Errorf("strata serve at http://%s sent no audience size", r.info.Addr)
+	}
+	dst, closeDst, err := open()
+	if err != nil {
+		return 0, nil, err
+	}
+	if _, err := io.Copy(dst, resp.Body); err != nil {
+		closeDst()
+		return 0, nil, fmt.Errorf("reading the export of strata serve at http://%s: %v", r.info.Addr, err)
+	}
+	if err := closeDst(); err != nil {
+		return 0, nil, err
+	}
+	var uses []service.TagUse
+	for _, pair := range strings.Split(resp.Header.Get("Strata-Tags-Stale"), "&") {
+		name, reason, ok := strings.Cut(pair, "=")
+		if !ok {
+			continue
+		}
+		name, _ = url.QueryUnescape(name)
+		reason, _ = url.QueryUnescape(reason)
+		uses = append(uses, service.TagUse{Name: name, Stale: true, Reason: reason})
+	}
+	return n, uses, nil
 }
 
 // withRemote runs viaServer when a live server owns the project's
@@ -274,6 +368,37 @@ func (e *env) withRemote(viaServer func(context.Context, *remote) error, local f
 		fmt.Fprintf(e.stderr, "strata: the model changed since strata serve (pid %d) started; it answers from the model it loaded — restart it to use this one\n", r.info.PID)
 	}
 	return viaServer(ctx, r)
+}
+
+// ownedElsewhere fails a command that must open the warehouse itself
+// (materialize, a second serve) while a live server of the project owns it
+// on an engine that lets one process open it (the embedded DuckDB file):
+// it names the server and what to do, instead of the engine's lock error.
+// On an engine server (StarRocks, MySQL) several processes share the
+// warehouse, and nil is returned.
+func (e *env) ownedElsewhere(what, instead string) error {
+	dir, err := e.projectDir()
+	if err != nil {
+		return err
+	}
+	si, err := readServeInfo(dir)
+	if err != nil || si == nil || si.PID == os.Getpid() {
+		return nil
+	}
+	p, _, err := e.load()
+	if err != nil {
+		return err
+	}
+	if p.Engine.Remote() {
+		return nil
+	}
+	ctx, cancel := signalContext()
+	defer cancel()
+	if !si.live(ctx) {
+		return nil
+	}
+	return fail("strata serve (pid %d, http://%s) owns this project's warehouse: the embedded DuckDB file is opened by one process at a time, so %s cannot run beside it; %s",
+		si.PID, si.Addr, what, instead)
 }
 
 // remoteFail wraps a failure of a server request like a local one.

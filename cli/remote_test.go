@@ -9,6 +9,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"strconv"
 	"strings"
 	"syscall"
 	"testing"
@@ -87,6 +88,7 @@ func TestCommandsTalkToTheRunningServer(t *testing.T) {
 	if code, out, errs := run("refresh", "--project", dir, "-q"); code != 0 {
 		t.Fatalf("first refresh: exit %d\n%s%s", code, out, errs)
 	}
+	parquetOut := filepath.Join(t.TempDir(), "ids.parquet")
 	q := []string{"--project", dir, "-m", "txn_amount,txn_count,active_customers,avg_ticket", "-d", "channels.name,transactions.txn_time.month", "--order", "channels.name,transactions.txn_time.month"}
 	cmds := map[string][]string{
 		"query table":      append([]string{"query"}, q...),
@@ -109,6 +111,9 @@ func TestCommandsTalkToTheRunningServer(t *testing.T) {
 		"refresh":          {"refresh", "--project", dir, "-q", "txn_daily", "txn_monthly_segment"},
 		"refresh bad":      {"refresh", "--project", dir, "-q", "nope"},
 		"plan json":        {"plan", "--project", dir, "--format", "json"},
+		"export csv":       {"audience", "export", "--project", dir, "high_value AND NOT segment = 'staff'"},
+		"export parquet":   {"audience", "export", "--project", dir, "high_value", "--format", "parquet", "-O", parquetOut},
+		"export error":     {"audience", "export", "--project", dir, "high_valu"},
 	}
 	// Asked twice: the second answer is computed again, as locally (no
 	// "cached": true from the server's result cache).
@@ -118,13 +123,34 @@ func TestCommandsTalkToTheRunningServer(t *testing.T) {
 	phases := [][]string{
 		{"query table", "query csv", "query json", "query json again", "query error", "explain", "explain json", "status json", "plan",
 			"sql", "sql json", "sql explain", "sql explain json", "sql error",
-			"audience size", "audience profile", "audience csv", "audience error"},
+			"audience size", "audience profile", "audience csv", "audience error", "export csv", "export parquet", "export error"},
 		{"refresh", "refresh bad", "plan json"},
+		// After a tag's definition changed: its previous version is read,
+		// with the same warning.
+		{"export csv", "export stale"},
 	}
+	cmds["export stale"] = []string{"audience", "export", "--project", dir, "high_value", "-O", filepath.Join(t.TempDir(), "ids.csv")}
 	for i, phase := range phases {
+		if i == 2 {
+			path := filepath.Join(dir, "models", "rollups.yaml")
+			b, err := os.ReadFile(path)
+			if err != nil || !bytes.Contains(b, []byte("where: customers.aum >= 1000000")) {
+				t.Fatalf("the bank's high_value tag moved: %v", err)
+			}
+			if err := os.WriteFile(path, bytes.Replace(b, []byte("where: customers.aum >= 1000000"), []byte("where: customers.aum >= 900000"), 1), 0o644); err != nil {
+				t.Fatal(err)
+			}
+		}
 		local := map[string][3]any{}
+		var localParquet []byte
 		for _, name := range phase {
 			local[name] = runAll(cmds[name]...)
+			if name == "export parquet" {
+				localParquet = readAndRemove(t, parquetOut)
+			}
+		}
+		if i == 2 && !strings.Contains(local["export stale"][2].(string), "tag high_value is stale: its definition changed") {
+			t.Fatalf("export of a changed tag: %v", local["export stale"])
 		}
 		if i == 0 && (local["query table"][0] != 0 || local["query error"][0] != 1 || !strings.Contains(local["query error"][2].(string), "^") || local["sql error"][0] != 1 || local["audience error"][0] != 1 || local["audience size"][0] != 0) {
 			t.Fatalf("local runs: %v", local)
@@ -140,6 +166,12 @@ func TestCommandsTalkToTheRunningServer(t *testing.T) {
 		}
 		for _, name := range phase {
 			sameOutput(t, name, local[name], runAll(cmds[name]...))
+			if name == "export parquet" && !bytes.Equal(localParquet, readAndRemove(t, parquetOut)) {
+				t.Errorf("the Parquet export over the server differs from the local one (%d bytes locally)", len(localParquet))
+			}
+		}
+		if i == 0 {
+			othersBesideTheServer(t, dir, info)
 		}
 		// The access log is read once the server has exited: a request's
 		// line is written after its answer is sent.
@@ -148,8 +180,9 @@ func TestCommandsTalkToTheRunningServer(t *testing.T) {
 			t.Errorf("serve.json after a clean shutdown: %v", err)
 		}
 		routes := [][]string{
-			{"/v1/query", "/v1/explain", "/v1/sql", "/v1/sql/explain", "/v1/rollups", "/v1/plan", "/v1/audiences"},
+			{"/v1/query", "/v1/explain", "/v1/sql", "/v1/sql/explain", "/v1/rollups", "/v1/plan", "/v1/audiences", "/v1/audiences/export"},
 			{"/v1/refresh", "/v1/plan"},
+			{"/v1/audiences/export"},
 		}[i]
 		for _, route := range routes {
 			if !strings.Contains(logs.String(), "path="+route+" ") {
@@ -187,6 +220,52 @@ func TestCommandsTalkToTheRunningServer(t *testing.T) {
 	sameOutput(t, "query after the server was killed", local, runAll(cmds["query csv"]...))
 	cmd, _, logs = startServe(t, dir)
 	stopServe(t, cmd, logs)
+}
+
+func readAndRemove(t *testing.T, path string) []byte {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("the export wrote no file: %v", err)
+	}
+	if len(b) == 0 {
+		t.Fatalf("the export wrote an empty file")
+	}
+	os.Remove(path)
+	return b
+}
+
+// othersBesideTheServer runs the commands that do not ask the server while
+// it owns the warehouse: validate, describe, doctor, compile, init and
+// version need no warehouse and work; materialize and a second serve must
+// open it, and fail at once naming the server and what to do. None prints
+// DuckDB's lock error.
+func othersBesideTheServer(t *testing.T, dir string, info map[string]any) {
+	t.Helper()
+	pid := strconv.Itoa(int(info["pid"].(float64)))
+	cases := []struct {
+		args []string
+		code int
+		want string
+	}{
+		{[]string{"validate", "--project", dir}, 0, "ok: "},
+		{[]string{"describe", "--project", dir}, 0, "wide table transactions"},
+		{[]string{"doctor", "--project", dir}, 0, "no problems"},
+		{[]string{"init", filepath.Join(t.TempDir(), "new")}, 0, ""},
+		{[]string{"compile", "--project", dir, "-m", "txn_count", "-d", "channels.name"}, 0, "SELECT"},
+		{[]string{"version"}, 0, "strata "},
+		{[]string{"materialize", "--project", dir}, 1, "strata serve (pid " + pid + ", http://" + info["addr"].(string) + ") owns this project's warehouse"},
+		{[]string{"serve", "--project", dir, "--addr", "127.0.0.1:0"}, 1, "the CLI asks the running one"},
+	}
+	for _, c := range cases {
+		code, out, errs := run(c.args...)
+		if code != c.code || !strings.Contains(out+errs, c.want) {
+			t.Errorf("strata %s beside the server: exit %d, want %d and %q\n%s%s", strings.Join(c.args, " "), code, c.code, c.want, out, errs)
+		}
+		if strings.Contains(strings.ToLower(out+errs), "lock") {
+			t.Errorf("strata %s beside the server printed a lock error:\n%s%s", strings.Join(c.args, " "), out, errs)
+		}
+	}
 }
 
 // When the server asks for a key: the CLI sends --token or STRATA_TOKEN

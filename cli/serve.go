@@ -45,10 +45,12 @@ func (e *env) serveCmd() *cobra.Command {
 		Short: "Serve the DataAPI over HTTP",
 		Long: `Serve the DataAPI: POST /v1/query, POST /v1/explain, POST /v1/sql, GET /v1/catalog,
 GET /v1/rollups, POST /v1/rollups/{name}/refresh, GET /healthz, GET /metrics,
-GET /v1/plan, POST /v1/refresh, POST /v1/sql/explain, and the explorer page at /.
+GET /v1/plan, POST /v1/refresh, POST /v1/sql/explain, POST /v1/audiences,
+POST /v1/audiences/export, and the explorer page at /. The operations on the
+whole warehouse (plan, refresh, rollup status) need an unscoped key.
 While it runs it owns the warehouse: it records its address in
 .strata/serve.json, and strata query, explain, sql, status, refresh, plan and
-audience size|profile ask it over the DataAPI instead of opening the
+audience size|profile|export ask it over the DataAPI instead of opening the
 warehouse (sending --token or STRATA_TOKEN when given, else the owner token
 serve.json holds).
 Callers authenticate with the keys of strata.yaml's api.keys
@@ -61,6 +63,9 @@ tables: the wide tables); clients log in with a key's name and its token.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if err := checkServeFlags(opts, so); err != nil {
+				return err
+			}
+			if err := e.ownedElsewhere("a second strata serve", "the CLI asks the running one; stop it (SIGTERM) to start another"); err != nil {
 				return err
 			}
 			return e.withProject(func(ctx context.Context, w *service.Project) error {

@@ -49,13 +49,10 @@ func (m *Materializer) latticeSource(ctx context.Context, r *rollup.Rollup) (*ro
 			continue
 		}
 		row, ok := rec[s.Name]
+		if !m.currentVersion(s, row, ok, seen) {
+			continue
+		}
 		st := row.Status
-		if !ok || st.Table == "" || st.Hash != s.Hash || st.LastError != "" || m.SourceProblem(s) != nil {
-			continue
-		}
-		if row.Sources != m.Fingerprint(s, seen) {
-			continue
-		}
 		if best == nil || st.Rows < rows {
 			best, table, rows = s, st.Table, st.Rows
 		}

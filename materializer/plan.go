@@ -24,12 +24,21 @@ import (
 //  3. One whose sources changed since its build is refreshed (its stale
 //     partitions, when it is partitioned).
 //  4. A stored rollup the model no longer has is dropped.
+//  5. Each build, rebuild or refresh names the rollup it would read from
+//     (the lattice, lattice.go step 2), as the refresh then reports it: a
+//     finer rollup it derives from exactly that is current now, or that
+//     this plan builds (a refresh builds finer rollups first); of those the
+//     one with the fewest rows recorded (one never built counts last).
+//     None: the raw tables, and From is empty.
 
 // PlanStep is one action of a plan.
 type PlanStep struct {
 	Action  string   `json:"action"` // build | rebuild | refresh | drop
 	Rollup  string   `json:"rollup"`
 	Reasons []string `json:"reasons"`
+	// From is the rollup the build would read (step 5); "" for the raw
+	// tables and for a drop.
+	From string `json:"built_from,omitempty"`
 }
 
 // Plan compares the model with the stored state; it writes nothing.
@@ -68,6 +77,7 @@ func (m *Materializer) Plan(ctx context.Context) ([]PlanStep, error) {
 	if err != nil {
 		return nil, err
 	}
+	m.planSources(out, rec)
 	var gone []string
 	for name, row := range rec {
 		if m.rollup(name) == nil && row.Status.Table != "" {
@@ -79,6 +89,54 @@ func (m *Materializer) Plan(ctx context.Context) ([]PlanStep, error) {
 		out = append(out, PlanStep{Action: "drop", Rollup: name, Reasons: []string{"no longer in the model"}})
 	}
 	return out, nil
+}
+
+// planSources fills each step's From (step 5).
+func (m *Materializer) planSources(steps []PlanStep, rec map[string]Recorded) {
+	if m.NoLattice {
+		return
+	}
+	planned := map[string]bool{}
+	for _, s := range steps {
+		planned[s.Rollup] = true
+	}
+	seen := map[string]string{}
+	for i := range steps {
+		r := m.rollup(steps[i].Rollup)
+		if r == nil {
+			continue
+		}
+		var best string
+		var rows int64 = -1
+		for _, s := range m.Rollups {
+			if s == r || rollup.DerivableFrom(r, s, m.Dialect.SetColumns()) != "" {
+				continue
+			}
+			row, built := rec[s.Name]
+			if !planned[s.Name] && !m.currentVersion(s, row, built, seen) {
+				continue
+			}
+			n := int64(1 << 62) // never built: its size is not known yet
+			if built && row.Status.Table != "" {
+				n = row.Status.Rows
+			}
+			if rows < 0 || n < rows {
+				best, rows = s.Name, n
+			}
+		}
+		steps[i].From = best
+	}
+}
+
+// currentVersion reports whether a rollup's stored version can be read in
+// place of the raw tables: built from the model's definition, its last
+// build not failed, its sources readable and unchanged since.
+func (m *Materializer) currentVersion(s *rollup.Rollup, row Recorded, ok bool, seen map[string]string) bool {
+	st := row.Status
+	if !ok || st.Table == "" || st.Hash != s.Hash || st.LastError != "" || m.SourceProblem(s) != nil {
+		return false
+	}
+	return row.Sources == m.Fingerprint(s, seen)
 }
 
 // definitionChanges names what differs between two definition texts.

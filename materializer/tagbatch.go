@@ -287,7 +287,7 @@ func (m *Materializer) behaviourGroup(ctx context.Context, defs []*audience.TagD
 		wm := o.Tag.WhereMetric
 		tests[i] = sqlgen.MetricTest{Metric: wm.Metric.Value, Op: wm.Op.Value, Value: wm.Value}
 	}
-	q, terms, words, err := sqlgen.PackedTests(m.Dialect, inner, p.Dims[0].Name, tests)
+	q, terms, words, err := sqlgen.PackedTests(m.Dialect, d.Scope, inner, p.Dims[0].Name, tests)
 	if err != nil {
 		return nil, err
 	}
@@ -365,6 +365,18 @@ func (m *Materializer) refreshBatched(ctx context.Context, todo []*audience.TagD
 		if err := e.scope.CheckKeyType(); err != nil {
 			// Every build of this entity fails the same way; buildSets records it.
 			pop = nil
+		} else if err := m.syncKeys(ctx, e.scope); err != nil {
+			// Without the new keys' ids nothing of the entity can be built.
+			emit(m.writeSets(ctx, PopulationName(name), "population", e.scope, "", builtSets{err: err}, 0))
+			for _, d := range e.scanned {
+				emit(m.writeSets(ctx, d.Tag.Name, d.Kind, d.Scope, d.Hash, builtSets{err: err}, 0))
+			}
+			for _, g := range e.groups {
+				for _, d := range g {
+					emit(m.writeSets(ctx, d.Tag.Name, d.Kind, d.Scope, d.Hash, builtSets{err: err}, 0))
+				}
+			}
+			continue
 		} else {
 			start := time.Now()
 			p, sets, err := m.entityScan(ctx, e.scope, e.scanned)
@@ -430,6 +442,22 @@ func (m *Materializer) writeSets(ctx context.Context, name, kind string, s *audi
 	})
 	res.Duration += share
 	return res
+}
+
+// syncKeys gives the entity's new keys their ids when its key is text
+// (sqlgen.KeyDictSync), before anything of the entity is built: every query
+// of the build then finds each key's id in the dictionary.
+func (m *Materializer) syncKeys(ctx context.Context, s *audience.Scope) error {
+	if !s.Dictionary() {
+		return nil
+	}
+	if err := m.Engine.Exec(ctx, sqlgen.KeyDictDDL(m.Dialect, s)); err != nil {
+		return fmt.Errorf("entity %s: creating its key dictionary: %w", s.Entity.Name, engine.Clean(err))
+	}
+	if err := m.Engine.Exec(ctx, sqlgen.KeyDictSync(m.Dialect, s)); err != nil {
+		return fmt.Errorf("entity %s: adding new keys to its key dictionary: %w", s.Entity.Name, engine.Clean(err))
+	}
+	return nil
 }
 
 // readBitmap reads the union of a tag version's bitmaps.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -24,7 +25,9 @@ import (
 //     categorical tag) through SQL written by compiler/sqlgen — for a
 //     behaviour tag, the metric per entity over the window that ends at the
 //     fact's latest time, which becomes the version's as_of;
-//  2. sets each key's bit in its value's bitmap (integer keys are their own ids);
+//  2. sets each key's bit in its value's bitmap: an integer key is its own id,
+//     a text key the id its dictionary gives it (sqlgen.KeyDictSync, run
+//     before the entity's builds; the queries join the dictionary);
 //  3. creates the version table, inserts the bitmaps and swaps the state row
 //     in one transaction, dropping the previous version: readers see the old
 //     version or the new one, never a part. A failure keeps the old version
@@ -86,7 +89,48 @@ func (m *Materializer) RefreshTags(ctx context.Context, names []string, progress
 			todo = append(todo, d)
 		}
 	}
+	release, res := m.holdTagLeases(ctx, todo)
+	if res != nil {
+		return res, nil
+	}
+	defer release()
 	return m.refreshBatched(ctx, todo, progress), nil
+}
+
+// holdTagLeases takes the build lease of every tag in todo — the row the
+// scheduler takes for the tag's job (TagJobPrefix+name), so `strata refresh`,
+// the DataAPI's refresh and the scheduler of another process never build
+// one tag at once (buildlease.go, steps 1–4). The leases are taken in name
+// order, so two refreshes of overlapping tags never wait for each other
+// crosswise. A refresh that stops waiting gets, for each tag, a result
+// saying which process was building; nothing is built or recorded, and the
+// previous versions keep serving.
+func (m *Materializer) holdTagLeases(ctx context.Context, todo []*audience.TagDef) (func(), []TagResult) {
+	names := make([]string, 0, len(todo))
+	for _, d := range todo {
+		names = append(names, TagJobPrefix+d.Tag.Name)
+	}
+	sort.Strings(names)
+	names = slices.Compact(names)
+	var releases []func()
+	release := func() {
+		for i := len(releases) - 1; i >= 0; i-- {
+			releases[i]()
+		}
+	}
+	for _, n := range names {
+		rel, err := m.holdLease(ctx, n)
+		if err != nil {
+			release()
+			out := make([]TagResult, 0, len(todo))
+			for _, d := range todo {
+				out = append(out, TagResult{Name: d.Tag.Name, Err: err, Error: err.Error()})
+			}
+			return nil, out
+		}
+		releases = append(releases, rel)
+	}
+	return release, nil
 }
 
 func (m *Materializer) buildPopulation(ctx context.Context, s *audience.Scope) TagResult {
@@ -286,7 +330,7 @@ func (m *Materializer) buildSets(ctx context.Context, name, kind string, s *audi
 	if kind != audience.KindCategorical {
 		nvalues = 0
 	}
-	swapArgs := []any{name, kind, s.Entity.Name, table, hash, asOf, now, float64(res.Duration.Microseconds()) / 1000, res.Members, nvalues, bytes, now}
+	swapArgs := []any{name, kind, s.Entity.Name, table, hash, asOf, now, float64(res.Duration.Microseconds()) / 1000, res.Members, nvalues, bytes, nil, now}
 	if m.Dialect.OLAP() != nil {
 		if err := m.writeOLAPSets(ctx, table, values, sets, swapArgs, old); err != nil {
 			return fail(err)
@@ -334,7 +378,7 @@ func (m *Materializer) tagStates(ctx context.Context) (map[string]TagState, erro
 func ReadTagStates(ctx context.Context, e engine.Engine, d sqlgen.Dialect) (map[string]TagState, error) {
 	res, err := e.Query(ctx, sqlgen.TagStateSelect(d))
 	if err != nil {
-		if strings.Contains(err.Error(), "does not exist") {
+		if msg := err.Error(); strings.Contains(msg, "does not exist") || strings.Contains(msg, "doesn't exist") {
 			return map[string]TagState{}, nil
 		}
 		return nil, engine.Clean(err)

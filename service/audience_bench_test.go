@@ -25,7 +25,12 @@ import (
 // STRATA_CDP_BENCH_CUSTOMERS sets the number of customers (default 1M); the
 // data is generated once under .strata/bench/cdp-<N> (500k transactions),
 // or read from STRATA_CDP_BENCH_DATA when that names a generated data
-// directory.
+// directory. STRATA_CDP_BENCH_TEXT_KEYS=1 runs them on the bank with text
+// customer keys (banktest.TextKeys; the converted files are written once
+// beside the data, in <data>-text), so the tags take their ids from the key
+// dictionary and the export streams the keys:
+//
+//	STRATA_CDP_BENCH_TEXT_KEYS=1 go test ./service -run '^$' -bench Audience -benchtime 20x
 
 type benchTag struct {
 	name, yaml string
@@ -128,6 +133,20 @@ func benchProject(b *testing.B) (*service.Project, *service.Audiences) {
 		dir := filepath.Join(testRoot, "cdp-bench")
 		if cdpBench.err = banktest.CopyModel(dir); cdpBench.err != nil {
 			return
+		}
+		if os.Getenv("STRATA_CDP_BENCH_TEXT_KEYS") == "1" {
+			text := strings.TrimSuffix(data, string(filepath.Separator)) + "-text"
+			if _, err := os.Stat(filepath.Join(text, "customers.parquet")); err != nil {
+				if cdpBench.err = banktest.TextKeyData(context.Background(), data, text); cdpBench.err != nil {
+					return
+				}
+			}
+			phys := filepath.Join(dir, "models", "physical.yaml")
+			y, _ := os.ReadFile(phys)
+			if cdpBench.err = os.WriteFile(phys, []byte(strings.ReplaceAll(string(y), "customer_id: bigint", "customer_id: varchar")), 0o644); cdpBench.err != nil {
+				return
+			}
+			data = text
 		}
 		if cdpBench.err = os.Symlink(data, filepath.Join(dir, "data")); cdpBench.err != nil {
 			return
@@ -291,7 +310,7 @@ func BenchmarkAudienceExport(b *testing.B) {
 	b.Run("strata", func(b *testing.B) {
 		var size uint64
 		timed(b, func() error {
-			members, _, _, err := a.Members(ctx, expr)
+			members, aud, _, err := a.Members(ctx, expr)
 			if err != nil {
 				return err
 			}
@@ -301,7 +320,7 @@ func BenchmarkAudienceExport(b *testing.B) {
 				return err
 			}
 			defer f.Close()
-			return service.WriteIDsCSV(f, "customer_id", members)
+			return a.Export(ctx, f, service.ExportCSV, aud, members)
 		})
 		b.ReportMetric(float64(size), "ids")
 	})

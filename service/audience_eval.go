@@ -253,7 +253,7 @@ func (sn *snapshot) predicates(ctx context.Context, auds []*aud.Audience) (map[*
 			return nil, err
 		}
 		for i := range preds {
-			if b, _ := row[i+1].(bool); b {
+			if truthy(row[i+1]) {
 				ids[i] = append(ids[i], id)
 			}
 		}
@@ -405,4 +405,15 @@ func (sn *snapshot) evalAll(ctx context.Context, ns []aud.Node, preds map[*aud.P
 		out[i] = bm
 	}
 	return out, nil
+}
+
+// truthy reads a boolean column: a bool, or on MySQL an integer.
+func truthy(v any) bool {
+	switch x := v.(type) {
+	case bool:
+		return x
+	case int64:
+		return x != 0
+	}
+	return false
 }

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"strconv"
+	"strings"
 
 	"github.com/RoaringBitmap/roaring/v2"
 	"github.com/apache/arrow-go/v18/parquet"
@@ -42,11 +43,10 @@ func WriteIDsCSV(w io.Writer, column string, members *roaring.Bitmap) error {
 	return bw.Flush()
 }
 
+// csvField quotes a field as RFC 4180 does, when it needs quotes.
 func csvField(s string) string {
-	for _, c := range s {
-		if c == ',' || c == '"' || c == '\n' || c == '\r' {
-			return strconv.Quote(s)
-		}
+	if strings.ContainsAny(s, ",\"\n\r") {
+		return `"` + strings.ReplaceAll(s, `"`, `""`) + `"`
 	}
 	return s
 }

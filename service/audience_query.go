@@ -65,12 +65,12 @@ func (s *Project) withAudiencePlaceholder(q *plan.Query) (*plan.Query, error) {
 			text = q.Audiences[n]
 		}
 	}
-	key, _, err := s.audienceKey("audience", text)
+	key, a, err := s.audienceKey("audience", text)
 	if err != nil {
 		return nil, err
 	}
 	c := *q
-	c.Semi = []plan.SemiJoin{{Field: key, Table: sqlgen.StateSchema + ".audience_ids"}}
+	c.Semi = []plan.SemiJoin{{Field: key, Table: sqlgen.StateSchema + ".audience_ids", Dict: keyDict(a.Scope)}}
 	return &c, nil
 }
 
@@ -90,40 +90,43 @@ func (s *Project) audienceQuery(ctx context.Context, q *plan.Query) (*Result, er
 	if err != nil {
 		return nil, err
 	}
-	members := func(field, text string) (*roaring.Bitmap, string, error) {
-		key, _, err := s.audienceKey(field, text)
+	members := func(field, text string) (*roaring.Bitmap, plan.SemiJoin, error) {
+		key, a, err := s.audienceKey(field, text)
 		if err != nil {
-			return nil, "", err
+			return nil, plan.SemiJoin{}, err
 		}
 		bm, _, _, err := svc.Members(ctx, text)
 		if ae, ok := err.(*AudienceError); ok {
-			return nil, "", &plan.Error{Field: field, Offset: ae.Offset, Code: ae.Code, Msg: ae.Msg}
+			return nil, plan.SemiJoin{}, &plan.Error{Field: field, Offset: ae.Offset, Code: ae.Code, Msg: ae.Msg}
 		}
-		return bm, key, err
+		return bm, plan.SemiJoin{Field: key, Dict: keyDict(a.Scope)}, err
 	}
 	var base *roaring.Bitmap
+	var semi plan.SemiJoin
 	key := ""
 	if q.Audience != "" {
-		if base, key, err = members("audience", q.Audience); err != nil {
+		if base, semi, err = members("audience", q.Audience); err != nil {
 			return nil, err
 		}
+		key = semi.Field
 	}
 	if len(q.Audiences) == 0 {
-		return s.restricted(ctx, q, key, base, start)
+		return s.restricted(ctx, q, semi, base, start)
 	}
 	var out *Result
 	for _, name := range sortedKeys(q.Audiences) {
-		bm, k, err := members("audiences."+name, q.Audiences[name])
+		bm, sj, err := members("audiences."+name, q.Audiences[name])
 		if err != nil {
 			return nil, err
 		}
+		k := sj.Field
 		if key != "" && k != key {
 			return nil, &plan.Error{Field: "audiences." + name, Code: "audience-entities", Msg: fmt.Sprintf("audience %s is a set of %s, not of %s like the query's audience", name, k, key)}
 		}
 		if base != nil {
 			bm = roaring.And(bm, base)
 		}
-		res, err := s.restricted(ctx, q, k, bm, start)
+		res, err := s.restricted(ctx, q, sj, bm, start)
 		if err != nil {
 			return nil, err
 		}
@@ -145,32 +148,64 @@ type appender interface {
 
 var audienceTables atomic.Int64
 
-// restricted runs the query over the facts of the members.
-func (s *Project) restricted(ctx context.Context, q *plan.Query, key string, members *roaring.Bitmap, start time.Time) (*Result, error) {
-	ap, ok := s.Engine.(appender)
-	if !ok {
-		return nil, fmt.Errorf("the %s engine cannot load an audience's ids; audience queries need the embedded engine", s.Dialect.Name())
+// keyDict names the entity's key dictionary when its key is text, or "".
+func keyDict(s *aud.Scope) string {
+	if !s.Dictionary() {
+		return ""
 	}
+	return sqlgen.KeyDictTable(s)
+}
+
+// idBatch is how many ids one INSERT loads on an engine without an appender.
+const idBatch = 1000
+
+// loadIDs writes the members' ids into a new table: appended where the
+// engine can, else in multi-row INSERTs of bound ids.
+func (s *Project) loadIDs(ctx context.Context, table string, members *roaring.Bitmap) error {
+	if ap, ok := s.Engine.(appender); ok {
+		return ap.Append(ctx, table, func(row func(values ...any) error) error {
+			it := members.Iterator()
+			for it.HasNext() {
+				if err := row(int64(it.Next())); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+	}
+	ids := make([]uint32, idBatch)
+	args := make([]any, 0, idBatch)
+	it := members.ManyIterator()
+	for {
+		n := it.NextMany(ids)
+		if n == 0 {
+			return nil
+		}
+		args = args[:0]
+		for _, id := range ids[:n] {
+			args = append(args, int64(id))
+		}
+		if err := s.Engine.Exec(ctx, sqlgen.AudienceIDsInsert(s.Dialect, table, n), args...); err != nil {
+			return err
+		}
+	}
+}
+
+// restricted runs the query over the facts of the members; semi names the
+// entity key and its dictionary.
+func (s *Project) restricted(ctx context.Context, q *plan.Query, semi plan.SemiJoin, members *roaring.Bitmap, start time.Time) (*Result, error) {
 	table := fmt.Sprintf("%s.audience_%d_%d", sqlgen.StateSchema, time.Now().UnixNano(), audienceTables.Add(1))
 	if err := s.Engine.Exec(ctx, sqlgen.AudienceIDsCreate(s.Dialect, table)); err != nil {
 		return nil, engine.Clean(err)
 	}
 	defer func() { _ = s.Engine.Exec(context.WithoutCancel(ctx), sqlgen.DropTable(s.Dialect, table)) }()
-	err := ap.Append(ctx, table, func(row func(values ...any) error) error {
-		it := members.Iterator()
-		for it.HasNext() {
-			if err := row(int64(it.Next())); err != nil {
-				return err
-			}
-		}
-		return nil
-	})
-	if err != nil {
+	if err := s.loadIDs(ctx, table, members); err != nil {
 		return nil, engine.Clean(err)
 	}
 	c := *q
 	c.Audience, c.Audiences = "", nil
-	c.Semi = []plan.SemiJoin{{Field: key, Table: table}}
+	semi.Table = table
+	c.Semi = []plan.SemiJoin{semi}
 	res, err := s.Query(ctx, &c)
 	if err != nil {
 		return nil, err

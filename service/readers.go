@@ -82,24 +82,42 @@ func (r *readers) drop(tables []string) {
 	}
 }
 
-// compileAndHold compiles q against the current state and holds the rollup
-// tables it reads until release is called.
-func (s *Project) compileAndHold(q *plan.Query) (*compiler.Compiled, func(), error) {
+// compileAndHold compiles q against the current state, cut at maxRows rows
+// (compiler.Cap: capped says the SQL reads maxRows+1), and holds the rollup
+// tables it reads until release is called. The compile comes from the plan
+// cache when the state allows it (plancache.go).
+func (s *Project) compileAndHold(q *plan.Query, maxRows int) (c *compiler.Compiled, capped bool, release func(), err error) {
+	key, cacheable := planKey(q, maxRows)
 	s.mu.RLock()
-	c, err := compiler.Compile(s.Catalog, q, s.rollupsLocked(), s.Dialect)
-	if err != nil {
-		s.mu.RUnlock()
-		return nil, nil, err
+	in := s.rollupsLocked() // stats the sources: a change is seen now
+	cacheable = cacheable && unchanged(in)
+	pq := (*plannedQuery)(nil)
+	if cacheable {
+		pq = s.plans.get(key)
 	}
-	var tables []string
-	for _, pt := range c.Plan.Parts {
-		if pt.Rollup != nil {
-			tables = append(tables, pt.Rollup.Table)
+	if pq == nil {
+		s.planStats.compiles.Add(1)
+		c, err := compiler.Compile(s.Catalog, q, in, s.Dialect)
+		if err == nil {
+			capped, err = compiler.Cap(c, maxRows, s.Dialect)
+		}
+		if err != nil {
+			s.mu.RUnlock()
+			return nil, false, nil, err
+		}
+		pq = &plannedQuery{c: c, capped: capped}
+		for _, pt := range c.Plan.Parts {
+			if pt.Rollup != nil {
+				pq.tables = append(pq.tables, pt.Rollup.Table)
+			}
+		}
+		if cacheable {
+			s.plans.put(key, pq)
 		}
 	}
-	s.readers.hold(tables)
+	s.readers.hold(pq.tables)
 	s.mu.RUnlock()
-	return c, func() { s.readers.release(tables) }, nil
+	return pq.c, pq.capped, func() { s.readers.release(pq.tables) }, nil
 }
 
 // flight is one running refresh of one rollup.

@@ -31,6 +31,10 @@ type Meta struct {
 	// ETag is the answer's cache key, MaxAge how long a client may reuse it.
 	ETag   string        `json:"-"`
 	MaxAge time.Duration `json:"-"`
+	// QueuedMS is how long the query waited for its turn at an embedded
+	// engine before TookMS began (see Project.QueryCapped); the DataAPI sends
+	// it as Strata-Queued-Ms.
+	QueuedMS float64 `json:"-"`
 }
 
 // Result is a metric query's answer.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"sync"
 	"time"
@@ -34,8 +35,13 @@ type Project struct {
 	states       map[string]rewrite.State
 	builtSources map[string]string
 	builtFiles   map[string]materializer.BuiltFiles
-	readers      readers
-	flights      flights
+	plans        *planCache // compiled queries for this state (plancache.go)
+	planStats    planStats
+	// turns bounds the metric queries compiling and running at once on an
+	// embedded engine (nil for a server engine): see QueryCapped.
+	turns   chan struct{}
+	readers readers
+	flights flights
 }
 
 // Options tune Open.
@@ -108,6 +114,9 @@ func New(ctx context.Context, cat *logical.Catalog, eng engine.Engine, d sqlgen.
 	m := materializer.New(cat, eng, d)
 	m.KeepReplaced = true // readers may still scan a replaced version; see readers.go
 	s := &Project{Project: cat.Project, Catalog: cat, Engine: eng, Dialect: d, m: m, modelVersion: ModelVersion(cat.Project)}
+	if _, embedded := eng.(*duckdb.DB); embedded {
+		s.turns = make(chan struct{}, runtime.GOMAXPROCS(0))
+	}
 	s.readers.init(s)
 	if err := m.Sources(ctx); err != nil {
 		return nil, err
@@ -140,6 +149,7 @@ func (s *Project) Reload(ctx context.Context) error {
 	}
 	s.mu.Lock()
 	s.states, s.builtSources, s.builtFiles = states, fps, files
+	s.plans = newPlanCache() // compiled against the old state
 	s.mu.Unlock()
 	return nil
 }
@@ -216,6 +226,13 @@ func (s *Project) Query(ctx context.Context, q *plan.Query) (*Result, error) {
 // QueryCapped is Query reading at most maxRows+1 rows from the engine (0: no
 // cap): a result over maxRows comes back with Truncated set and only the
 // first rows, so that a too-wide request costs the memory of an allowed one.
+//
+// On an embedded engine at most GOMAXPROCS metric queries compile and run at
+// once; the others wait their turn, first come first served, or until their
+// context ends. DuckDB runs a query on the calling thread, so more queries at
+// once than cores only share the cores by time slices: each takes longer and
+// no more are done per second. Meta.TookMS is the compile and run, from the
+// turn on; Meta.QueuedMS the wait for it.
 func (s *Project) QueryCapped(ctx context.Context, q *plan.Query, maxRows int) (*Result, error) {
 	if len(q.Semi) == 0 && (q.Audience != "" || len(q.Audiences) > 0) {
 		res, err := s.audienceQuery(ctx, q)
@@ -224,16 +241,27 @@ func (s *Project) QueryCapped(ctx context.Context, q *plan.Query, maxRows int) (
 		}
 		return res, err
 	}
+	var queued time.Duration
+	if s.turns != nil {
+		select {
+		case s.turns <- struct{}{}:
+		default: // every turn is taken: wait for one
+			wait := time.Now()
+			select {
+			case s.turns <- struct{}{}:
+				queued = time.Since(wait)
+			case <-ctx.Done():
+				return nil, ErrCanceled
+			}
+		}
+		defer func() { <-s.turns }()
+	}
 	start := time.Now()
-	c, release, err := s.compileAndHold(q)
+	c, capped, release, err := s.compileAndHold(q, maxRows)
 	if err != nil {
 		return nil, err
 	}
 	defer release()
-	capped, err := compiler.Cap(c, maxRows, s.Dialect)
-	if err != nil {
-		return nil, err
-	}
 	if err := s.sourcesOf(c.Plan); err != nil {
 		return nil, err
 	}
@@ -250,6 +278,7 @@ func (s *Project) QueryCapped(ctx context.Context, q *plan.Query, maxRows int) (
 		out.Rows, out.Truncated = out.Rows[:maxRows], true
 	}
 	out.Meta.TookMS = float64(time.Since(start).Microseconds()) / 1000
+	out.Meta.QueuedMS = float64(queued.Microseconds()) / 1000
 	return out, nil
 }
 

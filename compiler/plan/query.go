@@ -36,10 +36,12 @@ type Query struct {
 
 // SemiJoin keeps the rows whose Field (a qualified field, the audience
 // entity's key) is among the ids held in Table, a one-column table (id) the
-// service wrote for this query.
+// service wrote for this query. Dict, when set, is the entity's key
+// dictionary (a text key): the ids are mapped to keys through it.
 type SemiJoin struct {
 	Field string
 	Table string
+	Dict  string
 }
 
 // MaxLimit caps limit and offset.

@@ -14,7 +14,8 @@ import (
 // The SQL of tags and audiences. Every statement is rooted at the entity
 // table, with LEFT JOINs to the tables its fields need along the scope's
 // many-to-one joins, so each entity appears exactly once. The first column is
-// always the entity key.
+// always the entity's bitmap id: its key, or for a text key the id its
+// dictionary gives it (keydict.go), joined where the key is selected.
 
 // entityWriter renders fields of an audience scope.
 type entityWriter struct {
@@ -22,6 +23,7 @@ type entityWriter struct {
 	s       *audience.Scope
 	tz      string
 	aliases map[string]bool
+	dict    bool // the key's dictionary is joined
 }
 
 func newEntityWriter(d Dialect, s *audience.Scope, tz string) *entityWriter {
@@ -96,11 +98,24 @@ func (w *entityWriter) truth(n ast.ExprNode) (string, error) {
 	return "COALESCE(" + s + ", FALSE)", nil
 }
 
-func (w *entityWriter) key() string { return w.column(w.s.Alias, w.s.Key) }
+// key renders the entity's bitmap id; see the comment on top.
+func (w *entityWriter) key() string {
+	if !w.s.Dictionary() {
+		return w.rawKey()
+	}
+	w.dict = true
+	return keyDictID(w.d)
+}
+
+// rawKey renders the entity's key as stored.
+func (w *entityWriter) rawKey() string { return w.column(w.s.Alias, w.s.Key) }
 
 func (w *entityWriter) from() string {
 	e := w.s.Entity
 	s := "FROM " + w.q(e.Name) + " AS " + w.q(w.s.Alias)
+	if w.dict {
+		s += "\n" + keyDictJoin(w.d, w.s, w.rawKey())
+	}
 	for _, j := range w.s.Joins(w.aliases) {
 		to := w.s.Wide.Instance(j.ToAlias)
 		s += fmt.Sprintf("\nLEFT JOIN %s AS %s ON %s.%s = %s.%s", w.q(to.Table.Name), w.q(j.ToAlias),

@@ -410,7 +410,14 @@ func (w *writer) where(pt *plan.Part, extra ...string) (string, error) {
 		if err != nil {
 			return "", err
 		}
-		terms = append(terms, fmt.Sprintf("%s IN (SELECT %s FROM %s)", f, w.q("id"), Table(w.d, s.Table)))
+		if s.Dict == "" {
+			terms = append(terms, fmt.Sprintf("%s IN (SELECT %s FROM %s)", f, w.q("id"), Table(w.d, s.Table)))
+			continue
+		}
+		// A text key: the ids become keys through the entity's dictionary.
+		ids, dict := w.q("audience_ids"), w.q(keyDictAlias)
+		terms = append(terms, fmt.Sprintf("%s IN (SELECT %s.%s FROM %s AS %s JOIN %s AS %s ON %s.%s = %s.%s)", f,
+			dict, w.q("entity_key"), Table(w.d, s.Table), ids, Table(w.d, s.Dict), dict, dict, w.q("id"), ids, w.q("id")))
 	}
 	terms = append(terms, extra...)
 	if len(terms) == 0 {

@@ -150,7 +150,12 @@ type MetricTest struct {
 // filter and window from one aggregation. Each entity the aggregation has
 // appears once, whether or not any test holds, so the caller knows who had
 // facts at all. The tests' layout is returned in the order given.
-func PackedTests(d Dialect, inner, key string, tests []MetricTest) (q string, terms []*PackedTerm, words int, err error) {
+//
+// For an entity with a key dictionary (s.Dictionary()) the key is mapped to
+// its id by joining the dictionary; a fact key the dictionary lacks (an
+// entity that is not in the entity table) is left out, as it is outside the
+// population anyway.
+func PackedTests(d Dialect, s *audience.Scope, inner, key string, tests []MetricTest) (q string, terms []*PackedTerm, words int, err error) {
 	terms = make([]*PackedTerm, len(tests))
 	for i := range tests {
 		terms[i] = &PackedTerm{} // one bit, as a predicate
@@ -180,6 +185,10 @@ func PackedTests(d Dialect, inner, key string, tests []MetricTest) (q string, te
 		return "", nil, 0, err
 	}
 	k := d.QuoteIdent("agg") + "." + d.QuoteIdent(key)
-	q = fmt.Sprintf("SELECT %s, %s\nFROM (\n%s\n) AS %s\nWHERE %s IS NOT NULL", k, strings.Join(cols, ", "), indent(inner), d.QuoteIdent("agg"), k)
+	id, join := k, ""
+	if s.Dictionary() {
+		id, join = keyDictID(d), "\n"+keyDictJoin(d, s, k)
+	}
+	q = fmt.Sprintf("SELECT %s, %s\nFROM (\n%s\n) AS %s%s\nWHERE %s IS NOT NULL", id, strings.Join(cols, ", "), indent(inner), d.QuoteIdent("agg"), join, k)
 	return q, terms, words, nil
 }

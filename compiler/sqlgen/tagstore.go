@@ -2,23 +2,25 @@ package sqlgen
 
 import (
 	"fmt"
-	"github.com/strata-metrics/strata/model"
 	"strings"
+
+	"github.com/strata-metrics/strata/model"
 )
 
 // The tag store: materialized tags live in the engine's _strata schema. The
 // state table has one row per tag (and one per entity population) naming the
 // table that holds its current version; each version is a table of one row
 // per value (a single row for a boolean tag) with the value's roaring bitmap
-// in the portable serialization. A build writes the new table and swaps the
+// in the portable serialization (the engine's BITMAP on StarRocks and
+// Doris, see TagTableCreate). A build writes the new table and swaps the
 // state row in one transaction.
 
 // TagStateTable is the state table's name.
 const TagStateTable = "_strata.tags"
 
-// TagStateDDL creates the state table if needed, one statement each. On
-// StarRocks and Doris it is a keyed table (a primary-key table; a
-// merge-on-write unique-key table) whose INSERT replaces the row of its name.
+// TagStateDDL creates the state schema and table if needed. On StarRocks
+// and Doris it is a keyed table (a primary-key table; a merge-on-write
+// unique-key table) whose INSERT replaces the row of its name.
 func TagStateDDL(d Dialect) []string {
 	if o := d.OLAP(); o != nil {
 		return []string{olapStateDatabase(), olapKeyed(o.Engine, TagStateTable, []string{
@@ -26,8 +28,8 @@ func TagStateDDL(d Dialect) []string {
 			"`def_hash` VARCHAR(64)", "`as_of` VARCHAR(64)", "`built_at` DATETIME", "`duration_ms` DOUBLE", "`members` BIGINT",
 			"`value_count` BIGINT", "`bytes` BIGINT", "`last_error` VARCHAR(65533)", "`last_try` DATETIME"}, "name")}
 	}
-	return []string{`CREATE SCHEMA IF NOT EXISTS _strata;
-CREATE TABLE IF NOT EXISTS _strata.tags (
+	if d.Name() == "duckdb" {
+		return []string{"CREATE SCHEMA IF NOT EXISTS " + d.QuoteIdent(StateSchema), `CREATE TABLE IF NOT EXISTS _strata.tags (
   name        VARCHAR PRIMARY KEY,
   kind        VARCHAR,
   entity      VARCHAR,
@@ -42,6 +44,22 @@ CREATE TABLE IF NOT EXISTS _strata.tags (
   last_error  VARCHAR,
   last_try    TIMESTAMP
 )`}
+	}
+	return []string{"CREATE DATABASE IF NOT EXISTS " + d.QuoteIdent(StateSchema), "CREATE TABLE IF NOT EXISTS " + Table(d, TagStateTable) + ` (
+  name        VARCHAR(255) PRIMARY KEY,
+  kind        VARCHAR(32),
+  entity      VARCHAR(255),
+  table_name  VARCHAR(255),
+  def_hash    VARCHAR(64),
+  as_of       VARCHAR(64),
+  built_at    DATETIME(6),
+  duration_ms DOUBLE,
+  members     BIGINT,
+  value_count BIGINT,
+  bytes       BIGINT,
+  last_error  TEXT,
+  last_try    DATETIME(6)
+)`}
 }
 
 // TagStateSelect reads every state row, in the column order of TagStateDDL
@@ -49,35 +67,27 @@ CREATE TABLE IF NOT EXISTS _strata.tags (
 func TagStateSelect(d Dialect) string {
 	return `SELECT name, COALESCE(table_name, ''), COALESCE(def_hash, ''), COALESCE(as_of, ''), built_at,
   COALESCE(duration_ms, 0), COALESCE(members, 0), COALESCE(value_count, 0), COALESCE(bytes, 0), COALESCE(last_error, '')
-FROM _strata.tags`
+FROM ` + Table(d, TagStateTable)
 }
 
 // TagFailure records a failed build, keeping the previous version. Its
 // arguments are the name, the error and the time; on StarRocks and Doris,
-// whose INSERT replaces the whole row, they are every column of the state
-// row (TagStateColumns) with the previous version's values.
+// whose INSERT replaces the whole row, they are TagSwapColumns with the
+// previous row's values and the error.
 func TagFailure(d Dialect) string {
 	if d.OLAP() != nil {
-		return insertInto(StarRocks{}, TagStateTable, TagStateColumns)
+		return insertInto(StarRocks{}, TagStateTable, TagSwapColumns)
 	}
-	return `INSERT INTO _strata.tags (name, last_error, last_try) VALUES (?, ?, ?)
-ON CONFLICT (name) DO UPDATE SET last_error = excluded.last_error, last_try = excluded.last_try`
+	return d.Upsert(TagStateTable, "name", []string{"name", "last_error", "last_try"})
 }
 
-// TagStateColumns are the state table's columns, in TagStateDDL's order.
-var TagStateColumns = []string{"name", "kind", "entity", "table_name", "def_hash", "as_of", "built_at", "duration_ms", "members", "value_count", "bytes", "last_error", "last_try"}
+// TagSwapColumns are the columns TagSwap takes, in order.
+var TagSwapColumns = []string{"name", "kind", "entity", "table_name", "def_hash", "as_of", "built_at", "duration_ms", "members", "value_count", "bytes", "last_error", "last_try"}
 
-// TagSwap points a tag's state row at a new version.
+// TagSwap points a tag's state row at a new version; its arguments are
+// TagSwapColumns, last_error NULL.
 func TagSwap(d Dialect) string {
-	if d.OLAP() != nil {
-		return "INSERT INTO `_strata`.`tags` (`name`, `kind`, `entity`, `table_name`, `def_hash`, `as_of`, `built_at`, `duration_ms`, `members`, `value_count`, `bytes`, `last_error`, `last_try`)\n" +
-			"VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, ?)"
-	}
-	return `INSERT INTO _strata.tags (name, kind, entity, table_name, def_hash, as_of, built_at, duration_ms, members, value_count, bytes, last_error, last_try)
-VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, ?)
-ON CONFLICT (name) DO UPDATE SET kind = excluded.kind, entity = excluded.entity, table_name = excluded.table_name,
-  def_hash = excluded.def_hash, as_of = excluded.as_of, built_at = excluded.built_at, duration_ms = excluded.duration_ms,
-  members = excluded.members, value_count = excluded.value_count, bytes = excluded.bytes, last_error = NULL, last_try = excluded.last_try`
+	return d.Upsert(TagStateTable, "name", TagSwapColumns)
 }
 
 // TagTableCreate creates a version table.
@@ -97,7 +107,7 @@ func TagTableCreate(d Dialect, table string) string {
 		}
 		return s
 	}
-	return fmt.Sprintf("CREATE TABLE %s (value %s, members BIGINT, bitmap %s)", quoteTable(d, table), d.Type(tVarchar), blobType(d))
+	return fmt.Sprintf("CREATE TABLE %s (value %s, members BIGINT, bitmap %s)", quoteTable(d, table), tagValueType(d), blobType(d))
 }
 
 // TagTableInsert inserts one value's bitmap into a version table: the value,
@@ -145,10 +155,31 @@ func blobType(d Dialect) string {
 	return "LONGBLOB"
 }
 
-var tVarchar = model.Type{Base: "varchar"}
+// tagValueType is the stored type of a tag's value: MySQL's VARCHAR needs a
+// length, and its TEXT has none to exceed.
+func tagValueType(d Dialect) string {
+	if d.Name() == "duckdb" {
+		return "VARCHAR"
+	}
+	return "TEXT"
+}
 
 // AudienceIDsCreate creates the one-column table of ids a query's audience
 // semi-join reads.
 func AudienceIDsCreate(d Dialect, table string) string {
 	return "CREATE TABLE " + Table(d, table) + " (id BIGINT)"
+}
+
+// AudienceIDsInsert loads n bound ids into such a table, on an engine that
+// cannot append.
+func AudienceIDsInsert(d Dialect, table string, n int) string {
+	var b strings.Builder
+	b.WriteString("INSERT INTO " + Table(d, table) + " (" + d.QuoteIdent("id") + ") VALUES ")
+	for i := 0; i < n; i++ {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		b.WriteString("(?)")
+	}
+	return b.String()
 }

@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -18,8 +19,10 @@ import (
 )
 
 // BenchmarkIncrementalRefresh measures, on the bank over
-// STRATA_BENCH_TXNS transactions (default 1,000,000) stored as a hive
-// directory of daily parquet files (data/transactions/dt=*/), the day
+// STRATA_BENCH_TXNS transactions (default 1,000,000) over
+// STRATA_BENCH_MONTHS months (default 24: two years, 2024-01 to 2025-12)
+// stored as a hive directory of daily parquet files
+// (data/transactions/dt=*/), the day
 // rollup's full build, its incremental refresh after one new day of files
 // lands, and a query over all history right after the append, served by the
 // rollup and its tail, against the same query on the raw tables. Reported:
@@ -33,6 +36,7 @@ import (
 func BenchmarkIncrementalRefresh(b *testing.B) {
 	ctx := context.Background()
 	n := benchTransactions(b)
+	months := benchMonths(b)
 	dir := filepath.Join(b.TempDir(), "lake")
 	if err := banktest.CopyModel(dir); err != nil {
 		b.Fatal(err)
@@ -48,7 +52,7 @@ func BenchmarkIncrementalRefresh(b *testing.B) {
 			b.Fatal(err)
 		}
 	}
-	lakeData := cachedLake(b, db, n)
+	lakeData := cachedLake(b, db, n, months)
 	data := filepath.Join(dir, "data")
 	if err := linkTree(lakeData, data); err != nil {
 		b.Fatal(err)
@@ -144,23 +148,37 @@ func medianQuery(b *testing.B, w *service.Project, q *plan.Query, want string, k
 	return ts[k/2]
 }
 
+// benchMonths is STRATA_BENCH_MONTHS, the span of the generated facts in
+// months from 2024-01 (default 24).
+func benchMonths(b *testing.B) int {
+	s := os.Getenv("STRATA_BENCH_MONTHS")
+	if s == "" {
+		return 24
+	}
+	v, err := strconv.Atoi(s)
+	if err != nil || v < 1 || v > bankgen.MaxMonths {
+		b.Fatalf("STRATA_BENCH_MONTHS=%q: want a number of months from 1 to %d", s, bankgen.MaxMonths)
+	}
+	return v
+}
+
 // cachedLake returns a directory holding the bank's data over n
-// transactions with the transactions as a hive directory of daily files
+// transactions and months months with the transactions as a hive directory of daily files
 // (transactions/dt=*/) without the last day, which is kept apart in
 // last_day.parquet for the benchmark to append. It is built once, under
 // STRATA_BENCH_CACHE (default: the test's temporary directory), and named by
-// generator, size and seed so that runs and other benchmarks share it; its
+// generator, size, span and seed so that runs and other benchmarks share it; its
 // files are never written once it is complete. STRATA_BENCH_DATA may name
-// bank data of that size generated with seed 1, to split instead of
+// bank data of that size and span generated with seed 1, to split instead of
 // generating it again.
-func cachedLake(b *testing.B, db *duckdb.DB, n int) string {
+func cachedLake(b *testing.B, db *duckdb.DB, n, months int) string {
 	b.Helper()
 	ctx := context.Background()
 	root := os.Getenv("STRATA_BENCH_CACHE")
 	if root == "" {
 		root = b.TempDir()
 	}
-	dir := filepath.Join(root, fmt.Sprintf("bankgen-lake-t%d-s1", n))
+	dir := filepath.Join(root, fmt.Sprintf("bankgen-lake-t%d-m%d-s1", n, months))
 	marker := filepath.Join(dir, ".complete")
 	if _, err := os.Stat(marker); err == nil {
 		return dir
@@ -175,7 +193,7 @@ func cachedLake(b *testing.B, db *duckdb.DB, n int) string {
 			b.Fatal(err)
 		}
 		_ = os.Remove(marker) // complete only once split, below
-	} else if _, err := bankgen.Generate(ctx, dir, bankgen.Options{Transactions: n, Seed: 1}); err != nil {
+	} else if _, err := bankgen.Generate(ctx, dir, bankgen.Options{Transactions: n, Months: months, Seed: 1}); err != nil {
 		b.Fatal(err)
 	}
 	lake := filepath.Join(dir, "transactions")
@@ -192,7 +210,7 @@ func cachedLake(b *testing.B, db *duckdb.DB, n int) string {
 	if err := os.Remove(orig); err != nil {
 		b.Fatal(err)
 	}
-	if err := os.WriteFile(marker, []byte("bankgen seed 1\n"), 0o644); err != nil {
+	if err := os.WriteFile(marker, []byte(fmt.Sprintf("bankgen seed 1, %d months\n", months)), 0o644); err != nil {
 		b.Fatal(err)
 	}
 	b.Logf("generated %d transactions as a daily lake in %s in %s", n, dir, time.Since(start).Round(time.Millisecond))

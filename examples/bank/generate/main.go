@@ -21,6 +21,7 @@ func main() {
 	out := flag.String("out", "examples/bank/data", "output directory")
 	n := flag.Int("transactions", bankgen.DefaultTransactions, "number of transactions; other tables scale with it")
 	customers := flag.Int("customers", 0, "number of customers (0: one per 50 transactions, at least 500)")
+	months := flag.Int("months", bankgen.DefaultMonths, fmt.Sprintf("months of facts from 2024-01 (1..%d)", bankgen.MaxMonths))
 	seed := flag.Uint64("seed", 1, "random seed")
 	parallel := flag.Int("parallel", 0, "tables built at once (0: GOMAXPROCS); does not change the output")
 	flag.Parse()
@@ -36,7 +37,7 @@ func main() {
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
-	stats, err := bankgen.Generate(ctx, *out, bankgen.Options{Transactions: *n, Customers: *customers, Seed: *seed, Parallelism: *parallel})
+	stats, err := bankgen.Generate(ctx, *out, bankgen.Options{Transactions: *n, Customers: *customers, Months: *months, Seed: *seed, Parallelism: *parallel})
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "generate:", err)
 		os.Exit(1)

@@ -26,6 +26,11 @@ type Options struct {
 	// keep their sizes, so a large customer base with few transactions stays
 	// quick to generate.
 	Customers int
+	// Months is how many calendar months of facts to generate, from
+	// 2024-01-01 (1 to MaxMonths); zero means DefaultMonths (2024-01 to
+	// 2025-06). The transactions and app events are spread over the span,
+	// so a longer span with the same Transactions has fewer per day.
+	Months int
 	// Seed selects the data; the same seed and size give the same bytes.
 	Seed uint64
 	// Parallelism caps how many tables are built at once; zero means
@@ -96,8 +101,14 @@ func Generate(ctx context.Context, outDir string, opts Options) (Stats, error) {
 	if opts.Customers < 0 {
 		return Stats{}, fmt.Errorf("bankgen: customers must not be negative, got %d", opts.Customers)
 	}
+	if opts.Months < 0 || opts.Months > MaxMonths {
+		return Stats{}, fmt.Errorf("bankgen: months must be between 1 and %d (0: %d), got %d", MaxMonths, DefaultMonths, opts.Months)
+	}
 	if opts.Transactions == 0 {
 		opts.Transactions = DefaultTransactions
+	}
+	if opts.Months == 0 {
+		opts.Months = DefaultMonths
 	}
 	par := opts.Parallelism
 	if par <= 0 {
@@ -115,7 +126,7 @@ func Generate(ctx context.Context, outDir string, opts Options) (Stats, error) {
 	}
 	defer db.Close()
 
-	w := newWorld(opts.Transactions, opts.Customers, opts.Seed)
+	w := newWorld(opts.Transactions, opts.Customers, opts.Months, opts.Seed)
 	fills := map[string]pqgen.Fill{
 		"transactions": w.fillTransactions,
 		"balances":     w.fillBalances,

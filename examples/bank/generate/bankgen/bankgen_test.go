@@ -246,3 +246,54 @@ func BenchmarkGenerate100k(b *testing.B) {
 		}
 	}
 }
+
+// TestMonthsSpan checks the span option: the facts cover exactly the
+// requested months from 2024-01-01, the calendar one month more on each side,
+// and Months 18 is the default's bytes.
+func TestMonthsSpan(t *testing.T) {
+	ctx := context.Background()
+	for _, c := range []struct {
+		months                   int
+		first, last, cal0, calN string
+	}{
+		{0, "2024-01-01", "2025-06-30", "2023-12-01", "2025-07-31"},
+		{24, "2024-01-01", "2025-12-31", "2023-12-01", "2026-01-31"},
+		{3, "2024-01-01", "2024-03-31", "2023-12-01", "2024-04-30"},
+	} {
+		dir := t.TempDir()
+		if _, err := Generate(ctx, dir, Options{Transactions: 5000, Months: c.months, Seed: 2}); err != nil {
+			t.Fatal(err)
+		}
+		db := openFiles(t, dir)
+		res, err := db.Query(ctx, `SELECT CAST(min(CAST(txn_time AS DATE)) AS VARCHAR), CAST(max(CAST(txn_time AS DATE)) AS VARCHAR),
+			(SELECT CAST(min(cal_date) AS VARCHAR) FROM calendar), (SELECT CAST(max(cal_date) AS VARCHAR) FROM calendar),
+			(SELECT CAST(max(snapshot_date) AS VARCHAR) FROM balances),
+			(SELECT count(DISTINCT CAST(txn_time AS DATE)) FROM transactions)
+			FROM transactions`)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := fmt.Sprint(res.Rows[0][:5]...)
+		want := fmt.Sprint(c.first, c.last, c.cal0, c.calN, c.last)
+		if got != want {
+			t.Errorf("months %d: transactions, calendar and balances span %s, want %s", c.months, got, want)
+		}
+		if c.months == 0 {
+			same := t.TempDir()
+			if _, err := Generate(ctx, same, Options{Transactions: 5000, Months: DefaultMonths, Seed: 2}); err != nil {
+				t.Fatal(err)
+			}
+			a, b := hashes(t, dir), hashes(t, same)
+			for name := range a {
+				if a[name] != b[name] {
+					t.Errorf("Months %d and the default differ in %s", DefaultMonths, name)
+				}
+			}
+		}
+	}
+	for _, m := range []int{-1, MaxMonths + 1} {
+		if _, err := Generate(ctx, t.TempDir(), Options{Transactions: 100, Months: m}); err == nil || !strings.Contains(err.Error(), "months") {
+			t.Errorf("Months %d: got %v, want an error naming months", m, err)
+		}
+	}
+}

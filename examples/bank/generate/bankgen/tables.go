@@ -39,24 +39,24 @@ const (
 	channelPOS       = 4
 )
 
-func txnDayWeight(day int32) float64 {
+func (w *world) txnDayWeight(day int32) float64 {
 	t := dayTime(day)
-	w := 1 + 0.4*fractionThrough(day) // the bank grows
+	x := 1 + 0.4*w.fractionThrough(day) // the bank grows
 	switch t.Weekday() {
 	case time.Friday:
-		w *= 1.1
+		x *= 1.1
 	case time.Saturday:
-		w *= 0.85
+		x *= 0.85
 	case time.Sunday:
-		w *= 0.8
+		x *= 0.8
 	}
 	if t.Day() >= 25 {
-		w *= 1.1 // payday spending
+		x *= 1.1 // payday spending
 	}
 	if holidays[day] {
-		w *= 1.15
+		x *= 1.15
 	}
-	return w
+	return x
 }
 
 // amountCents draws a transaction amount between 1 and 50,000 yuan.
@@ -85,13 +85,13 @@ func (w *world) pickAccount(r *rand.Rand, eligible int, day int32) int {
 
 func (w *world) fillTransactions(row func(...any) error) (int64, error) {
 	r := newRand(w.seed, streamTransactions)
-	counts := dailyCounts(r, w.n, txnDayWeight)
+	counts := w.dailyCounts(r, w.n, w.txnDayWeight)
 	vals := make([]any, 9)
 	secs := make([]int32, 0, 2*w.n/len(counts)+16)
 	var id int64
 	eligible := 0
 	for d, n := range counts {
-		day := rangeStart + int32(d)
+		day := w.rangeStart + int32(d)
 		for eligible < len(w.accounts) && w.accounts[eligible].open <= day {
 			eligible++
 		}
@@ -140,8 +140,8 @@ func (w *world) fillTransactions(row func(...any) error) (int64, error) {
 // ---- balances --------------------------------------------------------------
 
 // activeDays is how many days of the fact range the account has a balance.
-func activeDays(a account) int32 {
-	lo, hi := max(a.open, rangeStart), rangeEnd
+func (w *world) activeDays(a account) int32 {
+	lo, hi := max(a.open, w.rangeStart), w.rangeEnd
 	if a.close != 0 {
 		hi = min(hi, a.close-1)
 	}
@@ -160,16 +160,16 @@ func (w *world) balanceAccounts(r *rand.Rand) []int {
 	add := func(i int) {
 		sel = append(sel, i)
 		chosen[i] = true
-		rows += int64(activeDays(w.accounts[i]))
+		rows += int64(w.activeDays(w.accounts[i]))
 	}
 	closers, openers := 0, 0
 	for _, i := range perm {
 		a := w.accounts[i]
 		switch {
-		case closers < 3 && a.close > rangeStart+30 && a.close <= rangeEnd && a.open <= rangeStart:
+		case closers < 3 && a.close > w.rangeStart+30 && a.close <= w.rangeEnd && a.open <= w.rangeStart:
 			closers++
 			add(i)
-		case openers < 3 && a.open > rangeStart+30 && a.close == 0:
+		case openers < 3 && a.open > w.rangeStart+30 && a.close == 0:
 			openers++
 			add(i)
 		}
@@ -181,7 +181,7 @@ func (w *world) balanceAccounts(r *rand.Rand) []int {
 		if rows >= budget && len(sel) >= 20 {
 			break
 		}
-		if !chosen[i] && activeDays(w.accounts[i]) > 0 {
+		if !chosen[i] && w.activeDays(w.accounts[i]) > 0 {
 			add(i)
 		}
 	}
@@ -208,7 +208,7 @@ func (w *world) fillBalances(row func(...any) error) (int64, error) {
 		} else if p.kind != kindWealth {
 			x *= segmentWealth[c.segment]
 		}
-		if a.open >= rangeStart && p.kind != kindLoan && p.kind != kindTimeDeposit {
+		if a.open >= w.rangeStart && p.kind != kindLoan && p.kind != kindTimeDeposit {
 			x *= 0.1 // new accounts start small
 		}
 		state[j] = balanceState{
@@ -218,7 +218,7 @@ func (w *world) fillBalances(row func(...any) error) (int64, error) {
 	}
 	vals := make([]any, 4)
 	var rows int64
-	for day := rangeStart; day <= rangeEnd; day++ {
+	for day := w.rangeStart; day <= w.rangeEnd; day++ {
 		dom := dayTime(day).Day()
 		date := dayTime(day)
 		for j, ai := range sel {
@@ -298,24 +298,24 @@ var (
 	})
 )
 
-func eventDayWeight(day int32) float64 {
-	w := 1 + 0.8*fractionThrough(day) // app adoption grows faster
+func (w *world) eventDayWeight(day int32) float64 {
+	x := 1 + 0.8*w.fractionThrough(day) // app adoption grows faster
 	switch dayTime(day).Weekday() {
 	case time.Saturday, time.Sunday:
-		w *= 1.1
+		x *= 1.1
 	}
-	return w
+	return x
 }
 
 func (w *world) fillAppEvents(row func(...any) error) (int64, error) {
 	r := newRand(w.seed, streamEvents)
-	counts := dailyCounts(r, w.n/2, eventDayWeight)
+	counts := w.dailyCounts(r, w.n/2, w.eventDayWeight)
 	vals := make([]any, 5)
 	secs := make([]int32, 0, w.n/len(counts)+16)
 	var id int64
 	eligible := 0
 	for d, n := range counts {
-		day := rangeStart + int32(d)
+		day := w.rangeStart + int32(d)
 		for eligible < len(w.customers) && w.customers[eligible].joined <= day {
 			eligible++
 		}
@@ -407,7 +407,7 @@ func (w *world) fillChannels(row func(...any) error) (int64, error) {
 
 func (w *world) fillCalendar(row func(...any) error) (int64, error) {
 	var n int64
-	for day := calStart; day <= calEnd; day++ {
+	for day := w.calStart; day <= w.calEnd; day++ {
 		t := dayTime(day)
 		wd := t.Weekday()
 		quarter := fmt.Sprintf("%dQ%d", t.Year(), (int(t.Month())+2)/3)

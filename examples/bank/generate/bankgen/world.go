@@ -17,12 +17,29 @@ const (
 )
 
 // Days are counted from 1970-01-01 (the epoch DuckDB's DATE uses).
-var (
-	rangeStart = civil(2024, time.January, 1) // first day of facts
-	rangeEnd   = civil(2025, time.June, 30)   // last day of facts
-	calStart   = civil(2023, time.December, 1)
-	calEnd     = civil(2025, time.July, 31)
-)
+
+// DefaultMonths is the facts' span when Options.Months is zero: 2024-01 to
+// 2025-06.
+const DefaultMonths = 18
+
+// MaxMonths is the longest span, as far as the holiday list reaches.
+const MaxMonths = 36
+
+// span is the days the data covers: the facts from rangeStart to rangeEnd
+// (whole months from 2024-01-01), the calendar one month more on each side.
+type span struct {
+	rangeStart, rangeEnd int32 // first and last day of facts
+	calStart, calEnd     int32
+}
+
+func newSpan(months int) span {
+	return span{
+		rangeStart: civil(2024, time.January, 1),
+		rangeEnd:   civil(2024, time.Month(1+months), 1) - 1,
+		calStart:   civil(2023, time.December, 1),
+		calEnd:     civil(2024, time.Month(2+months), 1) - 1,
+	}
+}
 
 const (
 	secondsPerDay = 86400
@@ -210,6 +227,15 @@ var holidays = func() map[int32]bool {
 	add(2025, time.April, 4, 3)
 	add(2025, time.May, 1, 5)
 	add(2025, time.May, 31, 3)
+	add(2025, time.October, 1, 8) // National Day and Mid-Autumn
+	add(2026, time.January, 1, 3)
+	add(2026, time.February, 15, 9)
+	add(2026, time.April, 4, 3)
+	add(2026, time.May, 1, 5)
+	add(2026, time.June, 19, 3)
+	add(2026, time.September, 25, 3)
+	add(2026, time.October, 1, 7)
+	add(2027, time.January, 1, 1)
 	return h
 }()
 
@@ -249,6 +275,7 @@ type account struct {
 }
 
 type world struct {
+	span
 	n          int
 	customers0 int // the requested number of customers; 0: sized from n
 	seed       uint64
@@ -258,8 +285,8 @@ type world struct {
 	custCum    weights    // app-event weight, cumulative over customers
 }
 
-func newWorld(n, customers int, seed uint64) *world {
-	w := &world{n: n, customers0: customers, seed: seed}
+func newWorld(n, customers, months int, seed uint64) *world {
+	w := &world{span: newSpan(months), n: n, customers0: customers, seed: seed}
 	w.makeCustomers()
 	w.makeAccounts()
 	return w
@@ -292,10 +319,10 @@ func (w *world) makeCustomers() {
 	joined := make([]int32, n)
 	for i := range joined {
 		if r.Float64() < 0.15 {
-			joined[i] = rangeStart + r.Int32N(rangeEnd-rangeStart+1)
+			joined[i] = w.rangeStart + r.Int32N(w.rangeEnd-w.rangeStart+1)
 		} else {
 			// Skewed toward recent years.
-			joined[i] = early + int32(float64(rangeStart-early)*math.Sqrt(r.Float64()))
+			joined[i] = early + int32(float64(w.rangeStart-early)*math.Sqrt(r.Float64()))
 		}
 	}
 	slices.Sort(joined)
@@ -380,10 +407,10 @@ func (w *world) makeAccounts() {
 					a.product = int8(extraCum.pick(r))
 				}
 			} else {
-				a.open = c.joined + r.Int32N(rangeEnd-c.joined+1)
+				a.open = c.joined + r.Int32N(w.rangeEnd-c.joined+1)
 				a.product = int8(extraCum.pick(r))
 			}
-			if span := rangeEnd - a.open; span > 60 && r.Float64() < 0.07 {
+			if span := w.rangeEnd - a.open; span > 60 && r.Float64() < 0.07 {
 				a.close = a.open + 30 + r.Int32N(span-30)
 			}
 			accts = append(accts, a)
@@ -396,7 +423,7 @@ func (w *world) makeAccounts() {
 	w.acctCum = make(weights, len(accts))
 	sum := 0.0
 	for i, a := range accts {
-		if a.close == 0 || a.close > rangeStart {
+		if a.close == 0 || a.close > w.rangeStart {
 			sum += w.customers[a.cust].activity * productList[a.product].txnWeight
 		}
 		w.acctCum[i] = sum
@@ -405,12 +432,12 @@ func (w *world) makeAccounts() {
 
 // dailyCounts spreads total rows over the fact range's days in proportion to
 // weight(day), with a little day-to-day noise; the counts sum to total.
-func dailyCounts(r *rand.Rand, total int, weight func(day int32) float64) []int {
-	days := int(rangeEnd - rangeStart + 1)
+func (w *world) dailyCounts(r *rand.Rand, total int, weight func(day int32) float64) []int {
+	days := int(w.rangeEnd - w.rangeStart + 1)
 	cum := make([]float64, days)
 	sum := 0.0
 	for i := range cum {
-		sum += weight(rangeStart+int32(i)) * math.Exp(0.06*r.NormFloat64())
+		sum += weight(w.rangeStart+int32(i)) * math.Exp(0.06*r.NormFloat64())
 		cum[i] = sum
 	}
 	counts := make([]int, days)
@@ -443,6 +470,6 @@ func drawSeconds(r *rand.Rand, buf []int32, n int, hours weights) []int32 {
 	return buf
 }
 
-func fractionThrough(day int32) float64 {
-	return float64(day-rangeStart) / float64(rangeEnd-rangeStart)
+func (w *world) fractionThrough(day int32) float64 {
+	return float64(day-w.rangeStart) / float64(w.rangeEnd-w.rangeStart)
 }

@@ -22,7 +22,7 @@ DISTRIBUTED BY HASH(`name`);
 
 SELECT name, COALESCE(table_name, ''), COALESCE(def_hash, ''), COALESCE(as_of, ''), built_at,
   COALESCE(duration_ms, 0), COALESCE(members, 0), COALESCE(value_count, 0), COALESCE(bytes, 0), COALESCE(last_error, '')
-FROM _strata.tags;
+FROM `_strata`.`tags`;
 
 CREATE TABLE `_strata`.`t_high_value_2b675c55_<now>` (
   `value` VARCHAR(65533) NOT NULL,
@@ -40,6 +40,5 @@ INSERT INTO `_strata`.`t_high_value_2b675c55_<now>` (`value`, `bitmap`) VALUES (
 INSERT INTO `_strata`.`t_high_value_2b675c55_<now>` (`value`, `bitmap`) VALUES (?, bitmap_from_string(?));
 -- args: "", "4294967295"
 
-INSERT INTO `_strata`.`tags` (`name`, `kind`, `entity`, `table_name`, `def_hash`, `as_of`, `built_at`, `duration_ms`, `members`, `value_count`, `bytes`, `last_error`, `last_try`)
-VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, ?);
--- args: "high_value", "boolean", "customers", "_strata.t_high_value_2b675c55_<now>", "2b675c55ba5833e5", <now>, <now>, <ms>, 5, 0, 34, <now>
+INSERT INTO `_strata`.`tags` (`name`, `kind`, `entity`, `table_name`, `def_hash`, `as_of`, `built_at`, `duration_ms`, `members`, `value_count`, `bytes`, `last_error`, `last_try`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?);
+-- args: "high_value", "boolean", "customers", "_strata.t_high_value_2b675c55_<now>", "2b675c55ba5833e5", <now>, <now>, <ms>, 5, 0, 34, NULL, <now>

@@ -22,7 +22,7 @@ DISTRIBUTED BY HASH(`name`);
 
 SELECT name, COALESCE(table_name, ''), COALESCE(def_hash, ''), COALESCE(as_of, ''), built_at,
   COALESCE(duration_ms, 0), COALESCE(members, 0), COALESCE(value_count, 0), COALESCE(bytes, 0), COALESCE(last_error, '')
-FROM _strata.tags;
+FROM `_strata`.`tags`;
 
 CREATE TABLE `_strata`.`t_segment_fc3b50a3_<now>` (
   `value` VARCHAR(65533) NOT NULL,
@@ -40,8 +40,7 @@ INSERT INTO `_strata`.`t_segment_fc3b50a3_<now>` (`value`, `bitmap`) VALUES (?, 
 INSERT INTO `_strata`.`t_segment_fc3b50a3_<now>` (`value`, `bitmap`) VALUES (?, bitmap_empty());
 -- args: "staff"
 
-INSERT INTO `_strata`.`tags` (`name`, `kind`, `entity`, `table_name`, `def_hash`, `as_of`, `built_at`, `duration_ms`, `members`, `value_count`, `bytes`, `last_error`, `last_try`)
-VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, ?);
--- args: "segment", "categorical", "customers", "_strata.t_segment_fc3b50a3_<now>", "fc3b50a3572ccb35", <now>, <now>, <ms>, 3, 3, 46, <now>
+INSERT INTO `_strata`.`tags` (`name`, `kind`, `entity`, `table_name`, `def_hash`, `as_of`, `built_at`, `duration_ms`, `members`, `value_count`, `bytes`, `last_error`, `last_try`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?);
+-- args: "segment", "categorical", "customers", "_strata.t_segment_fc3b50a3_<now>", "fc3b50a3572ccb35", <now>, <now>, <ms>, 3, 3, 46, NULL, <now>
 
 DROP TABLE IF EXISTS `_strata`.`t_segment_0ldhash0_17000`;

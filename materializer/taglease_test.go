@@ -1,0 +1,155 @@
+package materializer_test
+
+import (
+	"context"
+	"errors"
+	"testing"
+	"time"
+
+	"github.com/strata-metrics/strata/compiler/sqlgen"
+	"github.com/strata-metrics/strata/materializer"
+)
+
+// A tag build takes the tag's lease row — the one the scheduler takes for
+// the tag's job (tag:NAME) — as rollup builds take theirs: while another
+// process holds high_value's lease, RefreshTags (what `strata refresh` and
+// the DataAPI's refresh call) is told who holds it and waits, builds once
+// the holder releases it and releases the lease after; a refresh that stops
+// waiting says which process was building, and the tag's version and state
+// are left as they were.
+func TestTagRefreshWaitsForAnotherProcesssLease(t *testing.T) {
+	ctx := context.Background()
+	dir, _, _ := smallBank(t)
+	w, err := openBank(ctx, dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer w.Close()
+	m := w.Materializer()
+	if res, err := m.RefreshTags(ctx, []string{"high_value"}, nil); err != nil || len(res) == 0 {
+		t.Fatalf("first build: %v %+v", err, res)
+	}
+	job := materializer.TagJobPrefix + "high_value"
+	lease := &materializer.EngineLease{Engine: w.Engine, Dialect: sqlgen.DuckDB{}}
+	if ok, _, _, err := lease.Acquire(ctx, job, "worker:42", time.Minute); err != nil || !ok {
+		t.Fatalf("taking the lease as another process: %v %v", ok, err)
+	}
+	before, err := m.TagStatus(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	told := make(chan string, 4)
+	wctx := materializer.WithLeaseWait(ctx, func(name, holder string, until time.Time) { told <- name + " " + holder })
+	done := make(chan []materializer.TagResult, 1)
+	go func() {
+		res, err := m.RefreshTags(wctx, []string{"high_value"}, nil)
+		if err != nil {
+			t.Error(err)
+		}
+		done <- res
+	}()
+	select {
+	case got := <-told:
+		if got != job+" worker:42" {
+			t.Fatalf("told %q", got)
+		}
+	case <-time.After(30 * time.Second):
+		t.Fatal("the tag refresh never said it waits for the lease")
+	}
+	select {
+	case res := <-done:
+		t.Fatalf("the tag refresh built while another process held the lease: %+v", res)
+	case <-time.After(700 * time.Millisecond):
+	}
+	if holder, _, err := lease.Holder(ctx, job); err != nil || holder != "worker:42" {
+		t.Fatalf("the waiting refresh took the lease: %q %v", holder, err)
+	}
+	if err := lease.Release(ctx, job, "worker:42"); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case res := <-done:
+		built := false
+		for _, r := range res {
+			if r.Err != nil {
+				t.Errorf("after the release: %s: %v", r.Name, r.Err)
+			}
+			built = built || (r.Name == "high_value" && r.Members > 0)
+		}
+		if !built {
+			t.Fatalf("after the release, high_value was not built: %+v", res)
+		}
+	case <-time.After(60 * time.Second):
+		t.Fatal("the tag refresh did not build once the lease was released")
+	}
+	if holder, _, err := lease.Holder(ctx, job); err != nil || holder != "" {
+		t.Fatalf("the tag refresh kept its lease after building: %q %v", holder, err)
+	}
+
+	// A refresh that gives up waiting says who builds; nothing changed.
+	before, err = m.TagStatus(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ok, _, _, err := lease.Acquire(ctx, job, "worker:42", time.Minute); err != nil || !ok {
+		t.Fatalf("retaking the lease: %v %v", ok, err)
+	}
+	short, cancel := context.WithTimeout(ctx, 2*time.Second)
+	defer cancel()
+	res, err := m.RefreshTags(short, []string{"high_value"}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var running *materializer.BuildRunningError
+	if len(res) != 1 || !errors.As(res[0].Err, &running) || running.Holder != "worker:42" || res[0].Name != "high_value" {
+		t.Fatalf("a tag refresh that stopped waiting: %+v", res)
+	}
+	after, err := m.TagStatus(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(before) != len(after) {
+		t.Fatalf("tag status: %d rows before, %d after", len(before), len(after))
+	}
+	for i := range before {
+		if !before[i].BuiltAt.Equal(after[i].BuiltAt) || before[i].LastError != after[i].LastError || before[i].Members != after[i].Members {
+			t.Errorf("%s changed while another process held its lease: %+v → %+v", before[i].Name, before[i], after[i])
+		}
+	}
+	if err := lease.Release(ctx, job, "worker:42"); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// The scheduler's tag job already holds the tag's lease: its build does not
+// wait for itself.
+func TestScheduledTagBuildUsesTheLeaseItHolds(t *testing.T) {
+	ctx := context.Background()
+	dir, _, _ := smallBank(t)
+	w, err := openBank(ctx, dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer w.Close()
+	m := w.Materializer()
+	job := materializer.TagJobPrefix + "high_value"
+	lease := &materializer.EngineLease{Engine: w.Engine, Dialect: sqlgen.DuckDB{}}
+	if ok, _, _, err := lease.Acquire(ctx, job, "scheduler:7", time.Minute); err != nil || !ok {
+		t.Fatalf("taking the lease as the scheduler: %v %v", ok, err)
+	}
+	held := materializer.WithLeaseWait(materializer.WithLeaseHeld(ctx, job), func(name, holder string, until time.Time) {
+		t.Errorf("the scheduled build waited for %s's lease, held by %s", name, holder)
+	})
+	short, cancel := context.WithTimeout(held, 60*time.Second)
+	defer cancel()
+	res, err := m.RefreshTags(short, []string{"high_value"}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range res {
+		if r.Err != nil {
+			t.Errorf("%s: %v", r.Name, r.Err)
+		}
+	}
+}
