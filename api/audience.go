@@ -17,7 +17,7 @@ import (
 
 // The audience endpoints: POST /v1/audiences answers size, population,
 // overlaps, profile and tag saturation; POST /v1/audiences/export streams the
-// member ids as CSV (default) or Parquet (Accept or "format").
+// members' keys as CSV (default) or Parquet (Accept or "format").
 
 const mimeParquet = "application/vnd.apache.parquet"
 

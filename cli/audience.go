@@ -69,7 +69,7 @@ Tags are built by strata refresh.`,
 	var out, exportFormat string
 	export := &cobra.Command{
 		Use:   "export EXPR",
-		Short: "Write the audience's member ids as CSV or Parquet",
+		Short: "Write the audience's member keys as CSV or Parquet",
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if err := checkFormat(exportFormat, "csv", "parquet"); err != nil {

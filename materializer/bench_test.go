@@ -3,14 +3,21 @@ package materializer_test
 import (
 	"context"
 	"fmt"
-	"github.com/strata-metrics/strata/internal/banktest"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strconv"
 	"testing"
 	"time"
 
+	"github.com/strata-metrics/strata/compiler/logical"
+	"github.com/strata-metrics/strata/compiler/plan"
+	"github.com/strata-metrics/strata/compiler/sqlgen"
+	"github.com/strata-metrics/strata/engine/duckdb"
+	"github.com/strata-metrics/strata/engine/enginetest"
 	"github.com/strata-metrics/strata/examples/bank/generate/bankgen"
+	"github.com/strata-metrics/strata/internal/banktest"
+	"github.com/strata-metrics/strata/model"
 	"github.com/strata-metrics/strata/service"
 )
 
@@ -153,3 +160,111 @@ func BenchmarkRawVsDuckDB(b *testing.B) {
 }
 
 // median returns the median of xs (not empty); xs is sorted in place.
+
+// BenchmarkEngineTableChangeCheck times the look for changes to engine
+// tables (enginestat.go) on the bank of STRATA_BENCH_TXNS transactions
+// loaded into an in-memory DuckDB: each table's fingerprint aggregate (the
+// fact's count, newest time and time-hash sum; a dimension's content hash),
+// the per-partition GROUP BY read only once a fact changed, and a query
+// served by txn_daily with the fingerprints reused (within
+// EngineStatsTTL) against the same query reading every fingerprint first,
+// the cost of the first query of a burst.
+//
+// Run: go test ./materializer -run '^$' -bench EngineTableChangeCheck -benchtime 20x
+func BenchmarkEngineTableChangeCheck(b *testing.B) {
+	n := benchTransactions(b)
+	files := benchWarehouse(b, n)
+	dataDir := filepath.Join(files.Project.Dir, "data")
+	files.Close()
+	ctx := context.Background()
+	eng, err := duckdb.Open("", 0)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer eng.Close()
+	dir := b.TempDir()
+	if err := banktest.CopyModel(dir); err != nil {
+		b.Fatal(err)
+	}
+	p, diags := model.Load(dir)
+	if diags.HasErrors() {
+		b.Fatal(diags.Error())
+	}
+	for _, tb := range p.Tables {
+		var cols []enginetest.ColumnDef
+		for _, c := range tb.Columns {
+			cols = append(cols, enginetest.ColumnDef{Name: c.Name, Type: c.Type.String()})
+		}
+		if err := enginetest.LoadParquet(ctx, eng, tb.Name, cols, filepath.Join(dataDir, filepath.Base(tb.Source.Value))); err != nil {
+			b.Fatal(err)
+		}
+	}
+	phys := filepath.Join(dir, "models", "physical.yaml")
+	text, err := os.ReadFile(phys)
+	if err != nil {
+		b.Fatal(err)
+	}
+	text = regexp.MustCompile(`source: data/(\w+)\.parquet`).ReplaceAll(text, []byte("source: $1"))
+	if err := os.WriteFile(phys, text, 0o644); err != nil {
+		b.Fatal(err)
+	}
+	ep, diags := model.Load(dir)
+	cat, diags := logical.Validate(ep, diags)
+	if diags.HasErrors() {
+		b.Fatal(diags.Error())
+	}
+	w, err := service.New(ctx, cat, eng, sqlgen.DuckDB{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	m := w.Materializer()
+	if res, err := w.Refresh(ctx, []string{"txn_daily"}, nil); err != nil || res[0].Err != nil {
+		b.Fatalf("refresh: %v %+v", err, res)
+	}
+	table := func(name string) *model.Table {
+		for _, t := range ep.Tables {
+			if t.Name == name {
+				return t
+			}
+		}
+		b.Fatalf("no table %s", name)
+		return nil
+	}
+	q := plan.Query{Metrics: []string{"txn_amount", "txn_count"}, Dimensions: []string{"channels.name"}}
+	for _, c := range []struct {
+		name string
+		run  func() error
+	}{
+		{"fact_stat", func() error {
+			m.ForgetEngineStats()
+			_, err := m.EngineTableStat(ctx, table("transactions"))
+			return err
+		}},
+		{"dimension_stat", func() error { m.ForgetEngineStats(); _, err := m.EngineTableStat(ctx, table("customers")); return err }},
+		{"partition_stats", func() error { m.ForgetEngineStats(); _, err := m.SourcePartitions(ctx, "txn_daily"); return err }},
+		{"query_stats_reused", func() error {
+			m.EngineStatsTTL = time.Hour
+			res, err := w.Query(ctx, &q)
+			if err == nil && res.Meta.ServedBy != "txn_daily" {
+				err = fmt.Errorf("served by %s", res.Meta.ServedBy)
+			}
+			return err
+		}},
+		{"query_stats_read", func() error {
+			m.EngineStatsTTL = -1
+			res, err := w.Query(ctx, &q)
+			if err == nil && res.Meta.ServedBy != "txn_daily" {
+				err = fmt.Errorf("served by %s", res.Meta.ServedBy)
+			}
+			return err
+		}},
+	} {
+		b.Run(c.name, func(b *testing.B) {
+			for i := 0; i < b.N; i++ {
+				if err := c.run(); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"github.com/strata-metrics/strata/compiler/logical"
 	"github.com/strata-metrics/strata/compiler/rollup"
@@ -52,6 +53,13 @@ type Materializer struct {
 	// that only new or rewritten files have their statistics read.
 	statsMu   sync.Mutex
 	fileStats map[string][]partition.File
+
+	// EngineStatsTTL is how long the fingerprint of a table held by the
+	// engine, and a partitioned rollup's per-partition fingerprints of such
+	// a fact, are reused (enginestat.go); 0 is DefaultEngineStatsTTL, a
+	// negative value reads them at every look.
+	EngineStatsTTL time.Duration
+	stats          engineStats
 }
 
 // SourceError is a table whose source is missing or unreadable. Only what

@@ -23,11 +23,17 @@ import (
 //     files to stat. Rows whose time is NULL fail the build with the reason:
 //     the table is keyed and partitioned on the time.
 //  2. Rebuild in full when there is no current version, its definition
-//     hash differs, no partition was recorded for it, or the rollup keeps no
-//     time. Otherwise rebuild the partitions whose fingerprint differs from
+//     hash differs, no partition was recorded for it, the rollup keeps no
+//     time, or a table it joins (a dimension) changed since the build — its
+//     fingerprint (enginestat.go) recorded beside the build's
+//     (_strata.rollup_files) differs — since a dimension change can move
+//     rows between groups of every partition. Otherwise rebuild the partitions whose fingerprint differs from
 //     the recorded one or that only one side has, and those inside
 //     `refresh.lookback` of now; none: the state moves on, nothing is written.
-//  3. A full build writes a table that nobody reads: the definition's own
+//  3. A full build reads, where one produces the rollup exactly and is
+//     current, a finer rollup's table instead of the raw rows (the lattice,
+//     lattice.go: its aggregate-key rows re-aggregated by the rollup's
+//     fields), and writes a table that nobody reads: the definition's own
 //     table (`_strata.r_<rollup>_<hash>`) when the definition is new, else a
 //     build table beside the serving one. It is created, given a partition
 //     per source partition, loaded with one INSERT, and — when it is a build
@@ -57,6 +63,8 @@ type olapPlan struct {
 	source map[string]string
 	// rebuild are the partition keys a partial build rewrites, in order.
 	rebuild []string
+	// others fingerprints the tables the rollup joins, as read before the build.
+	others string
 }
 
 // buildOLAP refreshes one rollup kept as an aggregate-key table.
@@ -102,6 +110,13 @@ func (m *Materializer) buildOLAP(ctx context.Context, r *rollup.Rollup, st *sqlg
 		body, cols, err := sqlgen.RollupBuildColumns(m.Catalog, r, d)
 		if err != nil {
 			return fail(err)
+		}
+		if src, srcTable := m.latticeSource(ctx, r); src != nil {
+			// The same columns in the same order (RollupBuildFrom).
+			if body, err = sqlgen.RollupBuildFrom(r, src, srcTable, d); err != nil {
+				return fail(err)
+			}
+			res.From = src.Name
 		}
 		ddl, err := st.RollupTable(m.Catalog, r, target)
 		if err != nil {
@@ -172,7 +187,7 @@ func (m *Materializer) buildOLAP(ctx context.Context, r *rollup.Rollup, st *sqlg
 		res.Rows = toInt64(count.Rows[0][0])
 	}
 	res.Duration = time.Since(start)
-	if err := m.recordOLAP(ctx, r, serving, res, watermark, parts); err != nil {
+	if err := m.recordOLAP(ctx, r, serving, res, watermark, op, parts); err != nil {
 		return fail(err)
 	}
 	if replaced != "" && replaced != serving {
@@ -189,7 +204,7 @@ func (m *Materializer) buildOLAP(ctx context.Context, r *rollup.Rollup, st *sqlg
 
 // planOLAP decides between a full and a partial rebuild (steps 1–2).
 func (m *Materializer) planOLAP(ctx context.Context, r *rollup.Rollup, st *sqlgen.OLAPStore, prev Recorded, now time.Time) (*olapPlan, error) {
-	op := &olapPlan{source: map[string]string{}}
+	op := &olapPlan{source: map[string]string{}, others: m.othersFingerprint(r)}
 	if r.TimeField == "" {
 		op.full, op.reason = true, "it keeps no time"
 		return op, nil
@@ -211,10 +226,17 @@ func (m *Materializer) planOLAP(ctx context.Context, r *rollup.Rollup, st *sqlge
 		op.source[labelText(row[0])] = fmt.Sprintf("%d:%s", toInt64(row[1]), max)
 	}
 	var recorded []PartitionState
+	var built BuiltFiles
+	hasBuilt := false
 	if prev.Status.Table != "" && prev.Status.Hash == r.Hash {
 		if recorded, err = m.Partitions(ctx, r.Name); err != nil {
 			return nil, err
 		}
+		all, err := m.readBuiltFiles(ctx)
+		if err != nil {
+			return nil, err
+		}
+		built, hasBuilt = all[r.Name]
 	}
 	switch {
 	case prev.Status.Table == "":
@@ -223,6 +245,10 @@ func (m *Materializer) planOLAP(ctx context.Context, r *rollup.Rollup, st *sqlge
 		op.full, op.reason = true, "definition changed"
 	case len(recorded) == 0:
 		op.full, op.reason = true, "no recorded partitions"
+	case !hasBuilt:
+		op.full, op.reason = true, "no recorded fingerprint of the tables it joins"
+	case built.Others != op.others:
+		op.full, op.reason = true, "a dimension table's source changed"
 	}
 	if op.full {
 		return op, nil
@@ -291,12 +317,17 @@ func (m *Materializer) olapPartitionStats(ctx context.Context, r *rollup.Rollup,
 
 // recordOLAP writes the state of a finished build (step 5): partitions and
 // definition first, the rollups row that readers follow last.
-func (m *Materializer) recordOLAP(ctx context.Context, r *rollup.Rollup, table string, res RefreshResult, watermark string, parts []PartitionState) error {
+func (m *Materializer) recordOLAP(ctx context.Context, r *rollup.Rollup, table string, res RefreshResult, watermark string, op *olapPlan, parts []PartitionState) error {
 	d := m.Dialect
 	now := time.Now().UTC()
 	stmts := []engine.Statement{{SQL: sqlgen.DeletePartitions(d), Args: []any{r.Name}}}
 	stmts = append(stmts, partitionRows(d, r.Name, parts)...)
 	stmts = append(stmts, m.definitionStatements(r)...)
+	// The files row of an OLAP rollup lists no files (its sources are
+	// engine tables, fingerprinted per partition above): it keeps the
+	// joined tables' fingerprint. Keyed: the INSERT replaces the row.
+	stmts = append(stmts, engine.Statement{SQL: sqlgen.InsertFiles(d), Args: []any{r.Name, "[]", op.others}},
+		m.lineageStatement(r, res.From))
 	stmts = append(stmts, engine.Statement{SQL: sqlgen.RecordBuild(d), Args: []any{r.Name, table, r.Hash, res.Rows, watermark, now,
 		float64(res.Duration.Microseconds()) / 1000, m.Fingerprint(r, nil), nil, now}})
 	for _, s := range stmts {

@@ -113,16 +113,24 @@ func TestOLAPRefreshGolden(t *testing.T) {
 				state: current(serving, daily.Hash), parts: recorded, source: changed, scheduled: true},
 			{name: "removed_rollup", about: "a rollup the model no longer has: its state rows deleted and its table dropped, one statement at a time, before the build of the others",
 				all: true, removed: true, source: src},
+			{name: "dimension_changed", about: "every partition as recorded, but a joined table's fingerprint differs from the one recorded with the build: the rollup rebuilt whole and swapped in",
+				state: current(serving, daily.Hash), parts: recorded, source: src, othersChanged: true},
+			{name: "lattice", about: "txn_monthly_segment built from txn_daily's current table (re-aggregated, not the raw rows), the lineage recorded",
+				state: current(serving, daily.Hash), parts: recorded, source: src, names: []string{"txn_monthly_segment"}, sourcesCurrent: true},
 			{name: "failed_partial_build", about: "the partition overwrite fails: nothing to drop (a failed INSERT OVERWRITE changes nothing), the error recorded",
 				state: current(serving, daily.Hash), parts: recorded, source: changed, failOn: "INSERT OVERWRITE"},
 		} {
 			t.Run(engineType+"/"+sc.name, func(t *testing.T) {
 				rec := newRecorder(t, cat, d, sc)
 				m := materializer.New(cat, rec, d)
+				rec.m = m
 				m.Holder = "builder:1" // the lease rows name it, not this test's pid
 				var names []string
 				if !sc.all {
 					names = []string{"txn_daily"}
+				}
+				if sc.names != nil {
+					names = sc.names
 				}
 				ctx := context.Background()
 				lease := &materializer.EngineLease{Engine: rec, Dialect: d}
@@ -206,6 +214,12 @@ type olapScenario struct {
 	failOn      string           // a statement starting so fails
 	scheduled   bool             // built by the scheduler, under its lease
 	removed     bool             // a rollup the model no longer has is recorded
+	// othersChanged records txn_daily's joined tables with another
+	// fingerprint than they have now.
+	othersChanged bool
+	// sourcesCurrent records txn_daily as built from its sources as they are.
+	sourcesCurrent bool
+	names          []string // the rollups refreshed, when not txn_daily or all
 }
 
 // recorder is an engine that logs every statement and answers the reads a
@@ -216,6 +230,7 @@ type recorder struct {
 	log     []string
 	answers map[string]func() [][]any
 	failOn  string
+	m       *materializer.Materializer
 }
 
 func newRecorder(t *testing.T, cat *logical.Catalog, d sqlgen.Dialect, sc olapScenario) *recorder {
@@ -226,7 +241,11 @@ func newRecorder(t *testing.T, cat *logical.Catalog, d sqlgen.Dialect, sc olapSc
 	rec.answers[sqlgen.ReadStates(d)] = func() [][]any {
 		var out [][]any
 		if s := sc.state; s.table != "" {
-			out = append(out, []any{"txn_daily", s.table, s.hash, s.rows, s.watermark, s.builtAt, s.durationMS, "", ""})
+			sources := ""
+			if sc.sourcesCurrent {
+				sources = rec.m.Fingerprint(rec.rollup("txn_daily"), nil)
+			}
+			out = append(out, []any{"txn_daily", s.table, s.hash, s.rows, s.watermark, s.builtAt, s.durationMS, sources, ""})
 		}
 		if sc.removed {
 			out = append(out, []any{"txn_weekly", "_strata.r_txn_weekly_0ldhash0", "0ldhash0", int64(60), "2025-03-31", fixedTime, 3.5, "", ""})
@@ -236,6 +255,18 @@ func newRecorder(t *testing.T, cat *logical.Catalog, d sqlgen.Dialect, sc olapSc
 	// The lease row read back after it is taken names this test's holder.
 	rec.answers[sqlgen.ReadLease(d)] = func() [][]any {
 		return [][]any{{"builder:1", time.Now().Add(materializer.BuildLeaseTTL).UnixNano()}}
+	}
+	// The files row of a built OLAP rollup: no files, the joined tables'
+	// fingerprint as now, or another one.
+	rec.answers[sqlgen.ReadFiles(d)] = func() [][]any {
+		if sc.state.table == "" || sc.parts == nil {
+			return nil
+		}
+		others := rec.m.OthersFingerprint(rec.rollup("txn_daily"))
+		if sc.othersChanged {
+			others = "0ld0thers0ld0th"
+		}
+		return [][]any{{"txn_daily", "[]", others}}
 	}
 	rec.answers[sqlgen.ReadPartitions(d)] = func() [][]any {
 		var out [][]any
@@ -293,6 +324,16 @@ func sortedKeys(m map[string]int64) []string {
 
 var _ engine.Engine = (*recorder)(nil)
 
+func (r *recorder) rollup(name string) *rollup.Rollup {
+	for _, x := range r.m.Rollups {
+		if x.Name == name {
+			return x
+		}
+	}
+	r.t.Fatalf("no rollup %s", name)
+	return nil
+}
+
 func (r *recorder) Dialect() string { return r.name }
 func (r *recorder) Close() error    { return nil }
 
@@ -300,6 +341,11 @@ func (r *recorder) Query(_ context.Context, sql string, args ...any) (*engine.Re
 	r.record("", sql, args)
 	if f, ok := r.answers[sql]; ok {
 		return &engine.Result{Rows: f()}, nil
+	}
+	// An engine table's fingerprint (materializer.EngineTableStat): one
+	// aggregate over the table, the same answer at every read.
+	if strings.HasPrefix(sql, "SELECT COUNT(*), ") && strings.Contains(sql, "murmur_hash3_32(") && !strings.Contains(sql, "GROUP BY") {
+		return &engine.Result{Rows: [][]any{{int64(1000), "2025-03-31 23:59:00", "123456789"}}}, nil
 	}
 	r.t.Errorf("the recording engine has no answer for:\n%s", sql)
 	return nil, &engine.Error{SQL: sql, Err: errors.New("no answer")}

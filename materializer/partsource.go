@@ -184,6 +184,10 @@ func toInt64(v any) int64 {
 	return 0
 }
 
+// OthersFingerprint is othersFingerprint, for a caller that records or
+// checks what a build's joined tables were.
+func (m *Materializer) OthersFingerprint(r *rollup.Rollup) string { return m.othersFingerprint(r) }
+
 // othersFingerprint hashes the sources of every table the rollup reads
 // except its fact: a change there may move rows between any partitions.
 func (m *Materializer) othersFingerprint(r *rollup.Rollup) string {
@@ -197,10 +201,6 @@ func (m *Materializer) othersFingerprint(r *rollup.Rollup) string {
 	return hex.EncodeToString(h.Sum(nil))[:16]
 }
 
-// EngineStat is SourceStat's answer for a table held by the engine, whose
-// changes cannot be seen from here.
-const EngineStat = "engine"
-
 // isEngineSource reports whether a table's source is a table in the engine
 // rather than files.
 func isEngineSource(src string) bool {
@@ -208,12 +208,33 @@ func isEngineSource(src string) bool {
 }
 
 // SourceStat describes a table's source as found now: each file's size and
-// mtime, or EngineStat for an engine table.
+// mtime, or for an engine table its fingerprint (EngineTableStat;
+// "engine:unreadable" when it cannot be read, which no build records as
+// current for long).
 func (m *Materializer) SourceStat(t *model.Table) string {
-	src := t.Source.Value
-	if isEngineSource(src) {
-		return EngineStat
+	st, _ := m.SourceStatErr(context.Background(), t)
+	return st
+}
+
+// SourceStatErr is SourceStat with the reason an engine table's
+// fingerprint could not be read.
+func (m *Materializer) SourceStatErr(ctx context.Context, t *model.Table) (string, error) {
+	if isEngineSource(t.Source.Value) {
+		st, err := m.EngineTableStat(ctx, t)
+		if err != nil {
+			return "engine:unreadable", err
+		}
+		return st, nil
 	}
+	return m.fileSourceStat(t), nil
+}
+
+// IsEngineSource reports whether a table is read from the engine rather
+// than from files.
+func IsEngineSource(t *model.Table) bool { return isEngineSource(t.Source.Value) }
+
+func (m *Materializer) fileSourceStat(t *model.Table) string {
+	src := t.Source.Value
 	if partition.IsPattern(src) {
 		files, err := partition.List(m.Project.Dir, src)
 		if err != nil {
@@ -295,12 +316,19 @@ func (m *Materializer) readBuiltFiles(ctx context.Context) (map[string]BuiltFile
 // rollup must be treated as wholly stale.
 func (m *Materializer) StaleRanges(ctx context.Context, r *rollup.Rollup, built BuiltFiles, ok bool) ([]plan.Range, []string, bool) {
 	ps, pok := m.partSourceOf(r)
-	// An engine table's partitions are fingerprinted only by a refresh (a
-	// scan of the fact): queries never pay for it.
-	if !pok || ps.engine || !ok || built.Others != m.othersFingerprint(r) {
+	if !pok || !ok || built.Others != m.othersFingerprint(r) {
 		return nil, nil, false
 	}
-	files, err := m.factFiles(ctx, ps)
+	// An engine table's partitions are fingerprinted by a GROUP BY over the
+	// fact: run only once its whole-table fingerprint changed (the caller
+	// asks only then), and reused for EngineStatsTTL.
+	var files []partition.File
+	var err error
+	if ps.engine {
+		files, err = m.cachedEngineParts(ctx, ps)
+	} else {
+		files, err = m.factFiles(ctx, ps)
+	}
 	if err != nil {
 		return nil, nil, false
 	}
@@ -308,8 +336,9 @@ func (m *Materializer) StaleRanges(ctx context.Context, r *rollup.Rollup, built 
 	// rollup's own grain, not of whole partitions: a new day in a month
 	// partition sends one day of raw rows through the tail, not the month.
 	// (An hour grain's labels are not dates: it goes by partition.)
+	// An engine table's fingerprints are per partition: it goes by them.
 	g := ps.grain
-	if r.Grain != "hour" {
+	if r.Grain != "hour" && !ps.engine {
 		g = partition.Grain(r.Grain)
 	}
 	ch := partition.Diff(g, built.Files, files)
@@ -319,7 +348,20 @@ func (m *Materializer) StaleRanges(ctx context.Context, r *rollup.Rollup, built 
 		return nil, nil, false
 	}
 	rs := toRanges(g, ch)
+	if ps.engine {
+		return rs, nil, len(rs) > 0 // the tail reads the table, bounded on its time column
+	}
 	return rs, filesIn(g, ch, files), len(rs) > 0
+}
+
+// StaleWhy names the change that keeps a changed rollup from serving
+// through a tail, when it is one of the tables it joins: a change there can
+// move rows between groups of every partition. "" otherwise.
+func (m *Materializer) StaleWhy(r *rollup.Rollup, built BuiltFiles, ok bool) string {
+	if !ok || built.Others == m.othersFingerprint(r) {
+		return ""
+	}
+	return "a table it joins changed, which can touch every partition: it is rebuilt whole"
 }
 
 // filesIn lists the files that can hold rows of the changed partitions:

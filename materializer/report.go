@@ -60,7 +60,7 @@ func (m *Materializer) withSchedule(ctx context.Context, out []RollupStatus) ([]
 			}
 		}
 		if s.State == "stale" {
-			if t := m.newestChange(r); !t.IsZero() && now.After(t) {
+			if t := m.changeSeen(r); !t.IsZero() && now.After(t) {
 				s.StalenessSeconds = now.Sub(t).Seconds()
 			}
 		}
@@ -90,6 +90,21 @@ func (m *Materializer) withSchedule(ctx context.Context, out []RollupStatus) ([]
 		}
 	}
 	return out, nil
+}
+
+// changeSeen is when the rollup's sources last changed as far as this
+// process can tell: the newest file modification, or when it first saw an
+// engine table's new fingerprint.
+func (m *Materializer) changeSeen(r *rollup.Rollup) time.Time {
+	t := m.newestChange(r)
+	for _, in := range r.Fact.Instances {
+		if isEngineSource(in.Table.Source.Value) {
+			if c := m.engineChangedAt(in.Table); c.After(t) {
+				t = c
+			}
+		}
+	}
+	return t
 }
 
 func (m *Materializer) tableExists(ctx context.Context, table string) (bool, error) {

@@ -51,8 +51,8 @@ func (s *Project) EnableCache(entries, maxRows int) {
 }
 
 // CacheKey is the key the query's answer is cached under, also its ETag; ok
-// is false when the answer cannot be cached (the cache is off, or a source is
-// an engine table whose changes are not visible from here).
+// is false when the answer cannot be cached (the cache is off, or an engine
+// table's fingerprint cannot be read).
 func (s *Project) CacheKey(q *plan.Query) (key string, ok bool) {
 	if s.cache == nil {
 		return "", false

@@ -203,6 +203,9 @@ func (s *Project) rollupsLocked() *rewrite.Input {
 			// its stale partitions read raw (the lambda tail).
 			built, ok := s.builtFiles[r.Name]
 			st.Stale, st.StaleFiles, _ = s.m.StaleRanges(context.Background(), r, built, ok)
+			if len(st.Stale) == 0 {
+				st.StaleWhy = s.m.StaleWhy(r, built, ok)
+			}
 		}
 		states[r.Name] = st
 	}

@@ -11,7 +11,6 @@ import (
 
 	"github.com/strata-metrics/strata/compiler/plan"
 	"github.com/strata-metrics/strata/compiler/sqlgen"
-	"github.com/strata-metrics/strata/materializer"
 	"github.com/strata-metrics/strata/model"
 )
 
@@ -34,8 +33,11 @@ func ModelVersion(p *model.Project) string {
 }
 
 // dataVersion fingerprints everything an answer reads besides the model: each
-// rollup's built version and every source file's size and modification time.
-// ok is false when some source is an engine table.
+// rollup's built version, every source file's size and modification time and
+// every engine table's fingerprint (materializer.EngineTableStat, reused for
+// a second): a change to an engine table is a new version, so cached answers
+// over it are not served. ok is false when an engine table's fingerprint
+// cannot be read.
 func (s *Project) dataVersion() (string, bool) {
 	h := sha256.New()
 	s.mu.RLock()
@@ -50,8 +52,8 @@ func (s *Project) dataVersion() (string, bool) {
 	}
 	s.mu.RUnlock()
 	for _, t := range s.Project.Tables {
-		st := s.m.SourceStat(t)
-		if st == materializer.EngineStat {
+		st, err := s.m.SourceStatErr(context.Background(), t)
+		if err != nil {
 			return "", false
 		}
 		fmt.Fprintf(h, "source %s %s\n", t.Name, st)

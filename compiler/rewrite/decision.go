@@ -22,6 +22,9 @@ type State struct {
 	// StaleFiles are the fact files holding every row of the stale
 	// partitions, when known; the tail reads only them.
 	StaleFiles []string
+	// StaleWhy, when SourceChanged and no tail serves, says which change
+	// rules the tail out (a joined table's), for the verdict's prose.
+	StaleWhy string
 }
 
 // Input is what the rewrite needs besides the plan: the rollups' definitions

@@ -151,11 +151,15 @@ func check(p *plan.Plan, pt *plan.Part, r *rollup.Rollup, in Input) (code, reaso
 	}
 	if st.SourceChanged && !tailServes(st) {
 		age := in.Now.Sub(st.BuiltAt).Round(time.Second)
+		why := ""
+		if st.StaleWhy != "" {
+			why = " (" + st.StaleWhy + ")"
+		}
 		if p.Freshness <= 0 {
-			return CodeStale, fmt.Sprintf("stale: its sources changed since it was built %s ago, and the query tolerates no staleness", age)
+			return CodeStale, fmt.Sprintf("stale: its sources changed since it was built %s ago%s, and the query tolerates no staleness", age, why)
 		}
 		if age > p.Freshness {
-			return CodeStale, fmt.Sprintf("stale: built %s ago, its sources changed since, and the query tolerates %s", age, p.Freshness)
+			return CodeStale, fmt.Sprintf("stale: built %s ago, its sources changed since%s, and the query tolerates %s", age, why, p.Freshness)
 		}
 	}
 	return "", ""

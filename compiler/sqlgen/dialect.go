@@ -57,6 +57,10 @@ type Operators interface {
 type Aggregates interface {
 	// CountDistinct counts the distinct non-NULL values of arg, exactly.
 	CountDistinct(arg string) string
+	// RowHash is an integer hash of the values args (NULL hashed as a value
+	// of its own), whose SUM the engine computes exactly: summed over a
+	// table it fingerprints the table's content (EngineTableStats).
+	RowHash(args []string) string
 	// ApproxCountDistinct estimates it (exactly where the engine has no sketch).
 	ApproxCountDistinct(arg string) string
 	// SetColumns reports whether the engine has a mergeable distinct-set type,

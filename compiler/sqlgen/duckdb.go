@@ -167,6 +167,10 @@ func (DuckDB) TimestampLiteral(quoted string) string { return "TIMESTAMP " + quo
 // CountDistinct implements Aggregates.
 func (DuckDB) CountDistinct(arg string) string { return fmt.Sprintf("COUNT(DISTINCT %s)", arg) }
 
+// RowHash implements Aggregates: hash() of every value, a UBIGINT whose
+// SUM is a HUGEINT (exact).
+func (DuckDB) RowHash(args []string) string { return call("hash", args) }
+
 // ApproxCountDistinct implements Aggregates.
 func (DuckDB) ApproxCountDistinct(arg string) string {
 	return call("approx_count_distinct", []string{arg})

@@ -130,6 +130,17 @@ func (MySQL) TimestampLiteral(quoted string) string { return "TIMESTAMP " + quot
 // CountDistinct implements Aggregates.
 func (MySQL) CountDistinct(arg string) string { return fmt.Sprintf("COUNT(DISTINCT %s)", arg) }
 
+// RowHash implements Aggregates: the CRC32 of the values as text, joined by
+// a unit separator, NULL written as a record separator (a value no text
+// column holds in practice). SUM of the 32-bit hashes is a DECIMAL.
+func (MySQL) RowHash(args []string) string {
+	parts := make([]string, len(args))
+	for i, a := range args {
+		parts[i] = "IFNULL(CAST(" + a + " AS CHAR), CHAR(30))"
+	}
+	return "CRC32(CONCAT_WS(CHAR(31), " + strings.Join(parts, ", ") + "))"
+}
+
 // ApproxCountDistinct implements Aggregates: exact, MySQL has no sketch.
 func (MySQL) ApproxCountDistinct(arg string) string { return fmt.Sprintf("COUNT(DISTINCT %s)", arg) }
 
@@ -232,6 +243,17 @@ func (s StarRocks) Func(name string, args []string, tz string) (string, bool) {
 // TimestampLiteral implements Operators: StarRocks' grammar has DATE '…' and
 // DATETIME '…', no TIMESTAMP '…'.
 func (StarRocks) TimestampLiteral(quoted string) string { return "DATETIME " + quoted }
+
+// RowHash implements Aggregates: murmur_hash3_32 of the values as text
+// (StarRocks and Doris take several; one NULL makes it NULL, so NULL is
+// written as a marker first).
+func (s StarRocks) RowHash(args []string) string {
+	parts := make([]string, len(args))
+	for i, a := range args {
+		parts[i] = "IFNULL(CAST(" + a + " AS VARCHAR), " + s.QuoteString("\\N") + ")"
+	}
+	return call("murmur_hash3_32", parts)
+}
 
 // ApproxCountDistinct implements Aggregates.
 func (StarRocks) ApproxCountDistinct(arg string) string {

@@ -2,10 +2,12 @@ package sqlgen
 
 import (
 	"fmt"
+	"strings"
 
 	"github.com/strata-metrics/strata/compiler/logical"
 	"github.com/strata-metrics/strata/compiler/plan"
 	"github.com/strata-metrics/strata/compiler/rollup"
+	"github.com/strata-metrics/strata/model"
 )
 
 // SourcePartitionStats selects, per partition of the grain, (the
@@ -31,4 +33,31 @@ func SourcePartitionStats(cat *logical.Catalog, r *rollup.Rollup, d Dialect, gra
 	}
 	raw := w.q(f.Alias) + "." + w.q(f.Column)
 	return "SELECT " + label + ", COUNT(*), MAX(" + raw + ")\n" + w.from(pt) + "\nGROUP BY 1", nil
+}
+
+// EngineTableStats selects one row fingerprinting a table held by the
+// engine, read under its model name: its row count, then for each column
+// of timeCols its newest value and the sum of the values' hashes (an
+// append, a delete or a row moved in time changes one of them), then, when
+// hashCols is not empty, the sum of a hash of those columns' values per row
+// (any edit of them, an update in place too). A fact is fingerprinted by
+// its time column, a dimension by every column.
+func EngineTableStats(d Dialect, table string, timeCols, hashCols []string) string {
+	// A sum of hashes is read as text: a driver may hand a 128-bit integer
+	// back as a float, which would round small changes away.
+	text := d.Type(model.Type{Base: "varchar"})
+	sum := func(args []string) string { return "CAST(SUM(" + d.RowHash(args) + ") AS " + text + ")" }
+	terms := []string{"COUNT(*)"}
+	for _, c := range timeCols {
+		q := d.QuoteIdent(c)
+		terms = append(terms, "MAX("+q+")", sum([]string{q}))
+	}
+	if len(hashCols) > 0 {
+		qs := make([]string, len(hashCols))
+		for i, c := range hashCols {
+			qs[i] = d.QuoteIdent(c)
+		}
+		terms = append(terms, sum(qs))
+	}
+	return "SELECT " + strings.Join(terms, ", ") + "\nFROM " + Table(d, table)
 }

@@ -132,12 +132,23 @@ func OpenStarRocks(t testing.TB, cfg mysql.Config) (*mysql.DB, string, string) {
 
 func openFresh(t testing.TB, base, dialect string, cfg mysql.Config) (*mysql.DB, string) {
 	t.Helper()
+	first := serverLock(t, base)
 	name := "strata_t_" + randomHex(6)
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
 	admin, err := mysql.Open(ctx, mysql.Config{DSN: base, Dialect: dialect, MaxOpenConns: 2})
 	if err != nil {
 		t.Fatalf("test server: %v", err)
+	}
+	// The state schema is one database of the server, not of the test's:
+	// what an earlier test left in it (schedule rows, leases, rollup rows of
+	// the same names) would leak into this one. On the throwaway MariaDB it
+	// goes; a StarRocks or Doris cluster is the user's, and keeps it.
+	if first && dialect == "mysql" {
+		if err := admin.Exec(ctx, "DROP DATABASE IF EXISTS _strata"); err != nil {
+			admin.Close()
+			t.Fatalf("test server: %v", err)
+		}
 	}
 	if err := admin.Exec(ctx, "CREATE DATABASE "+name); err != nil {
 		admin.Close()

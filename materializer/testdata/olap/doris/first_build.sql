@@ -167,9 +167,29 @@ SELECT `holder`, `expires_ns` FROM `_strata`.`leases` WHERE `name` = ?;
 
 SELECT `name`, COALESCE(`table_name`, ''), COALESCE(`def_hash`, ''), COALESCE(`row_count`, 0), COALESCE(`watermark`, ''), `built_at`, COALESCE(`duration_ms`, 0), COALESCE(`sources`, ''), COALESCE(`last_error`, '') FROM `_strata`.`rollups`;
 
+SELECT COUNT(*), CAST(SUM(murmur_hash3_32(IFNULL(CAST(`customer_id` AS VARCHAR), '\\N'), IFNULL(CAST(`branch_id` AS VARCHAR), '\\N'), IFNULL(CAST(`segment` AS VARCHAR), '\\N'), IFNULL(CAST(`risk_level` AS VARCHAR), '\\N'), IFNULL(CAST(`gender` AS VARCHAR), '\\N'), IFNULL(CAST(`birth_date` AS VARCHAR), '\\N'), IFNULL(CAST(`aum` AS VARCHAR), '\\N'), IFNULL(CAST(`joined_date` AS VARCHAR), '\\N'))) AS VARCHAR)
+FROM `customers`;
+
+SELECT COUNT(*), CAST(SUM(murmur_hash3_32(IFNULL(CAST(`account_id` AS VARCHAR), '\\N'), IFNULL(CAST(`customer_id` AS VARCHAR), '\\N'), IFNULL(CAST(`product_id` AS VARCHAR), '\\N'), IFNULL(CAST(`opened_date` AS VARCHAR), '\\N'), IFNULL(CAST(`status` AS VARCHAR), '\\N'))) AS VARCHAR)
+FROM `accounts`;
+
+SELECT COUNT(*), CAST(SUM(murmur_hash3_32(IFNULL(CAST(`channel_id` AS VARCHAR), '\\N'), IFNULL(CAST(`name` AS VARCHAR), '\\N'), IFNULL(CAST(`kind` AS VARCHAR), '\\N'))) AS VARCHAR)
+FROM `channels`;
+
+SELECT COUNT(*), CAST(SUM(murmur_hash3_32(IFNULL(CAST(`cal_date` AS VARCHAR), '\\N'), IFNULL(CAST(`is_weekend` AS VARCHAR), '\\N'), IFNULL(CAST(`is_holiday` AS VARCHAR), '\\N'), IFNULL(CAST(`fiscal_quarter` AS VARCHAR), '\\N'))) AS VARCHAR)
+FROM `calendar`;
+
+SELECT COUNT(*), CAST(SUM(murmur_hash3_32(IFNULL(CAST(`branch_id` AS VARCHAR), '\\N'), IFNULL(CAST(`name` AS VARCHAR), '\\N'), IFNULL(CAST(`city` AS VARCHAR), '\\N'), IFNULL(CAST(`region` AS VARCHAR), '\\N'))) AS VARCHAR)
+FROM `branches`;
+
+SELECT COUNT(*), CAST(SUM(murmur_hash3_32(IFNULL(CAST(`product_id` AS VARCHAR), '\\N'), IFNULL(CAST(`name` AS VARCHAR), '\\N'), IFNULL(CAST(`category` AS VARCHAR), '\\N'))) AS VARCHAR)
+FROM `products`;
+
 SELECT CAST(date_trunc(CONVERT_TZ(`transactions`.`txn_time`, 'UTC', 'Asia/Shanghai'), 'month') AS DATE) AS `transactions.txn_time.month`, COUNT(*), CAST(MAX(CONVERT_TZ(`transactions`.`txn_time`, 'UTC', 'Asia/Shanghai')) AS VARCHAR)
 FROM `transactions` AS `transactions`
 GROUP BY 1;
+
+SELECT `name`, COALESCE(`table_name`, ''), COALESCE(`def_hash`, ''), COALESCE(`row_count`, 0), COALESCE(`watermark`, ''), `built_at`, COALESCE(`duration_ms`, 0), COALESCE(`sources`, ''), COALESCE(`last_error`, '') FROM `_strata`.`rollups`;
 
 DROP TABLE IF EXISTS `_strata`.`r_txn_daily_852384b0`;
 
@@ -209,6 +229,9 @@ GROUP BY 1, 2, 3, 4;
 
 SELECT CAST(date_trunc(`transactions.txn_time.day`, 'month') AS DATE), COUNT(*), MAX(`transactions.txn_time.day`) FROM `_strata`.`r_txn_daily_852384b0` GROUP BY 1;
 
+SELECT COUNT(*), MAX(`txn_time`), CAST(SUM(murmur_hash3_32(IFNULL(CAST(`txn_time` AS VARCHAR), '\\N'))) AS VARCHAR)
+FROM `transactions`;
+
 DELETE FROM `_strata`.`partitions` WHERE `rollup` = ?;
 -- args: "txn_daily"
 
@@ -221,8 +244,14 @@ DELETE FROM `_strata`.`definitions` WHERE `rollup` = ?;
 INSERT INTO `_strata`.`definitions` (`rollup`, `definition`) VALUES (?, ?);
 -- args: "txn_daily", "v2"…(60 lines)
 
+INSERT INTO `_strata`.`rollup_files` (`rollup`, `files`, `others`) VALUES (?, ?, ?);
+-- args: "txn_daily", "[]", "8dec8bffacce5699"
+
+INSERT INTO `_strata`.`lineage` (`rollup`, `built_from`) VALUES (?, ?);
+-- args: "txn_daily", ""
+
 INSERT INTO `_strata`.`rollups` (`name`, `table_name`, `def_hash`, `row_count`, `watermark`, `built_at`, `duration_ms`, `sources`, `last_error`, `last_try`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?);
--- args: "txn_daily", "_strata.r_txn_daily_852384b0", "852384b01b177396", 285, "2025-03-31", <now>, <ms>, "42577e91b3a8c9cf", NULL, <now>
+-- args: "txn_daily", "_strata.r_txn_daily_852384b0", "852384b01b177396", 285, "2025-03-31", <now>, <ms>, "82ac7465fbcb33d0", NULL, <now>
 
 DELETE FROM `_strata`.`leases` WHERE `name` = ? AND `holder` = ?;
 -- args: "txn_daily", "builder:1"
@@ -235,9 +264,29 @@ SELECT `holder`, `expires_ns` FROM `_strata`.`leases` WHERE `name` = ?;
 
 SELECT `name`, COALESCE(`table_name`, ''), COALESCE(`def_hash`, ''), COALESCE(`row_count`, 0), COALESCE(`watermark`, ''), `built_at`, COALESCE(`duration_ms`, 0), COALESCE(`sources`, ''), COALESCE(`last_error`, '') FROM `_strata`.`rollups`;
 
+SELECT COUNT(*), CAST(SUM(murmur_hash3_32(IFNULL(CAST(`customer_id` AS VARCHAR), '\\N'), IFNULL(CAST(`branch_id` AS VARCHAR), '\\N'), IFNULL(CAST(`segment` AS VARCHAR), '\\N'), IFNULL(CAST(`risk_level` AS VARCHAR), '\\N'), IFNULL(CAST(`gender` AS VARCHAR), '\\N'), IFNULL(CAST(`birth_date` AS VARCHAR), '\\N'), IFNULL(CAST(`aum` AS VARCHAR), '\\N'), IFNULL(CAST(`joined_date` AS VARCHAR), '\\N'))) AS VARCHAR)
+FROM `customers`;
+
+SELECT COUNT(*), CAST(SUM(murmur_hash3_32(IFNULL(CAST(`account_id` AS VARCHAR), '\\N'), IFNULL(CAST(`customer_id` AS VARCHAR), '\\N'), IFNULL(CAST(`product_id` AS VARCHAR), '\\N'), IFNULL(CAST(`opened_date` AS VARCHAR), '\\N'), IFNULL(CAST(`status` AS VARCHAR), '\\N'))) AS VARCHAR)
+FROM `accounts`;
+
+SELECT COUNT(*), CAST(SUM(murmur_hash3_32(IFNULL(CAST(`channel_id` AS VARCHAR), '\\N'), IFNULL(CAST(`name` AS VARCHAR), '\\N'), IFNULL(CAST(`kind` AS VARCHAR), '\\N'))) AS VARCHAR)
+FROM `channels`;
+
+SELECT COUNT(*), CAST(SUM(murmur_hash3_32(IFNULL(CAST(`cal_date` AS VARCHAR), '\\N'), IFNULL(CAST(`is_weekend` AS VARCHAR), '\\N'), IFNULL(CAST(`is_holiday` AS VARCHAR), '\\N'), IFNULL(CAST(`fiscal_quarter` AS VARCHAR), '\\N'))) AS VARCHAR)
+FROM `calendar`;
+
+SELECT COUNT(*), CAST(SUM(murmur_hash3_32(IFNULL(CAST(`branch_id` AS VARCHAR), '\\N'), IFNULL(CAST(`name` AS VARCHAR), '\\N'), IFNULL(CAST(`city` AS VARCHAR), '\\N'), IFNULL(CAST(`region` AS VARCHAR), '\\N'))) AS VARCHAR)
+FROM `branches`;
+
+SELECT COUNT(*), CAST(SUM(murmur_hash3_32(IFNULL(CAST(`product_id` AS VARCHAR), '\\N'), IFNULL(CAST(`name` AS VARCHAR), '\\N'), IFNULL(CAST(`category` AS VARCHAR), '\\N'))) AS VARCHAR)
+FROM `products`;
+
 SELECT CAST(date_trunc(CONVERT_TZ(`transactions`.`txn_time`, 'UTC', 'Asia/Shanghai'), 'year') AS DATE) AS `transactions.txn_time.year`, COUNT(*), CAST(MAX(CONVERT_TZ(`transactions`.`txn_time`, 'UTC', 'Asia/Shanghai')) AS VARCHAR)
 FROM `transactions` AS `transactions`
 GROUP BY 1;
+
+SELECT `name`, COALESCE(`table_name`, ''), COALESCE(`def_hash`, ''), COALESCE(`row_count`, 0), COALESCE(`watermark`, ''), `built_at`, COALESCE(`duration_ms`, 0), COALESCE(`sources`, ''), COALESCE(`last_error`, '') FROM `_strata`.`rollups`;
 
 DROP TABLE IF EXISTS `_strata`.`r_txn_monthly_segment_33cd845c`;
 
@@ -263,6 +312,9 @@ GROUP BY 1, 2;
 
 SELECT CAST(date_trunc(`transactions.txn_time.month`, 'year') AS DATE), COUNT(*), MAX(`transactions.txn_time.month`) FROM `_strata`.`r_txn_monthly_segment_33cd845c` GROUP BY 1;
 
+SELECT COUNT(*), MAX(`txn_time`), CAST(SUM(murmur_hash3_32(IFNULL(CAST(`txn_time` AS VARCHAR), '\\N'))) AS VARCHAR)
+FROM `transactions`;
+
 DELETE FROM `_strata`.`partitions` WHERE `rollup` = ?;
 -- args: "txn_monthly_segment"
 
@@ -275,8 +327,14 @@ DELETE FROM `_strata`.`definitions` WHERE `rollup` = ?;
 INSERT INTO `_strata`.`definitions` (`rollup`, `definition`) VALUES (?, ?);
 -- args: "txn_monthly_segment", "v2"…(53 lines)
 
+INSERT INTO `_strata`.`rollup_files` (`rollup`, `files`, `others`) VALUES (?, ?, ?);
+-- args: "txn_monthly_segment", "[]", "8dec8bffacce5699"
+
+INSERT INTO `_strata`.`lineage` (`rollup`, `built_from`) VALUES (?, ?);
+-- args: "txn_monthly_segment", ""
+
 INSERT INTO `_strata`.`rollups` (`name`, `table_name`, `def_hash`, `row_count`, `watermark`, `built_at`, `duration_ms`, `sources`, `last_error`, `last_try`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?);
--- args: "txn_monthly_segment", "_strata.r_txn_monthly_segment_33cd845c", "33cd845ca386c580", 285, "2025-03-31", <now>, <ms>, "42577e91b3a8c9cf", NULL, <now>
+-- args: "txn_monthly_segment", "_strata.r_txn_monthly_segment_33cd845c", "33cd845ca386c580", 285, "2025-03-31", <now>, <ms>, "82ac7465fbcb33d0", NULL, <now>
 
 DELETE FROM `_strata`.`leases` WHERE `name` = ? AND `holder` = ?;
 -- args: "txn_monthly_segment", "builder:1"
@@ -289,9 +347,23 @@ SELECT `holder`, `expires_ns` FROM `_strata`.`leases` WHERE `name` = ?;
 
 SELECT `name`, COALESCE(`table_name`, ''), COALESCE(`def_hash`, ''), COALESCE(`row_count`, 0), COALESCE(`watermark`, ''), `built_at`, COALESCE(`duration_ms`, 0), COALESCE(`sources`, ''), COALESCE(`last_error`, '') FROM `_strata`.`rollups`;
 
+SELECT COUNT(*), CAST(SUM(murmur_hash3_32(IFNULL(CAST(`customer_id` AS VARCHAR), '\\N'), IFNULL(CAST(`branch_id` AS VARCHAR), '\\N'), IFNULL(CAST(`segment` AS VARCHAR), '\\N'), IFNULL(CAST(`risk_level` AS VARCHAR), '\\N'), IFNULL(CAST(`gender` AS VARCHAR), '\\N'), IFNULL(CAST(`birth_date` AS VARCHAR), '\\N'), IFNULL(CAST(`aum` AS VARCHAR), '\\N'), IFNULL(CAST(`joined_date` AS VARCHAR), '\\N'))) AS VARCHAR)
+FROM `customers`;
+
+SELECT COUNT(*), CAST(SUM(murmur_hash3_32(IFNULL(CAST(`account_id` AS VARCHAR), '\\N'), IFNULL(CAST(`customer_id` AS VARCHAR), '\\N'), IFNULL(CAST(`product_id` AS VARCHAR), '\\N'), IFNULL(CAST(`opened_date` AS VARCHAR), '\\N'), IFNULL(CAST(`status` AS VARCHAR), '\\N'))) AS VARCHAR)
+FROM `accounts`;
+
+SELECT COUNT(*), CAST(SUM(murmur_hash3_32(IFNULL(CAST(`branch_id` AS VARCHAR), '\\N'), IFNULL(CAST(`name` AS VARCHAR), '\\N'), IFNULL(CAST(`city` AS VARCHAR), '\\N'), IFNULL(CAST(`region` AS VARCHAR), '\\N'))) AS VARCHAR)
+FROM `branches`;
+
+SELECT COUNT(*), CAST(SUM(murmur_hash3_32(IFNULL(CAST(`product_id` AS VARCHAR), '\\N'), IFNULL(CAST(`name` AS VARCHAR), '\\N'), IFNULL(CAST(`category` AS VARCHAR), '\\N'))) AS VARCHAR)
+FROM `products`;
+
 SELECT CAST(date_trunc(`balances`.`snapshot_date`, 'month') AS DATE) AS `balances.snapshot_date.month`, COUNT(*), CAST(MAX(`balances`.`snapshot_date`) AS VARCHAR)
 FROM `balances` AS `balances`
 GROUP BY 1;
+
+SELECT `name`, COALESCE(`table_name`, ''), COALESCE(`def_hash`, ''), COALESCE(`row_count`, 0), COALESCE(`watermark`, ''), `built_at`, COALESCE(`duration_ms`, 0), COALESCE(`sources`, ''), COALESCE(`last_error`, '') FROM `_strata`.`rollups`;
 
 DROP TABLE IF EXISTS `_strata`.`r_balance_daily_257a48c1`;
 
@@ -323,6 +395,9 @@ GROUP BY 1, 2, 3;
 
 SELECT CAST(date_trunc(`balances.snapshot_date.day`, 'month') AS DATE), COUNT(*), MAX(`balances.snapshot_date.day`) FROM `_strata`.`r_balance_daily_257a48c1` GROUP BY 1;
 
+SELECT COUNT(*), MAX(`snapshot_date`), CAST(SUM(murmur_hash3_32(IFNULL(CAST(`snapshot_date` AS VARCHAR), '\\N'))) AS VARCHAR)
+FROM `balances`;
+
 DELETE FROM `_strata`.`partitions` WHERE `rollup` = ?;
 -- args: "balance_daily"
 
@@ -335,8 +410,14 @@ DELETE FROM `_strata`.`definitions` WHERE `rollup` = ?;
 INSERT INTO `_strata`.`definitions` (`rollup`, `definition`) VALUES (?, ?);
 -- args: "balance_daily", "v2"…(38 lines)
 
+INSERT INTO `_strata`.`rollup_files` (`rollup`, `files`, `others`) VALUES (?, ?, ?);
+-- args: "balance_daily", "[]", "a27ea4d525d2f9c3"
+
+INSERT INTO `_strata`.`lineage` (`rollup`, `built_from`) VALUES (?, ?);
+-- args: "balance_daily", ""
+
 INSERT INTO `_strata`.`rollups` (`name`, `table_name`, `def_hash`, `row_count`, `watermark`, `built_at`, `duration_ms`, `sources`, `last_error`, `last_try`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?);
--- args: "balance_daily", "_strata.r_balance_daily_257a48c1", "257a48c1d78643ac", 285, "2025-03-31", <now>, <ms>, "e2ba83a03abe7a87", NULL, <now>
+-- args: "balance_daily", "_strata.r_balance_daily_257a48c1", "257a48c1d78643ac", 285, "2025-03-31", <now>, <ms>, "cfde0ef5a6b3b1e4", NULL, <now>
 
 DELETE FROM `_strata`.`leases` WHERE `name` = ? AND `holder` = ?;
 -- args: "balance_daily", "builder:1"
@@ -349,9 +430,17 @@ SELECT `holder`, `expires_ns` FROM `_strata`.`leases` WHERE `name` = ?;
 
 SELECT `name`, COALESCE(`table_name`, ''), COALESCE(`def_hash`, ''), COALESCE(`row_count`, 0), COALESCE(`watermark`, ''), `built_at`, COALESCE(`duration_ms`, 0), COALESCE(`sources`, ''), COALESCE(`last_error`, '') FROM `_strata`.`rollups`;
 
+SELECT COUNT(*), CAST(SUM(murmur_hash3_32(IFNULL(CAST(`customer_id` AS VARCHAR), '\\N'), IFNULL(CAST(`branch_id` AS VARCHAR), '\\N'), IFNULL(CAST(`segment` AS VARCHAR), '\\N'), IFNULL(CAST(`risk_level` AS VARCHAR), '\\N'), IFNULL(CAST(`gender` AS VARCHAR), '\\N'), IFNULL(CAST(`birth_date` AS VARCHAR), '\\N'), IFNULL(CAST(`aum` AS VARCHAR), '\\N'), IFNULL(CAST(`joined_date` AS VARCHAR), '\\N'))) AS VARCHAR)
+FROM `customers`;
+
+SELECT COUNT(*), CAST(SUM(murmur_hash3_32(IFNULL(CAST(`branch_id` AS VARCHAR), '\\N'), IFNULL(CAST(`name` AS VARCHAR), '\\N'), IFNULL(CAST(`city` AS VARCHAR), '\\N'), IFNULL(CAST(`region` AS VARCHAR), '\\N'))) AS VARCHAR)
+FROM `branches`;
+
 SELECT CAST(date_trunc(CONVERT_TZ(`app_events`.`event_time`, 'UTC', 'Asia/Shanghai'), 'month') AS DATE) AS `app_events.event_time.month`, COUNT(*), CAST(MAX(CONVERT_TZ(`app_events`.`event_time`, 'UTC', 'Asia/Shanghai')) AS VARCHAR)
 FROM `app_events` AS `app_events`
 GROUP BY 1;
+
+SELECT `name`, COALESCE(`table_name`, ''), COALESCE(`def_hash`, ''), COALESCE(`row_count`, 0), COALESCE(`watermark`, ''), `built_at`, COALESCE(`duration_ms`, 0), COALESCE(`sources`, ''), COALESCE(`last_error`, '') FROM `_strata`.`rollups`;
 
 DROP TABLE IF EXISTS `_strata`.`r_app_daily_86c5da72`;
 
@@ -381,6 +470,9 @@ GROUP BY 1, 2, 3;
 
 SELECT CAST(date_trunc(`app_events.event_time.day`, 'month') AS DATE), COUNT(*), MAX(`app_events.event_time.day`) FROM `_strata`.`r_app_daily_86c5da72` GROUP BY 1;
 
+SELECT COUNT(*), MAX(`event_time`), CAST(SUM(murmur_hash3_32(IFNULL(CAST(`event_time` AS VARCHAR), '\\N'))) AS VARCHAR)
+FROM `app_events`;
+
 DELETE FROM `_strata`.`partitions` WHERE `rollup` = ?;
 -- args: "app_daily"
 
@@ -393,8 +485,14 @@ DELETE FROM `_strata`.`definitions` WHERE `rollup` = ?;
 INSERT INTO `_strata`.`definitions` (`rollup`, `definition`) VALUES (?, ?);
 -- args: "app_daily", "v2"…(30 lines)
 
+INSERT INTO `_strata`.`rollup_files` (`rollup`, `files`, `others`) VALUES (?, ?, ?);
+-- args: "app_daily", "[]", "6517c27628e95b3a"
+
+INSERT INTO `_strata`.`lineage` (`rollup`, `built_from`) VALUES (?, ?);
+-- args: "app_daily", ""
+
 INSERT INTO `_strata`.`rollups` (`name`, `table_name`, `def_hash`, `row_count`, `watermark`, `built_at`, `duration_ms`, `sources`, `last_error`, `last_try`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?);
--- args: "app_daily", "_strata.r_app_daily_86c5da72", "86c5da7245f66bc6", 285, "2025-03-31", <now>, <ms>, "20924a3a0acb4e07", NULL, <now>
+-- args: "app_daily", "_strata.r_app_daily_86c5da72", "86c5da7245f66bc6", 285, "2025-03-31", <now>, <ms>, "95cbec26a037dc55", NULL, <now>
 
 DELETE FROM `_strata`.`leases` WHERE `name` = ? AND `holder` = ?;
 -- args: "app_daily", "builder:1"

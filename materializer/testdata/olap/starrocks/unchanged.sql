@@ -88,6 +88,24 @@ SELECT `holder`, `expires_ns` FROM `_strata`.`leases` WHERE `name` = ?;
 
 SELECT `name`, COALESCE(`table_name`, ''), COALESCE(`def_hash`, ''), COALESCE(`row_count`, 0), COALESCE(`watermark`, ''), `built_at`, COALESCE(`duration_ms`, 0), COALESCE(`sources`, ''), COALESCE(`last_error`, '') FROM `_strata`.`rollups`;
 
+SELECT COUNT(*), CAST(SUM(murmur_hash3_32(IFNULL(CAST(`customer_id` AS VARCHAR), '\\N'), IFNULL(CAST(`branch_id` AS VARCHAR), '\\N'), IFNULL(CAST(`segment` AS VARCHAR), '\\N'), IFNULL(CAST(`risk_level` AS VARCHAR), '\\N'), IFNULL(CAST(`gender` AS VARCHAR), '\\N'), IFNULL(CAST(`birth_date` AS VARCHAR), '\\N'), IFNULL(CAST(`aum` AS VARCHAR), '\\N'), IFNULL(CAST(`joined_date` AS VARCHAR), '\\N'))) AS VARCHAR)
+FROM `customers`;
+
+SELECT COUNT(*), CAST(SUM(murmur_hash3_32(IFNULL(CAST(`account_id` AS VARCHAR), '\\N'), IFNULL(CAST(`customer_id` AS VARCHAR), '\\N'), IFNULL(CAST(`product_id` AS VARCHAR), '\\N'), IFNULL(CAST(`opened_date` AS VARCHAR), '\\N'), IFNULL(CAST(`status` AS VARCHAR), '\\N'))) AS VARCHAR)
+FROM `accounts`;
+
+SELECT COUNT(*), CAST(SUM(murmur_hash3_32(IFNULL(CAST(`channel_id` AS VARCHAR), '\\N'), IFNULL(CAST(`name` AS VARCHAR), '\\N'), IFNULL(CAST(`kind` AS VARCHAR), '\\N'))) AS VARCHAR)
+FROM `channels`;
+
+SELECT COUNT(*), CAST(SUM(murmur_hash3_32(IFNULL(CAST(`cal_date` AS VARCHAR), '\\N'), IFNULL(CAST(`is_weekend` AS VARCHAR), '\\N'), IFNULL(CAST(`is_holiday` AS VARCHAR), '\\N'), IFNULL(CAST(`fiscal_quarter` AS VARCHAR), '\\N'))) AS VARCHAR)
+FROM `calendar`;
+
+SELECT COUNT(*), CAST(SUM(murmur_hash3_32(IFNULL(CAST(`branch_id` AS VARCHAR), '\\N'), IFNULL(CAST(`name` AS VARCHAR), '\\N'), IFNULL(CAST(`city` AS VARCHAR), '\\N'), IFNULL(CAST(`region` AS VARCHAR), '\\N'))) AS VARCHAR)
+FROM `branches`;
+
+SELECT COUNT(*), CAST(SUM(murmur_hash3_32(IFNULL(CAST(`product_id` AS VARCHAR), '\\N'), IFNULL(CAST(`name` AS VARCHAR), '\\N'), IFNULL(CAST(`category` AS VARCHAR), '\\N'))) AS VARCHAR)
+FROM `products`;
+
 SELECT CAST(date_trunc('month', CONVERT_TZ(`transactions`.`txn_time`, 'UTC', 'Asia/Shanghai')) AS DATE) AS `transactions.txn_time.month`, COUNT(*), CAST(MAX(CONVERT_TZ(`transactions`.`txn_time`, 'UTC', 'Asia/Shanghai')) AS VARCHAR)
 FROM `transactions` AS `transactions`
 GROUP BY 1;
@@ -97,8 +115,13 @@ SELECT COUNT(*) FROM information_schema.tables WHERE table_schema = '_strata' AN
 SELECT `part`, `row_count`, `watermark`, `fingerprint`, `built_ns` FROM `_strata`.`partitions` WHERE `rollup` = ? ORDER BY `part`;
 -- args: "txn_daily"
 
+SELECT `rollup`, `files`, `others` FROM `_strata`.`rollup_files`;
+
+SELECT COUNT(*), MAX(`txn_time`), CAST(SUM(murmur_hash3_32(IFNULL(CAST(`txn_time` AS VARCHAR), '\\N'))) AS VARCHAR)
+FROM `transactions`;
+
 INSERT INTO `_strata`.`rollups` (`name`, `table_name`, `def_hash`, `row_count`, `watermark`, `built_at`, `duration_ms`, `sources`, `last_error`, `last_try`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?);
--- args: "txn_daily", "_strata.r_txn_daily_852384b0", "852384b01b177396", 420, "2025-03-31", <now>, <ms>, "42577e91b3a8c9cf", NULL, <now>
+-- args: "txn_daily", "_strata.r_txn_daily_852384b0", "852384b01b177396", 420, "2025-03-31", <now>, <ms>, "82ac7465fbcb33d0", NULL, <now>
 
 DELETE FROM `_strata`.`leases` WHERE `name` = ? AND `holder` = ?;
 -- args: "txn_daily", "builder:1"
