@@ -1,0 +1,111 @@
+package duckdb
+
+import (
+	"bytes"
+	"math/rand/v2"
+	"testing"
+
+	"github.com/RoaringBitmap/roaring/v2/roaring64"
+)
+
+// TestBitmapMergeMatchesRoaring64 merges generated sets — keys spread over
+// several high 32-bit halves (negative keys among them), dense runs and sparse
+// arrays, run-optimized or not, empty sets and NULLs — with the functions'
+// own reader and compares the count and the serialized union with
+// roaring64's pairwise Or over the same sets.
+func TestBitmapMergeMatchesRoaring64(t *testing.T) {
+	r := rand.New(rand.NewPCG(7, 8))
+	highs := []uint64{0, 1, 5, 1 << 31, 1<<32 - 1}
+	for trial := range 300 {
+		want := roaring64.New()
+		var sets []any
+		for range r.IntN(40) {
+			if r.IntN(10) == 0 {
+				sets = append(sets, nil)
+				continue
+			}
+			bm := roaring64.New()
+			for range r.IntN(3) + 1 {
+				high := highs[r.IntN(len(highs))] << 32
+				switch r.IntN(3) {
+				case 0: // sparse
+					for range r.IntN(200) {
+						bm.Add(high | uint64(r.Uint32()))
+					}
+				case 1: // a dense run
+					lo := uint64(r.IntN(1 << 20))
+					bm.AddRange(high|lo, high|(lo+uint64(r.IntN(70000))))
+				case 2: // clustered within one container
+					base := uint64(r.IntN(1<<16)) << 16
+					for range r.IntN(6000) {
+						bm.Add(high | base | uint64(r.IntN(1<<16)))
+					}
+				}
+			}
+			if r.IntN(2) == 0 {
+				bm.RunOptimize()
+			}
+			b, err := bm.ToBytes()
+			if err != nil {
+				t.Fatal(err)
+			}
+			want.Or(bm)
+			sets = append(sets, b)
+		}
+		n, err := countBitmaps(sets)
+		if err != nil {
+			t.Fatalf("trial %d: count: %v", trial, err)
+		}
+		if uint64(n) != want.GetCardinality() {
+			t.Fatalf("trial %d: count %d, want %d", trial, n, want.GetCardinality())
+		}
+		u, err := unionBitmaps(sets)
+		if err != nil {
+			t.Fatalf("trial %d: union: %v", trial, err)
+		}
+		got := roaring64.New()
+		if err := got.UnmarshalBinary(u); err != nil {
+			t.Fatalf("trial %d: the union does not read back: %v", trial, err)
+		}
+		if !got.Equals(want) {
+			t.Fatalf("trial %d: union holds %d keys, want %d", trial, got.GetCardinality(), want.GetCardinality())
+		}
+		// The union of the union is itself (it is a stored set again).
+		again, err := unionBitmaps([]any{u})
+		if err != nil || !bytes.Equal(again, u) {
+			t.Fatalf("trial %d: re-union differs: %v", trial, err)
+		}
+	}
+}
+
+// TestBitmapMergeRejectsCorrupt: truncated, padded or mistyped input is an
+// error, never a panic or a count.
+func TestBitmapMergeRejectsCorrupt(t *testing.T) {
+	bm := roaring64.BitmapOf(1, 2, 70000, 1<<33, 1<<40+5)
+	good, err := bm.ToBytes()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n, err := countBitmaps([]any{good}); err != nil || n != 5 {
+		t.Fatalf("good bitmap: %d, %v", n, err)
+	}
+	for cut := range len(good) {
+		if _, err := countBitmaps([]any{good[:cut]}); err == nil {
+			t.Errorf("a bitmap cut to %d of %d bytes was counted", cut, len(good))
+		}
+	}
+	if _, err := countBitmaps([]any{append(append([]byte{}, good...), 0)}); err == nil {
+		t.Error("a bitmap with a trailing byte was counted")
+	}
+	huge := append([]byte{}, good...)
+	huge[7] = 0x7f // bucket count far beyond the bytes
+	if _, err := countBitmaps([]any{huge}); err == nil {
+		t.Error("a bitmap claiming too many buckets was counted")
+	}
+	if _, err := unionBitmaps([]any{"text"}); err == nil {
+		t.Error("a non-BLOB value was merged")
+	}
+	if n, err := countBitmaps(nil); err != nil || n != 0 {
+		t.Errorf("no sets: %d, %v", n, err)
+	}
+}
