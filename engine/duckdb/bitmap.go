@@ -1,15 +1,14 @@
 package duckdb
 
 import (
-	"bytes"
 	"context"
 	"database/sql"
 	"database/sql/driver"
 	"encoding/binary"
 	"fmt"
-	"sort"
+	"math/bits"
+	"slices"
 
-	"github.com/RoaringBitmap/roaring/v2"
 	"github.com/RoaringBitmap/roaring/v2/roaring64"
 	duckdb "github.com/duckdb/duckdb-go/v2"
 )
@@ -66,7 +65,13 @@ func registerBitmaps(db *sql.DB) error {
 		f    *bitmapFunc
 	}{
 		{bitmapBuild, &bitmapFunc{in: bigints, out: blob, run: buildBitmap}},
-		{bitmapUnion, &bitmapFunc{in: blobs, out: blob, run: func(v []any) (any, error) { return unionBitmaps(v) }}},
+		{bitmapUnion, &bitmapFunc{in: blobs, out: blob, run: func(v []any) (any, error) {
+			bm, err := unionBitmaps(v)
+			if err != nil {
+				return nil, err
+			}
+			return bm.ToBytes()
+		}}},
 		{bitmapCount, &bitmapFunc{in: blobs, out: bigint, run: func(v []any) (any, error) { return countBitmaps(v) }}},
 	}
 	for _, fn := range funcs {
@@ -116,27 +121,10 @@ func buildBitmap(keys []any) (any, error) {
 	return bm.ToBytes()
 }
 
-// A merge of stored bitmaps reads the portable roaring64 format itself — a
-// little-endian uint64 count of buckets, then per bucket a uint32 high key and
-// a 32-bit roaring bitmap of the low halves — into one zero-copy 32-bit bitmap
-// per bucket (the bytes are the driver's copies, alive for the call), and
-// unions each high key's buckets with roaring.FastOr, whose lazy OR skips the
-// cardinality upkeep of every step that roaring64's pairwise Or pays. A rollup
-// read merges many small sets per group (one per day and dimension value), so
-// the per-set costs — the 64-bit wrapper, its allocations, an eager OR — are
-// most of the time. Counting sums the buckets' cardinalities without writing
-// the union out.
-
-// bitmapBuckets holds the 32-bit bitmaps of each high key, in first-seen order.
-type bitmapBuckets struct {
-	keys  []uint32
-	parts [][]*roaring.Bitmap
-	index map[uint32]int
-}
-
-// readBitmaps parses serialized bitmaps (NULLs skipped) into buckets.
-func readBitmaps(sets []any) (*bitmapBuckets, error) {
-	bk := &bitmapBuckets{index: map[uint32]int{}}
+// unionBitmaps reads serialized bitmaps (NULLs skipped) and unions them. The
+// bytes are the driver's copies, alive for the call, so they are read in place.
+func unionBitmaps(sets []any) (*roaring64.Bitmap, error) {
+	parts := make([]*roaring64.Bitmap, 0, len(sets))
 	for _, s := range sets {
 		if s == nil {
 			continue
@@ -145,46 +133,132 @@ func readBitmaps(sets []any) (*bitmapBuckets, error) {
 		if !ok {
 			return nil, fmt.Errorf("bitmap of type %T", s)
 		}
-		if err := bk.add(b); err != nil {
+		bm := roaring64.New()
+		if _, err := bm.FromUnsafeBytes(b); err != nil {
 			return nil, fmt.Errorf("corrupt bitmap: %w", err)
 		}
+		parts = append(parts, bm)
 	}
-	return bk, nil
+	return roaring64.FastOr(parts...), nil
 }
 
-func (bk *bitmapBuckets) add(b []byte) error {
+// countBitmaps is the size of the union of serialized bitmaps (NULLs
+// skipped), counted without building the union as a bitmap. A rollup read
+// merges many small sets per group (one per day and dimension value), where
+// a roaring merge pays per set for its objects and an eager OR; here the
+// portable format is read straight into one accumulator per 16-bit container
+// (bitCounter), a few instructions per key.
+func countBitmaps(sets []any) (int64, error) {
+	c := bitCounter{chunks: map[uint64]*bitChunk{}}
+	for _, s := range sets {
+		if s == nil {
+			continue
+		}
+		b, ok := s.([]byte)
+		if !ok {
+			return 0, fmt.Errorf("bitmap of type %T", s)
+		}
+		if err := c.add64(b); err != nil {
+			return 0, fmt.Errorf("corrupt bitmap: %w", err)
+		}
+	}
+	return c.count(), nil
+}
+
+// bitCounter accumulates the keys of serialized bitmaps per container: the
+// chunk of 65,536 keys sharing their high 48 bits.
+type bitCounter struct {
+	chunks map[uint64]*bitChunk
+}
+
+// bitChunk is one container's keys: appended low halves (duplicates
+// allowed) until they pass arrayMax, then a dense bit set. A chunk is dense
+// only once its input held more than arrayMax values, so memory stays within
+// a small multiple of the input's size.
+type bitChunk struct {
+	vals  []uint16
+	dense *[1024]uint64
+}
+
+const arrayMax = 4096 // roaring's largest array container
+
+func (c *bitCounter) chunk(key uint64) *bitChunk {
+	ch := c.chunks[key]
+	if ch == nil {
+		ch = &bitChunk{}
+		c.chunks[key] = ch
+	}
+	return ch
+}
+
+func (ch *bitChunk) makeDense() {
+	if ch.dense != nil {
+		return
+	}
+	ch.dense = new([1024]uint64)
+	for _, v := range ch.vals {
+		ch.dense[v>>6] |= 1 << (v & 63)
+	}
+	ch.vals = nil
+}
+
+func (ch *bitChunk) addRange(lo, hi int) { // keys lo..hi inclusive
+	if ch.dense == nil && len(ch.vals)+hi-lo+1 <= arrayMax {
+		for v := lo; v <= hi; v++ {
+			ch.vals = append(ch.vals, uint16(v))
+		}
+		return
+	}
+	ch.makeDense()
+	for v := lo; v <= hi; {
+		w, bit := v>>6, v&63
+		n := min(64-bit, hi-v+1)
+		mask := ^uint64(0)
+		if n < 64 {
+			mask = (1<<uint(n) - 1) << uint(bit)
+		}
+		ch.dense[w] |= mask
+		v += n
+	}
+}
+
+func (c *bitCounter) count() int64 {
+	var n int64
+	for _, ch := range c.chunks {
+		if ch.dense != nil {
+			for _, w := range ch.dense {
+				n += int64(bits.OnesCount64(w))
+			}
+			continue
+		}
+		slices.Sort(ch.vals)
+		n += int64(len(slices.Compact(ch.vals)))
+	}
+	return n
+}
+
+// add64 reads one bitmap in the portable roaring64 format: a little-endian
+// uint64 count of buckets, then per bucket a uint32 high key and a 32-bit
+// roaring bitmap (github.com/RoaringBitmap/RoaringFormatSpec) of the low halves.
+func (c *bitCounter) add64(b []byte) error {
 	if len(b) < 8 {
 		return fmt.Errorf("%d bytes, shorter than its header", len(b))
 	}
 	n := binary.LittleEndian.Uint64(b)
 	b = b[8:]
-	// Every bucket takes at least its key and a 32-bit header.
-	if n > uint64(len(b)/8) {
+	if n > uint64(len(b)/12) { // a bucket takes at least a key and an 8-byte header
 		return fmt.Errorf("%d buckets in %d bytes", n, len(b))
 	}
 	for i := uint64(0); i < n; i++ {
 		if len(b) < 4 {
 			return fmt.Errorf("bucket %d: truncated key", i)
 		}
-		key := binary.LittleEndian.Uint32(b)
-		b = b[4:]
-		bm := roaring.New()
-		used, err := bm.FromUnsafeBytes(b)
+		high := uint64(binary.LittleEndian.Uint32(b)) << 32
+		used, err := c.add32(high, b[4:])
 		if err != nil {
 			return fmt.Errorf("bucket %d: %w", i, err)
 		}
-		if used <= 0 || used > int64(len(b)) {
-			return fmt.Errorf("bucket %d: read %d of %d bytes", i, used, len(b))
-		}
-		b = b[used:]
-		j, ok := bk.index[key]
-		if !ok {
-			j = len(bk.keys)
-			bk.index[key] = j
-			bk.keys = append(bk.keys, key)
-			bk.parts = append(bk.parts, nil)
-		}
-		bk.parts[j] = append(bk.parts[j], bm)
+		b = b[4+used:]
 	}
 	if len(b) != 0 {
 		return fmt.Errorf("%d bytes past its last bucket", len(b))
@@ -192,57 +266,102 @@ func (bk *bitmapBuckets) add(b []byte) error {
 	return nil
 }
 
-// union returns each high key's union, keys ascending, empty unions dropped.
-func (bk *bitmapBuckets) union() ([]uint32, []*roaring.Bitmap) {
-	order := make([]int, len(bk.keys))
-	for i := range order {
-		order[i] = i
+// add32 reads one 32-bit roaring bitmap from the start of b, its keys offset
+// by high, and returns the bytes it took.
+func (c *bitCounter) add32(high uint64, b []byte) (int, error) {
+	const (
+		cookieRuns   = 12347 // runs, arrays and bitmaps
+		cookieNoRuns = 12346 // arrays and bitmaps only
+	)
+	if len(b) < 4 {
+		return 0, fmt.Errorf("truncated header")
 	}
-	sort.Slice(order, func(a, b int) bool { return bk.keys[order[a]] < bk.keys[order[b]] })
-	keys := make([]uint32, 0, len(order))
-	sets := make([]*roaring.Bitmap, 0, len(order))
-	for _, j := range order {
-		u := roaring.FastOr(bk.parts[j]...)
-		if u.IsEmpty() {
-			continue
+	cookie := binary.LittleEndian.Uint32(b)
+	pos := 4
+	var size int
+	var runs []byte
+	switch {
+	case cookie&0xFFFF == cookieRuns:
+		size = int(cookie>>16) + 1
+		runs = make([]byte, (size+7)/8)
+		if len(b) < pos+len(runs) {
+			return 0, fmt.Errorf("truncated run flags")
 		}
-		keys = append(keys, bk.keys[j])
-		sets = append(sets, u)
+		copy(runs, b[pos:])
+		pos += len(runs)
+	case cookie == cookieNoRuns:
+		if len(b) < pos+4 {
+			return 0, fmt.Errorf("truncated header")
+		}
+		size = int(binary.LittleEndian.Uint32(b[pos:]))
+		pos += 4
+		if size > 1<<16 {
+			return 0, fmt.Errorf("%d containers", size)
+		}
+	default:
+		return 0, fmt.Errorf("unknown cookie %#x", cookie)
 	}
-	return keys, sets
-}
-
-// countBitmaps is the size of the union of serialized bitmaps.
-func countBitmaps(sets []any) (int64, error) {
-	bk, err := readBitmaps(sets)
-	if err != nil {
-		return 0, err
+	header := pos
+	if len(b) < header+4*size {
+		return 0, fmt.Errorf("truncated container headers")
 	}
-	var n uint64
-	for _, parts := range bk.parts {
-		n += roaring.FastOr(parts...).GetCardinality()
+	pos += 4 * size
+	if runs == nil || size >= 4 { // offsets, not needed when reading in order
+		pos += 4 * size
 	}
-	return int64(n), nil
-}
-
-// unionBitmaps is the union of serialized bitmaps, serialized in the same
-// portable roaring64 format (as roaring64.Bitmap.WriteTo writes it).
-func unionBitmaps(sets []any) ([]byte, error) {
-	bk, err := readBitmaps(sets)
-	if err != nil {
-		return nil, err
-	}
-	keys, parts := bk.union()
-	var buf bytes.Buffer
-	var word [8]byte
-	binary.LittleEndian.PutUint64(word[:], uint64(len(keys)))
-	buf.Write(word[:])
-	for i, key := range keys {
-		binary.LittleEndian.PutUint32(word[:4], key)
-		buf.Write(word[:4])
-		if _, err := parts[i].WriteTo(&buf); err != nil {
-			return nil, err
+	for i := range size {
+		key := high | uint64(binary.LittleEndian.Uint16(b[header+4*i:]))<<16
+		card := int(binary.LittleEndian.Uint16(b[header+4*i+2:])) + 1
+		ch := c.chunk(key)
+		switch {
+		case runs != nil && runs[i/8]&(1<<(i%8)) != 0:
+			if len(b) < pos+2 {
+				return 0, fmt.Errorf("container %d: truncated", i)
+			}
+			nr := int(binary.LittleEndian.Uint16(b[pos:]))
+			pos += 2
+			if len(b) < pos+4*nr {
+				return 0, fmt.Errorf("container %d: truncated runs", i)
+			}
+			for r := range nr {
+				start := int(binary.LittleEndian.Uint16(b[pos+4*r:]))
+				length := int(binary.LittleEndian.Uint16(b[pos+4*r+2:]))
+				if start+length > 0xFFFF {
+					return 0, fmt.Errorf("container %d: run past the container", i)
+				}
+				ch.addRange(start, start+length)
+			}
+			pos += 4 * nr
+		case card > arrayMax:
+			if len(b) < pos+8192 {
+				return 0, fmt.Errorf("container %d: truncated bitmap", i)
+			}
+			ch.makeDense()
+			for w := range ch.dense {
+				ch.dense[w] |= binary.LittleEndian.Uint64(b[pos+8*w:])
+			}
+			pos += 8192
+		default:
+			if len(b) < pos+2*card {
+				return 0, fmt.Errorf("container %d: truncated array", i)
+			}
+			arr := b[pos : pos+2*card]
+			if ch.dense == nil && len(ch.vals)+card <= arrayMax {
+				for j := 0; j < len(arr); j += 2 {
+					ch.vals = append(ch.vals, binary.LittleEndian.Uint16(arr[j:]))
+				}
+			} else {
+				ch.makeDense()
+				for j := 0; j < len(arr); j += 2 {
+					v := binary.LittleEndian.Uint16(arr[j:])
+					ch.dense[v>>6] |= 1 << (v & 63)
+				}
+			}
+			pos += 2 * card
 		}
 	}
-	return buf.Bytes(), nil
+	if pos > len(b) {
+		return 0, fmt.Errorf("truncated offsets")
+	}
+	return pos, nil
 }
