@@ -121,10 +121,72 @@ func buildBitmap(keys []any) (any, error) {
 	return bm.ToBytes()
 }
 
-// unionBitmaps reads serialized bitmaps (NULLs skipped) and unions them. The
-// bytes are the driver's copies, alive for the call, so they are read in place.
+// unionBitmaps is the union of serialized bitmaps (NULLs skipped), read as
+// countBitmaps reads them and written out once, in key order.
 func unionBitmaps(sets []any) (*roaring64.Bitmap, error) {
-	parts := make([]*roaring64.Bitmap, 0, len(sets))
+	c, err := readSets(sets)
+	if err != nil {
+		return nil, err
+	}
+	keys := make([]uint64, 0, len(c.chunks))
+	for k := range c.chunks {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	out := roaring64.New()
+	var vals []uint64
+	for _, k := range keys {
+		ch := c.chunks[k]
+		vals = vals[:0]
+		if ch.dense != nil {
+			// Full words are added as ranges, the rest key by key.
+			for w := 0; w < len(ch.dense); w++ {
+				if ch.dense[w] == ^uint64(0) {
+					end := w + 1
+					for end < len(ch.dense) && ch.dense[end] == ^uint64(0) {
+						end++
+					}
+					// [first, last] inclusive: last+1 overflows at the top key.
+					last := k + uint64(end<<6-1)
+					out.AddRange(k+uint64(w<<6), last)
+					out.Add(last)
+					w = end - 1
+					continue
+				}
+				for word := ch.dense[w]; word != 0; word &= word - 1 {
+					vals = append(vals, k|uint64(w<<6+bits.TrailingZeros64(word)))
+				}
+			}
+		} else {
+			slices.Sort(ch.vals)
+			for _, v := range slices.Compact(ch.vals) {
+				vals = append(vals, k|uint64(v))
+			}
+		}
+		out.AddMany(vals)
+	}
+	out.RunOptimize()
+	return out, nil
+}
+
+// countBitmaps is the size of the union of serialized bitmaps (NULLs
+// skipped), counted without building the union as a bitmap. A rollup read
+// merges many small sets per group (one per day and dimension value), where
+// a roaring merge (deserialize each set, then OR them pairwise) pays per set
+// for its objects and an eager array union; here the portable format is read
+// straight into one accumulator per 16-bit container (bitCounter), a few
+// instructions per key.
+func countBitmaps(sets []any) (int64, error) {
+	c, err := readSets(sets)
+	if err != nil {
+		return 0, err
+	}
+	return c.count(), nil
+}
+
+// readSets accumulates the keys of serialized bitmaps (NULLs skipped).
+func readSets(sets []any) (*bitCounter, error) {
+	c := &bitCounter{chunks: map[uint64]*bitChunk{}}
 	for _, s := range sets {
 		if s == nil {
 			continue
@@ -133,36 +195,11 @@ func unionBitmaps(sets []any) (*roaring64.Bitmap, error) {
 		if !ok {
 			return nil, fmt.Errorf("bitmap of type %T", s)
 		}
-		bm := roaring64.New()
-		if _, err := bm.FromUnsafeBytes(b); err != nil {
+		if err := c.add64(b); err != nil {
 			return nil, fmt.Errorf("corrupt bitmap: %w", err)
 		}
-		parts = append(parts, bm)
 	}
-	return roaring64.FastOr(parts...), nil
-}
-
-// countBitmaps is the size of the union of serialized bitmaps (NULLs
-// skipped), counted without building the union as a bitmap. A rollup read
-// merges many small sets per group (one per day and dimension value), where
-// a roaring merge pays per set for its objects and an eager OR; here the
-// portable format is read straight into one accumulator per 16-bit container
-// (bitCounter), a few instructions per key.
-func countBitmaps(sets []any) (int64, error) {
-	c := bitCounter{chunks: map[uint64]*bitChunk{}}
-	for _, s := range sets {
-		if s == nil {
-			continue
-		}
-		b, ok := s.([]byte)
-		if !ok {
-			return 0, fmt.Errorf("bitmap of type %T", s)
-		}
-		if err := c.add64(b); err != nil {
-			return 0, fmt.Errorf("corrupt bitmap: %w", err)
-		}
-	}
-	return c.count(), nil
+	return c, nil
 }
 
 // bitCounter accumulates the keys of serialized bitmaps per container: the

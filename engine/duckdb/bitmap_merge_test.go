@@ -27,7 +27,7 @@ func TestBitmapMergeMatchesRoaring64(t *testing.T) {
 			bm := roaring64.New()
 			for range r.IntN(3) + 1 {
 				high := highs[r.IntN(len(highs))] << 32
-				switch r.IntN(3) {
+				switch r.IntN(4) {
 				case 0: // sparse
 					for range r.IntN(200) {
 						bm.Add(high | uint64(r.Uint32()))
@@ -35,6 +35,10 @@ func TestBitmapMergeMatchesRoaring64(t *testing.T) {
 				case 1: // a dense run
 					lo := uint64(r.IntN(1 << 20))
 					bm.AddRange(high|lo, high|(lo+uint64(r.IntN(70000))))
+				case 3: // a dense run up to the largest key (-1 as a signed key)
+					n := uint64(1 + r.IntN(140000))
+					bm.AddRange(^uint64(0)-n, ^uint64(0))
+					bm.Add(^uint64(0))
 				case 2: // clustered in a few containers the sets share
 					base := uint64(r.IntN(4)) << 16
 					for range r.IntN(6000) {
