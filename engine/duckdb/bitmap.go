@@ -65,13 +65,7 @@ func registerBitmaps(db *sql.DB) error {
 		f    *bitmapFunc
 	}{
 		{bitmapBuild, &bitmapFunc{in: bigints, out: blob, run: buildBitmap}},
-		{bitmapUnion, &bitmapFunc{in: blobs, out: blob, run: func(v []any) (any, error) {
-			bm, err := unionBitmaps(v)
-			if err != nil {
-				return nil, err
-			}
-			return bm.ToBytes()
-		}}},
+		{bitmapUnion, &bitmapFunc{in: blobs, out: blob, run: func(v []any) (any, error) { return unionBitmaps(v) }}},
 		{bitmapCount, &bitmapFunc{in: blobs, out: bigint, run: func(v []any) (any, error) { return countBitmaps(v) }}},
 	}
 	for _, fn := range funcs {
@@ -122,50 +116,99 @@ func buildBitmap(keys []any) (any, error) {
 }
 
 // unionBitmaps is the union of serialized bitmaps (NULLs skipped), read as
-// countBitmaps reads them and written out once, in key order.
-func unionBitmaps(sets []any) (*roaring64.Bitmap, error) {
+// countBitmaps reads them and written straight from the accumulators in the
+// same portable format (arrays and bitmap containers, keys ascending).
+func unionBitmaps(sets []any) ([]byte, error) {
 	c, err := readSets(sets)
 	if err != nil {
 		return nil, err
 	}
 	keys := make([]uint64, 0, len(c.chunks))
-	for k := range c.chunks {
+	for k, ch := range c.chunks {
+		if ch.dense == nil && len(ch.vals) == 0 {
+			continue // a run container of no runs
+		}
 		keys = append(keys, k)
 	}
 	slices.Sort(keys)
-	out := roaring64.New()
-	var vals []uint64
-	for _, k := range keys {
+	var out []byte
+	var buckets uint64
+	out = binary.LittleEndian.AppendUint64(out, 0) // the bucket count, set below
+	for i := 0; i < len(keys); {
+		high := keys[i] >> 32
+		j := i
+		for j < len(keys) && keys[j]>>32 == high {
+			j++
+		}
+		out = binary.LittleEndian.AppendUint32(out, uint32(high))
+		if out, err = c.write32(out, keys[i:j]); err != nil {
+			return nil, err
+		}
+		buckets++
+		i = j
+	}
+	binary.LittleEndian.PutUint64(out, buckets)
+	return out, nil
+}
+
+// write32 appends the 32-bit roaring bitmap of the given chunks (one high
+// key, ascending) in the format without run containers: cookie, count, keys
+// and cardinalities, offsets, then each container — an array of at most
+// arrayMax sorted values, else 1,024 words.
+func (c *bitCounter) write32(out []byte, keys []uint64) ([]byte, error) {
+	const cookieNoRuns = 12346
+	cards := make([]int, len(keys))
+	for i, k := range keys {
 		ch := c.chunks[k]
-		vals = vals[:0]
 		if ch.dense != nil {
-			// Full words are added as ranges, the rest key by key.
-			for w := 0; w < len(ch.dense); w++ {
-				if ch.dense[w] == ^uint64(0) {
-					end := w + 1
-					for end < len(ch.dense) && ch.dense[end] == ^uint64(0) {
-						end++
-					}
-					// [first, last] inclusive: last+1 overflows at the top key.
-					last := k + uint64(end<<6-1)
-					out.AddRange(k+uint64(w<<6), last)
-					out.Add(last)
-					w = end - 1
-					continue
-				}
-				for word := ch.dense[w]; word != 0; word &= word - 1 {
-					vals = append(vals, k|uint64(w<<6+bits.TrailingZeros64(word)))
-				}
+			for _, w := range ch.dense {
+				cards[i] += bits.OnesCount64(w)
 			}
 		} else {
 			slices.Sort(ch.vals)
-			for _, v := range slices.Compact(ch.vals) {
-				vals = append(vals, k|uint64(v))
+			ch.vals = slices.Compact(ch.vals)
+			cards[i] = len(ch.vals)
+		}
+	}
+	start := len(out)
+	out = binary.LittleEndian.AppendUint32(out, cookieNoRuns)
+	out = binary.LittleEndian.AppendUint32(out, uint32(len(keys)))
+	for i, k := range keys {
+		out = binary.LittleEndian.AppendUint16(out, uint16(k>>16))
+		out = binary.LittleEndian.AppendUint16(out, uint16(cards[i]-1))
+	}
+	offset := 8 + 8*len(keys)
+	for _, card := range cards {
+		out = binary.LittleEndian.AppendUint32(out, uint32(offset))
+		if card > arrayMax {
+			offset += 8192
+		} else {
+			offset += 2 * card
+		}
+	}
+	for i, k := range keys {
+		ch := c.chunks[k]
+		switch {
+		case cards[i] > arrayMax:
+			ch.makeDense()
+			for _, w := range ch.dense {
+				out = binary.LittleEndian.AppendUint64(out, w)
+			}
+		case ch.dense != nil:
+			for w, word := range ch.dense {
+				for ; word != 0; word &= word - 1 {
+					out = binary.LittleEndian.AppendUint16(out, uint16(w<<6+bits.TrailingZeros64(word)))
+				}
+			}
+		default:
+			for _, v := range ch.vals {
+				out = binary.LittleEndian.AppendUint16(out, v)
 			}
 		}
-		out.AddMany(vals)
 	}
-	out.RunOptimize()
+	if len(out)-start != offset {
+		return nil, fmt.Errorf("internal: wrote %d bytes of a %d-byte bitmap", len(out)-start, offset)
+	}
 	return out, nil
 }
 

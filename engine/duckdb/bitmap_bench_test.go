@@ -30,39 +30,48 @@ func rollupSets(b *testing.B, sets, keys, customers int) []any {
 	return out
 }
 
-// BenchmarkBitmapMerge times counting the union of one group's stored sets
-// (2,500 sets of 40 keys out of 200,000) by the functions' reader (count),
+// BenchmarkBitmapMerge times merging one group's stored sets — day: 2,500
+// sets of 40 keys out of 200,000; month: 120 sets of 10,000 — by the
+// functions' reader (count),
 // their union written out as a bitmap (union), and roaring64's own reader and
 // FastOr (roaring64), the way the functions merged before. Run: go test ./engine/duckdb -run '^$' -bench BitmapMerge.
 func BenchmarkBitmapMerge(b *testing.B) {
-	sets := rollupSets(b, 2500, 40, 200000)
-	b.Run("count", func(b *testing.B) {
-		for range b.N {
-			if _, err := countBitmaps(sets); err != nil {
-				b.Fatal(err)
-			}
-		}
-	})
-	b.Run("union", func(b *testing.B) {
-		for range b.N {
-			if _, err := unionBitmaps(sets); err != nil {
-				b.Fatal(err)
-			}
-		}
-	})
-	b.Run("roaring64", func(b *testing.B) {
-		for range b.N {
-			parts := make([]*roaring64.Bitmap, 0, len(sets))
-			for _, s := range sets {
-				bm := roaring64.New()
-				if _, err := bm.FromUnsafeBytes(s.([]byte)); err != nil {
+	for _, shape := range []struct {
+		name             string
+		sets, keys, from int
+	}{
+		{"day", 2500, 40, 200000},     // a day rollup read by month
+		{"month", 120, 10000, 200000}, // a month rollup read by region
+	} {
+		sets := rollupSets(b, shape.sets, shape.keys, shape.from)
+		b.Run(shape.name+"/count", func(b *testing.B) {
+			for range b.N {
+				if _, err := countBitmaps(sets); err != nil {
 					b.Fatal(err)
 				}
-				parts = append(parts, bm)
 			}
-			_ = roaring64.FastOr(parts...).GetCardinality()
-		}
-	})
+		})
+		b.Run(shape.name+"/union", func(b *testing.B) {
+			for range b.N {
+				if _, err := unionBitmaps(sets); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+		b.Run(shape.name+"/roaring64", func(b *testing.B) {
+			for range b.N {
+				parts := make([]*roaring64.Bitmap, 0, len(sets))
+				for _, s := range sets {
+					bm := roaring64.New()
+					if _, err := bm.FromUnsafeBytes(s.([]byte)); err != nil {
+						b.Fatal(err)
+					}
+					parts = append(parts, bm)
+				}
+				_ = roaring64.FastOr(parts...).GetCardinality()
+			}
+		})
+	}
 }
 
 // BenchmarkBitmapCountSQL times strata_bitmap_count(list(s)) over a table of

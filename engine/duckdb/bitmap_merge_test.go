@@ -1,6 +1,7 @@
 package duckdb
 
 import (
+	"bytes"
 	"math/rand/v2"
 	"testing"
 
@@ -67,8 +68,20 @@ func TestBitmapMergeMatchesRoaring64(t *testing.T) {
 		if err != nil {
 			t.Fatalf("trial %d: union: %v", trial, err)
 		}
-		if !u.Equals(want) {
-			t.Fatalf("trial %d: union holds %d keys, want %d", trial, u.GetCardinality(), want.GetCardinality())
+		got := roaring64.New()
+		if err := got.UnmarshalBinary(u); err != nil {
+			t.Fatalf("trial %d: the union does not read back: %v", trial, err)
+		}
+		if !got.Equals(want) {
+			t.Fatalf("trial %d: union holds %d keys, want %d", trial, got.GetCardinality(), want.GetCardinality())
+		}
+		// Stored again, the union merges to itself.
+		again, err := unionBitmaps([]any{u})
+		if err != nil || !bytes.Equal(again, u) {
+			t.Fatalf("trial %d: the union of the union differs (%v)", trial, err)
+		}
+		if n2, err := countBitmaps([]any{u}); err != nil || n2 != n {
+			t.Fatalf("trial %d: the union counts %d, want %d (%v)", trial, n2, n, err)
 		}
 	}
 }
