@@ -427,14 +427,15 @@ func (c *bitCounter) add32(high uint64, b []byte) (int, error) {
 			}
 			arr := b[pos : pos+2*card]
 			if ch.dense == nil && len(ch.vals)+card <= arrayMax {
-				for j := 0; j < len(arr); j += 2 {
-					ch.vals = append(ch.vals, binary.LittleEndian.Uint16(arr[j:]))
+				for j := 1; j < len(arr); j += 2 {
+					ch.vals = append(ch.vals, uint16(arr[j-1])|uint16(arr[j])<<8)
 				}
 			} else {
 				ch.makeDense()
-				for j := 0; j < len(arr); j += 2 {
-					v := binary.LittleEndian.Uint16(arr[j:])
-					ch.dense[v>>6] |= 1 << (v & 63)
+				d := ch.dense
+				for j := 1; j < len(arr); j += 2 {
+					v := uint16(arr[j-1]) | uint16(arr[j])<<8
+					d[v>>6] |= 1 << (v & 63)
 				}
 			}
 			pos += 2 * card
