@@ -69,6 +69,10 @@ func TestAudienceCommands(t *testing.T) {
 	if code != 0 || strings.TrimSpace(out) != "customer_id" || !strings.Contains(errs, warning+"\n") {
 		t.Fatalf("typo value export exit %d:\n%s%s", code, out, errs)
 	}
+	code, out, errs = run("query", "--project", dir, "-m", "txn_count", "--format", "csv", "--audience", "risk = 'hgh'")
+	if code != 0 || !strings.Contains(errs, warning+"\n") {
+		t.Fatalf("query by a typo audience exit %d:\n%s%s", code, out, errs)
+	}
 	if code, _, errs = run("audience", "size", "--project", dir, "risk = 'high'"); code != 0 || strings.Contains(errs, "warning") {
 		t.Fatalf("known value exit %d: %s", code, errs)
 	}
