@@ -156,12 +156,11 @@ func (s *Audiences) evaluate(ctx context.Context, r *AudienceRequest) (*Audience
 	out := &AudienceResponse{Entity: entity, Size: members.card, Population: sn.pop.GetCardinality()}
 	out.Share = ratio(out.Size, out.Population)
 	for i, n := range names {
-		o, err := sn.eval(ctx, auds[i+1].Root, preds)
+		size, both, err := sn.overlap(ctx, auds[i+1].Root, preds, members)
 		if err != nil {
 			return nil, err
 		}
-		both := members.andCardinality(o)
-		out.Overlap = append(out.Overlap, AudienceOverlap{Name: n, Expr: r.Overlap[n], Size: o.card, Both: both, Share: ratio(both, out.Size)})
+		out.Overlap = append(out.Overlap, AudienceOverlap{Name: n, Expr: r.Overlap[n], Size: size, Both: both, Share: ratio(both, out.Size)})
 	}
 	for i, f := range r.Profile {
 		p, err := sn.profile(ctx, fmt.Sprintf("profile[%d]", i), f, members.bitmap())
