@@ -119,3 +119,59 @@ func TestAccessLog(t *testing.T) {
 		t.Errorf("a version 01 traceparent: logged %v", l)
 	}
 }
+
+// TestAccessLogKeyOnOpenRoutes: on an API with keys, /healthz, /readyz and
+// /metrics need no key, and their log lines never say key=open: they name
+// the key the request bears when its token is valid, else "-"; a request
+// refused with 401 logs "-" too.
+func TestAccessLogKeyOnOpenRoutes(t *testing.T) {
+	e := scopedServer(t)
+	var sink syncBuffer
+	keys, _ := api.KeysFrom(e.project.Project)
+	srv := httptest.NewServer(api.New(e.project, api.Options{Keys: keys, KeysConfigured: true,
+		Logger: slog.New(slog.NewJSONHandler(&sink, nil))}))
+	defer srv.Close()
+	env := *e
+	env.url = srv.URL
+
+	cases := []struct {
+		id, token, path string
+		status          int
+		key             string
+	}{
+		{"open-healthz-none", "", "/healthz", 200, "-"},
+		{"open-healthz-bad", "not-a-key", "/healthz", 200, "-"},
+		{"open-healthz-east", "east-token", "/healthz", 200, "east_dashboard"},
+		{"open-metrics-none", "", "/metrics", 200, "-"},
+		{"open-metrics-admin", "admin-token", "/metrics", 200, "admin"},
+		{"open-readyz-none", "", "/readyz", 200, "-"},
+		{"open-catalog-none", "", "/v1/catalog", 401, "-"},
+		{"open-catalog-bad", "not-a-key", "/v1/catalog", 401, "-"},
+		{"open-catalog-west", "west-token", "/v1/catalog", 200, "west_dashboard"},
+	}
+	for _, c := range cases {
+		resp, b := env.call(t, c.token, "GET", c.path, "", "X-Request-Id", c.id)
+		if resp.StatusCode != c.status {
+			t.Fatalf("%s %s: %d %s", c.id, c.path, resp.StatusCode, b)
+		}
+	}
+	byID := map[string]map[string]any{}
+	for _, l := range sink.lines(t) {
+		if id, ok := l["request_id"].(string); ok {
+			byID[id] = l
+		}
+	}
+	for _, c := range cases {
+		l := byID[c.id]
+		if l == nil {
+			t.Errorf("%s: no log line", c.id)
+			continue
+		}
+		if l["key"] != c.key {
+			t.Errorf("%s %s (token %q): logged key=%v, want %q", c.id, c.path, c.token, l["key"], c.key)
+		}
+	}
+	if strings.Contains(sink.b.String(), "not-a-key") || strings.Contains(sink.b.String(), "east-token") {
+		t.Errorf("the log holds a token")
+	}
+}

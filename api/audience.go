@@ -158,6 +158,16 @@ func (a *audienceAPI) export(c *gin.Context) {
 	if len(stale) > 0 {
 		h.Set("Strata-Tags-Stale", strings.Join(stale, "&"))
 	}
+	// The tags' warnings (values no entity holds), the same way.
+	var warn []string
+	for _, u := range uses {
+		if u.Warning != "" {
+			warn = append(warn, url.QueryEscape(u.Name)+"="+url.QueryEscape(u.Warning))
+		}
+	}
+	if len(warn) > 0 {
+		h.Set("Strata-Tags-Warning", strings.Join(warn, "&"))
+	}
 	if format == service.ExportParquet {
 		h.Set("Content-Type", mimeParquet)
 		// Table names are identifiers: nothing in them needs escaping.

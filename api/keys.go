@@ -120,6 +120,29 @@ func keyName(c *gin.Context) string {
 	return "open"
 }
 
+// logKey names the caller in the access log. Routes that need no key
+// (/healthz, /readyz, /metrics) and requests refused with 401 have no
+// authenticated caller: on an API with keys they log the name of the key
+// the request bears when its token is valid, else "-", never "open".
+func (s *Server) logKey(c *gin.Context) string {
+	if k := caller(c); k != nil {
+		return k.Name
+	}
+	if isOwner(c) {
+		return "owner"
+	}
+	if !s.keys.closed {
+		return "open"
+	}
+	scheme, token, ok := strings.Cut(c.GetHeader("Authorization"), " ")
+	if ok && strings.EqualFold(scheme, "Bearer") && strings.TrimSpace(token) != "" {
+		if k := s.keys.match(strings.TrimSpace(token)); k != nil {
+			return k.Name
+		}
+	}
+	return "-"
+}
+
 // scoped applies the caller's scope to a query; every path that runs a
 // query (JSON, SQL, explain) goes through it.
 func scoped(c *gin.Context, q *plan.Query) *plan.Query {

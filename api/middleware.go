@@ -79,11 +79,12 @@ func entry(c *gin.Context) *logEntry {
 	return e
 }
 
-// accessLog writes one structured line per request: request id, key,
+// accessLog writes one structured line per request: request id, key (as
+// keyOf names it),
 // method, path, status, served_by, rows, cached, took_ms and, when the
 // client sent a traceparent, its trace and parent span ids. Server errors
 // also carry the SQL, which the client never sees.
-func accessLog(log *slog.Logger) gin.HandlerFunc {
+func accessLog(log *slog.Logger, keyOf func(*gin.Context) string) gin.HandlerFunc {
 	return func(c *gin.Context) {
 		start := time.Now()
 		e := entry(c)
@@ -97,7 +98,7 @@ func accessLog(log *slog.Logger) gin.HandlerFunc {
 			return // no line to write: build none
 		}
 		attrs := []any{
-			"request_id", requestIDOf(c), "key", keyName(c),
+			"request_id", requestIDOf(c), "key", keyOf(c),
 			"method", c.Request.Method, "path", c.Request.URL.Path, "status", status,
 			"took_ms", float64(time.Since(start).Microseconds()) / 1000,
 		}

@@ -119,7 +119,7 @@ func (s *Server) refreshNamed(c *gin.Context) {
 		return
 	}
 	if !strings.Contains(c.GetHeader("Accept"), MimeNDJSON) {
-		rep, err := s.w.RefreshNamed(c.Request.Context(), req.Names, nil)
+		rep, err := s.w.RefreshNamed(c.Request.Context(), req.Names, s.builds.observeBuild)
 		if err != nil {
 			render(c, nil, toError(err))
 			return
@@ -147,6 +147,7 @@ func (s *Server) refreshNamed(c *gin.Context) {
 		send(RefreshEvent{Event: "wait", Name: name, Holder: holder, Until: &until})
 	})
 	rep, err := s.w.RefreshNamed(ctx, req.Names, func(r materializer.RefreshResult) {
+		s.builds.observeBuild(r)
 		send(RefreshEvent{Event: "built", Name: r.Name})
 	})
 	if err != nil {

@@ -62,6 +62,7 @@ type Server struct {
 	opts     Options
 	slots    chan struct{}
 	keys     *keyring
+	builds   *ScheduleMetrics // rollup builds by the scheduler and by refresh requests
 	log      *slog.Logger
 	reg      *prometheus.Registry
 	queries  *prometheus.CounterVec
@@ -102,13 +103,22 @@ func New(w *service.Project, opts Options) http.Handler {
 	s.requests = prometheus.NewCounterVec(prometheus.CounterOpts{Name: "strata_http_requests_total", Help: "HTTP requests by route and status."}, []string{"route", "code"})
 	s.reg.MustRegister(s.queries, s.requests, s.latency, newRollupCollector(w))
 	if opts.Schedule != nil {
+		s.builds = opts.Schedule
 		s.reg.MustRegister(opts.Schedule.duration, opts.Schedule.failures, opts.Schedule.breaches)
+	} else {
+		// No scheduler: the refresh requests' builds are still counted.
+		var jobs []string
+		for _, j := range w.Materializer().Jobs() {
+			jobs = append(jobs, j.Name)
+		}
+		s.builds = NewScheduleMetrics(jobs...)
+		s.reg.MustRegister(s.builds.duration, s.builds.failures)
 	}
 
 	gin.SetMode(gin.ReleaseMode)
 	r := gin.New()
 	r.HandleMethodNotAllowed = true
-	r.Use(requestID, accessLog(s.log), s.observe, recovery)
+	r.Use(requestID, accessLog(s.log, s.logKey), s.observe, recovery)
 	r.GET("/healthz", func(c *gin.Context) { c.JSON(http.StatusOK, gin.H{"status": "ok"}) })
 	r.GET("/readyz", s.ready)
 	r.GET("/metrics", gin.WrapH(promhttp.HandlerFor(s.reg, promhttp.HandlerOpts{})))
@@ -359,7 +369,7 @@ func (s *Server) rollups(c *gin.Context) (any, error) {
 
 func (s *Server) refresh(c *gin.Context) (any, error) {
 	name := c.Param("name")
-	res, err := s.w.Refresh(c.Request.Context(), []string{name}, nil)
+	res, err := s.w.Refresh(c.Request.Context(), []string{name}, s.builds.observeBuild)
 	if err != nil {
 		return nil, err
 	}

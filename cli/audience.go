@@ -143,10 +143,15 @@ Tags are built by strata refresh.`,
 	return cmd
 }
 
+// staleWarnings warns on standard error of each stale tag read and of each
+// value compared with that its tag does not hold.
 func (e *env) staleWarnings(uses []service.TagUse) {
 	for _, u := range uses {
 		if u.Stale {
 			fmt.Fprintf(e.stderr, "strata: warning: tag %s is stale: %s\n", u.Name, u.Reason)
+		}
+		if u.Warning != "" {
+			fmt.Fprintf(e.stderr, "strata: warning: %s\n", u.Warning)
 		}
 	}
 }
@@ -170,7 +175,7 @@ func (e *env) audience(req *service.AudienceRequest, format string) error {
 		if err != nil {
 			return e.audienceError(req.Expr, err)
 		}
-		e.staleWarnings(res.Stale)
+		e.staleWarnings(res.Tags)
 		switch format {
 		case "json":
 			return writeJSON(e.stdout, res)

@@ -58,6 +58,24 @@ func TestAudienceCommands(t *testing.T) {
 	if code != 1 || !strings.Contains(errs, `expr:16: unknown tag "segmnt"; did you mean "segment"?`) || !strings.Contains(errs, "\n  "+strings.Repeat(" ", 15)+"^") {
 		t.Fatalf("bad tag exit %d:\n%s", code, errs)
 	}
+	// A value no customer holds: the exact size (0), with a warning on
+	// standard error naming the tag's values and a suggestion.
+	const warning = `strata: warning: tag risk has no value "hgh", so it selects no one; did you mean "high"? (its values: high, low, medium)`
+	code, out, errs = run("audience", "size", "--project", dir, "--format", "csv", "risk = 'hgh'")
+	if code != 0 || !strings.Contains(out, "size,customers,,0,") || !strings.Contains(errs, warning+"\n") {
+		t.Fatalf("typo value exit %d:\n%s%s", code, out, errs)
+	}
+	code, out, errs = run("audience", "export", "--project", dir, "risk = 'hgh'")
+	if code != 0 || strings.TrimSpace(out) != "customer_id" || !strings.Contains(errs, warning+"\n") {
+		t.Fatalf("typo value export exit %d:\n%s%s", code, out, errs)
+	}
+	code, out, errs = run("query", "--project", dir, "-m", "txn_count", "--format", "csv", "--audience", "risk = 'hgh'")
+	if code != 0 || !strings.Contains(errs, warning+"\n") {
+		t.Fatalf("query by a typo audience exit %d:\n%s%s", code, out, errs)
+	}
+	if code, _, errs = run("audience", "size", "--project", dir, "risk = 'high'"); code != 0 || strings.Contains(errs, "warning") {
+		t.Fatalf("known value exit %d: %s", code, errs)
+	}
 	code, out, errs = run("query", "--project", dir, "-m", "txn_count", "-d", "customers.segment", "--audience", "high_value", "--format", "csv")
 	if code != 0 || !strings.HasPrefix(out, "customers.segment,txn_count\n") {
 		t.Fatalf("query --audience exit %d:\n%s%s", code, out, errs)

@@ -205,8 +205,9 @@ func (e *env) explainCmd() *cobra.Command {
 }
 
 // printResult writes a query's answer in the asked format; the summary line
-// of the table goes to stderr.
+// of the table and the warnings of the tags an audience read go to stderr.
 func (e *env) printResult(res *service.Result, format string) error {
+	e.staleWarnings(res.Meta.Tags) // the audience's tags: stale ones, unknown values
 	switch format {
 	case "json":
 		return res.WriteJSON(e.stdout, true)

@@ -35,7 +35,12 @@ func (e *env) printRefresh(rep *service.RefreshReport) error {
 			fmt.Fprintf(tw, "tag %s\tFAILED\t%s\n", r.Name, msg)
 			continue
 		}
-		fmt.Fprintf(tw, "tag %s\t%d ids\t%s\tas of %s\n", r.Name, r.Members, r.Duration.Round(time.Millisecond), r.AsOf)
+		// A tag computed in a batch took the batch's time: say it was shared.
+		batch := ""
+		if r.Batch > 1 {
+			batch = fmt.Sprintf("batch of %d", r.Batch)
+		}
+		fmt.Fprintf(tw, "tag %s\t%d ids\t%s\t%s\tas of %s\n", r.Name, r.Members, r.Duration.Round(time.Millisecond), batch, r.AsOf)
 	}
 	tw.Flush()
 	if n := rep.TagFailures(); n > 0 {

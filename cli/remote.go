@@ -344,6 +344,15 @@ func (r *remote) export(ctx context.Context, expr, format string, open func() (i
 		reason, _ = url.QueryUnescape(reason)
 		uses = append(uses, service.TagUse{Name: name, Stale: true, Reason: reason})
 	}
+	for _, pair := range strings.Split(resp.Header.Get("Strata-Tags-Warning"), "&") {
+		name, warning, ok := strings.Cut(pair, "=")
+		if !ok {
+			continue
+		}
+		name, _ = url.QueryUnescape(name)
+		warning, _ = url.QueryUnescape(warning)
+		uses = append(uses, service.TagUse{Name: name, Warning: warning})
+	}
 	return n, uses, nil
 }
 

@@ -25,6 +25,10 @@ type RefreshResult struct {
 	// Replaced is the table of the version this build replaced, when the
 	// materializer was told to keep it (KeepReplaced) for its readers to drop.
 	Replaced string `json:"-"`
+	// Shared marks the result of a build another caller started, which this
+	// refresh waited for instead of building again: counted once, by its
+	// starter.
+	Shared bool `json:"-"`
 }
 
 // UnknownRollupError names a rollup the project does not define.

@@ -14,7 +14,7 @@ import (
 func (m *Materializer) WriteTagForTest(ctx context.Context, d *audience.TagDef, sets map[string]*roaring.Bitmap, part int) TagResult {
 	defer func(p int) { olapTagPart = p }(olapTagPart)
 	olapTagPart = part
-	return m.buildSets(ctx, d.Tag.Name, d.Kind, d.Scope, d.Hash, func() (map[string]*roaring.Bitmap, string, error) {
+	return m.buildSets(ctx, d.Tag.Name, d.Kind, d.Scope, d.Hash, batch{}, func() (map[string]*roaring.Bitmap, string, error) {
 		return sets, "", nil
 	})
 }

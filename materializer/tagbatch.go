@@ -32,8 +32,18 @@ import (
 // The writes stay per tag (buildSets: its own version table and atomic
 // swap), so readers see each tag whole. When a batch fails, its tags are
 // built one at a time, so one broken tag fails alone and the error names it.
-// A tag's reported duration is its share of the batch's engine time plus
-// its own write.
+// A tag's reported duration (its state's duration_ms, the TOOK of `strata
+// status`) is the whole batch's engine time plus its own write — how long
+// the tag took to build, not a share that no build ever took — and its
+// result says how many builds the batch held (TagResult.Batch).
+
+// batch is the shared computation a tag was built in: its engine time and
+// how many tag versions (the population included) it produced; zero for a
+// tag built alone.
+type batch struct {
+	took time.Duration
+	size int
+}
 
 // maxPackedValues bounds a categorical field's values in a packed scan;
 // beyond it a CASE per row costs more than the field's own scan.
@@ -367,20 +377,20 @@ func (m *Materializer) refreshBatched(ctx context.Context, todo []*audience.TagD
 			pop = nil
 		} else if err := m.syncKeys(ctx, e.scope); err != nil {
 			// Without the new keys' ids nothing of the entity can be built.
-			emit(m.writeSets(ctx, PopulationName(name), "population", e.scope, "", builtSets{err: err}, 0))
+			emit(m.writeSets(ctx, PopulationName(name), "population", e.scope, "", builtSets{err: err}, batch{}))
 			for _, d := range e.scanned {
-				emit(m.writeSets(ctx, d.Tag.Name, d.Kind, d.Scope, d.Hash, builtSets{err: err}, 0))
+				emit(m.writeSets(ctx, d.Tag.Name, d.Kind, d.Scope, d.Hash, builtSets{err: err}, batch{}))
 			}
 			for _, g := range e.groups {
 				for _, d := range g {
-					emit(m.writeSets(ctx, d.Tag.Name, d.Kind, d.Scope, d.Hash, builtSets{err: err}, 0))
+					emit(m.writeSets(ctx, d.Tag.Name, d.Kind, d.Scope, d.Hash, builtSets{err: err}, batch{}))
 				}
 			}
 			continue
 		} else {
 			start := time.Now()
 			p, sets, err := m.entityScan(ctx, e.scope, e.scanned)
-			share := time.Since(start) / time.Duration(len(sets)+1)
+			share := batch{took: time.Since(start), size: len(sets) + 1}
 			if err == nil {
 				pop = p
 				r := m.writeSets(ctx, PopulationName(name), "population", e.scope, "", builtSets{sets: map[string]*roaring.Bitmap{"": p}}, share)
@@ -412,7 +422,7 @@ func (m *Materializer) refreshBatched(ctx context.Context, todo []*audience.TagD
 			}
 			start := time.Now()
 			sets, err := m.behaviourGroup(ctx, g, pop)
-			share := time.Since(start) / time.Duration(len(g))
+			share := batch{took: time.Since(start), size: len(g)}
 			for _, d := range g {
 				if err == nil {
 					emit(m.writeSets(ctx, d.Tag.Name, d.Kind, d.Scope, d.Hash, sets[d.Tag.Name], share))
@@ -423,12 +433,12 @@ func (m *Materializer) refreshBatched(ctx context.Context, todo []*audience.TagD
 					start := time.Now()
 					one, err1 := m.behaviourGroup(ctx, []*audience.TagDef{d}, pop)
 					if err1 == nil {
-						emit(m.writeSets(ctx, d.Tag.Name, d.Kind, d.Scope, d.Hash, one[d.Tag.Name], time.Since(start)))
+						emit(m.writeSets(ctx, d.Tag.Name, d.Kind, d.Scope, d.Hash, one[d.Tag.Name], batch{took: time.Since(start)}))
 						continue
 					}
 					err = err1
 				}
-				emit(m.writeSets(ctx, d.Tag.Name, d.Kind, d.Scope, d.Hash, builtSets{err: err}, 0))
+				emit(m.writeSets(ctx, d.Tag.Name, d.Kind, d.Scope, d.Hash, builtSets{err: err}, batch{}))
 			}
 		}
 	}
@@ -436,12 +446,10 @@ func (m *Materializer) refreshBatched(ctx context.Context, todo []*audience.TagD
 }
 
 // writeSets stores sets computed by a batch as a tag version.
-func (m *Materializer) writeSets(ctx context.Context, name, kind string, s *audience.Scope, hash string, bs builtSets, share time.Duration) TagResult {
-	res := m.buildSets(ctx, name, kind, s, hash, func() (map[string]*roaring.Bitmap, string, error) {
+func (m *Materializer) writeSets(ctx context.Context, name, kind string, s *audience.Scope, hash string, bs builtSets, b batch) TagResult {
+	return m.buildSets(ctx, name, kind, s, hash, b, func() (map[string]*roaring.Bitmap, string, error) {
 		return bs.sets, bs.asOf, bs.err
 	})
-	res.Duration += share
-	return res
 }
 
 // syncKeys gives the entity's new keys their ids when its key is text

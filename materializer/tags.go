@@ -42,13 +42,18 @@ func PopulationName(entity string) string { return "population:" + entity }
 
 // TagResult reports one tag build.
 type TagResult struct {
-	Name     string        `json:"name"`
-	Members  int64         `json:"members"`
-	Values   int           `json:"values"`
-	AsOf     string        `json:"as_of"`
+	Name    string `json:"name"`
+	Members int64  `json:"members"`
+	Values  int    `json:"values"`
+	AsOf    string `json:"as_of"`
+	// Duration is how long the tag took to build: for a tag computed in a
+	// batch, the whole batch's engine time plus its own write.
 	Duration time.Duration `json:"duration_ns"`
-	Err      error         `json:"-"`
-	Error    string        `json:"error,omitempty"`
+	// Batch is how many tag versions (populations included) the batch it
+	// was computed in produced; 0 when it was built alone.
+	Batch int    `json:"batch,omitempty"`
+	Err   error  `json:"-"`
+	Error string `json:"error,omitempty"`
 }
 
 // TagNames lists the project's tags in declaration order.
@@ -135,14 +140,14 @@ func (m *Materializer) holdTagLeases(ctx context.Context, todo []*audience.TagDe
 
 func (m *Materializer) buildPopulation(ctx context.Context, s *audience.Scope) TagResult {
 	name := PopulationName(s.Entity.Name)
-	return m.buildSets(ctx, name, "population", s, "", func() (map[string]*roaring.Bitmap, string, error) {
+	return m.buildSets(ctx, name, "population", s, "", batch{}, func() (map[string]*roaring.Bitmap, string, error) {
 		sets, err := m.selectSets(ctx, sqlgen.EntityKeys(m.Dialect, s, m.Project.Timezone), false)
 		return sets, "", err
 	})
 }
 
 func (m *Materializer) buildTag(ctx context.Context, d *audience.TagDef) TagResult {
-	return m.buildSets(ctx, d.Tag.Name, d.Kind, d.Scope, d.Hash, func() (map[string]*roaring.Bitmap, string, error) {
+	return m.buildSets(ctx, d.Tag.Name, d.Kind, d.Scope, d.Hash, batch{}, func() (map[string]*roaring.Bitmap, string, error) {
 		switch d.Kind {
 		case audience.KindBoolean:
 			q, err := sqlgen.EntityKeysWhere(m.Dialect, d.Scope, d.Where, m.Project.Timezone)
@@ -274,11 +279,14 @@ func scanSets(ctx context.Context, sc rowScanner, q string, byValue bool) (map[s
 	return sets, nil
 }
 
-func (m *Materializer) buildSets(ctx context.Context, name, kind string, s *audience.Scope, hash string, compute func() (map[string]*roaring.Bitmap, string, error)) TagResult {
+// buildSets computes and stores one tag version. b, for a tag computed in
+// a batch, is that batch: its engine time counts in the tag's duration (the
+// time the tag took to appear), and its size is reported.
+func (m *Materializer) buildSets(ctx context.Context, name, kind string, s *audience.Scope, hash string, b batch, compute func() (map[string]*roaring.Bitmap, string, error)) TagResult {
 	start := time.Now()
-	res := TagResult{Name: name}
+	res := TagResult{Name: name, Batch: b.size}
 	fail := func(err error) TagResult {
-		res.Err, res.Error, res.Duration = err, err.Error(), time.Since(start)
+		res.Err, res.Error, res.Duration = err, err.Error(), time.Since(start)+b.took
 		m.recordTagFailure(context.WithoutCancel(ctx), name, kind, s.Entity.Name, err)
 		return res
 	}
@@ -325,7 +333,7 @@ func (m *Materializer) buildSets(ctx context.Context, name, kind string, s *audi
 		old = st[name].Table
 	}
 	res.Members, res.Values, res.AsOf = int64(union.GetCardinality()), len(values), asOf
-	res.Duration = time.Since(start)
+	res.Duration = time.Since(start) + b.took
 	nvalues := int64(len(values))
 	if kind != audience.KindCategorical {
 		nvalues = 0

@@ -198,10 +198,8 @@ func (sn *snapshot) denseTree(ctx context.Context, n aud.Node, base int, preds m
 			return &denseNode{op: denseLeaf, leaf: sn.s.words(v, v.union, base)}, nil
 		}
 		d := &denseNode{op: denseOr}
-		for _, val := range x.Values {
-			if bm, ok := v.sets[val]; ok {
-				d.kids = append(d.kids, &denseNode{op: denseLeaf, leaf: sn.s.words(v, bm, base)})
-			}
+		for _, bm := range sn.valueSets(x, v) {
+			d.kids = append(d.kids, &denseNode{op: denseLeaf, leaf: sn.s.words(v, bm, base)})
 		}
 		if len(d.kids) == 1 {
 			return d.kids[0], nil

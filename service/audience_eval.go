@@ -3,7 +3,9 @@ package service
 import (
 	"context"
 	"fmt"
+	"slices"
 	"sort"
+	"strings"
 	"sync"
 	"time"
 
@@ -35,6 +37,10 @@ type TagUse struct {
 	BuiltAt time.Time `json:"built_at"`
 	Stale   bool      `json:"stale"`
 	Reason  string    `json:"reason,omitempty"`
+	// Warning says which values the expression compared a categorical tag
+	// with that its version does not hold (they select no one, which is
+	// the answer), with the values it holds and a suggestion.
+	Warning string `json:"warning,omitempty"`
 }
 
 // Audiences evaluates audiences over one warehouse. It is safe for concurrent use.
@@ -100,6 +106,14 @@ type snapshot struct {
 	used   map[string]TagUse
 	// predWords are the request's predicates as bitsets, for dense evaluation.
 	predWords map[*aud.Predicate][]uint64
+	// unknown holds, by tag, the values compared with that its version
+	// does not hold, and the values it does.
+	unknown map[string]*unknownValues
+}
+
+type unknownValues struct {
+	values []string // in first-use order
+	known  []string
 }
 
 func (s *Audiences) snapshot(ctx context.Context, scope *aud.Scope, key *plan.Scope) (*snapshot, error) {
@@ -217,10 +231,60 @@ func (sn *snapshot) tag(ctx context.Context, t *model.Tag) (*version, error) {
 	return sn.s.load(ctx, t.Name, st.Table)
 }
 
+// valueSets returns the bitmaps of the values a categorical tag is compared
+// with, and notes each value its version does not hold: it selects no one,
+// which is the exact answer, but most likely it is a typo, so the answer
+// carries a warning.
+func (sn *snapshot) valueSets(x *aud.TagSet, v *version) []*roaring.Bitmap {
+	var sets []*roaring.Bitmap
+	for _, val := range x.Values {
+		if bm, ok := v.sets[val]; ok {
+			sets = append(sets, bm)
+			continue
+		}
+		if sn.unknown == nil {
+			sn.unknown = map[string]*unknownValues{}
+		}
+		u := sn.unknown[x.Tag.Name]
+		if u == nil {
+			u = &unknownValues{known: model.SortedKeys(v.sets)}
+			sn.unknown[x.Tag.Name] = u
+		}
+		if !slices.Contains(u.values, val) {
+			u.values = append(u.values, val)
+		}
+	}
+	return sets
+}
+
+// maxListedValues bounds the values a warning lists.
+const maxListedValues = 20
+
+// warning describes a tag's unknown values.
+func (u *unknownValues) warning(tag string) string {
+	var parts []string
+	for _, val := range u.values {
+		parts = append(parts, fmt.Sprintf("tag %s has no value %q, so it selects no one%s", tag, val, model.DidYouMean(val, u.known)))
+	}
+	known := u.known
+	more := ""
+	if len(known) > maxListedValues {
+		known, more = known[:maxListedValues], fmt.Sprintf(", … (%d in all)", len(u.known))
+	}
+	list := "it has no values"
+	if len(known) > 0 {
+		list = "its values: " + strings.Join(known, ", ") + more
+	}
+	return strings.Join(parts, "; ") + " (" + list + ")"
+}
+
 // uses lists the tag versions read, by name.
 func (sn *snapshot) uses() []TagUse {
 	out := make([]TagUse, 0, len(sn.used))
 	for _, u := range sn.used {
+		if uv := sn.unknown[u.Name]; uv != nil {
+			u.Warning = uv.warning(u.Name)
+		}
 		out = append(out, u)
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
@@ -382,13 +446,7 @@ func (sn *snapshot) evalNode(ctx context.Context, n aud.Node, preds map[*aud.Pre
 		if x.Values == nil {
 			return v.union, nil
 		}
-		var sets []*roaring.Bitmap
-		for _, val := range x.Values {
-			if bm, ok := v.sets[val]; ok {
-				sets = append(sets, bm)
-			}
-		}
-		return roaring.FastOr(sets...), nil
+		return roaring.FastOr(sn.valueSets(x, v)...), nil
 	case *aud.Predicate:
 		return preds[x], nil
 	}

@@ -70,7 +70,9 @@ type AudienceResponse struct {
 	Saturation []Saturation      `json:"saturation,omitempty"`
 	Tags       []TagUse          `json:"tags"`
 	Stale      []TagUse          `json:"stale,omitempty"`
-	TookMS     float64           `json:"took_ms"`
+	// Warnings are the tags' warnings (values no entity holds), one a tag.
+	Warnings []string `json:"warnings,omitempty"`
+	TookMS   float64  `json:"took_ms"`
 }
 
 func ratio(a, b uint64) float64 {
@@ -178,6 +180,9 @@ func (s *Audiences) evaluate(ctx context.Context, r *AudienceRequest) (*Audience
 	for _, u := range out.Tags {
 		if u.Stale {
 			out.Stale = append(out.Stale, u)
+		}
+		if u.Warning != "" {
+			out.Warnings = append(out.Warnings, u.Warning)
 		}
 	}
 	out.TookMS = float64(time.Since(start).Microseconds()) / 1000

@@ -144,7 +144,9 @@ func (f *flights) do(ctx context.Context, name string, build func() (materialize
 		f.mu.Unlock()
 		select {
 		case <-fl.done:
-			return fl.res, fl.err
+			res := fl.res
+			res.Shared = true
+			return res, fl.err
 		case <-ctx.Done():
 			return materializer.RefreshResult{Name: name}, ctx.Err()
 		}
