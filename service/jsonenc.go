@@ -5,6 +5,7 @@ import (
 	"io"
 	"math"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 	"unicode/utf8"
@@ -135,13 +136,36 @@ func (r *Result) appendJSONCell(b []byte, v any, col int) ([]byte, error) {
 	case []byte:
 		return appendJSONString(b, string(x)), nil
 	case engine.Decimal:
-		v = json.Number(x.String())
+		d := x.String()
+		if plainNumber(d) {
+			return append(b, d...), nil // a json.Number: written as it is
+		}
+		v = json.Number(d)
 	}
 	enc, err := json.Marshal(v)
 	if err != nil {
 		return b, err
 	}
 	return append(b, enc...), nil
+}
+
+// plainNumber reports whether s is -?digits(.digits)?, a JSON number that
+// encoding/json writes unchanged.
+func plainNumber(s string) bool {
+	if s != "" && s[0] == '-' {
+		s = s[1:]
+	}
+	whole, frac, dot := strings.Cut(s, ".")
+	return allDigits(whole) && (!dot || allDigits(frac)) && (len(whole) == 1 || whole[0] != '0')
+}
+
+func allDigits(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return false
+		}
+	}
+	return s != ""
 }
 
 // appendJSONFloat is encoding/json's float64: the shortest digits, in
