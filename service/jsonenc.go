@@ -1,11 +1,11 @@
 package service
 
 import (
+	"bytes"
 	"encoding/json"
 	"io"
 	"math"
 	"strconv"
-	"strings"
 	"sync"
 	"time"
 	"unicode/utf8"
@@ -127,20 +127,20 @@ func (r *Result) appendJSONCell(b []byte, v any, col int) ([]byte, error) {
 		return appendJSONFloat(b, x), nil
 	case bool:
 		return strconv.AppendBool(b, x), nil
-	case time.Time:
-		typ := ""
-		if col < len(r.Columns) {
-			typ = r.Columns[col].Type
+	case time.Time: // as Cell writes it; the digits need no escaping
+		layout := "2006-01-02 15:04:05"
+		if col < len(r.Columns) && r.Columns[col].Type == "date" {
+			layout = "2006-01-02"
 		}
-		return appendJSONString(b, Cell(x, typ, "")), nil
+		b = x.AppendFormat(append(b, '"'), layout)
+		return append(b, '"'), nil
 	case []byte:
 		return appendJSONString(b, string(x)), nil
 	case engine.Decimal:
-		d := x.String()
-		if plainNumber(d) {
-			return append(b, d...), nil // a json.Number: written as it is
+		if out := appendDecimal(b, x); plainNumber(out[len(b):]) {
+			return out, nil // a json.Number: written as it is
 		}
-		v = json.Number(d)
+		v = json.Number(x.String())
 	}
 	enc, err := json.Marshal(v)
 	if err != nil {
@@ -151,21 +151,53 @@ func (r *Result) appendJSONCell(b []byte, v any, col int) ([]byte, error) {
 
 // plainNumber reports whether s is -?digits(.digits)?, a JSON number that
 // encoding/json writes unchanged.
-func plainNumber(s string) bool {
-	if s != "" && s[0] == '-' {
+func plainNumber(s []byte) bool {
+	if len(s) > 0 && s[0] == '-' {
 		s = s[1:]
 	}
-	whole, frac, dot := strings.Cut(s, ".")
+	whole, frac, dot := bytes.Cut(s, []byte("."))
 	return allDigits(whole) && (!dot || allDigits(frac)) && (len(whole) == 1 || whole[0] != '0')
 }
 
-func allDigits(s string) bool {
+// appendDecimal appends d.String(), without allocating when the unscaled
+// value fits an int64.
+func appendDecimal(b []byte, d engine.Decimal) []byte {
+	if d.Unscaled == nil || !d.Unscaled.IsInt64() || d.Scale > 18 || d.Scale < -18 {
+		return append(b, d.String()...)
+	}
+	v := d.Unscaled.Int64()
+	u := uint64(v)
+	if v < 0 {
+		b = append(b, '-')
+		u = -u
+	}
+	var raw, buf [40]byte
+	r := strconv.AppendUint(raw[:0], u, 10)
+	digits := buf[:0]
+	for n := d.Scale - len(r) + 1; n > 0; n-- {
+		digits = append(digits, '0') // at least one digit before the point
+	}
+	digits = append(digits, r...)
+	if d.Scale <= 0 {
+		b = append(b, digits...)
+		for n := -d.Scale; n > 0; n-- {
+			b = append(b, '0')
+		}
+		return b
+	}
+	i := len(digits) - d.Scale
+	b = append(b, digits[:i]...)
+	b = append(b, '.')
+	return append(b, digits[i:]...)
+}
+
+func allDigits(s []byte) bool {
 	for i := 0; i < len(s); i++ {
 		if s[i] < '0' || s[i] > '9' {
 			return false
 		}
 	}
-	return s != ""
+	return len(s) > 0
 }
 
 // appendJSONFloat is encoding/json's float64: the shortest digits, in

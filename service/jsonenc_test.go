@@ -147,3 +147,37 @@ func TestAppendJSONMatchesEncoding(t *testing.T) {
 		}
 	}
 }
+
+// BenchmarkResultJSON encodes a dashboard-sized result (120 rows of a
+// segment, a month and an exact amount, plus the SQL) with encoding/json as
+// WriteJSON used to and with AppendJSON: go test ./service/ -run '^$'
+// -bench ResultJSON.
+func BenchmarkResultJSON(b *testing.B) {
+	r := &service.Result{Columns: []service.Column{{Name: "customers.segment", Type: "varchar"}, {Name: "transactions.txn_time.month", Type: "date"}, {Name: "txn_amount", Type: "decimal(38,2)", Format: "money"}},
+		Meta: service.Meta{ServedBy: "txn_by_segment_month", SQL: "SELECT \"segment\", \"month\", sum(\"txn_amount\") FROM \"txn_by_segment_month\" GROUP BY 1, 2 ORDER BY 1, 2 LIMIT 100001", TookMS: 0.412, Freshness: "2026-12-02T06:00:00Z", RequestID: "0123456789abcdef01234567"}}
+	for s, seg := range []string{"affluent", "mass", "private", "staff", ""} {
+		for m := 0; m < 24; m++ {
+			var cell any = seg
+			if seg == "" {
+				cell = nil
+			}
+			r.Rows = append(r.Rows, []any{cell, time.Date(2024, time.Month(m+1), 1, 0, 0, 0, 0, time.UTC), engine.Decimal{Unscaled: big.NewInt(int64(s*1_000_000_007 + m*7_919_993)), Scale: 2}})
+		}
+	}
+	b.Run("encoding-json", func(b *testing.B) {
+		for b.Loop() {
+			if _, err := encodingJSON(r); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("append", func(b *testing.B) {
+		var buf []byte
+		for b.Loop() {
+			var err error
+			if buf, err = r.AppendJSON(buf[:0]); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+}
