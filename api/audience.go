@@ -160,7 +160,8 @@ func (a *audienceAPI) export(c *gin.Context) {
 	}
 	if format == service.ExportParquet {
 		h.Set("Content-Type", mimeParquet)
-		h.Set("Content-Disposition", `attachment; filename="service.parquet"`)
+		// Table names are identifiers: nothing in them needs escaping.
+		h.Set("Content-Disposition", `attachment; filename="`+aud.Scope.Entity.Name+`.parquet"`)
 	} else {
 		h.Set("Content-Type", service.MimeCSV+"; charset=utf-8")
 	}

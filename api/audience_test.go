@@ -85,6 +85,9 @@ func TestAudiences(t *testing.T) {
 	if resp.StatusCode != 200 || resp.Header.Get("Content-Type") != "application/vnd.apache.parquet" || len(pq) < 8 || string(pq[:4]) != "PAR1" || string(pq[len(pq)-4:]) != "PAR1" {
 		t.Fatalf("Parquet export %d %v: %d bytes", resp.StatusCode, resp.Header, len(pq))
 	}
+	if cd := resp.Header.Get("Content-Disposition"); cd != `attachment; filename="customers.parquet"` {
+		t.Errorf("Parquet export saved as %q, want the entity's name", cd)
+	}
 }
 
 // TestAudienceErrors checks the 4xx answers: code, message and position.
@@ -131,6 +134,32 @@ func TestQueryByAudience(t *testing.T) {
 	}
 	if r.Rows[0][0] <= 0 || r.Rows[0][0] >= a.Rows[0][0] || resp.Header.Get("Strata-Served-By") != "raw" {
 		t.Errorf("high_value's transactions %v of %v, served by %s", r.Rows, a.Rows, resp.Header.Get("Strata-Served-By"))
+	}
+	// The answer names the tag versions it read, as /v1/audiences does.
+	var withTags struct {
+		Meta struct {
+			Tags []struct {
+				Name  string `json:"name"`
+				AsOf  string `json:"as_of"`
+				Stale bool   `json:"stale"`
+			} `json:"tags"`
+		} `json:"meta"`
+	}
+	var sized audienceResp
+	_, sb := do(t, "POST", "/v1/audiences", `{"expr":"high_value"}`)
+	if err := json.Unmarshal(b, &withTags); err != nil || json.Unmarshal(sb, &sized) != nil || len(sized.Tags) != 1 {
+		t.Fatalf("%v: %s / %s", err, b, sb)
+	}
+	if tg := withTags.Meta.Tags; len(tg) != 1 || tg[0].Name != "high_value" || tg[0].AsOf == "" || tg[0].AsOf != sized.Tags[0].AsOf || tg[0].Stale {
+		t.Errorf("meta.tags of an audience query: %+v, /v1/audiences read %+v", tg, sized.Tags)
+	}
+	_, gb := do(t, "POST", "/v1/query", `{"metrics":["txn_count"],"audiences":{"hv":"high_value","r":"risk = 'high'"}}`)
+	withTags.Meta.Tags = nil
+	if err := json.Unmarshal(gb, &withTags); err != nil || len(withTags.Meta.Tags) != 2 || withTags.Meta.Tags[0].Name != "high_value" || withTags.Meta.Tags[1].Name != "risk" {
+		t.Errorf("meta.tags of an audiences group-by: %s", gb)
+	}
+	if _, pb := do(t, "POST", "/v1/query", `{"metrics":["txn_count"]}`); strings.Contains(string(pb), `"tags"`) {
+		t.Errorf("a query without audience names tags: %s", pb)
 	}
 	resp, b = do(t, "POST", "/v1/query", `{"metrics":["txn_count"],"audience":"high_value OR hgh"}`)
 	var e apiErr

@@ -123,10 +123,18 @@ func keyName(c *gin.Context) string {
 // scoped applies the caller's scope to a query; every path that runs a
 // query (JSON, SQL, explain) goes through it.
 func scoped(c *gin.Context, q *plan.Query) *plan.Query {
-	if k := caller(c); k != nil && k.Scope != nil {
-		q.Scope = k.Scope
+	if sc := callerScope(c); sc != nil {
+		q.Scope = sc
 	}
 	return q
+}
+
+// callerScope is the calling key's scope, nil for an unscoped caller.
+func callerScope(c *gin.Context) *plan.Scope {
+	if k := caller(c); k != nil {
+		return k.Scope
+	}
+	return nil
 }
 
 // notModified answers a conditional request whose ETag still holds.

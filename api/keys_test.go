@@ -374,6 +374,17 @@ func TestCacheKeysScopesAndInvalidation(t *testing.T) {
 	}
 	if resp, _ := fetch("east-token", "If-None-Match", etag); resp.StatusCode != 304 {
 		t.Errorf("If-None-Match: %d, want 304", resp.StatusCode)
+	} else if cc := resp.Header.Get("Cache-Control"); cc != r1.Header.Get("Cache-Control") {
+		t.Errorf("304 Cache-Control %q, the 200 had %q", cc, r1.Header.Get("Cache-Control"))
+	}
+	// A rollup-served answer: the 304 keeps its max-age.
+	const rq = `{"metrics":["txn_count"],"dimensions":["customers.segment","transactions.txn_time.month"]}`
+	ra, _ := e.call(t, "admin-token", "POST", "/v1/query", rq)
+	if !strings.HasPrefix(ra.Header.Get("Cache-Control"), "private, max-age=") {
+		t.Fatalf("rollup answer Cache-Control %q (served by %s)", ra.Header.Get("Cache-Control"), ra.Header.Get("Strata-Served-By"))
+	}
+	if rb, _ := e.call(t, "admin-token", "POST", "/v1/query", rq, "If-None-Match", ra.Header.Get("ETag")); rb.StatusCode != 304 || rb.Header.Get("Cache-Control") != ra.Header.Get("Cache-Control") {
+		t.Errorf("rollup 304: %d Cache-Control %q, the 200 had %q", rb.StatusCode, rb.Header.Get("Cache-Control"), ra.Header.Get("Cache-Control"))
 	}
 	resp, b := e.call(t, "admin-token", "POST", "/v1/rollups/txn_monthly_segment/refresh", "")
 	if resp.StatusCode != 200 {
@@ -427,4 +438,49 @@ func TestSingleFlight(t *testing.T) {
 func jsonString(s string) string {
 	b, _ := json.Marshal(s)
 	return string(b)
+}
+
+// TestScopedKeySuggestions: a misspelt metric is answered with a suggestion
+// among the metrics the key may read, never one the catalog hides from it;
+// an unscoped key is pointed at any metric.
+func TestScopedKeySuggestions(t *testing.T) {
+	e := scopedServer(t)
+	cases := []struct{ token, metric, want, not string }{
+		{"east-token", "txn_amout", `did you mean "txn_amount"?`, ""},
+		{"east-token", "active_customer", "", "active_customers"},
+		{"admin-token", "active_customer", `did you mean "active_customers"?`, ""},
+	}
+	for _, c := range cases {
+		st, a := e.query(t, c.token, `{"metrics":[`+jsonString(c.metric)+`]}`)
+		if st != 400 || a.Error == nil || a.Error.Code != "unknown-metric" {
+			t.Errorf("%s asking %s: %d %+v", c.token, c.metric, st, a.Error)
+			continue
+		}
+		if !strings.Contains(a.Error.Message, c.want) || (c.not != "" && strings.Contains(a.Error.Message, c.not)) {
+			t.Errorf("%s asking %s: %q", c.token, c.metric, a.Error.Message)
+		}
+	}
+	// The SQL form: a misspelt column, and an aggregate of a field, which
+	// is answered with the metric that aggregates it.
+	sqlCases := []struct{ token, sql, want, not string }{
+		{"east-token", "SELECT txn_amout FROM transactions", `did you mean "txn_amount"?`, ""},
+		{"east-token", "SELECT active_customer FROM transactions", "", "active_customers"},
+		{"east-token", "SELECT COUNT(DISTINCT transactions.customer_id) FROM transactions", "", "active_customers"},
+		{"east-token", "SELECT MAX(transactions.amount) FROM transactions", "", "max_txn"},
+		{"east-token", "SELECT COUNT(transactions.txn_id) FROM transactions", "txn_count", ""},
+		{"admin-token", "SELECT active_customer FROM transactions", `did you mean "active_customers"?`, ""},
+		{"admin-token", "SELECT MAX(transactions.amount) FROM transactions", "max_txn", ""},
+	}
+	for _, c := range sqlCases {
+		resp, b := e.call(t, c.token, "POST", "/v1/sql", `{"sql":`+jsonString(c.sql)+`}`)
+		var a answer
+		_ = json.Unmarshal(b, &a)
+		if resp.StatusCode != 400 || a.Error == nil {
+			t.Errorf("%s: %s: %d %s", c.token, c.sql, resp.StatusCode, b)
+			continue
+		}
+		if !strings.Contains(a.Error.Message, c.want) || (c.not != "" && strings.Contains(a.Error.Message, c.not)) {
+			t.Errorf("%s: %s: %q", c.token, c.sql, a.Error.Message)
+		}
+	}
 }

@@ -24,8 +24,22 @@ const (
 
 var requestIDRe = regexp.MustCompile(`^[A-Za-z0-9._:-]{1,128}$`)
 
-// traceparentRe is the W3C Trace Context header: version-traceid-parentid-flags.
-var traceparentRe = regexp.MustCompile(`^[0-9a-f]{2}-([0-9a-f]{32})-([0-9a-f]{16})-[0-9a-f]{2}$`)
+// traceparentRe is the W3C Trace Context header: version-traceid-parentid-flags,
+// and after the flags, in versions after 00, fields this server does not know.
+var traceparentRe = regexp.MustCompile(`^([0-9a-f]{2})-([0-9a-f]{32})-([0-9a-f]{16})-[0-9a-f]{2}(-.*)?$`)
+
+// traceparent returns the trace and parent span ids of a valid W3C
+// traceparent header. Invalid are version ff, an all-zero trace or parent
+// id, and in version 00 anything after the flags; those headers are
+// ignored, as the recommendation says.
+func traceparent(h string) (trace, parent string, ok bool) {
+	m := traceparentRe.FindStringSubmatch(h)
+	if m == nil || m[1] == "ff" || (m[1] == "00" && m[4] != "") ||
+		m[2] == strings.Repeat("0", 32) || m[3] == strings.Repeat("0", 16) {
+		return "", "", false
+	}
+	return m[2], m[3], true
+}
 
 // requestID gives every request an id: the client's X-Request-Id when it is
 // a sane token, else a new one. It is returned as Strata-Request-Id and
@@ -90,8 +104,8 @@ func accessLog(log *slog.Logger) gin.HandlerFunc {
 		if e.servedBy != "" {
 			attrs = append(attrs, "served_by", e.servedBy, "rows", e.rows, "cached", e.cached)
 		}
-		if m := traceparentRe.FindStringSubmatch(c.GetHeader("traceparent")); m != nil {
-			attrs = append(attrs, "trace_id", m[1], "parent_id", m[2])
+		if trace, parent, ok := traceparent(c.GetHeader("traceparent")); ok {
+			attrs = append(attrs, "trace_id", trace, "parent_id", parent)
 		}
 		switch {
 		case status >= 500:

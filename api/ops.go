@@ -167,7 +167,7 @@ func (s *Server) explainSQL(c *gin.Context) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	st, err := s.w.Translate(req.SQL, nil, service.SQLOptions{NoRollup: req.NoRollup, Freshness: req.Freshness})
+	st, err := s.w.Translate(req.SQL, nil, service.SQLOptions{NoRollup: req.NoRollup, Freshness: req.Freshness, Scope: callerScope(c)})
 	if err != nil {
 		return nil, sqlError(err)
 	}

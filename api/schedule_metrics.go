@@ -14,14 +14,21 @@ type ScheduleMetrics struct {
 }
 
 // NewScheduleMetrics makes the collectors; pass it as Options.Schedule and
-// feed it the scheduler's events with Observe.
-func NewScheduleMetrics() *ScheduleMetrics {
-	return &ScheduleMetrics{
+// feed it the scheduler's events with Observe. The jobs named start their
+// failure and breach counters at 0, so that a rate or an alert over them has
+// a series before the first failure.
+func NewScheduleMetrics(jobs ...string) *ScheduleMetrics {
+	m := &ScheduleMetrics{
 		duration: prometheus.NewHistogramVec(prometheus.HistogramOpts{Name: "strata_refresh_duration_seconds", Help: "Successful rollup builds by the scheduler.",
 			Buckets: prometheus.ExponentialBuckets(0.05, 2, 14)}, []string{"rollup"}),
 		failures: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "strata_refresh_failures_total", Help: "Failed or cancelled rollup builds by the scheduler."}, []string{"rollup"}),
 		breaches: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "strata_sla_breaches_total", Help: "Times a rollup's staleness went over its freshness SLA."}, []string{"rollup"}),
 	}
+	for _, j := range jobs {
+		m.failures.WithLabelValues(j)
+		m.breaches.WithLabelValues(j)
+	}
+	return m
 }
 
 // Observe counts one scheduler event.

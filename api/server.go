@@ -197,6 +197,16 @@ func render(c *gin.Context, v any, err *Error) {
 	c.JSON(http.StatusOK, v)
 }
 
+// setCacheControl says how long a client may reuse an answer: the serving
+// rollups' freshness target, or revalidation each time on the raw path.
+func setCacheControl(h http.Header, maxAge time.Duration) {
+	if age := int(maxAge.Seconds()); age > 0 {
+		h.Set("Cache-Control", "private, max-age="+strconv.Itoa(age))
+	} else {
+		h.Set("Cache-Control", "private, no-cache")
+	}
+}
+
 // renderResult answers in the format the client accepts: JSON by default, CSV,
 // or an Arrow IPC stream. Source, freshness and time travel in headers too.
 func renderResult(c *gin.Context, res *service.Result) {
@@ -210,11 +220,7 @@ func renderResult(c *gin.Context, res *service.Result) {
 	if res.Meta.ETag != "" {
 		h.Set("ETag", `"`+res.Meta.ETag+`"`)
 	}
-	if age := int(res.Meta.MaxAge.Seconds()); age > 0 {
-		h.Set("Cache-Control", "private, max-age="+strconv.Itoa(age))
-	} else {
-		h.Set("Cache-Control", "private, no-cache")
-	}
+	setCacheControl(h, res.Meta.MaxAge)
 	if res.Meta.Freshness != "" {
 		h.Set("Strata-Freshness", res.Meta.Freshness)
 	}
@@ -286,6 +292,10 @@ func (s *Server) answer(ctx context.Context, c *gin.Context, q *plan.Query) (any
 	if inm := c.GetHeader("If-None-Match"); inm != "" {
 		if key, ok := s.w.CacheKey(q); ok && etagMatches(inm, key) {
 			c.Header("ETag", `"`+key+`"`)
+			// A 304 carries the Cache-Control the 200 would (RFC 9110
+			// 15.4.5); an answer no longer held is revalidated each time.
+			maxAge, _ := s.w.CachedMaxAge(key)
+			setCacheControl(c.Writer.Header(), maxAge)
 			s.queries.WithLabelValues("", "304", keyName(c)).Inc()
 			return notModified{}, nil
 		}

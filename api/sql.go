@@ -55,7 +55,7 @@ func (s *Server) sql(c *gin.Context) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	st, err := s.w.Translate(req.SQL, nil, service.SQLOptions{NoRollup: req.NoRollup, Freshness: req.Freshness})
+	st, err := s.w.Translate(req.SQL, nil, service.SQLOptions{NoRollup: req.NoRollup, Freshness: req.Freshness, Scope: callerScope(c)})
 	if err != nil {
 		return nil, sqlError(err)
 	}

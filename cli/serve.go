@@ -70,7 +70,11 @@ tables: the wide tables); clients log in with a key's name and its token.`,
 			}
 			return e.withProject(func(ctx context.Context, w *service.Project) error {
 				if builds > 0 {
-					opts.Schedule = api.NewScheduleMetrics()
+					var jobs []string
+					for _, j := range w.Materializer().Jobs() {
+						jobs = append(jobs, j.Name)
+					}
+					opts.Schedule = api.NewScheduleMetrics(jobs...)
 					s, err := e.scheduler(ctx, w, builds, slog.New(slog.NewTextHandler(e.stderr, nil)), opts.Schedule.Observe)
 					if err != nil {
 						return err

@@ -94,6 +94,18 @@ func (m *Materializer) BrokenSources() []*SourceError {
 // Broken returns the source problem of a table, or nil.
 func (m *Materializer) Broken(table string) *SourceError { return m.broken[table] }
 
+// MissingNow looks at a table's file source on disk now: a source removed
+// since the views were made reads as missing (nil when it is there, or is an
+// engine table).
+func (m *Materializer) MissingNow(table string) *SourceError {
+	for _, t := range m.Project.Tables {
+		if t.Name == table && m.missingFile(t) {
+			return &SourceError{Table: t.Name, Source: t.Source.Value, Problem: "missing"}
+		}
+	}
+	return nil
+}
+
 // SourceProblem is the first broken source the rollup's wide table reads.
 func (m *Materializer) SourceProblem(r *rollup.Rollup) error {
 	for _, in := range r.Fact.Instances {

@@ -110,6 +110,13 @@ func (l *EngineLease) now() time.Time {
 // is live the insert breaks the key, nothing changes, and the live row is
 // read back to say who holds it.
 func (l *EngineLease) Acquire(ctx context.Context, job, holder string, ttl time.Duration) (bool, string, time.Time, error) {
+	return l.acquire(ctx, job, holder, ttl, 3)
+}
+
+// acquire is Acquire with tries left: a holder that releases between the
+// failed insert and the read-back leaves no row to name, and the lease is
+// then taken again rather than reported as an error.
+func (l *EngineLease) acquire(ctx context.Context, job, holder string, ttl time.Duration, tries int) (bool, string, time.Time, error) {
 	l.once.Do(func() { l.err = ensureSchedule(ctx, l.Engine, l.Dialect) })
 	if l.err != nil {
 		return false, "", time.Time{}, l.err
@@ -138,7 +145,17 @@ func (l *EngineLease) Acquire(ctx context.Context, job, holder string, ttl time.
 			return false, other, exp, nil
 		}
 	}
+	if qerr == nil && tries > 1 && ctx.Err() == nil && (len(res.Rows) == 0 || leaseOver(res.Rows[0], now)) {
+		return l.acquire(ctx, job, holder, ttl, tries-1) // released or expired meanwhile
+	}
 	return false, "", time.Time{}, fmt.Errorf("taking the build lease of %s: %w", job, engine.Clean(err))
+}
+
+// leaseOver reports whether a lease row read back (holder, expiry in unix
+// nanoseconds) has expired.
+func leaseOver(row []any, now time.Time) bool {
+	ns, ok := row[1].(int64)
+	return ok && !time.Unix(0, ns).After(now)
 }
 
 // acquireOLAP takes the lease on StarRocks or Doris: a conditional INSERT

@@ -2,6 +2,7 @@ package materializer
 
 import (
 	"context"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -9,6 +10,7 @@ import (
 	"github.com/jonboulle/clockwork"
 
 	"github.com/strata-metrics/strata/compiler/sqlgen"
+	"github.com/strata-metrics/strata/engine"
 	"github.com/strata-metrics/strata/engine/duckdb"
 	"github.com/strata-metrics/strata/materializer/schedule"
 )
@@ -146,5 +148,51 @@ func TestTwoSchedulersOneBuilds(t *testing.T) {
 	await("b", "skip")
 	if n := builds.Load(); n != 1 {
 		t.Fatalf("%d builds, want 1", n)
+	}
+}
+
+// releasingEngine lets the other holder release its lease at the worst
+// moment: after the contender's insert broke the key, before it reads the
+// row back.
+type releasingEngine struct {
+	engine.Engine
+	release func()
+	once    sync.Once
+}
+
+func (e *releasingEngine) Query(ctx context.Context, sql string, args ...any) (*engine.Result, error) {
+	if sql == sqlgen.ReadLease(sqlgen.DuckDB{}) {
+		e.once.Do(e.release)
+	}
+	return e.Engine.Query(ctx, sql, args...)
+}
+
+// TestLeaseReleasedDuringAcquire: a lease released between a contender's
+// failed insert and its read-back is taken by the contender, not reported
+// as a failed build ("duplicate key").
+func TestLeaseReleasedDuringAcquire(t *testing.T) {
+	ctx := context.Background()
+	db, err := duckdb.Open("", 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	d := sqlgen.DuckDB{}
+	other := &EngineLease{Engine: db, Dialect: d}
+	if ok, _, _, err := other.Acquire(ctx, "txn_daily", "worker:42", time.Minute); err != nil || !ok {
+		t.Fatalf("the first holder: %v %v", ok, err)
+	}
+	eng := &releasingEngine{Engine: db, release: func() {
+		if err := other.Release(ctx, "txn_daily", "worker:42"); err != nil {
+			t.Error(err)
+		}
+	}}
+	contender := &EngineLease{Engine: eng, Dialect: d}
+	ok, holder, _, err := contender.Acquire(ctx, "txn_daily", "serve:7", time.Minute)
+	if err != nil || !ok || holder != "serve:7" {
+		t.Fatalf("after the release mid-acquire: ok %v holder %q err %v", ok, holder, err)
+	}
+	if h, _, err := other.Holder(ctx, "txn_daily"); err != nil || h != "serve:7" {
+		t.Errorf("the lease row names %q (%v)", h, err)
 	}
 }

@@ -476,9 +476,8 @@ func (m *Materializer) readBitmap(ctx context.Context, name string) (*roaring.Bi
 	}
 	out := roaring.New()
 	for _, r := range res.Rows {
-		blob, _ := r[1].([]byte)
-		bm := roaring.New()
-		if err := bm.UnmarshalBinary(blob); err != nil {
+		bm, err := DecodeTagBitmap(m.Dialect, r[1])
+		if err != nil {
 			return nil, fmt.Errorf("tag %s: a damaged bitmap: %w", name, err)
 		}
 		out.Or(bm)

@@ -279,7 +279,7 @@ func (m *Materializer) buildSets(ctx context.Context, name, kind string, s *audi
 	res := TagResult{Name: name}
 	fail := func(err error) TagResult {
 		res.Err, res.Error, res.Duration = err, err.Error(), time.Since(start)
-		_ = m.Engine.Exec(context.WithoutCancel(ctx), sqlgen.TagFailure(m.Dialect), name, err.Error(), time.Now().UTC())
+		m.recordTagFailure(context.WithoutCancel(ctx), name, kind, s.Entity.Name, err)
 		return res
 	}
 	if err := s.CheckKeyType(); err != nil {
@@ -330,8 +330,14 @@ func (m *Materializer) buildSets(ctx context.Context, name, kind string, s *audi
 	if kind != audience.KindCategorical {
 		nvalues = 0
 	}
-	stmts = append(stmts, engine.Statement{SQL: sqlgen.TagSwap(m.Dialect), Args: []any{name, kind, s.Entity.Name, table, hash, asOf, now,
-		float64(res.Duration.Microseconds()) / 1000, res.Members, nvalues, bytes, nil, now}})
+	swapArgs := []any{name, kind, s.Entity.Name, table, hash, asOf, now, float64(res.Duration.Microseconds()) / 1000, res.Members, nvalues, bytes, nil, now}
+	if m.Dialect.OLAP() != nil {
+		if err := m.writeOLAPSets(ctx, table, values, sets, swapArgs, old); err != nil {
+			return fail(err)
+		}
+		return res
+	}
+	stmts = append(stmts, engine.Statement{SQL: sqlgen.TagSwap(m.Dialect), Args: swapArgs})
 	if old != "" && old != table {
 		stmts = append(stmts, engine.Statement{SQL: sqlgen.DropTable(m.Dialect, old)})
 	}

@@ -4,8 +4,6 @@ import (
 	"context"
 	"fmt"
 	"math/bits"
-	"runtime"
-	"sync"
 
 	"github.com/RoaringBitmap/roaring/v2"
 
@@ -38,9 +36,6 @@ const (
 	// denseBlock is how many words are evaluated at a time: one roaring
 	// container's span, so a block's operands stay in the first-level cache.
 	denseBlock = 1024
-	// denseParallelWords: from this size on, blocks are shared among the
-	// processors.
-	denseParallelWords = 1 << 16
 )
 
 // denseFrame is the span of ids a population's bitsets cover: words base …
@@ -130,7 +125,7 @@ func (m *memberSet) bitmap() *roaring.Bitmap {
 
 // andCardinality counts the members of both sets.
 func (m *memberSet) andCardinality(o *memberSet) uint64 {
-	if m.bm == nil && o.bm == nil && m.base == o.base {
+	if m.words != nil && o.words != nil && m.base == o.base {
 		a, b := m.words, o.words
 		if len(b) < len(a) {
 			a = a[:len(b)]
@@ -225,44 +220,45 @@ func (sn *snapshot) denseTree(ctx context.Context, n aud.Node, base int, preds m
 
 // denseEval computes the members of a tree within pop: the population's
 // bitset from word base on, whose length is the result's.
+//
+// It runs on one processor: a request's work is a millisecond or two, and a
+// second goroutine would wait for a processor on a busy server longer than
+// it saves.
 func denseEval(root *denseNode, pop []uint64, base int) *memberSet {
 	out := make([]uint64, len(pop))
-	blocks := (len(pop) + denseBlock - 1) / denseBlock
-	workers := 1
-	if len(pop) >= denseParallelWords {
-		workers = min(runtime.GOMAXPROCS(0), blocks)
-	}
-	counts := make([]uint64, workers)
-	run := func(wk int) {
-		var sc denseScratch
-		var n int
-		for b := wk; b < blocks; b += workers {
-			lo := b * denseBlock
-			hi := min(lo+denseBlock, len(pop))
-			dst := out[lo:hi]
-			root.eval(pop, lo, dst, &sc, 0)
-			for i, w := range pop[lo:hi] {
-				dst[i] &= w
-				n += bits.OnesCount64(dst[i])
-			}
+	var sc denseScratch
+	var n int
+	for lo := 0; lo < len(pop); lo += denseBlock {
+		hi := min(lo+denseBlock, len(pop))
+		dst := out[lo:hi]
+		root.eval(pop, lo, dst, &sc, 0)
+		for i, w := range pop[lo:hi] {
+			dst[i] &= w
+			n += bits.OnesCount64(dst[i])
 		}
-		counts[wk] = uint64(n)
 	}
-	if workers == 1 {
-		run(0)
-	} else {
-		var wg sync.WaitGroup
-		for wk := 0; wk < workers; wk++ {
-			wg.Add(1)
-			go func() { defer wg.Done(); run(wk) }()
+	return &memberSet{words: out, base: base, card: uint64(n)}
+}
+
+// denseCount is denseEval for an audience only counted: its size and its
+// overlap with members (a dense set over the same words), without keeping
+// its members.
+func denseCount(root *denseNode, pop []uint64, members *memberSet) (size, both uint64) {
+	var sc denseScratch
+	var buf [denseBlock]uint64
+	var n, m int
+	for lo := 0; lo < len(pop); lo += denseBlock {
+		hi := min(lo+denseBlock, len(pop))
+		dst := buf[:hi-lo]
+		root.eval(pop, lo, dst, &sc, 0)
+		mw := members.words[lo:hi]
+		for i, w := range pop[lo:hi] {
+			x := dst[i] & w
+			n += bits.OnesCount64(x)
+			m += bits.OnesCount64(x & mw[i])
 		}
-		wg.Wait()
 	}
-	m := &memberSet{words: out, base: base}
-	for _, c := range counts {
-		m.card += c
-	}
-	return m
+	return uint64(n), uint64(m)
 }
 
 // denseScratch holds a block buffer per tree depth.

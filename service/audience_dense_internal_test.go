@@ -12,13 +12,13 @@ import (
 // roaring operations on the same sets: sets of every shape (empty, sparse,
 // dense, runs, shorter and longer than the population), trees of every
 // operator nested up to four deep, populations small and large enough to be
-// shared among processors.
+// spanning many blocks.
 func TestDenseEvalDifferential(t *testing.T) {
 	rng := rand.New(rand.NewPCG(13, 1))
 	for trial := 0; trial < 200; trial++ {
 		universe := uint32(1 + rng.IntN(3000))
 		if trial%10 == 0 {
-			universe = uint32(denseParallelWords*64 + rng.IntN(1<<20)) // several workers
+			universe = uint32(1<<22 + rng.IntN(1<<20)) // many blocks
 		}
 		// Ids from 0, or from an offset as surrogate keys often start.
 		off := []int64{0, 100_000, 3<<16 + 17}[rng.IntN(3)]
@@ -55,6 +55,10 @@ func TestDenseEvalDifferential(t *testing.T) {
 			got2 := denseEval(d2, popWords, base)
 			if g, w := got.andCardinality(got2), want.AndCardinality(roaring.And(want2, pop)); g != w {
 				t.Fatalf("trial %d: dense overlap %d, want %d", trial, g, w)
+			}
+			size, both := denseCount(d2, popWords, got)
+			if size != got2.card || both != want.AndCardinality(roaring.And(want2, pop)) {
+				t.Fatalf("trial %d: counted %d and %d in both, want %d and %d", trial, size, both, got2.card, want.AndCardinality(roaring.And(want2, pop)))
 			}
 		}
 	}

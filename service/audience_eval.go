@@ -171,9 +171,11 @@ func (s *Audiences) load(ctx context.Context, name, table string) (*version, err
 	var all []*roaring.Bitmap
 	for _, row := range res.Rows {
 		value, _ := row[0].(string)
-		blob, _ := row[1].([]byte)
-		bm := roaring.New()
-		if err := bm.UnmarshalBinary(blob); err != nil {
+		if b, ok := row[0].([]byte); ok {
+			value = string(b)
+		}
+		bm, err := materializer.DecodeTagBitmap(s.w.Dialect, row[1])
+		if err != nil {
 			return nil, fmt.Errorf("tag %s: version %s holds a damaged bitmap: %w", name, table, err)
 		}
 		v.sets[value] = bm
@@ -276,24 +278,54 @@ func (sn *snapshot) predicates(ctx context.Context, auds []*aud.Audience) (map[*
 //
 // Over a dense population the same is computed on bitsets (audience_dense.go).
 func (sn *snapshot) eval(ctx context.Context, n aud.Node, preds map[*aud.Predicate]*roaring.Bitmap) (*memberSet, error) {
-	if f, ok := sn.s.denseFrame(sn.pop); ok {
-		if sn.predWords == nil {
-			sn.predWords = map[*aud.Predicate][]uint64{}
-		}
-		tree, err := sn.denseTree(ctx, n, f.base, preds, sn.predWords)
+	if tree, pop, base, err := sn.dense(ctx, n, preds); err != nil || tree != nil {
 		if err != nil {
 			return nil, err
 		}
-		// The population's bitset, cached with its version (a key's scope
-		// is one of its bitmaps too, cached per population version).
-		pop := sn.s.words(sn.popV, sn.pop, f.base)
-		return denseEval(tree, pop, f.base), nil
+		return denseEval(tree, pop, base), nil
 	}
 	bm, err := sn.evalNode(ctx, n, preds)
 	if err != nil {
 		return nil, err
 	}
 	return roaringMembers(roaring.And(bm, sn.pop)), nil
+}
+
+// overlap counts an audience and its overlap with members (evaluated by
+// eval), keeping no members of its own where it can.
+func (sn *snapshot) overlap(ctx context.Context, n aud.Node, preds map[*aud.Predicate]*roaring.Bitmap, members *memberSet) (size, both uint64, err error) {
+	tree, pop, base, err := sn.dense(ctx, n, preds)
+	if err != nil {
+		return 0, 0, err
+	}
+	if tree != nil && members.words != nil && members.base == base && len(members.words) == len(pop) {
+		size, both = denseCount(tree, pop, members)
+		return size, both, nil
+	}
+	o, err := sn.eval(ctx, n, preds)
+	if err != nil {
+		return 0, 0, err
+	}
+	return o.card, members.andCardinality(o), nil
+}
+
+// dense resolves a node for dense evaluation, with the population's bitset
+// and its first word; a nil tree when the population is not dense.
+func (sn *snapshot) dense(ctx context.Context, n aud.Node, preds map[*aud.Predicate]*roaring.Bitmap) (*denseNode, []uint64, int, error) {
+	f, ok := sn.s.denseFrame(sn.pop)
+	if !ok {
+		return nil, nil, 0, nil
+	}
+	if sn.predWords == nil {
+		sn.predWords = map[*aud.Predicate][]uint64{}
+	}
+	tree, err := sn.denseTree(ctx, n, f.base, preds, sn.predWords)
+	if err != nil {
+		return nil, nil, 0, err
+	}
+	// The population's bitset, cached with its version (a key's scope is
+	// one of its bitmaps too, cached per population version).
+	return tree, sn.s.words(sn.popV, sn.pop, f.base), f.base, nil
 }
 
 // evalNode computes a node's members, possibly outside the population; the

@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/strata-metrics/strata/compiler/plan"
 	"github.com/strata-metrics/strata/service"
 )
 
@@ -182,6 +183,14 @@ func TestTagVersions(t *testing.T) {
 	}
 	if len(res.Stale) != 1 || res.Stale[0].Name != "stale_tag" {
 		t.Errorf("stale list %v; want stale_tag alone", res.Stale)
+	}
+	// A metric query over the audience reports the same versions.
+	qr, err := w.Query(ctx, &plan.Query{Metrics: []string{"txn_count"}, Audience: "mobile_active_30d OR stale_tag OR high_value"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(qr.Meta.Tags) != 3 || qr.Meta.Tags[2].Name != "stale_tag" || !qr.Meta.Tags[2].Stale || qr.Meta.Tags[1].AsOf != byName["mobile_active_30d"].AsOf || qr.Meta.Tags[0].Stale {
+		t.Errorf("the metric query's tags %+v; the audience's %+v", qr.Meta.Tags, res.Tags)
 	}
 }
 

@@ -90,16 +90,27 @@ func (s *Project) audienceQuery(ctx context.Context, q *plan.Query) (*Result, er
 	if err != nil {
 		return nil, err
 	}
+	used := map[string]TagUse{}
 	members := func(field, text string) (*roaring.Bitmap, plan.SemiJoin, error) {
 		key, a, err := s.audienceKey(field, text)
 		if err != nil {
 			return nil, plan.SemiJoin{}, err
 		}
-		bm, _, _, err := svc.Members(ctx, text)
+		bm, _, uses, err := svc.Members(ctx, text)
 		if ae, ok := err.(*AudienceError); ok {
 			return nil, plan.SemiJoin{}, &plan.Error{Field: field, Offset: ae.Offset, Code: ae.Code, Msg: ae.Msg}
 		}
+		for _, u := range uses {
+			used[u.Name] = u
+		}
 		return bm, plan.SemiJoin{Field: key, Dict: keyDict(a.Scope)}, err
+	}
+	tags := func(res *Result) *Result {
+		res.Meta.Tags = make([]TagUse, 0, len(used))
+		for _, n := range sortedTagNames(used) {
+			res.Meta.Tags = append(res.Meta.Tags, used[n])
+		}
+		return res
 	}
 	var base *roaring.Bitmap
 	var semi plan.SemiJoin
@@ -111,7 +122,11 @@ func (s *Project) audienceQuery(ctx context.Context, q *plan.Query) (*Result, er
 		key = semi.Field
 	}
 	if len(q.Audiences) == 0 {
-		return s.restricted(ctx, q, semi, base, start)
+		res, err := s.restricted(ctx, q, semi, base, start)
+		if err != nil {
+			return nil, err
+		}
+		return tags(res), nil
 	}
 	var out *Result
 	for _, name := range sortedKeys(q.Audiences) {
@@ -138,7 +153,16 @@ func (s *Project) audienceQuery(ctx context.Context, q *plan.Query) (*Result, er
 		}
 	}
 	out.Meta.TookMS = float64(time.Since(start).Microseconds()) / 1000
-	return out, nil
+	return tags(out), nil
+}
+
+func sortedTagNames(m map[string]TagUse) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
 }
 
 // appender is what an engine offers to load many rows at once.

@@ -3,6 +3,7 @@ package service
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"sort"
 	"strings"
@@ -90,6 +91,29 @@ func (s *Audiences) compile(field, text, entity string) (*aud.Audience, error) {
 
 // Evaluate answers an audience request.
 func (s *Audiences) Evaluate(ctx context.Context, r *AudienceRequest) (*AudienceResponse, error) {
+	res, err := s.evaluate(ctx, r)
+	return res, s.sourceGone(ctx, r.Expr, err)
+}
+
+// sourceGone is, for an audience that failed in the engine, the source of
+// its wide table removed while the server runs, if one is: the failure is
+// that source's. Otherwise it is err itself.
+func (s *Audiences) sourceGone(ctx context.Context, expr string, err error) error {
+	var ae *AudienceError
+	if err == nil || ctx.Err() != nil || errors.As(err, &ae) {
+		return err
+	}
+	if a, cerr := s.compile("expr", expr, ""); cerr == nil && a.Scope.Wide != nil {
+		for _, in := range a.Scope.Wide.Instances {
+			if e := s.w.m.MissingNow(in.Table.Name); e != nil {
+				return e
+			}
+		}
+	}
+	return err
+}
+
+func (s *Audiences) evaluate(ctx context.Context, r *AudienceRequest) (*AudienceResponse, error) {
 	start := time.Now()
 	if len(r.Overlap) > MaxAudienceOverlaps {
 		return nil, &AudienceError{Field: "overlap", Code: "too-many", Msg: fmt.Sprintf("%d overlap audiences; the limit is %d", len(r.Overlap), MaxAudienceOverlaps)}
@@ -130,12 +154,11 @@ func (s *Audiences) Evaluate(ctx context.Context, r *AudienceRequest) (*Audience
 	out := &AudienceResponse{Entity: entity, Size: members.card, Population: sn.pop.GetCardinality()}
 	out.Share = ratio(out.Size, out.Population)
 	for i, n := range names {
-		o, err := sn.eval(ctx, auds[i+1].Root, preds)
+		size, both, err := sn.overlap(ctx, auds[i+1].Root, preds, members)
 		if err != nil {
 			return nil, err
 		}
-		both := members.andCardinality(o)
-		out.Overlap = append(out.Overlap, AudienceOverlap{Name: n, Expr: r.Overlap[n], Size: o.card, Both: both, Share: ratio(both, out.Size)})
+		out.Overlap = append(out.Overlap, AudienceOverlap{Name: n, Expr: r.Overlap[n], Size: size, Both: both, Share: ratio(both, out.Size)})
 	}
 	for i, f := range r.Profile {
 		p, err := sn.profile(ctx, fmt.Sprintf("profile[%d]", i), f, members.bitmap())
@@ -169,6 +192,11 @@ func (s *Audiences) Members(ctx context.Context, text string) (*roaring.Bitmap, 
 
 // MembersIn is Members for a key limited by scope (nil: none).
 func (s *Audiences) MembersIn(ctx context.Context, text string, scope *plan.Scope) (*roaring.Bitmap, *aud.Audience, []TagUse, error) {
+	bm, a, uses, err := s.membersIn(ctx, text, scope)
+	return bm, a, uses, s.sourceGone(ctx, text, err)
+}
+
+func (s *Audiences) membersIn(ctx context.Context, text string, scope *plan.Scope) (*roaring.Bitmap, *aud.Audience, []TagUse, error) {
 	a, err := s.compile("expr", text, "")
 	if err != nil {
 		return nil, nil, nil, err

@@ -11,6 +11,7 @@ import (
 	"strconv"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"golang.org/x/sync/singleflight"
 
@@ -73,6 +74,15 @@ func (s *Project) CacheKey(q *plan.Query) (key string, ok bool) {
 		fmt.Fprintf(h, "scope %q %q %q %v\n", sc.Key, sc.Where, metrics, sc.Metrics == nil)
 	}
 	fmt.Fprintf(h, "model %s\ndata %s\n", s.modelVersion, data)
+	if q.Audience != "" || len(q.Audiences) > 0 {
+		// The members come from the tags' current versions, which a tag
+		// build swaps without any source or rollup changing.
+		tags, ok := s.tagVersion()
+		if !ok {
+			return "", false
+		}
+		fmt.Fprintf(h, "tags %s\n", tags)
+	}
 	return hex.EncodeToString(h.Sum(nil))[:32], true
 }
 
@@ -121,6 +131,21 @@ func (s *Project) AnswerCapped(ctx context.Context, q *plan.Query, maxRows int) 
 		return &cp, nil
 	}
 	return res, nil
+}
+
+// CachedMaxAge is how long a client may reuse the cached answer under key
+// (its Meta.MaxAge); ok is false when no answer is cached under it.
+func (s *Project) CachedMaxAge(key string) (maxAge time.Duration, ok bool) {
+	if s.cache == nil {
+		return 0, false
+	}
+	s.cache.mu.Lock()
+	defer s.cache.mu.Unlock()
+	el, ok := s.cache.entries[key]
+	if !ok {
+		return 0, false
+	}
+	return el.Value.(*cacheEntry).res.Meta.MaxAge, true
 }
 
 // CacheRuns is how many queries the cache let through to the engine.

@@ -76,6 +76,10 @@ func (s *Project) RefreshNamed(ctx context.Context, names []string, progress fun
 		return rep, nil
 	}
 	res, err := s.m.RefreshTags(ctx, tags, nil)
+	// Whatever was swapped in before an error, the next request reads it.
+	if svc, aerr := s.AudienceService(); aerr == nil {
+		svc.Forget()
+	}
 	if err != nil {
 		return nil, err
 	}

@@ -28,6 +28,9 @@ type Meta struct {
 	Cached bool `json:"cached"`
 	// RequestID identifies the request that asked (set by the DataAPI).
 	RequestID string `json:"request_id,omitempty"`
+	// Tags are the tag versions an audience-restricted answer read (as_of),
+	// each saying whether it is stale; empty without an audience.
+	Tags []TagUse `json:"tags,omitempty"`
 	// ETag is the answer's cache key, MaxAge how long a client may reuse it.
 	ETag   string        `json:"-"`
 	MaxAge time.Duration `json:"-"`

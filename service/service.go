@@ -180,6 +180,25 @@ func (s *Project) sourcesOf(p *plan.Plan) error {
 	return nil
 }
 
+// vanished is, after a failed run, a source file the plan reads raw that is
+// no longer on disk (removed while the server runs): the failure is then that
+// source's, answered as such, not the engine's.
+func (s *Project) vanished(p *plan.Plan) error {
+	for _, pt := range p.Parts {
+		if e := s.m.MissingNow(pt.Fact.Fact.Name); e != nil {
+			return e
+		}
+		for _, j := range pt.Joins {
+			if in := pt.Fact.Instance(j.ToAlias); in != nil {
+				if e := s.m.MissingNow(in.Table.Name); e != nil {
+					return e
+				}
+			}
+		}
+	}
+	return nil
+}
+
 // rollups snapshots the state for one query; source files are checked for
 // changes since each rollup's build.
 func (s *Project) rollups() *rewrite.Input {
@@ -270,6 +289,11 @@ func (s *Project) QueryCapped(ctx context.Context, q *plan.Query, maxRows int) (
 	}
 	res, err := s.run(ctx, c.SQL)
 	if err != nil {
+		if ctx.Err() == nil {
+			if e := s.vanished(c.Plan); e != nil {
+				return nil, e
+			}
+		}
 		return nil, engine.Clean(err)
 	}
 	out := &Result{Columns: columnsOf(c.Plan), Rows: res.Rows, Meta: Meta{ServedBy: c.Plan.ServedBy(), SQL: c.SQL, Freshness: s.freshness(c.Plan), MaxAge: s.maxAge(c.Plan)}}

@@ -20,7 +20,11 @@ type SQLOptions struct {
 
 // Translate reads a statement in the SQL form as the metric query it means.
 func (w *Project) Translate(sql string, args []any, opts SQLOptions) (*sqlfront.Statement, error) {
-	st, err := sqlfront.Translate(w.Catalog, sql, args...)
+	var metrics []string
+	if opts.Scope != nil {
+		metrics = opts.Scope.Metrics
+	}
+	st, err := sqlfront.TranslateFor(w.Catalog, metrics, sql, args...)
 	if err != nil {
 		return nil, err
 	}

@@ -61,6 +61,39 @@ func (s *Project) dataVersion() (string, bool) {
 	return hex.EncodeToString(h.Sum(nil))[:16], true
 }
 
+// tagVersion fingerprints the tag versions an audience reads: each tag's
+// version table, definition and build time. ok is false when the tag state
+// cannot be read (the answer is then not cached).
+func (s *Project) tagVersion() (string, bool) {
+	svc, err := s.AudienceService()
+	if err != nil {
+		return "", false
+	}
+	states, err := svc.states(context.Background())
+	if err != nil {
+		return "", false
+	}
+	names := make([]string, 0, len(states))
+	for n := range states {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	sla := map[string]time.Duration{}
+	for _, t := range s.Project.Tags {
+		sla[t.Name] = t.Freshness
+	}
+	now := time.Now()
+	h := sha256.New()
+	for _, n := range names {
+		st := states[n]
+		// An answer says whether each tag is beyond its SLA: crossing it
+		// is a new version of the answer.
+		beyond := sla[n] > 0 && now.Sub(st.BuiltAt) > sla[n]
+		fmt.Fprintf(h, "tag %s %s %s %d %v\n", n, st.Table, st.Hash, st.BuiltAt.UnixNano(), beyond)
+	}
+	return hex.EncodeToString(h.Sum(nil))[:16], true
+}
+
 // rawFreshness is the newest modification time among the files the plan's
 // raw parts read: the answer reflects the sources as of then.
 func (s *Project) rawFreshness(p *plan.Plan) time.Time {

@@ -84,7 +84,11 @@ func (b *builder) metrics() *Error {
 		field := fmt.Sprintf("metrics[%d]", i)
 		m := b.cat.Metrics[strings.TrimSpace(name)]
 		if m == nil {
-			msg := fmt.Sprintf("unknown metric %q%s", name, model.DidYouMean(name, b.cat.Project.MetricNames()))
+			cands := b.cat.Project.MetricNames()
+			if sc := b.q.Scope; sc != nil && sc.Metrics != nil {
+				cands = sc.Metrics // a key is pointed only at what it may read
+			}
+			msg := fmt.Sprintf("unknown metric %q%s", name, model.DidYouMean(name, cands))
 			if _, err := b.cat.Resolve(name); err == nil {
 				msg = fmt.Sprintf("%q is a field, not a metric; put it in dimensions", name)
 			}

@@ -62,6 +62,10 @@ func TestDecodeQueryStrict(t *testing.T) {
 		{`{"metrics": ["a"], "metrics": ["b"]}`, "metrics", "duplicate-key"},
 		{`{"metrics": ["a"], "where": "x", "where": "y"}`, "where", "duplicate-key"},
 		{`{"metrics": ["a"], "metrix": 1}`, "query", "bad-json"},
+		{`{"metrics": "a"}`, "metrics", "bad-json"},
+		{`{"metrics": ["a"], "limit": "10"}`, "limit", "bad-json"},
+		{`{"metrics": ["a"], "audiences": {"hv": 1}}`, "audiences", "bad-json"},
+		{`{"metrics": ["a"`, "query", "bad-json"},
 	}
 	for _, c := range cases {
 		_, err := plan.DecodeQuery([]byte(c.in))

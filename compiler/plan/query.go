@@ -57,7 +57,12 @@ func DecodeQuery(data []byte) (*Query, error) {
 	dec.DisallowUnknownFields()
 	var q Query
 	if err := dec.Decode(&q); err != nil {
-		return nil, &Error{Field: "query", Code: "bad-json", Msg: jsonMessage(err)}
+		field := "query"
+		var te *json.UnmarshalTypeError
+		if asErr(err, &te) && te.Field != "" {
+			field = te.Field // the key whose value has the wrong type
+		}
+		return nil, &Error{Field: field, Code: "bad-json", Msg: jsonMessage(err)}
 	}
 	if dec.More() {
 		return nil, &Error{Field: "query", Code: "bad-json", Msg: "unexpected data after the query object"}

@@ -65,7 +65,7 @@ func (t *translator) metricHint() string {
 func (t *translator) metricsOf(w *logical.WideTable) []string {
 	var out []string
 	for name, m := range t.cat.Metrics {
-		if m.Fact == w {
+		if m.Fact == w && t.shown(name) {
 			out = append(out, name)
 		}
 	}
@@ -188,7 +188,12 @@ func (t *translator) dimension(name string, off int, c *ast.ColumnNameExpr) (*it
 // unknown is the error for a name that is neither a field nor a metric, with
 // the nearest field of the wide table or metric as a suggestion.
 func (t *translator) unknown(name string, off int) *Error {
-	cands := t.cat.Project.MetricNames()
+	var cands []string
+	for _, m := range t.cat.Project.MetricNames() {
+		if t.shown(m) {
+			cands = append(cands, m)
+		}
+	}
 	for _, f := range t.wide.Fields {
 		cands = append(cands, f.Name)
 	}
@@ -333,7 +338,7 @@ func (t *translator) metricOver(field, agg string, distinct bool) string {
 	}
 	var out []string
 	for name, m := range t.cat.Metrics {
-		if m.Kind != model.MetricSimple || m.Agg != want || m.Expr == nil {
+		if m.Kind != model.MetricSimple || m.Agg != want || m.Expr == nil || !t.shown(name) {
 			continue
 		}
 		if c, ok := m.Expr.(*ast.ColumnNameExpr); ok && expr.Name(c.Name) == field {

@@ -83,6 +83,12 @@ func Parse(sql string) (ast.StmtNode, *Error) {
 //     aliases and aggregates of metrics to metric names), check every name,
 //     and restore them as the query's filters.
 func Translate(cat *logical.Catalog, sql string, args ...any) (*Statement, error) {
+	return TranslateFor(cat, nil, sql, args...)
+}
+
+// TranslateFor is Translate for a caller that may read only the metrics
+// named (nil: all): the suggestions its errors make name only those.
+func TranslateFor(cat *logical.Catalog, metrics []string, sql string, args ...any) (*Statement, error) {
 	stmt, perr := Parse(sql)
 	if perr != nil {
 		return nil, perr
@@ -92,6 +98,12 @@ func Translate(cat *logical.Catalog, sql string, args ...any) (*Statement, error
 		return nil, err
 	}
 	t := &translator{cat: cat, sql: sql, sel: sel, st: &Statement{SQL: sql, Query: &plan.Query{}, wherePos: -1, havingPos: -1}}
+	if metrics != nil {
+		t.allowed = map[string]bool{}
+		for _, m := range metrics {
+			t.allowed[m] = true
+		}
+	}
 	if err := bindParams(sql, sel, args); err != nil {
 		return nil, err
 	}
@@ -149,7 +161,12 @@ type translator struct {
 	alias string
 	// items are the select list's items, in order.
 	items []*item
+	// allowed, when not nil, are the only metrics suggestions may name.
+	allowed map[string]bool
 }
+
+// shown reports whether a suggestion may name the metric.
+func (t *translator) shown(metric string) bool { return t.allowed == nil || t.allowed[metric] }
 
 // item is one select item as understood.
 type item struct {

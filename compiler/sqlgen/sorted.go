@@ -15,7 +15,9 @@ import (
 // row groups by their min/max statistics. Dimension tables are small and a
 // fact column is one column of one scan, so this costs a fraction of the
 // build it orders. Computed fields are not measured; fields lists the
-// measured ones, in the order of the statement's columns.
+// measured ones, in the order of the statement's columns. The last column
+// is the fact's row count, the bound on the rollup's rows that decides how
+// many of the fields the sort is worth (see materializer's sortDims).
 func FieldCardinalities(r *rollup.Rollup, d Dialect) (sql string, fields []string) {
 	var sel []string
 	for _, q := range r.Dims {
@@ -33,5 +35,6 @@ func FieldCardinalities(r *rollup.Rollup, d Dialect) (sql string, fields []strin
 	if len(sel) == 0 {
 		return "", nil
 	}
+	sel = append(sel, "(SELECT COUNT(*) FROM "+d.QuoteIdent(r.Fact.Fact.Name)+")")
 	return "SELECT " + strings.Join(sel, ", "), fields
 }

@@ -107,6 +107,27 @@ func MaxText(d Dialect, table, col string) string {
 // DescribeTable lists a table's columns: name and type first.
 func DescribeTable(d Dialect, table string) string { return "DESCRIBE " + Table(d, table) }
 
+// ColumnsOf returns no rows and the columns, with their types, that the
+// select body gives: for a build to choose its stored types before writing.
+func ColumnsOf(d Dialect, body string) string {
+	return "SELECT * FROM (\n" + body + "\n) AS " + d.QuoteIdent("c") + " LIMIT 0"
+}
+
+// Narrowed is the select body with the named columns cast to narrower types
+// (narrow: column to type), the others as they are (cols: all the body's
+// columns in order). The cast fails, failing the statement, when a value
+// does not fit: nothing is ever stored rounded or wrapped.
+func Narrowed(d Dialect, body string, cols []string, narrow map[string]string) string {
+	sel := make([]string, len(cols))
+	for i, c := range cols {
+		sel[i] = d.QuoteIdent(c)
+		if t, ok := narrow[c]; ok {
+			sel[i] = "CAST(" + sel[i] + " AS " + t + ") AS " + d.QuoteIdent(c)
+		}
+	}
+	return "SELECT " + strings.Join(sel, ", ") + " FROM (\n" + body + "\n) AS " + d.QuoteIdent("w")
+}
+
 // FitsAll checks, in one scan, whether each column's values fit its narrower
 // type: one boolean per column, in order.
 func FitsAll(d Dialect, table string, cols, types []string) string {
