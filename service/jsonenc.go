@@ -107,6 +107,13 @@ func (r *Result) AppendJSON(dst []byte) ([]byte, error) {
 		b = append(b, `,"request_id":`...)
 		b = appendJSONString(b, m.RequestID)
 	}
+	if len(m.Tags) > 0 { // rare (audience answers): encoding/json writes them
+		enc, err := json.Marshal(m.Tags)
+		if err != nil {
+			return dst, err
+		}
+		b = append(append(b, `,"tags":`...), enc...)
+	}
 	return append(b, "}}\n"...), nil
 }
 

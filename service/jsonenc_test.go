@@ -34,8 +34,8 @@ func encodingJSON(r *service.Result) ([]byte, error) {
 // timestamps, empty and nil parts.
 func TestAppendJSONMatchesEncoding(t *testing.T) {
 	// The encoder writes each field by name: a new field must be added there.
-	if n := reflect.TypeOf(service.Meta{}).NumField(); n != 9 {
-		t.Fatalf("service.Meta has %d fields, AppendJSON knows 9: update it (and this count)", n)
+	if n := reflect.TypeOf(service.Meta{}).NumField(); n != 10 {
+		t.Fatalf("service.Meta has %d fields, AppendJSON knows 10: update it (and this count)", n)
 	}
 	if n := reflect.TypeOf(service.Column{}).NumField(); n != 4 {
 		t.Fatalf("service.Column has %d fields, AppendJSON knows 4: update it (and this count)", n)
@@ -127,6 +127,12 @@ func TestAppendJSONMatchesEncoding(t *testing.T) {
 		}
 		r.Meta = service.Meta{ServedBy: str(), SQL: str(), TookMS: float(), Freshness: str(), Cached: rng.IntN(2) == 0,
 			RequestID: str(), ETag: str(), MaxAge: time.Duration(rng.IntN(100)) * time.Second, QueuedMS: float()}
+		if rng.IntN(4) == 0 {
+			r.Meta.Tags = []service.TagUse{}
+			for k := rng.IntN(3); k > 0; k-- {
+				r.Meta.Tags = append(r.Meta.Tags, service.TagUse{Name: str(), AsOf: str(), BuiltAt: time.Unix(rng.Int64N(2_000_000_000), 0).UTC(), Stale: rng.IntN(2) == 0, Reason: str()})
+			}
+		}
 		want, wantErr := encodingJSON(r)
 		got, gotErr := r.AppendJSON([]byte("prefix"))
 		if (wantErr != nil) != (gotErr != nil) {
