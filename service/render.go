@@ -74,10 +74,11 @@ func (r *Result) JSONRows() [][]any {
 
 // WriteJSON writes the result in the DataAPI's JSON shape.
 func (r *Result) WriteJSON(w io.Writer, indent bool) error {
-	enc := json.NewEncoder(w)
-	if indent {
-		enc.SetIndent("", "  ")
+	if !indent {
+		return r.writeJSONCompact(w)
 	}
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
 	return enc.Encode(struct {
 		Columns []Column `json:"columns"`
 		Rows    [][]any  `json:"rows"`
