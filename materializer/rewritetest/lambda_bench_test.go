@@ -31,7 +31,7 @@ import (
 // and the same for the sums and counts alone. STRATA_BENCH_PARTITION
 // overrides txn_daily's partition grain (month in the example);
 // STRATA_BENCH_CACHE names a directory where the generated lake is kept for
-// later runs (e.g. /work/benchdata). Run: go test ./materializer/rewritetest
+// later runs (e.g. $HOME/.cache/strata-bench). Run: go test ./materializer/rewritetest
 // -run '^$' -bench IncrementalRefresh -benchtime 1x.
 func BenchmarkIncrementalRefresh(b *testing.B) {
 	ctx := context.Background()
