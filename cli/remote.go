@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"iter"
 	"net/http"
 	"net/url"
 	"os"
@@ -335,22 +336,10 @@ func (r *remote) export(ctx context.Context, expr, format string, open func() (i
 		return 0, nil, err
 	}
 	var uses []service.TagUse
-	for _, pair := range strings.Split(resp.Header.Get("Strata-Tags-Stale"), "&") {
-		name, reason, ok := strings.Cut(pair, "=")
-		if !ok {
-			continue
-		}
-		name, _ = url.QueryUnescape(name)
-		reason, _ = url.QueryUnescape(reason)
+	for name, reason := range headerPairs(resp.Header.Get("Strata-Tags-Stale")) {
 		uses = append(uses, service.TagUse{Name: name, Stale: true, Reason: reason})
 	}
-	for _, pair := range strings.Split(resp.Header.Get("Strata-Tags-Warning"), "&") {
-		name, warning, ok := strings.Cut(pair, "=")
-		if !ok {
-			continue
-		}
-		name, _ = url.QueryUnescape(name)
-		warning, _ = url.QueryUnescape(warning)
+	for name, warning := range headerPairs(resp.Header.Get("Strata-Tags-Warning")) {
 		uses = append(uses, service.TagUse{Name: name, Warning: warning})
 	}
 	return n, uses, nil
@@ -416,4 +405,22 @@ func remoteFail(err error) error {
 		return err
 	}
 	return fail("%s", strings.TrimPrefix(err.Error(), "strata: "))
+}
+
+// headerPairs yields the name=value pairs of a header the export sets
+// (pairs joined by "&", each side query-escaped), in their order.
+func headerPairs(h string) iter.Seq2[string, string] {
+	return func(yield func(string, string) bool) {
+		for _, pair := range strings.Split(h, "&") {
+			name, value, ok := strings.Cut(pair, "=")
+			if !ok {
+				continue
+			}
+			name, _ = url.QueryUnescape(name)
+			value, _ = url.QueryUnescape(value)
+			if !yield(name, value) {
+				return
+			}
+		}
+	}
 }
