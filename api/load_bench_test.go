@@ -93,6 +93,7 @@ func BenchmarkHTTPLoad(b *testing.B) {
 			defer srv.Close()
 			if mode.cache < 0 {
 				perQuery(b, w, srv.URL)
+				perQueryOtherProcess(b, w, srv.URL)
 			}
 			inProc := driveInProcess(b, w, mode.cache >= 0, d/3)
 			r := drive(b, srv.URL, d)
