@@ -42,14 +42,29 @@ func sanitizeName(name string) string {
 // KeyDictDDL creates an entity's key dictionary if needed (the state schema
 // exists: TagStateDDL).
 func KeyDictDDL(d Dialect, s *audience.Scope) string {
+	if o := d.OLAP(); o != nil {
+		// StarRocks and Doris have no UNIQUE constraint: the key is the
+		// table's key (a primary-key table; Doris: merge-on-write unique
+		// key), and the sync never writes a key the dictionary has, so an
+		// id once given is never overwritten.
+		return olapKeyed(o.Engine, KeyDictTable(s), []string{
+			d.QuoteIdent("entity_key") + " " + keyType(d) + " NOT NULL",
+			d.QuoteIdent("id") + " BIGINT NOT NULL"}, "entity_key")
+	}
 	return fmt.Sprintf("CREATE TABLE IF NOT EXISTS %s (%s %s NOT NULL PRIMARY KEY, %s BIGINT NOT NULL UNIQUE)",
 		Table(d, KeyDictTable(s)), d.QuoteIdent("entity_key"), keyType(d), d.QuoteIdent("id"))
 }
 
-// keyType is the stored type of a text key: MySQL indexes only a bounded VARCHAR.
+// keyType is the stored type of a text key: MySQL indexes only a bounded
+// VARCHAR, and StarRocks encodes a primary key in at most 128 bytes unless
+// its BEs raise primary_key_limit_size, so a longer key fails the sync with
+// the engine's error rather than being cut.
 func keyType(d Dialect) string {
-	if d.Name() == "duckdb" {
+	switch d.Name() {
+	case "duckdb":
 		return "VARCHAR"
+	case "starrocks":
+		return "VARCHAR(128)"
 	}
 	return "VARCHAR(512)"
 }

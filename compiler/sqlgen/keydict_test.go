@@ -42,10 +42,12 @@ func textKeyCatalog(t *testing.T) *logical.Catalog {
 }
 
 // TestKeyDictionaryGolden shows every statement of a text-keyed entity's
-// tags and audiences in the DuckDB and MySQL dialects: the dictionary's DDL
+// tags and audiences in the DuckDB, MySQL, StarRocks and Doris dialects: the dictionary's DDL
 // and sync, the packed scan, predicates and behaviour aggregation joining it,
 // and a query's semi-join through it. The statements run in the service's
-// and the MariaDB tests; this golden shows their text. `go test
+// and the MariaDB tests; this golden shows their text (for StarRocks and
+// Doris, checked against their documented syntax: primary-key and
+// merge-on-write unique-key tables, INSERT … SELECT with ROW_NUMBER() OVER). `go test
 // ./compiler/sqlgen -run TestKeyDictionaryGolden -update` rewrites it.
 func TestKeyDictionaryGolden(t *testing.T) {
 	cat := textKeyCatalog(t)
@@ -63,7 +65,7 @@ func TestKeyDictionaryGolden(t *testing.T) {
 	for _, col := range expr.Columns(pred) {
 		logical.SetQualified(col.Name, expr.Name(col.Name))
 	}
-	for _, d := range []sqlgen.Dialect{sqlgen.DuckDB{}, sqlgen.MySQL{}} {
+	for _, d := range []sqlgen.Dialect{sqlgen.DuckDB{}, sqlgen.MySQL{}, sqlgen.StarRocks{}, sqlgen.Doris{}} {
 		t.Run(d.Name(), func(t *testing.T) {
 			var b strings.Builder
 			add := func(title, sql string) { b.WriteString("-- " + title + "\n" + sql + ";\n\n") }
