@@ -253,7 +253,7 @@ func BenchmarkGenerate100k(b *testing.B) {
 func TestMonthsSpan(t *testing.T) {
 	ctx := context.Background()
 	for _, c := range []struct {
-		months                   int
+		months                  int
 		first, last, cal0, calN string
 	}{
 		{0, "2024-01-01", "2025-06-30", "2023-12-01", "2025-07-31"},
