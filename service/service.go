@@ -162,35 +162,31 @@ type SourceError = materializer.SourceError
 
 // sourcesOf fails a plan that reads a table whose source is broken.
 func (s *Project) sourcesOf(p *plan.Plan) error {
-	for _, pt := range p.Parts {
-		if pt.Rollup != nil {
-			continue // a built rollup answers without its sources
-		}
-		if e := s.m.Broken(pt.Fact.Fact.Name); e != nil {
-			return e
-		}
-		for _, j := range pt.Joins {
-			if in := pt.Fact.Instance(j.ToAlias); in != nil {
-				if e := s.m.Broken(in.Table.Name); e != nil {
-					return e
-				}
-			}
-		}
-	}
-	return nil
+	// a built rollup answers without its sources
+	return planTables(p, true, s.m.Broken)
 }
 
 // vanished is, after a failed run, a source file the plan reads raw that is
 // no longer on disk (removed while the server runs): the failure is then that
 // source's, answered as such, not the engine's.
 func (s *Project) vanished(p *plan.Plan) error {
+	return planTables(p, false, s.m.MissingNow)
+}
+
+// planTables returns the first error check gives for a table the plan's
+// parts read (each fact and the tables it joins); parts served by a rollup
+// are left out when skipRollups.
+func planTables(p *plan.Plan, skipRollups bool, check func(table string) *SourceError) error {
 	for _, pt := range p.Parts {
-		if e := s.m.MissingNow(pt.Fact.Fact.Name); e != nil {
+		if skipRollups && pt.Rollup != nil {
+			continue
+		}
+		if e := check(pt.Fact.Fact.Name); e != nil {
 			return e
 		}
 		for _, j := range pt.Joins {
 			if in := pt.Fact.Instance(j.ToAlias); in != nil {
-				if e := s.m.MissingNow(in.Table.Name); e != nil {
+				if e := check(in.Table.Name); e != nil {
 					return e
 				}
 			}
