@@ -21,7 +21,7 @@ import (
 	"github.com/strata-metrics/strata/service"
 )
 
-// remote is a running `strata serve` that owns the project's warehouse,
+// remote is a running `strata serve` (or `strata materialize`) that owns the project's warehouse,
 // asked over the DataAPI. Each command decodes the server's answer into the
 // value it computes locally and prints it with the same code, so the output
 // and the exit code are the same whichever process owns the warehouse.
@@ -58,8 +58,8 @@ func (e *env) remoteServe(ctx context.Context) (*remote, error) {
 		r.token = si.Token
 	}
 	if si.Auth && r.token == "" {
-		return nil, fail("strata serve (pid %d, http://%s) owns this project's warehouse and its DataAPI asks for a key; "+
-			"set %s to one of api.keys' tokens (or pass --token) and run this again, or stop the server", si.PID, si.Addr, tokenEnv)
+		return nil, fail("%s owns this project's warehouse and its DataAPI asks for a key; "+
+			"set %s to one of api.keys' tokens (or pass --token) and run this again, or stop it", si.owner(), tokenEnv)
 	}
 	return r, nil
 }
@@ -95,7 +95,7 @@ func (r *remote) send(ctx context.Context, method, path, accept string, body any
 	}
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
-		return nil, fmt.Errorf("asking strata serve at http://%s: %v", r.info.Addr, err)
+		return nil, fmt.Errorf("asking %s: %v", r.info.owner(), err)
 	}
 	return resp, nil
 }
@@ -114,7 +114,7 @@ func (r *remote) call(ctx context.Context, method, path string, body any, out an
 	}
 	data, err := io.ReadAll(resp.Body)
 	if err != nil {
-		return fmt.Errorf("reading the answer of strata serve at http://%s: %v", r.info.Addr, err)
+		return fmt.Errorf("reading the answer of %s: %v", r.info.owner(), err)
 	}
 	if raw, ok := out.(*[]byte); ok {
 		*raw = data
@@ -128,10 +128,10 @@ func (r *remote) answerError(resp *http.Response) error {
 	data, _ := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
 	var re remoteError
 	if json.Unmarshal(data, &re) != nil || re.Error.Message == "" {
-		return fmt.Errorf("strata serve at http://%s answered %s", r.info.Addr, resp.Status)
+		return fmt.Errorf("%s answered %s", r.info.owner(), resp.Status)
 	}
 	if resp.StatusCode == http.StatusUnauthorized {
-		return fmt.Errorf("strata serve at http://%s refused the key in --token or %s: %s", r.info.Addr, tokenEnv, re.Error.Message)
+		return fmt.Errorf("%s refused the key in --token or %s: %s", r.info.owner(), tokenEnv, re.Error.Message)
 	}
 	return &apiError{status: resp.StatusCode, code: re.Error.Code, message: re.Error.Message, position: re.Error.Position}
 }
@@ -287,17 +287,17 @@ func (r *remote) refresh(ctx context.Context, names []string, onEvent func(api.R
 			if ctx.Err() != nil {
 				return nil, ctx.Err()
 			}
-			return nil, fmt.Errorf("the refresh stream of strata serve at http://%s ended before its report: %v", r.info.Addr, err)
+			return nil, fmt.Errorf("the refresh stream of %s ended before its report: %v", r.info.owner(), err)
 		}
 		switch ev.Event {
 		case "report":
 			if ev.Report == nil {
-				return nil, fmt.Errorf("strata serve at http://%s sent an empty refresh report", r.info.Addr)
+				return nil, fmt.Errorf("%s sent an empty refresh report", r.info.owner())
 			}
 			return ev.Report, nil
 		case "error":
 			if ev.Error == nil {
-				return nil, fmt.Errorf("strata serve at http://%s: the refresh failed", r.info.Addr)
+				return nil, fmt.Errorf("%s: the refresh failed", r.info.owner())
 			}
 			return nil, &apiError{status: ev.Status, code: ev.Error.Code, message: ev.Error.Message, position: ev.Error.Position}
 		}
@@ -322,7 +322,7 @@ func (r *remote) export(ctx context.Context, expr, format string, open func() (i
 	}
 	n, err := strconv.ParseUint(resp.Header.Get("Strata-Audience-Size"), 10, 64)
 	if err != nil {
-		return 0, nil, fmt.Errorf("strata serve at http://%s sent no audience size", r.info.Addr)
+		return 0, nil, fmt.Errorf("%s sent no audience size", r.info.owner())
 	}
 	dst, closeDst, err := open()
 	if err != nil {
@@ -330,7 +330,7 @@ func (r *remote) export(ctx context.Context, expr, format string, open func() (i
 	}
 	if _, err := io.Copy(dst, resp.Body); err != nil {
 		closeDst()
-		return 0, nil, fmt.Errorf("reading the export of strata serve at http://%s: %v", r.info.Addr, err)
+		return 0, nil, fmt.Errorf("reading the export of %s: %v", r.info.owner(), err)
 	}
 	if err := closeDst(); err != nil {
 		return 0, nil, err
@@ -363,7 +363,7 @@ func (e *env) withRemote(viaServer func(context.Context, *remote) error, local f
 		return err
 	}
 	if r.info.Model != "" && r.info.Model != service.ModelVersion(p) {
-		fmt.Fprintf(e.stderr, "strata: the model changed since strata serve (pid %d) started; it answers from the model it loaded — restart it to use this one\n", r.info.PID)
+		fmt.Fprintf(e.stderr, "strata: the model changed since %s started; it answers from the model it loaded — restart it to use this one\n", r.info.owner())
 	}
 	return viaServer(ctx, r)
 }
@@ -395,8 +395,8 @@ func (e *env) ownedElsewhere(what, instead string) error {
 	if !si.live(ctx) {
 		return nil
 	}
-	return fail("strata serve (pid %d, http://%s) owns this project's warehouse: the embedded DuckDB file is opened by one process at a time, so %s cannot run beside it; %s",
-		si.PID, si.Addr, what, instead)
+	return fail("%s owns this project's warehouse: the embedded DuckDB file is opened by one process at a time, so %s cannot run beside it; %s",
+		si.owner(), what, instead)
 }
 
 // remoteFail wraps a failure of a server request like a local one.

@@ -21,8 +21,14 @@ import (
 // serve.json names it and it answers /readyz.
 func startServe(t *testing.T, dir string, env ...string) (*exec.Cmd, map[string]any, *bytes.Buffer) {
 	t.Helper()
+	return startOwner(t, dir, []string{"serve", "--project", dir, "--addr", "127.0.0.1:0", "--builds", "0"}, env...)
+}
+
+// startOwner runs the strata command args (serve or materialize) in a
+// process of its own and waits until the serve.json it writes answers.
+func startOwner(t *testing.T, dir string, args []string, env ...string) (*exec.Cmd, map[string]any, *bytes.Buffer) {
+	t.Helper()
 	cmd := exec.Command(os.Args[0], "-test.run=^$")
-	args := []string{"serve", "--project", dir, "--addr", "127.0.0.1:0", "--builds", "0"}
 	cmd.Env = append(append(os.Environ(), killHelperEnv+"="+strings.Join(args, "\x1f")), env...)
 	var logs bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &logs, &logs
@@ -50,7 +56,7 @@ func startServe(t *testing.T, dir string, env ...string) (*exec.Cmd, map[string]
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
-	t.Fatalf("strata serve did not come up:\n%s", logs.String())
+	t.Fatalf("strata %s did not come up:\n%s", args[0], logs.String())
 	return nil, nil, nil
 }
 
@@ -58,7 +64,7 @@ func stopServe(t *testing.T, cmd *exec.Cmd, logs *bytes.Buffer) {
 	t.Helper()
 	_ = cmd.Process.Signal(syscall.SIGTERM)
 	if err := cmd.Wait(); err != nil {
-		t.Fatalf("strata serve exited with %v:\n%s", err, logs.String())
+		t.Fatalf("strata %s exited with %v:\n%s", cmd.Args[0], err, logs.String())
 	}
 }
 
@@ -220,6 +226,69 @@ func TestCommandsTalkToTheRunningServer(t *testing.T) {
 	sameOutput(t, "query after the server was killed", local, runAll(cmds["query csv"]...))
 	cmd, _, logs = startServe(t, dir)
 	stopServe(t, cmd, logs)
+}
+
+// While `strata materialize` runs on the embedded engine it owns the
+// warehouse file as serve does: it answers the CLI on a loopback port named
+// in serve.json (to the owner token alone: no request without it), query,
+// explain, status and refresh print what they print locally, serve beside
+// it fails naming it, and a clean stop removes serve.json.
+func TestCommandsTalkToMaterialize(t *testing.T) {
+	dir := copyProject(t, bankProject(t))
+	if code, out, errs := run("refresh", "--project", dir, "-q"); code != 0 {
+		t.Fatalf("first refresh: exit %d\n%s%s", code, out, errs)
+	}
+	q := []string{"--project", dir, "-m", "txn_amount,txn_count", "-d", "channels.name", "--order", "channels.name"}
+	cmds := [][]string{
+		append([]string{"query", "--format", "csv"}, q...),
+		append([]string{"explain"}, q...),
+		{"query", "--project", dir, "-m", "txn_amount", "--where", "customers.segmnt = 'retail'"},
+		{"refresh", "--project", dir, "-q", "txn_daily"},
+	}
+	var local [][3]any
+	for _, c := range cmds {
+		local = append(local, runAll(c...))
+	}
+	cmd, info, logs := startOwner(t, dir, []string{"materialize", "--project", dir})
+	if info["kind"] != "materialize" || info["auth"] != true || info["token"] == "" || !strings.HasPrefix(info["addr"].(string), "127.0.0.1:") {
+		t.Fatalf("serve.json of materialize: %v", info)
+	}
+	// The refresh writes a new version: explain names the version's table.
+	version := regexp.MustCompile(`(r_[a-z0-9_]+_[0-9a-f]{8})_[0-9]+`)
+	for i, c := range cmds {
+		remote := runAll(c...)
+		l := local[i]
+		l[1] = version.ReplaceAllString(l[1].(string), "${1}_V")
+		remote[1] = version.ReplaceAllString(remote[1].(string), "${1}_V")
+		sameOutput(t, c[0]+" beside materialize", l, remote)
+	}
+	if code, out, errs := run("status", "--project", dir); code != 0 || !strings.Contains(out, "txn_daily") {
+		t.Errorf("status beside materialize: exit %d\n%s%s", code, out, errs)
+	}
+	resp, err := http.Post("http://"+info["addr"].(string)+"/v1/query", "application/json", strings.NewReader(`{"metrics":["txn_count"]}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusUnauthorized {
+		t.Errorf("a request without the owner token got %d, want 401", resp.StatusCode)
+	}
+	pid := strconv.Itoa(int(info["pid"].(float64)))
+	for _, args := range [][]string{{"serve", "--project", dir, "--addr", "127.0.0.1:0"}, {"materialize", "--project", dir}} {
+		code, out, errs := run(args...)
+		want := "strata materialize (pid " + pid + ", http://" + info["addr"].(string) + ") owns this project's warehouse"
+		if code != 1 || !strings.Contains(errs, want) || strings.Contains(strings.ToLower(out+errs), "lock") {
+			t.Errorf("strata %s beside materialize: exit %d, want 1 and %q\n%s%s", args[0], code, want, out, errs)
+		}
+	}
+	stopServe(t, cmd, logs)
+	if _, err := os.Stat(filepath.Join(dir, ".strata", "serve.json")); !os.IsNotExist(err) {
+		t.Errorf("serve.json after materialize stopped: %v", err)
+	}
+	if !strings.Contains(logs.String(), "path=/v1/refresh ") {
+		t.Errorf("materialize's log shows no refresh over its API:\n%s", logs.String())
+	}
+	sameOutput(t, "query after materialize stopped", local[0], runAll(cmds[0]...))
 }
 
 func readAndRemove(t *testing.T, path string) []byte {

@@ -31,6 +31,10 @@ type serveOptions struct {
 	// ReadTimeout bounds reading one request, body included: a client that
 	// sends its body slowly is cut off.
 	ReadTimeout time.Duration
+	// forCLI closes the API to all but the owner token and api.keys, even
+	// when no key is configured: strata materialize listens for the CLI
+	// alone.
+	forCLI bool
 }
 
 var defaultServeOptions = serveOptions{ShutdownTimeout: 30 * time.Second, ReadTimeout: 30 * time.Second}
@@ -65,7 +69,7 @@ tables: the wide tables); clients log in with a key's name and its token.`,
 			if err := checkServeFlags(opts, so); err != nil {
 				return err
 			}
-			if err := e.ownedElsewhere("a second strata serve", "the CLI asks the running one; stop it (SIGTERM) to start another"); err != nil {
+			if err := e.ownedElsewhere("strata serve", "the CLI asks the running one; stop it (SIGTERM) to start another"); err != nil {
 				return err
 			}
 			return e.withProject(func(ctx context.Context, w *service.Project) error {
@@ -95,7 +99,7 @@ tables: the wide tables); clients log in with a key's name and its token.`,
 				if err != nil {
 					return fail("listen on %s: %v", addr, err)
 				}
-				owner, done, err := e.recordServe(ctx, w, ln.Addr().String())
+				owner, done, err := e.recordServe(ctx, w, ln.Addr().String(), "serve")
 				if err != nil {
 					ln.Close()
 					return err
@@ -150,7 +154,7 @@ func (e *env) serveOn(ctx context.Context, w *service.Project, ln net.Listener, 
 	log := slog.New(slog.NewTextHandler(e.stderr, nil))
 	var unset []string
 	opts.Keys, unset = api.KeysFrom(w.Project)
-	opts.KeysConfigured = len(w.Project.API.Keys) > 0
+	opts.KeysConfigured = len(w.Project.API.Keys) > 0 || so.forCLI
 	opts.Logger = log
 	for _, k := range unset {
 		log.Warn("api key cannot authenticate: its token variable is unset", "key", k)
@@ -166,7 +170,11 @@ func (e *env) serveOn(ctx context.Context, w *service.Project, ln net.Listener, 
 		ReadTimeout:       so.ReadTimeout,
 		BaseContext:       func(net.Listener) context.Context { return base },
 	}
-	log.Info("serving the DataAPI", "addr", ln.Addr().String(), "project", w.Project.Name, "keys", len(opts.Keys), "auth", opts.KeysConfigured || opts.Token != "")
+	what := "serving the DataAPI"
+	if so.forCLI {
+		what = "answering the CLI (strata query, status, refresh, …) on a loopback port"
+	}
+	log.Info(what, "addr", ln.Addr().String(), "project", w.Project.Name, "keys", len(opts.Keys), "auth", opts.KeysConfigured || opts.Token != "")
 	served := make(chan error, 1)
 	go func() { served <- srv.Serve(ln) }()
 	select {
@@ -199,7 +207,7 @@ func (e *env) serveOn(ctx context.Context, w *service.Project, ln net.Listener, 
 // by a live server of the project is replaced, with a warning: two servers
 // can share a warehouse only on an engine that allows it, and the CLI asks
 // the newer one.
-func (e *env) recordServe(ctx context.Context, w *service.Project, addr string) (string, func(), error) {
+func (e *env) recordServe(ctx context.Context, w *service.Project, addr, kind string) (string, func(), error) {
 	dir := w.Project.Dir
 	// A server listening on every interface is asked on the loopback one.
 	if host, port, err := net.SplitHostPort(addr); err == nil {
@@ -208,14 +216,14 @@ func (e *env) recordServe(ctx context.Context, w *service.Project, addr string) 
 		}
 	}
 	if old, _ := readServeInfo(dir); old != nil && old.PID != os.Getpid() && old.live(ctx) {
-		slog.New(slog.NewTextHandler(e.stderr, nil)).Warn("another strata serve of this project is running; the CLI will ask this one", "pid", old.PID, "addr", old.Addr)
+		slog.New(slog.NewTextHandler(e.stderr, nil)).Warn("another "+old.command()+" of this project is running; the CLI will ask this one", "pid", old.PID, "addr", old.Addr)
 	}
 	var secret [24]byte
 	if _, err := rand.Read(secret[:]); err != nil {
 		return "", nil, fail("making the owner token: %v", err)
 	}
-	si := serveInfo{Addr: addr, PID: os.Getpid(), StartedAt: time.Now().UTC().Truncate(time.Second), Token: hex.EncodeToString(secret[:]),
-		Auth: len(w.Project.API.Keys) > 0 || os.Getenv("STRATA_API_TOKEN") != "", Version: Version, Project: w.Project.Name, Model: service.ModelVersion(w.Project)}
+	si := serveInfo{Addr: addr, PID: os.Getpid(), Kind: kind, StartedAt: time.Now().UTC().Truncate(time.Second), Token: hex.EncodeToString(secret[:]),
+		Auth: kind == "materialize" || len(w.Project.API.Keys) > 0 || os.Getenv("STRATA_API_TOKEN") != "", Version: Version, Project: w.Project.Name, Model: service.ModelVersion(w.Project)}
 	if err := writeServeInfo(dir, si); err != nil {
 		return "", nil, fail("recording the server in %s: %v", serveInfoPath(dir), err)
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io/fs"
 	"net/http"
 	"os"
@@ -13,8 +14,10 @@ import (
 )
 
 // One owner of the warehouse. DuckDB lets one process write a database
-// file, so while `strata serve` runs no other process may open it. serve
-// records where it listens in <project>/.strata/serve.json:
+// file, so while `strata serve` or `strata materialize` runs no other
+// process may open it. The owner records where its DataAPI listens in
+// <project>/.strata/serve.json (materialize listens on a loopback port of
+// its own, for the CLI alone):
 //  1. written at listen, to a temporary name then renamed, so a reader sees
 //     the whole file or none; removed on a clean shutdown (only by the
 //     process it names, so a newer server's file is never taken away);
@@ -32,8 +35,11 @@ import (
 
 // serveInfo is serve.json.
 type serveInfo struct {
-	Addr      string    `json:"addr"`
-	PID       int       `json:"pid"`
+	Addr string `json:"addr"`
+	PID  int    `json:"pid"`
+	// Kind is the command that owns the warehouse: "serve" (also when
+	// absent) or "materialize".
+	Kind      string    `json:"kind,omitempty"`
 	StartedAt time.Time `json:"started_at"`
 	// Auth says the DataAPI asks for a key (api.keys or STRATA_API_TOKEN):
 	// the CLI then sends STRATA_TOKEN or --token.
@@ -45,6 +51,19 @@ type serveInfo struct {
 	// Model is the digest of the model files the server loaded (service.ModelVersion):
 	// a CLI whose model differs says that the answers follow the server's.
 	Model string `json:"model"`
+}
+
+// owner names the process for messages: "strata serve (pid 12, http://…)".
+func (si *serveInfo) owner() string {
+	return fmt.Sprintf("%s (pid %d, http://%s)", si.command(), si.PID, si.Addr)
+}
+
+// command is the owner's command line name: strata serve or strata materialize.
+func (si *serveInfo) command() string {
+	if si.Kind == "materialize" {
+		return "strata materialize"
+	}
+	return "strata serve"
 }
 
 func serveInfoPath(dir string) string { return filepath.Join(dir, ".strata", "serve.json") }
