@@ -66,6 +66,9 @@ type engineStats struct {
 type partsEntry struct {
 	files []partition.File
 	at    time.Time
+	// stat is the fact's fingerprint (EngineTableStat) read just before
+	// files: while it stays the same, so do they.
+	stat string
 }
 
 type statEntry struct {
@@ -107,8 +110,13 @@ func (m *Materializer) forgetStatsOf(r *rollup.Rollup) {
 	m.stats.mu.Unlock()
 }
 
-// cachedEngineParts is engineParts reused for EngineStatsTTL: the query
-// path asks for them at every query while the fact differs from the build.
+// cachedEngineParts is engineParts reused for EngineStatsTTL, and for as
+// long as the fact's fingerprint stays the one read with them: the query
+// path asks for them at every query while the fact differs from the build,
+// and the GROUP BY over the fact costs a scan of it, the fingerprint one
+// aggregate. The fingerprint sees whatever the per-partition one sees (a
+// partition's row count or newest time cannot change without the table's
+// row count or the hash sum of its time values changing).
 func (m *Materializer) cachedEngineParts(ctx context.Context, ps *partSource) ([]partition.File, error) {
 	now := time.Now()
 	ttl := m.statTTL()
@@ -118,6 +126,19 @@ func (m *Materializer) cachedEngineParts(ctx context.Context, ps *partSource) ([
 	if ok && ttl > 0 && now.Sub(e.at) < ttl {
 		return e.files, nil
 	}
+	stat := ""
+	if ttl > 0 {
+		var err error
+		if stat, err = m.EngineTableStat(ctx, ps.rollup.Fact.Fact); err != nil {
+			return nil, err
+		}
+		if ok && e.stat == stat {
+			m.stats.mu.Lock()
+			m.stats.parts[ps.rollup.Name] = partsEntry{files: e.files, at: now, stat: stat}
+			m.stats.mu.Unlock()
+			return e.files, nil
+		}
+	}
 	files, err := m.engineParts(ctx, ps)
 	if err != nil {
 		return nil, err
@@ -126,7 +147,7 @@ func (m *Materializer) cachedEngineParts(ctx context.Context, ps *partSource) ([
 	if m.stats.parts == nil {
 		m.stats.parts = map[string]partsEntry{}
 	}
-	m.stats.parts[ps.rollup.Name] = partsEntry{files: files, at: now}
+	m.stats.parts[ps.rollup.Name] = partsEntry{files: files, at: now, stat: stat}
 	m.stats.mu.Unlock()
 	return files, nil
 }
