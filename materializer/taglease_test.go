@@ -153,3 +153,68 @@ func TestScheduledTagBuildUsesTheLeaseItHolds(t *testing.T) {
 		}
 	}
 }
+
+// The population of a tag's entity, which each tag refresh rebuilds, is
+// leased too: while another process holds its lease, a refresh of a tag of
+// that entity waits, then builds both once it is released, and lets go.
+func TestTagRefreshWaitsForThePopulationsLease(t *testing.T) {
+	ctx := context.Background()
+	dir, _, _ := smallBank(t)
+	w, err := openBank(ctx, dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer w.Close()
+	m := w.Materializer()
+	pop := materializer.TagJobPrefix + materializer.PopulationName("customers")
+	lease := &materializer.EngineLease{Engine: w.Engine, Dialect: sqlgen.DuckDB{}}
+	if ok, _, _, err := lease.Acquire(ctx, pop, "worker:42", time.Minute); err != nil || !ok {
+		t.Fatalf("taking the population's lease as another process: %v %v", ok, err)
+	}
+	told := make(chan string, 4)
+	wctx := materializer.WithLeaseWait(ctx, func(name, holder string, until time.Time) { told <- name + " " + holder })
+	done := make(chan []materializer.TagResult, 1)
+	go func() {
+		res, err := m.RefreshTags(wctx, []string{"high_value"}, nil)
+		if err != nil {
+			t.Error(err)
+		}
+		done <- res
+	}()
+	select {
+	case got := <-told:
+		if got != pop+" worker:42" {
+			t.Fatalf("told %q", got)
+		}
+	case <-time.After(30 * time.Second):
+		t.Fatal("the tag refresh never said it waits for the population's lease")
+	}
+	select {
+	case res := <-done:
+		t.Fatalf("the tag refresh built while another process held the population's lease: %+v", res)
+	case <-time.After(500 * time.Millisecond):
+	}
+	if err := lease.Release(ctx, pop, "worker:42"); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case res := <-done:
+		names := map[string]bool{}
+		for _, r := range res {
+			if r.Err != nil {
+				t.Errorf("after the release: %s: %v", r.Name, r.Err)
+			}
+			names[r.Name] = true
+		}
+		if !names["high_value"] || !names[materializer.PopulationName("customers")] {
+			t.Fatalf("after the release, the tag and its population were not both built: %+v", res)
+		}
+	case <-time.After(60 * time.Second):
+		t.Fatal("the tag refresh did not build once the population's lease was released")
+	}
+	for _, l := range []string{pop, materializer.TagJobPrefix + "high_value"} {
+		if holder, _, err := lease.Holder(ctx, l); err != nil || holder != "" {
+			t.Errorf("the tag refresh kept the lease %s after building: %q %v", l, holder, err)
+		}
+	}
+}

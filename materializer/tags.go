@@ -110,13 +110,23 @@ func (m *Materializer) RefreshTags(ctx context.Context, names []string, progress
 // crosswise. A refresh that stops waiting gets, for each tag, a result
 // saying which process was building; nothing is built or recorded, and the
 // previous versions keep serving.
+//
+// The populations of their entities, which every refresh of a tag
+// rebuilds, are leased too (TagJobPrefix+PopulationName), after all the
+// tags: a process holding a population lease then holds every lease it
+// will take, so it never waits, and no two processes wait for each other
+// (a scheduler's job holds its one tag lease before this runs).
 func (m *Materializer) holdTagLeases(ctx context.Context, todo []*audience.TagDef) (func(), []TagResult) {
 	names := make([]string, 0, len(todo))
+	var pops []string
 	for _, d := range todo {
 		names = append(names, TagJobPrefix+d.Tag.Name)
+		pops = append(pops, TagJobPrefix+PopulationName(d.Tag.Entity.Value))
 	}
 	sort.Strings(names)
 	names = slices.Compact(names)
+	sort.Strings(pops)
+	names = append(names, slices.Compact(pops)...)
 	var releases []func()
 	release := func() {
 		for i := len(releases) - 1; i >= 0; i-- {
