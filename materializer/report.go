@@ -32,7 +32,7 @@ type Schedule struct {
 // that does not exist yet contributes nothing.
 func (m *Materializer) withSchedule(ctx context.Context, out []RollupStatus) ([]RollupStatus, error) {
 	now := time.Now()
-	var states map[string]schedule.State
+	states := map[string]schedule.State{}
 	if ok, _ := m.tableExists(ctx, "schedule"); ok {
 		st, err := (&EngineStore{Engine: m.Engine, Dialect: m.Dialect, ready: true}).Load(ctx)
 		if err != nil {
@@ -40,6 +40,15 @@ func (m *Materializer) withSchedule(ctx context.Context, out []RollupStatus) ([]
 		}
 		states = st
 	}
+	// As a scheduler started now would see them: a rollup built by
+	// `strata refresh` is due on its cron or SLA, one never built (or whose
+	// definition changed) at once. Without any scheduler run the next run
+	// is still known.
+	rec, err := m.Recorded(ctx)
+	if err != nil {
+		return nil, err
+	}
+	m.seedRollupStates(states, rec)
 	leases, _ := m.tableExists(ctx, "leases")
 	parts, _ := m.tableExists(ctx, "partitions")
 	jobs := map[string]schedule.Job{}

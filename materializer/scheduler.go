@@ -116,7 +116,17 @@ func (s *seededStore) Load(ctx context.Context) (map[string]schedule.State, erro
 	if err != nil {
 		return nil, err
 	}
-	for _, r := range s.m.Rollups {
+	s.m.seedRollupStates(states, rec)
+	if err := s.m.seedTagStates(ctx, states); err != nil {
+		return nil, err
+	}
+	return states, nil
+}
+
+// seedRollupStates completes each rollup's scheduler state from its
+// recorded build (seededStore).
+func (m *Materializer) seedRollupStates(states map[string]schedule.State, rec map[string]Recorded) {
+	for _, r := range m.Rollups {
 		st := states[r.Name]
 		st.Name = r.Name
 		row, ok := rec[r.Name]
@@ -128,10 +138,6 @@ func (s *seededStore) Load(ctx context.Context) (map[string]schedule.State, erro
 		}
 		states[r.Name] = st
 	}
-	if err := s.m.seedTagStates(ctx, states); err != nil {
-		return nil, err
-	}
-	return states, nil
 }
 
 func (s *seededStore) Save(ctx context.Context, st schedule.State) error {

@@ -218,3 +218,43 @@ func TestTagRefreshWaitsForThePopulationsLease(t *testing.T) {
 		}
 	}
 }
+
+// Status knows each rollup's next run without a scheduler ever having run,
+// as one started now would see it: a rollup never built is due at once, one
+// built by a refresh on its next cron tick (txn_daily: every 10 minutes).
+func TestStatusKnowsTheNextRunWithoutAScheduler(t *testing.T) {
+	ctx := context.Background()
+	dir, _, _ := smallBank(t)
+	w, err := openBank(ctx, dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer w.Close()
+	next := func() time.Time {
+		t.Helper()
+		sts, err := w.Status(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, s := range sts {
+			if s.Name == "txn_daily" {
+				return s.NextRun
+			}
+		}
+		t.Fatal("no status for txn_daily")
+		return time.Time{}
+	}
+	t0 := time.Now()
+	if got := next(); got.Before(t0.Add(-time.Second)) || got.After(time.Now().Add(time.Second)) {
+		t.Errorf("never built: next run %v, want now (%v)", got, t0)
+	}
+	if res, err := w.Refresh(ctx, []string{"txn_daily"}, nil); err != nil || res[0].Err != nil {
+		t.Fatalf("refresh: %v %+v", err, res)
+	}
+	t1 := time.Now()
+	got := next()
+	tick := func(t time.Time) time.Time { return t.Truncate(10 * time.Minute).Add(10 * time.Minute) }
+	if !got.Equal(tick(t1)) && !got.Equal(tick(time.Now())) {
+		t.Errorf("built by a refresh at %v: next run %v, want the next 10-minute tick %v", t1, got, tick(t1))
+	}
+}
