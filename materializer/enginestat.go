@@ -47,7 +47,9 @@ import (
 //
 // Cost: each table's query runs at most once per EngineStatsTTL (default
 // one second): a burst of requests, and the rollups of one status report or
-// one scheduler poll, share one answer. A change is seen at most that long
+// one scheduler poll, share one answer. The per-partition GROUP BY that
+// places a tail runs once per change of the fact's fingerprint, however
+// long the fact stays changed (cachedEngineParts). A change is seen at most that long
 // after it is committed. The time of a change is not known from the engine:
 // staleness counts from when this process first saw the new fingerprint
 // (the scheduler: its probe, at most one poll late).
