@@ -80,3 +80,49 @@ func TestSingleFlightOutlivesItsFirstCaller(t *testing.T) {
 		t.Errorf("after the lone client left: %d cached=%v %+v, want a fresh answer", st, a.Meta.Cached, a.Error)
 	}
 }
+
+// TestIfNoneMatchNeverHidesAnError: a conditional request is answered 304
+// only when the same request without the condition would be a 200 (RFC 9110
+// 13.2.1). `If-None-Match: *` on a query outside the key's metrics, on an
+// unknown metric or on a bad filter is the error itself; on a good query it
+// is 304 once the answer is known, like the answer's own ETag.
+func TestIfNoneMatchNeverHidesAnError(t *testing.T) {
+	e := scopedServer(t)
+	for _, c := range []struct {
+		q      string
+		status int
+		code   string
+	}{
+		{`{"metrics":["active_customers"],"dimensions":["customers.segment"]}`, 403, "forbidden-metric"},
+		{`{"metrics":["txn_amount"],"having":"active_customers > 0","dimensions":["customers.segment"]}`, 403, "forbidden-metric"},
+		{`{"metrics":["txn_amout"]}`, 400, "unknown-metric"},
+		{`{"metrics":["txn_amount"],"where":"nope = 1"}`, 400, "unknown-field"},
+	} {
+		for _, inm := range []string{"*", `"abc", *`, `W/"x", *`} {
+			resp, b := e.call(t, "east-token", "POST", "/v1/query", c.q, "If-None-Match", inm)
+			var a answer
+			_ = json.Unmarshal(b, &a)
+			if resp.StatusCode != c.status || a.Error == nil || a.Error.Code != c.code {
+				t.Errorf("%s with If-None-Match %s: %d %s, want %d %s", c.q, inm, resp.StatusCode, b, c.status, c.code)
+			}
+		}
+	}
+	q := `{"metrics":["txn_count"],"dimensions":["channels.name"],"where":"transactions.amount > 31"}`
+	resp, _ := e.call(t, "east-token", "POST", "/v1/query", q, "If-None-Match", "*")
+	if resp.StatusCode != 304 || resp.Header.Get("ETag") == "" {
+		t.Errorf("If-None-Match * on a good query: %d ETag %q, want 304 with the ETag", resp.StatusCode, resp.Header.Get("ETag"))
+	}
+	etag := resp.Header.Get("ETag")
+	for _, inm := range []string{etag, "W/" + etag, `"other", ` + etag, "*"} {
+		if resp, _ := e.call(t, "east-token", "POST", "/v1/query", q, "If-None-Match", inm); resp.StatusCode != 304 || resp.Header.Get("ETag") != etag {
+			t.Errorf("If-None-Match %s: %d ETag %q, want 304 %s", inm, resp.StatusCode, resp.Header.Get("ETag"), etag)
+		}
+	}
+	if resp, _ := e.call(t, "east-token", "POST", "/v1/query", q, "If-None-Match", `"other"`); resp.StatusCode != 200 {
+		t.Errorf("If-None-Match of another ETag: %d, want 200", resp.StatusCode)
+	}
+	// Another key's ETag, even with *, never answers for this key.
+	if resp, _ := e.call(t, "west-token", "POST", "/v1/query", q, "If-None-Match", etag); resp.StatusCode != 200 {
+		t.Errorf("the east ETag answered the west key with %d", resp.StatusCode)
+	}
+}

@@ -163,11 +163,14 @@ func callerScope(c *gin.Context) *plan.Scope {
 // notModified answers a conditional request whose ETag still holds.
 type notModified struct{}
 
-// etagMatches reports whether an If-None-Match header names the ETag.
-func etagMatches(header, key string) bool {
+// etagMatches reports whether an If-None-Match header names the ETag, by
+// the weak comparison If-None-Match uses; star says whether a `*` in it
+// counts, which it does only once the answer is known to exist: a query
+// that would fail is answered with its error, never 304 (RFC 9110 13.2.1).
+func etagMatches(header, key string, star bool) bool {
 	for _, t := range strings.Split(header, ",") {
 		t = strings.TrimPrefix(strings.TrimSpace(t), "W/")
-		if t == `"`+key+`"` || t == "*" {
+		if t == `"`+key+`"` || (star && t == "*") {
 			return true
 		}
 	}

@@ -299,15 +299,15 @@ func (s *Server) query(c *gin.Context) (any, error) {
 // the query, the scope, the model and the data, so an equal key is an
 // equal answer.
 func (s *Server) answer(ctx context.Context, c *gin.Context, q *plan.Query) (any, error) {
-	if inm := c.GetHeader("If-None-Match"); inm != "" {
-		if key, ok := s.w.CacheKey(q); ok && etagMatches(inm, key) {
-			c.Header("ETag", `"`+key+`"`)
-			// A 304 carries the Cache-Control the 200 would (RFC 9110
-			// 15.4.5); an answer no longer held is revalidated each time.
-			maxAge, _ := s.w.CachedMaxAge(key)
-			setCacheControl(c.Writer.Header(), maxAge)
-			s.queries.WithLabelValues("", "304", keyName(c)).Inc()
-			return notModified{}, nil
+	inm := c.GetHeader("If-None-Match")
+	if inm != "" {
+		// The answer's own ETag was given out with a 200, so the query
+		// answers; `*` names any answer, so only one held in the cache.
+		if key, ok := s.w.CacheKey(q); ok {
+			maxAge, held := s.w.CachedMaxAge(key)
+			if etagMatches(inm, key, held) {
+				return s.notModified(c, key, maxAge), nil
+			}
 		}
 	}
 	start := time.Now()
@@ -332,9 +332,22 @@ func (s *Server) answer(ctx context.Context, c *gin.Context, q *plan.Query) (any
 		s.queries.WithLabelValues(cp.Meta.ServedBy, "413", keyName(c)).Inc()
 		return nil, newError("too-large", "the result has more than %d rows, the limit; add a limit and page with offset", s.opts.MaxRows)
 	}
-	s.queries.WithLabelValues(cp.Meta.ServedBy, "200", keyName(c)).Inc()
 	s.latency.WithLabelValues(cp.Meta.ServedBy).Observe(time.Since(start).Seconds())
+	if inm != "" && cp.Meta.ETag != "" && etagMatches(inm, cp.Meta.ETag, true) {
+		return s.notModified(c, cp.Meta.ETag, cp.Meta.MaxAge), nil
+	}
+	s.queries.WithLabelValues(cp.Meta.ServedBy, "200", keyName(c)).Inc()
 	return &cp, nil
+}
+
+// notModified answers 304 for the answer under key. A 304 carries the ETag
+// and the Cache-Control the 200 would (RFC 9110 15.4.5); an answer no
+// longer held is revalidated each time.
+func (s *Server) notModified(c *gin.Context, key string, maxAge time.Duration) notModified {
+	c.Header("ETag", `"`+key+`"`)
+	setCacheControl(c.Writer.Header(), maxAge)
+	s.queries.WithLabelValues("", "304", keyName(c)).Inc()
+	return notModified{}
 }
 
 func (s *Server) explain(c *gin.Context) (any, error) {
