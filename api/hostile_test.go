@@ -126,3 +126,39 @@ func TestIfNoneMatchNeverHidesAnError(t *testing.T) {
 		t.Errorf("the east ETag answered the west key with %d", resp.StatusCode)
 	}
 }
+
+// TestErrorsAreNeverCacheable: every error answer says no-store and carries
+// no ETag, so that no cache between the client and the server (404 and 405
+// are cacheable by default) keeps one; readiness is never cached either.
+func TestErrorsAreNeverCacheable(t *testing.T) {
+	e := scopedServer(t)
+	big := `{"metrics":["txn_amount"],"where":"` + strings.Repeat(" ", 1<<20) + `"}`
+	for _, c := range []struct {
+		token, method, path, body string
+		status                    int
+	}{
+		{"east-token", "POST", "/v1/query", `{"metrics":["txn_amout"]}`, 400},
+		{"east-token", "POST", "/v1/query", `{"metrics":["active_customers"]}`, 403},
+		{"", "POST", "/v1/query", `{"metrics":["txn_amount"]}`, 401},
+		{"nope", "GET", "/v1/catalog", ``, 401},
+		{"east-token", "GET", "/v1/nowhere", ``, 404},
+		{"east-token", "GET", "/v1/query", ``, 405},
+		{"east-token", "GET", "/v1/rollups", ``, 403},
+		{"east-token", "POST", "/v1/query", big, 413},
+		{"east-token", "POST", "/v1/sql", `{"sql":"SELECT txn_amount FROM nowhere"}`, 400},
+		{"east-token", "POST", "/v1/audiences/export", `{}`, 400},
+	} {
+		resp, b := e.call(t, c.token, c.method, c.path, c.body)
+		if resp.StatusCode != c.status {
+			t.Errorf("%s %s: %d %.200s, want %d", c.method, c.path, resp.StatusCode, b, c.status)
+		}
+		if cc := resp.Header.Get("Cache-Control"); cc != "no-store" || resp.Header.Get("ETag") != "" {
+			t.Errorf("%s %s (%d): Cache-Control %q ETag %q, want no-store and no ETag", c.method, c.path, resp.StatusCode, cc, resp.Header.Get("ETag"))
+		}
+	}
+	for _, path := range []string{"/readyz", "/healthz"} {
+		if resp, _ := e.call(t, "", "GET", path, ""); resp.Header.Get("Cache-Control") != "no-store" {
+			t.Errorf("%s: Cache-Control %q, want no-store", path, resp.Header.Get("Cache-Control"))
+		}
+	}
+}

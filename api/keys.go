@@ -180,6 +180,7 @@ func etagMatches(header, key string, star bool) bool {
 // ready answers 200 once the warehouse answers and the rollups' state is
 // loaded, 503 before (and while the engine does not answer).
 func (s *Server) ready(c *gin.Context) {
+	c.Header("Cache-Control", "no-store") // the state of now, never of a cache
 	if err := s.w.Ready(c.Request.Context()); err != nil {
 		c.JSON(http.StatusServiceUnavailable, gin.H{"status": "not ready", "reason": err.Error()})
 		return

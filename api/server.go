@@ -119,7 +119,10 @@ func New(w *service.Project, opts Options) http.Handler {
 	r := gin.New()
 	r.HandleMethodNotAllowed = true
 	r.Use(requestID, accessLog(s.log, s.logKey), s.observe, recovery)
-	r.GET("/healthz", func(c *gin.Context) { c.JSON(http.StatusOK, gin.H{"status": "ok"}) })
+	r.GET("/healthz", func(c *gin.Context) {
+		c.Header("Cache-Control", "no-store")
+		c.JSON(http.StatusOK, gin.H{"status": "ok"})
+	})
 	r.GET("/readyz", s.ready)
 	r.GET("/metrics", gin.WrapH(promhttp.HandlerFor(s.reg, promhttp.HandlerOpts{})))
 	v1 := r.Group("/v1", s.ownerToken, s.auth)
@@ -190,6 +193,10 @@ func render(c *gin.Context, v any, err *Error) {
 		if err.Status >= 500 {
 			noteFailure(c, err)
 		}
+		// No cache may keep an error (404 and 405 are cacheable by
+		// default), nor a validator of an answer it replaces.
+		c.Writer.Header().Del("ETag")
+		c.Header("Cache-Control", "no-store")
 		if err.Status == http.StatusTooManyRequests {
 			c.Header("Retry-After", retryAfter)
 		}
@@ -220,6 +227,16 @@ func setCacheControl(h http.Header, maxAge time.Duration) {
 // renderResult answers in the format the client accepts: JSON by default, CSV,
 // or an Arrow IPC stream. Source, freshness and time travel in headers too.
 func renderResult(c *gin.Context, res *service.Result) {
+	accept := c.GetHeader("Accept")
+	var arrow []byte
+	if strings.Contains(accept, service.MimeArrow) {
+		b, err := res.Arrow() // before any header: a failure is a plain error
+		if err != nil {
+			render(c, nil, toError(err))
+			return
+		}
+		arrow = b
+	}
 	h := c.Writer.Header()
 	h.Set("Strata-Served-By", res.Meta.ServedBy)
 	h.Set("Strata-Took-Ms", strconv.FormatFloat(res.Meta.TookMS, 'f', 3, 64))
@@ -234,14 +251,9 @@ func renderResult(c *gin.Context, res *service.Result) {
 	if res.Meta.Freshness != "" {
 		h.Set("Strata-Freshness", res.Meta.Freshness)
 	}
-	switch accept := c.GetHeader("Accept"); {
-	case strings.Contains(accept, service.MimeArrow):
-		b, err := res.Arrow()
-		if err != nil {
-			render(c, nil, toError(err))
-			return
-		}
-		c.Data(http.StatusOK, service.MimeArrow, b)
+	switch {
+	case arrow != nil:
+		c.Data(http.StatusOK, service.MimeArrow, arrow)
 	case strings.Contains(accept, service.MimeCSV):
 		c.Status(http.StatusOK)
 		h.Set("Content-Type", service.MimeCSV+"; charset=utf-8")
