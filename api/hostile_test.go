@@ -3,11 +3,16 @@ package api_test
 import (
 	"context"
 	"encoding/json"
+	"log/slog"
 	"net/http"
+	"net/http/httptest"
 	"strings"
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/strata-metrics/strata/api"
+	"github.com/strata-metrics/strata/compiler/plan"
 )
 
 // TestSingleFlightOutlivesItsFirstCaller: when the client whose request
@@ -160,5 +165,29 @@ func TestErrorsAreNeverCacheable(t *testing.T) {
 		if resp, _ := e.call(t, "", "GET", path, ""); resp.Header.Get("Cache-Control") != "no-store" {
 			t.Errorf("%s: Cache-Control %q, want no-store", path, resp.Header.Get("Cache-Control"))
 		}
+	}
+}
+
+// TestSharedTokenAuthenticatesNoKey: when a scoped key and an unscoped one
+// end up with one token (two variables set to one value, or
+// STRATA_API_TOKEN equal to a key's token), that token opens neither: it
+// never reads past the scoped key's region. The other keys still work.
+func TestSharedTokenAuthenticatesNoKey(t *testing.T) {
+	e := scopedServer(t)
+	east := api.Key{Name: "east_dashboard", Token: "same-token", Scope: &plan.Scope{Key: "east_dashboard", Where: "branches.region = 'East'"}}
+	west := api.Key{Name: "west_dashboard", Token: "west-only", Scope: &plan.Scope{Key: "west_dashboard", Where: "branches.region = 'West'"}}
+	var logged strings.Builder
+	srv := httptest.NewServer(api.New(e.project, api.Options{Keys: []api.Key{east, west}, Token: "same-token",
+		Logger: slog.New(slog.NewTextHandler(&logged, nil))}))
+	defer srv.Close()
+	shared := &scopedEnv{url: srv.URL}
+	if st, a := shared.query(t, "same-token", `{"metrics":["txn_count"],"dimensions":["branches.region"]}`); st != 401 {
+		t.Errorf("the shared token: %d %v, want 401", st, a.Rows)
+	}
+	if st, a := shared.query(t, "west-only", `{"metrics":["txn_count"],"dimensions":["branches.region"]}`); st != 200 || len(a.Rows) != 1 || a.Rows[0][0] != "West" {
+		t.Errorf("the west key: %d %v", st, a.Rows)
+	}
+	if !strings.Contains(logged.String(), "share one token") || !strings.Contains(logged.String(), "east_dashboard, token") {
+		t.Errorf("no warning naming the keys that share a token:\n%s", logged.String())
 	}
 }

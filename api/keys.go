@@ -56,12 +56,27 @@ type keyring struct {
 	closed  bool // keys are configured, so requests must authenticate
 }
 
-func newKeyring(keys []Key, configured bool) *keyring {
-	kr := &keyring{keys: keys, closed: configured || len(keys) > 0}
+// newKeyring holds the keys' digests. A token that several keys share (two
+// variables set to one value, or STRATA_API_TOKEN equal to a key's token)
+// authenticates none of them: which scope its requests got would otherwise
+// depend on the keys' order, and an unscoped key could silently widen a
+// scoped one. shared names those keys.
+func newKeyring(keys []Key, configured bool) (kr *keyring, shared []string) {
+	kr = &keyring{closed: configured || len(keys) > 0}
+	count := map[[32]byte]int{}
 	for _, k := range keys {
-		kr.digests = append(kr.digests, sha256.Sum256([]byte(k.Token)))
+		count[sha256.Sum256([]byte(k.Token))]++
 	}
-	return kr
+	for _, k := range keys {
+		d := sha256.Sum256([]byte(k.Token))
+		if count[d] > 1 {
+			shared = append(shared, k.Name)
+			continue
+		}
+		kr.keys = append(kr.keys, k)
+		kr.digests = append(kr.digests, d)
+	}
+	return kr, shared
 }
 
 func (kr *keyring) match(token string) *Key {

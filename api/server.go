@@ -96,8 +96,12 @@ func New(w *service.Project, opts Options) http.Handler {
 		opts.CacheEntries = 1024
 	}
 	w.EnableCache(opts.CacheEntries, 10_000) // -1: off, even if an earlier server turned it on
+	kr, shared := newKeyring(keys, opts.KeysConfigured)
+	if len(shared) > 0 {
+		opts.Logger.Warn("api keys share one token, so none of them can authenticate; give each key a token of its own", "keys", strings.Join(shared, ", "))
+	}
 	s := &Server{w: w, opts: opts, slots: make(chan struct{}, opts.MaxConcurrent), reg: prometheus.NewRegistry(),
-		keys: newKeyring(keys, opts.KeysConfigured), log: opts.Logger, allowed: map[string][]string{}}
+		keys: kr, log: opts.Logger, allowed: map[string][]string{}}
 	s.queries = prometheus.NewCounterVec(prometheus.CounterOpts{Name: "strata_queries_total", Help: "Metric queries answered, by source, outcome and key."}, []string{"served_by", "code", "key"})
 	s.latency = prometheus.NewHistogramVec(prometheus.HistogramOpts{Name: "strata_query_seconds", Help: "Metric query latency, compile and run.", Buckets: prometheus.ExponentialBuckets(0.0005, 2, 16)}, []string{"served_by"})
 	s.requests = prometheus.NewCounterVec(prometheus.CounterOpts{Name: "strata_http_requests_total", Help: "HTTP requests by route and status."}, []string{"route", "code"})
