@@ -191,3 +191,38 @@ func TestSharedTokenAuthenticatesNoKey(t *testing.T) {
 		t.Errorf("no warning naming the keys that share a token:\n%s", logged.String())
 	}
 }
+
+// TestScopeOnAGrain: a key's scope may read a time field at a grain, as a
+// query's where and strata validate do; its answers equal the unscoped
+// key's with that filter, from the rollup as from the raw tables, and no
+// filter of the caller widens it.
+func TestScopeOnAGrain(t *testing.T) {
+	e := scopedServer(t)
+	const scope = "transactions.txn_time.month >= '2024-06-01' AND branches.region = 'East'"
+	key := api.Key{Name: "east_since_june", Token: "june-token", Scope: &plan.Scope{Key: "east_since_june", Where: scope}}
+	admin := api.Key{Name: "admin", Token: "admin-token"}
+	srv := httptest.NewServer(api.New(e.project, api.Options{Keys: []api.Key{key, admin}}))
+	defer srv.Close()
+	g := &scopedEnv{url: srv.URL}
+	for _, q := range []string{
+		`{"metrics":["txn_amount","txn_count"],"dimensions":["transactions.txn_time.month"]}`,
+		`{"metrics":["txn_amount","txn_count"],"dimensions":["transactions.txn_time.month"],"no_rollup":true}`,
+		`{"metrics":["txn_amount"],"dimensions":["customers.segment"]}`,
+	} {
+		st, got := g.query(t, "june-token", q)
+		withWhere := strings.TrimSuffix(q, "}") + `,"where":` + jsonString(scope) + `}`
+		st2, want := g.query(t, "admin-token", withWhere)
+		if st != 200 || st2 != 200 || len(got.Rows) == 0 || strings.Join(cells(got.Rows), "|") != strings.Join(cells(want.Rows), "|") {
+			t.Errorf("%s: %d %+v %v\nthe filtered unscoped query: %d %v", q, st, got.Error, got.Rows, st2, want.Rows)
+		}
+	}
+	st, a := g.query(t, "june-token", `{"metrics":["txn_count"],"dimensions":["transactions.txn_time.month"],"where":"transactions.txn_time.month < '2024-06-01' OR TRUE"}`)
+	if st != 200 {
+		t.Fatalf("a widening where: %d %+v", st, a.Error)
+	}
+	for _, r := range a.Rows {
+		if m, _ := r[0].(string); m < "2024-06-01" {
+			t.Errorf("the key read month %v, before its scope", r[0])
+		}
+	}
+}
