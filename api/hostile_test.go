@@ -226,3 +226,52 @@ func TestScopeOnAGrain(t *testing.T) {
 		}
 	}
 }
+
+// TestExplainHidesRollupSizesFromScopedKeys: a rollup's row count is over
+// every region, which a scoped key may not learn (it is refused
+// /v1/rollups for that reason): its explanations, JSON and SQL, name the
+// rollups and verdicts without their sizes, which an unscoped key sees.
+func TestExplainHidesRollupSizesFromScopedKeys(t *testing.T) {
+	e := scopedServer(t)
+	type cand struct {
+		Rollup, Code, Reason string
+		Used                 bool
+		Rows                 int64
+	}
+	rollups := func(token, path, body string) []cand {
+		t.Helper()
+		resp, b := e.call(t, token, "POST", path, body)
+		var x struct {
+			Rollups []cand
+			Explain struct{ Rollups []cand }
+		}
+		if resp.StatusCode != 200 || json.Unmarshal(b, &x) != nil {
+			t.Fatalf("%s %s: %d %s", token, path, resp.StatusCode, b)
+		}
+		if path == "/v1/sql/explain" {
+			return x.Explain.Rollups
+		}
+		return x.Rollups
+	}
+	const q = `{"metrics":["txn_amount"],"dimensions":["customers.segment"]}`
+	const sql = `{"sql":"SELECT customers.segment, txn_amount FROM transactions GROUP BY customers.segment"}`
+	for _, c := range []struct{ path, body string }{{"/v1/explain", q}, {"/v1/sql/explain", sql}} {
+		adminUsed := false
+		for _, r := range rollups("admin-token", c.path, c.body) {
+			adminUsed = adminUsed || (r.Used && r.Rows > 0)
+		}
+		if !adminUsed {
+			t.Errorf("%s: the unscoped key sees no rollup's size", c.path)
+		}
+		used := false
+		for _, r := range rollups("east-token", c.path, c.body) {
+			used = used || r.Used
+			if r.Rows != 0 || strings.Contains(r.Reason, "rows") {
+				t.Errorf("%s: the east key learns %s's size: %+v", c.path, r.Rollup, r)
+			}
+		}
+		if !used {
+			t.Errorf("%s: no rollup serves the east key", c.path)
+		}
+	}
+}
