@@ -56,12 +56,27 @@ type keyring struct {
 	closed  bool // keys are configured, so requests must authenticate
 }
 
-func newKeyring(keys []Key, configured bool) *keyring {
-	kr := &keyring{keys: keys, closed: configured || len(keys) > 0}
+// newKeyring holds the keys' digests. A token that several keys share (two
+// variables set to one value, or STRATA_API_TOKEN equal to a key's token)
+// authenticates none of them: which scope its requests got would otherwise
+// depend on the keys' order, and an unscoped key could silently widen a
+// scoped one. shared names those keys.
+func newKeyring(keys []Key, configured bool) (kr *keyring, shared []string) {
+	kr = &keyring{closed: configured || len(keys) > 0}
+	count := map[[32]byte]int{}
 	for _, k := range keys {
-		kr.digests = append(kr.digests, sha256.Sum256([]byte(k.Token)))
+		count[sha256.Sum256([]byte(k.Token))]++
 	}
-	return kr
+	for _, k := range keys {
+		d := sha256.Sum256([]byte(k.Token))
+		if count[d] > 1 {
+			shared = append(shared, k.Name)
+			continue
+		}
+		kr.keys = append(kr.keys, k)
+		kr.digests = append(kr.digests, d)
+	}
+	return kr, shared
 }
 
 func (kr *keyring) match(token string) *Key {
@@ -163,11 +178,14 @@ func callerScope(c *gin.Context) *plan.Scope {
 // notModified answers a conditional request whose ETag still holds.
 type notModified struct{}
 
-// etagMatches reports whether an If-None-Match header names the ETag.
-func etagMatches(header, key string) bool {
+// etagMatches reports whether an If-None-Match header names the ETag, by
+// the weak comparison If-None-Match uses; star says whether a `*` in it
+// counts, which it does only once the answer is known to exist: a query
+// that would fail is answered with its error, never 304 (RFC 9110 13.2.1).
+func etagMatches(header, key string, star bool) bool {
 	for _, t := range strings.Split(header, ",") {
 		t = strings.TrimPrefix(strings.TrimSpace(t), "W/")
-		if t == `"`+key+`"` || t == "*" {
+		if t == `"`+key+`"` || (star && t == "*") {
 			return true
 		}
 	}
@@ -177,6 +195,7 @@ func etagMatches(header, key string) bool {
 // ready answers 200 once the warehouse answers and the rollups' state is
 // loaded, 503 before (and while the engine does not answer).
 func (s *Server) ready(c *gin.Context) {
+	c.Header("Cache-Control", "no-store") // the state of now, never of a cache
 	if err := s.w.Ready(c.Request.Context()); err != nil {
 		c.JSON(http.StatusServiceUnavailable, gin.H{"status": "not ready", "reason": err.Error()})
 		return

@@ -56,7 +56,7 @@ func TestRenderHeaders(t *testing.T) {
 	rec := httptest.NewRecorder()
 	c, _ := gin.CreateTestContext(rec)
 	render(c, nil, newError("too-many-requests", "busy"))
-	if rec.Code != http.StatusTooManyRequests || rec.Header().Get("Retry-After") == "" {
+	if rec.Code != http.StatusTooManyRequests || rec.Header().Get("Retry-After") == "" || rec.Header().Get("Cache-Control") != "no-store" {
 		t.Fatalf("429: %d %v", rec.Code, rec.Header())
 	}
 	rec = httptest.NewRecorder()
@@ -65,7 +65,7 @@ func TestRenderHeaders(t *testing.T) {
 	e := newError("internal", "the server failed to answer")
 	e.cause = fmt.Errorf("open /srv/secret/warehouse.duckdb: permission denied")
 	render(c, nil, e)
-	if body := rec.Body.String(); rec.Code != 500 || !strings.Contains(body, `"request_id":"rid-1"`) || strings.Contains(body, "/srv") {
+	if body := rec.Body.String(); rec.Code != 500 || rec.Header().Get("Cache-Control") != "no-store" || !strings.Contains(body, `"request_id":"rid-1"`) || strings.Contains(body, "/srv") {
 		t.Fatalf("500: %d %s", rec.Code, body)
 	}
 	if entry(c).cause == "" {

@@ -96,8 +96,12 @@ func New(w *service.Project, opts Options) http.Handler {
 		opts.CacheEntries = 1024
 	}
 	w.EnableCache(opts.CacheEntries, 10_000) // -1: off, even if an earlier server turned it on
+	kr, shared := newKeyring(keys, opts.KeysConfigured)
+	if len(shared) > 0 {
+		opts.Logger.Warn("api keys share one token, so none of them can authenticate; give each key a token of its own", "keys", strings.Join(shared, ", "))
+	}
 	s := &Server{w: w, opts: opts, slots: make(chan struct{}, opts.MaxConcurrent), reg: prometheus.NewRegistry(),
-		keys: newKeyring(keys, opts.KeysConfigured), log: opts.Logger, allowed: map[string][]string{}}
+		keys: kr, log: opts.Logger, allowed: map[string][]string{}}
 	s.queries = prometheus.NewCounterVec(prometheus.CounterOpts{Name: "strata_queries_total", Help: "Metric queries answered, by source, outcome and key."}, []string{"served_by", "code", "key"})
 	s.latency = prometheus.NewHistogramVec(prometheus.HistogramOpts{Name: "strata_query_seconds", Help: "Metric query latency, compile and run.", Buckets: prometheus.ExponentialBuckets(0.0005, 2, 16)}, []string{"served_by"})
 	s.requests = prometheus.NewCounterVec(prometheus.CounterOpts{Name: "strata_http_requests_total", Help: "HTTP requests by route and status."}, []string{"route", "code"})
@@ -119,7 +123,10 @@ func New(w *service.Project, opts Options) http.Handler {
 	r := gin.New()
 	r.HandleMethodNotAllowed = true
 	r.Use(requestID, accessLog(s.log, s.logKey), s.observe, recovery)
-	r.GET("/healthz", func(c *gin.Context) { c.JSON(http.StatusOK, gin.H{"status": "ok"}) })
+	r.GET("/healthz", func(c *gin.Context) {
+		c.Header("Cache-Control", "no-store")
+		c.JSON(http.StatusOK, gin.H{"status": "ok"})
+	})
 	r.GET("/readyz", s.ready)
 	r.GET("/metrics", gin.WrapH(promhttp.HandlerFor(s.reg, promhttp.HandlerOpts{})))
 	v1 := r.Group("/v1", s.ownerToken, s.auth)
@@ -190,6 +197,10 @@ func render(c *gin.Context, v any, err *Error) {
 		if err.Status >= 500 {
 			noteFailure(c, err)
 		}
+		// No cache may keep an error (404 and 405 are cacheable by
+		// default), nor a validator of an answer it replaces.
+		c.Writer.Header().Del("ETag")
+		c.Header("Cache-Control", "no-store")
 		if err.Status == http.StatusTooManyRequests {
 			c.Header("Retry-After", retryAfter)
 		}
@@ -220,6 +231,16 @@ func setCacheControl(h http.Header, maxAge time.Duration) {
 // renderResult answers in the format the client accepts: JSON by default, CSV,
 // or an Arrow IPC stream. Source, freshness and time travel in headers too.
 func renderResult(c *gin.Context, res *service.Result) {
+	accept := c.GetHeader("Accept")
+	var arrow []byte
+	if strings.Contains(accept, service.MimeArrow) {
+		b, err := res.Arrow() // before any header: a failure is a plain error
+		if err != nil {
+			render(c, nil, toError(err))
+			return
+		}
+		arrow = b
+	}
 	h := c.Writer.Header()
 	h.Set("Strata-Served-By", res.Meta.ServedBy)
 	h.Set("Strata-Took-Ms", strconv.FormatFloat(res.Meta.TookMS, 'f', 3, 64))
@@ -234,14 +255,9 @@ func renderResult(c *gin.Context, res *service.Result) {
 	if res.Meta.Freshness != "" {
 		h.Set("Strata-Freshness", res.Meta.Freshness)
 	}
-	switch accept := c.GetHeader("Accept"); {
-	case strings.Contains(accept, service.MimeArrow):
-		b, err := res.Arrow()
-		if err != nil {
-			render(c, nil, toError(err))
-			return
-		}
-		c.Data(http.StatusOK, service.MimeArrow, b)
+	switch {
+	case arrow != nil:
+		c.Data(http.StatusOK, service.MimeArrow, arrow)
 	case strings.Contains(accept, service.MimeCSV):
 		c.Status(http.StatusOK)
 		h.Set("Content-Type", service.MimeCSV+"; charset=utf-8")
@@ -299,15 +315,15 @@ func (s *Server) query(c *gin.Context) (any, error) {
 // the query, the scope, the model and the data, so an equal key is an
 // equal answer.
 func (s *Server) answer(ctx context.Context, c *gin.Context, q *plan.Query) (any, error) {
-	if inm := c.GetHeader("If-None-Match"); inm != "" {
-		if key, ok := s.w.CacheKey(q); ok && etagMatches(inm, key) {
-			c.Header("ETag", `"`+key+`"`)
-			// A 304 carries the Cache-Control the 200 would (RFC 9110
-			// 15.4.5); an answer no longer held is revalidated each time.
-			maxAge, _ := s.w.CachedMaxAge(key)
-			setCacheControl(c.Writer.Header(), maxAge)
-			s.queries.WithLabelValues("", "304", keyName(c)).Inc()
-			return notModified{}, nil
+	inm := c.GetHeader("If-None-Match")
+	if inm != "" {
+		// The answer's own ETag was given out with a 200, so the query
+		// answers; `*` names any answer, so only one held in the cache.
+		if key, ok := s.w.CacheKey(q); ok {
+			maxAge, held := s.w.CachedMaxAge(key)
+			if etagMatches(inm, key, held) {
+				return s.notModified(c, key, maxAge), nil
+			}
 		}
 	}
 	start := time.Now()
@@ -332,9 +348,22 @@ func (s *Server) answer(ctx context.Context, c *gin.Context, q *plan.Query) (any
 		s.queries.WithLabelValues(cp.Meta.ServedBy, "413", keyName(c)).Inc()
 		return nil, newError("too-large", "the result has more than %d rows, the limit; add a limit and page with offset", s.opts.MaxRows)
 	}
-	s.queries.WithLabelValues(cp.Meta.ServedBy, "200", keyName(c)).Inc()
 	s.latency.WithLabelValues(cp.Meta.ServedBy).Observe(time.Since(start).Seconds())
+	if inm != "" && cp.Meta.ETag != "" && etagMatches(inm, cp.Meta.ETag, true) {
+		return s.notModified(c, cp.Meta.ETag, cp.Meta.MaxAge), nil
+	}
+	s.queries.WithLabelValues(cp.Meta.ServedBy, "200", keyName(c)).Inc()
 	return &cp, nil
+}
+
+// notModified answers 304 for the answer under key. A 304 carries the ETag
+// and the Cache-Control the 200 would (RFC 9110 15.4.5); an answer no
+// longer held is revalidated each time.
+func (s *Server) notModified(c *gin.Context, key string, maxAge time.Duration) notModified {
+	c.Header("ETag", `"`+key+`"`)
+	setCacheControl(c.Writer.Header(), maxAge)
+	s.queries.WithLabelValues("", "304", keyName(c)).Inc()
+	return notModified{}
 }
 
 func (s *Server) explain(c *gin.Context) (any, error) {

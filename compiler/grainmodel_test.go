@@ -87,6 +87,7 @@ func TestGrainsInModelExpressions(t *testing.T) {
 		{"tag where grain vs number", "%TAG%", `"customers.joined_on.year = 2020"`, "type-mismatch", `2020"`},
 		{"tag where unknown grain", "%TAG%", `"customers.joined_on.decade = '2020-01-01'"`, "bad-grain", `customers.joined_on.decade`},
 		{"key where hour of a date", "%KEY%", `"orders.ship_date.hour = '2025-01-01'"`, "bad-grain", `orders.ship_date.hour`},
+		{"key where grain vs number", "%KEY%", `"orders.placed_at.month = 202501"`, "type-mismatch", `202501`},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

@@ -1,8 +1,10 @@
 package model
 
 import (
+	"fmt"
 	"os"
 	"regexp"
+	"strings"
 
 	"github.com/goccy/go-yaml/ast"
 )
@@ -53,28 +55,55 @@ func (d *decoder) api(v ast.Node, p *Project) {
 
 func (d *decoder) apiKey(n ast.Node, p *Project) {
 	k := &APIKey{Pos: d.pos(n)}
+	var tokenOK, metricsOK bool
+	var metricsPos Pos
 	ok := d.mapping(n, "api key", handlers{
 		"name":  func(v ast.Node) { k.Name, k.Pos = d.name(v, "api key") },
-		"token": func(v ast.Node) { k.Token, _ = d.str(v, "api key token") },
+		"token": func(v ast.Node) { k.Token, tokenOK = d.str(v, "api key token") },
 		"where": func(v ast.Node) { k.Where = d.expr(v, "where") },
 		"metrics": func(v ast.Node) {
+			metricsOK, metricsPos = true, d.pos(v)
 			for _, m := range d.list(v, "api key metrics", true) {
-				if s, ok := d.str(m, "api key metrics"); ok {
-					k.Metrics = append(k.Metrics, s)
+				s, ok := d.str(m, "api key metrics")
+				if !ok {
+					metricsOK = false
+					continue
 				}
+				for _, o := range k.Metrics {
+					if o.Value == s.Value {
+						d.add(ErrInvalid(s.Pos, "metrics", fmt.Sprintf("metric %s is listed twice for api key %s (first at %s); list it once", s.Value, k.Name, o.Pos)))
+					}
+				}
+				k.Metrics = append(k.Metrics, s)
 			}
 		},
 	}, "name", "token")
 	if !ok {
 		return
 	}
-	if k.Token.Value != "" && !envRef.MatchString(k.Token.Value) {
-		d.add(WarnLiteralToken(k.Token.Pos, k.Name, "STRATA_KEY_"+upper(k.Name)))
+	envName := "STRATA_KEY_" + upper(k.Name)
+	switch {
+	case tokenOK && k.Token.Value == "":
+		d.add(ErrInvalid(k.Token.Pos, "token", fmt.Sprintf("api key %s has an empty token, so no request could use it; write `token: ${%s}` and set that variable where strata serve runs", k.Name, envName)))
+	case k.Token.Value != "" && !envRef.MatchString(k.Token.Value):
+		d.add(WarnLiteralToken(k.Token.Pos, k.Name, envName))
+	}
+	if metricsOK && len(k.Metrics) == 0 {
+		// Read as "no limit" this would let the key read every metric.
+		d.add(ErrInvalid(metricsPos, "metrics", fmt.Sprintf("api key %s lists no metric; list the metrics it may read, or remove metrics: to let it read all", k.Name)))
 	}
 	for _, o := range p.API.Keys {
 		if o.Name == k.Name {
 			d.add(ErrDuplicateName(k.Pos, "api key", k.Name, o.Pos))
 			return
+		}
+	}
+	for _, o := range p.API.Keys {
+		// One token must name one key: which scope a request gets would
+		// otherwise depend on the order of the keys.
+		if k.Token.Value != "" && strings.TrimSpace(o.Token.Value) == strings.TrimSpace(k.Token.Value) {
+			d.add(ErrInvalid(k.Token.Pos, "token", fmt.Sprintf("api key %s has the same token as api key %s (at %s); give each key a token of its own, such as ${%s}", k.Name, o.Name, o.Token.Pos, envName)))
+			break
 		}
 	}
 	p.API.Keys = append(p.API.Keys, k)

@@ -13,8 +13,6 @@ import (
 	"sync/atomic"
 	"time"
 
-	"golang.org/x/sync/singleflight"
-
 	"github.com/strata-metrics/strata/compiler/plan"
 )
 
@@ -30,7 +28,7 @@ type cache struct {
 	maxRows int
 	entries map[string]*list.Element
 	lru     *list.List
-	flight  singleflight.Group
+	flights map[string]*answerRun // runs under way, by key and row cap
 	// runs counts queries the cache let through to the engine.
 	runs atomic.Int64
 }
@@ -48,7 +46,7 @@ func (s *Project) EnableCache(entries, maxRows int) {
 		s.cache = nil
 		return
 	}
-	s.cache = &cache{max: entries, maxRows: maxRows, entries: map[string]*list.Element{}, lru: list.New()}
+	s.cache = &cache{max: entries, maxRows: maxRows, entries: map[string]*list.Element{}, lru: list.New(), flights: map[string]*answerRun{}}
 }
 
 // CacheKey is the key the query's answer is cached under, also its ETag; ok
@@ -106,12 +104,7 @@ func (s *Project) AnswerCapped(ctx context.Context, q *plan.Query, maxRows int) 
 	if res := c.get(key); res != nil {
 		return res, nil
 	}
-	ran := false // set only in the caller whose function runs
-	v, err, _ := c.flight.Do(key+"/"+strconv.Itoa(maxRows), func() (any, error) {
-		if res := c.get(key); res != nil {
-			return res, nil
-		}
-		ran = true
+	return c.share(ctx, key+"/"+strconv.Itoa(maxRows), key, func(ctx context.Context) (*Result, error) {
 		c.runs.Add(1)
 		res, err := s.QueryCapped(ctx, q, maxRows)
 		if err != nil {
@@ -121,16 +114,79 @@ func (s *Project) AnswerCapped(ctx context.Context, q *plan.Query, maxRows int) 
 		c.put(key, res)
 		return res, nil
 	})
-	if err != nil {
-		return nil, err
+}
+
+// answerRun is one run shared by the identical requests that arrived while it
+// was under way. It runs on a context of its own, which ends only when every
+// request waiting on it has gone (or at the first request's deadline): a
+// client that disconnects takes only its own request with it.
+type answerRun struct {
+	done    chan struct{}
+	res     *Result
+	err     error
+	waiters int
+	cancel  context.CancelFunc
+}
+
+// share answers from the run under way for fk, or starts one. The request
+// that starts it gets the answer as run; the others get it marked cached.
+func (c *cache) share(ctx context.Context, fk, key string, run func(context.Context) (*Result, error)) (*Result, error) {
+	c.mu.Lock()
+	f, joined := c.flights[fk]
+	if joined {
+		f.waiters++
+		c.mu.Unlock()
+	} else {
+		if res := c.getLocked(key); res != nil { // stored since the caller looked
+			c.mu.Unlock()
+			return res, nil
+		}
+		runCtx, cancel := context.WithCancel(context.WithoutCancel(ctx))
+		if d, ok := ctx.Deadline(); ok {
+			runCtx, cancel = context.WithDeadline(context.WithoutCancel(ctx), d)
+		}
+		f = &answerRun{done: make(chan struct{}), waiters: 1, cancel: cancel}
+		c.flights[fk] = f
+		c.mu.Unlock()
+		go func() {
+			defer func() {
+				if r := recover(); r != nil {
+					f.res, f.err = nil, fmt.Errorf("panic: %v", r)
+				}
+				cancel()
+				c.mu.Lock()
+				if c.flights[fk] == f {
+					delete(c.flights, fk)
+				}
+				c.mu.Unlock()
+				close(f.done)
+			}()
+			f.res, f.err = run(runCtx)
+		}()
 	}
-	res := v.(*Result)
-	if !ran {
-		cp := *res
+	select {
+	case <-f.done:
+	case <-ctx.Done():
+		c.mu.Lock()
+		f.waiters--
+		if f.waiters == 0 { // nobody waits any more: stop the run, and let
+			f.cancel() // the next request start afresh
+			if c.flights[fk] == f {
+				delete(c.flights, fk)
+			}
+		}
+		c.mu.Unlock()
+		return nil, ErrCanceled
+	}
+	if f.err != nil {
+		return nil, f.err
+	}
+	if joined {
+		cp := *f.res
 		cp.Meta.Cached = true
 		return &cp, nil
 	}
-	return res, nil
+	return f.res, nil
 }
 
 // CachedMaxAge is how long a client may reuse the cached answer under key
@@ -159,6 +215,10 @@ func (s *Project) CacheRuns() int64 {
 func (c *cache) get(key string) *Result {
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	return c.getLocked(key)
+}
+
+func (c *cache) getLocked(key string) *Result {
 	el, ok := c.entries[key]
 	if !ok {
 		return nil

@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/strata-metrics/strata/compiler/plan"
+	"github.com/strata-metrics/strata/compiler/rewrite"
 )
 
 // Explanation says how a query is answered.
@@ -38,8 +39,23 @@ func (s *Project) Explain(ctx context.Context, q *plan.Query) (*Explanation, err
 		return nil, err
 	}
 	x := &Explanation{ServedBy: c.Plan.ServedBy(), Plan: c.Plan.String(), SQL: c.SQL, Rollups: []Candidate{}}
+	used := map[string]string{} // part → the rollup serving it
 	for _, d := range c.Decisions {
-		x.Rollups = append(x.Rollups, Candidate{Rollup: d.Rollup, Part: d.Part, Used: d.Used, Code: d.Code, Reason: d.Reason, Rows: d.Rows})
+		if d.Used {
+			used[d.Part] = d.Rollup
+		}
+	}
+	for _, d := range c.Decisions {
+		cand := Candidate{Rollup: d.Rollup, Part: d.Part, Used: d.Used, Code: d.Code, Reason: d.Reason, Rows: d.Rows}
+		if q.Scope != nil {
+			// A rollup's rows are counted over every key's rows, which a
+			// scoped key may not learn (as it may not read /v1/rollups).
+			cand.Rows = 0
+			if d.Code == rewrite.CodeCheaper {
+				cand.Reason = fmt.Sprintf("a cheaper rollup serves it (%s)", used[d.Part])
+			}
+		}
+		x.Rollups = append(x.Rollups, cand)
 	}
 	tails, err := s.tails(ctx, c.Plan)
 	if err != nil {

@@ -22,7 +22,12 @@ func (c *Catalog) checkAPIKeys(diags *model.Diagnostics) {
 			if n, d := expr.ParseModel(k.Where); d != nil {
 				diags.Add(d)
 			} else if addExprErrors(k.Where, expr.Check(n, "a key's scope"), diags) {
-				c.qualify(k.Where, n, diags)
+				// Typed as a query's where is: a scope that is no condition,
+				// or compares a field with a value of another type, would
+				// filter by the engine's casts or fail every query.
+				if _, ok := c.qualify(k.Where, n, diags); ok {
+					addExprErrors(k.Where, expr.TypeCheck(n, "a key's scope", c.fieldType, true), diags)
+				}
 			}
 		}
 		for _, m := range k.Metrics {

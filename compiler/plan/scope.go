@@ -56,17 +56,26 @@ func (b *builder) scope() *Error {
 	if err != nil {
 		return &Error{Field: "scope", Code: "bad-scope", Msg: fmt.Sprintf("key %s has a scope that does not parse: %s", sc.Key, err.Msg)}
 	}
+	// Read as a query's where is (strata validate checks it the same way):
+	// fields, time fields at a grain, typed as a condition.
 	for _, col := range expr.Columns(n) {
-		q, rerr := b.cat.Resolve(expr.Name(col.Name))
+		d, rerr := ResolveDim(b.cat, expr.Name(col.Name))
 		if rerr != nil {
 			return &Error{Field: "scope", Code: "bad-scope", Msg: fmt.Sprintf("key %s has a scope on an unknown field: %s", sc.Key, rerr.Msg)}
 		}
-		logical.SetQualified(col.Name, q)
+		logical.SetQualifiedGrain(col.Name, d.Field, d.Grain)
+	}
+	if errs := expr.TypeCheck(n, "a key's scope", b.fieldType, true); len(errs) > 0 {
+		return &Error{Field: "scope", Code: "bad-scope", Msg: fmt.Sprintf("key %s has a scope that is no valid filter: %s", sc.Key, errs[0].Msg)}
+	}
+	terms, terr := b.timeRanges(Conjuncts(n))
+	if terr != nil {
+		return &Error{Field: "scope", Code: "bad-scope", Msg: fmt.Sprintf("key %s has a scope that is no valid filter: %s", sc.Key, terr.Msg)}
 	}
 	if b.p.ScopeTerms == nil {
 		b.p.ScopeTerms = map[ast.ExprNode]bool{}
 	}
-	for _, c := range Conjuncts(n) {
+	for _, c := range terms {
 		b.p.ScopeTerms[c] = true
 		b.p.Where = append(b.p.Where, c)
 	}
