@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/strata-metrics/strata/compiler/plan"
 	"github.com/strata-metrics/strata/engine/duckdb"
@@ -98,4 +99,45 @@ func TestRecursiveGlobSourceStaysExact(t *testing.T) {
 	lb.refresh("txn_daily")
 	lb.checkTotalsAgainstRaw(pattern, "txn_daily")
 	runDiff(t, lb.w, g, 30, 0.3)
+}
+
+// A file that lands with an old modification time (copied with its time
+// kept, as cp -p and rsync -t do) is a change the rollup has not folded in,
+// but not an old one: it came after the last build listed the files. Its
+// staleness is counted from that build, so a rollup refreshed a moment ago
+// is stale, never reported over its 15-minute SLA (breached) at once (the
+// status row is what /metrics' staleness gauge reads); its answers stay exact.
+func TestStalenessOfAFileWithAnOldMtime(t *testing.T) {
+	lb := newLakeBank(t, "old-mtime")
+	old := time.Now().Add(-3 * time.Hour)
+	// Every source file, the dimensions' too, was last written hours ago.
+	err := filepath.WalkDir(filepath.Join(lb.dir, "data"), func(p string, d os.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		return os.Chtimes(p, old, old)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	lb.refresh("txn_daily")
+	built := time.Now()
+	lb.write("copied.parquet", lb.cut, lb.last.AddDate(0, 0, 1), "")
+	copied := filepath.Join(lb.dir, "data", "transactions", "copied.parquet")
+	if err := os.Chtimes(copied, old.Add(time.Hour), old.Add(time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+	st, err := lb.w.Materializer().Status(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, s := range st {
+		if s.Name != "txn_daily" {
+			continue
+		}
+		if limit := time.Since(built) + time.Minute; s.State != "stale" || s.StalenessSeconds > limit.Seconds() {
+			t.Errorf("txn_daily right after a refresh, with a copied file: state %s, staleness %.0fs (want stale, under %.0fs)", s.State, s.StalenessSeconds, limit.Seconds())
+		}
+	}
+	lb.checkTotalsAgainstRaw("data/transactions/*.parquet", "txn_daily+tail")
 }
