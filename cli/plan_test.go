@@ -38,6 +38,10 @@ tags:`, true},
 tags:`, true},
 	{"changed_metric_filter", "models/metrics.yaml", "    filter: transactions.status = 'posted'\n    format: currency", "    filter: transactions.status IN ('posted', 'pending')\n    format: currency", true},
 	{"changed_table_timezone", "models/physical.yaml", "    time: txn_time\n", "    time: txn_time\n    timezone: Asia/Tokyo\n", true},
+	{"renamed_rollup", "models/rollups.yaml", "  - name: app_daily\n", "  - name: app_daily_by_device\n", true},
+	{"changed_dimensions", "models/rollups.yaml", "    dimensions: [customers.segment]\n", "    dimensions: [customers.segment, customers.risk_level]\n", true},
+	{"changed_grain", "models/rollups.yaml", "    time: { field: transactions.txn_time, grain: month }\n    partition: year\n", "    time: { field: transactions.txn_time, grain: week }\n    partition: year\n", true},
+	{"changed_partition", "models/rollups.yaml", "    time: { field: transactions.txn_time, grain: day }\n    partition: month\n", "    time: { field: transactions.txn_time, grain: day }\n    partition: year\n", true},
 	{"removed_rollup", "models/rollups.yaml", `  - name: app_daily
     metrics: [app_events, app_users, logins]
     dimensions: [app_events.device, customers.segment]

@@ -176,7 +176,7 @@ func definitionChanges(old, now string) []string {
 	}
 	was, wasOrder := index(old)
 	is, isOrder := index(now)
-	noun := map[string]string{"measure": "metric", "field": "dimension", "source": "table", "time": "time", "tz": "project time zone", "column": "column", "fact": "fact", "v1": "definition format"}
+	noun := map[string]string{"measure": "metric", "field": "dimension", "source": "table", "time": "time", "tz": "project time zone", "partition": "partition", "column": "column", "fact": "fact", "v1": "definition format"}
 	describe := func(k string) string {
 		kind, name, _ := strings.Cut(k, " ")
 		if name == "" {

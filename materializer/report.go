@@ -69,7 +69,14 @@ func (m *Materializer) withSchedule(ctx context.Context, out []RollupStatus) ([]
 			}
 		}
 		if s.State == "stale" {
-			if t := m.changeSeen(r); !t.IsZero() && now.After(t) {
+			// A change the current version has not folded in came after
+			// its build listed the sources: a file landing with an older
+			// mtime (copied with its time kept) is not older than that.
+			t := m.changeSeen(r)
+			if listed := s.BuiltAt.Add(-time.Duration(s.DurationMS * float64(time.Millisecond))); !s.BuiltAt.IsZero() && t.Before(listed) {
+				t = listed
+			}
+			if !t.IsZero() && now.After(t) {
 				s.StalenessSeconds = now.Sub(t).Seconds()
 			}
 		}

@@ -22,7 +22,7 @@ type RollupStatus struct {
 	ModelHash  string    `json:"model_hash"`
 	Rows       int64     `json:"rows"`
 	Watermark  string    `json:"watermark,omitempty"`
-	BuiltAt    time.Time `json:"built_at,omitempty"`
+	BuiltAt    time.Time `json:"built_at,omitzero"`
 	DurationMS float64   `json:"duration_ms"`
 	LastError  string    `json:"last_error,omitempty"`
 	Fresh      bool      `json:"fresh"`

@@ -380,7 +380,7 @@ type TagState struct {
 	Table      string    `json:"table,omitempty"`
 	Hash       string    `json:"definition_hash"`
 	AsOf       string    `json:"as_of,omitempty"`
-	BuiltAt    time.Time `json:"built_at,omitempty"`
+	BuiltAt    time.Time `json:"built_at,omitzero"`
 	DurationMS float64   `json:"duration_ms"`
 	Members    int64     `json:"members"`
 	Values     int64     `json:"values"`

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/goccy/go-yaml/ast"
+	"github.com/robfig/cron/v3"
 )
 
 // The YAML format, version 1. Each file may hold any model key; settings keys
@@ -382,12 +383,15 @@ func (d *decoder) rollup(n ast.Node, p *Project) {
 		"partition": func(v ast.Node) { r.Partition = d.oneOf(v, "partition", []string{"day", "month", "year"}) },
 		"refresh": func(v ast.Node) {
 			d.mapping(v, "refresh", handlers{
-				"cron":      func(v ast.Node) { r.Refresh.Cron, _ = d.str(v, "refresh.cron") },
-				"freshness": func(v ast.Node) { r.Refresh.Freshness = d.duration(v, "refresh.freshness") },
-				"lookback":  func(v ast.Node) { r.Refresh.Lookback = d.period(v, "refresh.lookback") },
+				"cron":      func(v ast.Node) { r.Refresh.Cron = d.cron(v, "refresh.cron") },
+				"freshness": func(v ast.Node) { r.Refresh.Freshness = d.sla(v, "refresh.freshness") },
+				"lookback":  func(v ast.Node) { r.Refresh.Lookback = d.lookback(v, "refresh.lookback") },
 			})
 		},
 	}, "name", "metrics")
+	if ok && r.Refresh.Lookback.N > 0 && r.Time == nil {
+		d.add(ErrInvalid(r.Refresh.Lookback.Pos, "refresh.lookback", "a lookback counts back over the rollup's time; give the rollup `time`, or leave `lookback` out"))
+	}
 	if ok {
 		p.Rollups = append(p.Rollups, r)
 	}
@@ -402,8 +406,8 @@ func (d *decoder) tag(n ast.Node, p *Project) {
 		"entity":    func(v ast.Node) { t.Entity, _ = d.str(v, "entity") },
 		"where":     func(v ast.Node) { t.Where = d.expr(v, "where") },
 		"value":     func(v ast.Node) { t.Value, _ = d.str(v, "value") },
-		"freshness": func(v ast.Node) { t.Freshness = d.duration(v, "freshness") },
-		"cron":      func(v ast.Node) { t.Cron, _ = d.str(v, "cron") },
+		"freshness": func(v ast.Node) { t.Freshness = d.sla(v, "freshness") },
+		"cron":      func(v ast.Node) { t.Cron = d.cron(v, "cron") },
 		"where_metric": func(v ast.Node) {
 			wm := &WhereMetric{}
 			d.mapping(v, "where_metric", handlers{
@@ -442,6 +446,73 @@ func (d *decoder) duration(v ast.Node, key string) time.Duration {
 		d.add(ErrInvalid(s.Pos, key, err.Error()))
 	}
 	return dur
+}
+
+// MinSLA is the shortest freshness target a rollup or tag may set: the
+// scheduler works in whole seconds, and a shorter target could only ever be
+// reported as breached.
+const MinSLA = time.Second
+
+// sla reads a freshness target: a positive duration of at least MinSLA.
+// Zero is refused rather than read as "no target", which is what leaving
+// the key out means.
+func (d *decoder) sla(v ast.Node, key string) time.Duration {
+	s, ok := d.str(v, key)
+	if !ok {
+		return 0
+	}
+	dur, err := ParseDuration(s.Value)
+	switch {
+	case err != nil:
+		d.add(ErrInvalid(s.Pos, key, err.Error()))
+		return 0
+	case dur == 0:
+		d.add(ErrInvalid(s.Pos, key, fmt.Sprintf("%q is no target: nothing is fresher than its source; give e.g. \"15m\", or leave `freshness` out for no SLA", s.Value)))
+		return 0
+	case dur < MinSLA:
+		d.add(ErrInvalid(s.Pos, key, fmt.Sprintf("%q is shorter than the scheduler's resolution of %s; give at least \"1s\" (e.g. \"15m\")", s.Value, MinSLA)))
+		return 0
+	}
+	return dur
+}
+
+// cron reads a schedule the way the scheduler will (robfig/cron's standard
+// parser: five fields or a descriptor), so a spec that would stop `serve`
+// is an error of the model, at its position.
+func (d *decoder) cron(v ast.Node, key string) Str {
+	s, ok := d.str(v, key)
+	if !ok {
+		return Str{}
+	}
+	if strings.TrimSpace(s.Value) == "" {
+		d.add(ErrInvalid(s.Pos, key, "an empty schedule; give five fields (e.g. \"*/10 * * * *\") or a descriptor (@hourly), or leave `cron` out"))
+		return Str{}
+	}
+	if _, err := cron.ParseStandard(s.Value); err != nil {
+		msg := fmt.Sprintf("%q is not a schedule (%v)", s.Value, err)
+		if f := strings.Fields(s.Value); len(f) == 6 && !strings.HasPrefix(s.Value, "@") {
+			msg = fmt.Sprintf("%q has six fields; a schedule has five (minute hour day-of-month month day-of-week), with no seconds: did you mean %q?", s.Value, strings.Join(f[1:], " "))
+		} else {
+			msg += "; write five fields: minute hour day-of-month month day-of-week (e.g. \"*/10 * * * *\"), or @hourly, @daily, @every 15m"
+		}
+		d.add(ErrInvalid(s.Pos, key, msg))
+		return Str{}
+	}
+	return s
+}
+
+// lookback reads a rollup's lookback: a period no longer than a duration
+// can hold (about 292 years), which bounds the partitions a refresh lists.
+func (d *decoder) lookback(v ast.Node, key string) Period {
+	p := d.period(v, key)
+	if p.N == 0 {
+		return p
+	}
+	if _, err := ParseDuration(fmt.Sprintf("%d %s", p.N, p.Unit)); err != nil {
+		d.add(ErrInvalid(p.Pos, key, fmt.Sprintf("%d %ss is longer than any data (at most about 292 years); a lookback names the recent partitions rebuilt on every refresh, e.g. \"2 days\"", p.N, p.Unit)))
+		return Period{}
+	}
+	return p
 }
 
 // ParseDuration reads a Go duration ("15m", "1h") or a period ("2 days"; a month counts 30 days).

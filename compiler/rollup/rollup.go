@@ -118,7 +118,7 @@ func Definitions(cat *logical.Catalog) []*Rollup {
 
 // hashOf fingerprints everything that decides a rollup's contents: the fact and
 // the sources it reads with every column's type and each table's time zone,
-// the fields kept and how computed ones are defined, the grain, the project's
+// the fields kept and how computed ones are defined, the grain and partition, the project's
 // time zone, and every stored measure's definition with the definitions of the
 // computed fields it reads. A changed input changes the hash, and a rollup
 // built from another hash is never read.
@@ -128,7 +128,7 @@ func hashOf(cat *logical.Catalog, d *Rollup) string {
 }
 
 // Describe is the text the definition hash is taken of, one input per line
-// (fact, tz, source, time, field, measure), so that two definitions can be
+// (fact, tz, source, time, partition, field, measure), so that two definitions can be
 // compared line by line to say what changed.
 func Describe(cat *logical.Catalog, d *Rollup) string {
 	var b strings.Builder
@@ -143,6 +143,12 @@ func Describe(cat *logical.Catalog, d *Rollup) string {
 	if d.TimeField != "" {
 		fields = append(fields, d.TimeField)
 		fmt.Fprintf(&b, "time %s %s\n", d.TimeField, d.Grain)
+	}
+	if d.Def != nil && d.Def.Partition.Value != "" {
+		// Not an input of the answers, but of the stored form: partition
+		// state is kept per partition, and OLAP engines partition the table
+		// itself, so a version is never refreshed under another partitioning.
+		fmt.Fprintf(&b, "partition %s\n", d.Def.Partition.Value)
 	}
 	sort.Strings(fields)
 	for _, f := range fields {

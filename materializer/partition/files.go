@@ -61,7 +61,7 @@ func List(dir, source string) ([]File, error) {
 	if !filepath.IsAbs(pattern) {
 		pattern = filepath.Join(dir, pattern)
 	}
-	paths, err := filepath.Glob(pattern)
+	paths, err := glob(pattern)
 	if err != nil {
 		return nil, fmt.Errorf("source %s: %v", source, err)
 	}
@@ -82,6 +82,78 @@ func List(dir, source string) ([]File, error) {
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].Path < out[j].Path })
 	return out, nil
+}
+
+// glob expands a pattern as DuckDB's read_parquet does, which is what reads
+// it: filepath.Glob's syntax, plus a "**" path segment, which matches any
+// number of directories, none included, once in a pattern (data/txn/**/*.parquet reads
+// data/txn/a.parquet and data/txn/y=2025/m=01/b.parquet alike). Symbolic
+// links to directories are not followed, as DuckDB does not follow them.
+func glob(pattern string) ([]string, error) {
+	if _, err := filepath.Match(pattern, ""); err != nil {
+		return nil, err
+	}
+	segs := strings.Split(filepath.ToSlash(pattern), "/")
+	switch n := strings.Count(pattern, "**"); {
+	case n == 0:
+		return filepath.Glob(pattern)
+	case n > 1:
+		return nil, fmt.Errorf("a pattern may hold one %q (DuckDB reads no more); write e.g. data/txn/**/*.parquet", "**")
+	}
+	// Walk from the longest leading run of literal segments.
+	i := 0
+	for i < len(segs) && !strings.ContainsAny(segs[i], "*?[\\") {
+		i++
+	}
+	root := filepath.FromSlash(strings.Join(segs[:i], "/"))
+	if i == 0 {
+		root = "."
+	} else if root == "" {
+		root = "/"
+	}
+	rest := segs[i:]
+	var out []string
+	err := filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {
+		if err != nil {
+			if path == root {
+				return fs.SkipAll // no such directory: no match
+			}
+			return nil
+		}
+		if d.IsDir() || path == root {
+			return nil
+		}
+		rel, err := filepath.Rel(root, path)
+		if err != nil {
+			return nil
+		}
+		if matchSegments(rest, strings.Split(filepath.ToSlash(rel), "/")) {
+			out = append(out, path)
+		}
+		return nil
+	})
+	return out, err
+}
+
+// matchSegments matches path segments against pattern segments, a "**"
+// pattern segment standing for zero or more path segments.
+func matchSegments(pat, path []string) bool {
+	if len(pat) == 0 {
+		return len(path) == 0
+	}
+	if pat[0] == "**" {
+		for k := 0; k <= len(path); k++ {
+			if matchSegments(pat[1:], path[k:]) {
+				return true
+			}
+		}
+		return false
+	}
+	if len(path) == 0 {
+		return false
+	}
+	ok, _ := filepath.Match(pat[0], path[0])
+	return ok && matchSegments(pat[1:], path[1:])
 }
 
 // Carry copies the time ranges of unchanged files from a previous listing,

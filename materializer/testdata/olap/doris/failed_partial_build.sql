@@ -125,11 +125,11 @@ SELECT `part`, `row_count`, `watermark`, `fingerprint`, `built_ns` FROM `_strata
 
 SELECT `rollup`, `files`, `others` FROM `_strata`.`rollup_files`;
 
-ALTER TABLE `_strata`.`r_txn_daily_852384b0` ADD PARTITION IF NOT EXISTS `p20250201` VALUES [('2025-02-01'), ('2025-03-01'));
+ALTER TABLE `_strata`.`r_txn_daily_d99a9459` ADD PARTITION IF NOT EXISTS `p20250201` VALUES [('2025-02-01'), ('2025-03-01'));
 
-ALTER TABLE `_strata`.`r_txn_daily_852384b0` ADD PARTITION IF NOT EXISTS `p20250401` VALUES [('2025-04-01'), ('2025-05-01'));
+ALTER TABLE `_strata`.`r_txn_daily_d99a9459` ADD PARTITION IF NOT EXISTS `p20250401` VALUES [('2025-04-01'), ('2025-05-01'));
 
-INSERT OVERWRITE TABLE `_strata`.`r_txn_daily_852384b0` PARTITION (`p20250201`, `p20250401`) (`channels.name`, `customers.segment`, `branches.city`, `transactions.txn_time.day`, `txn_amount`, `txn_count`, `posted_count`, `reversed_count`, `active_customers.set`, `approx_customers.set`, `max_txn`, `min_txn`, `avg_amount.sum`, `avg_amount.count`)
+INSERT OVERWRITE TABLE `_strata`.`r_txn_daily_d99a9459` PARTITION (`p20250201`, `p20250401`) (`channels.name`, `customers.segment`, `branches.city`, `transactions.txn_time.day`, `txn_amount`, `txn_count`, `posted_count`, `reversed_count`, `active_customers.set`, `approx_customers.set`, `max_txn`, `min_txn`, `avg_amount.sum`, `avg_amount.count`)
 SELECT `channels`.`name` AS `channels.name`, `customers`.`segment` AS `customers.segment`, `branches`.`city` AS `branches.city`, CAST(date_trunc(CONVERT_TZ(`transactions`.`txn_time`, 'UTC', 'Asia/Shanghai'), 'day') AS DATE) AS `transactions.txn_time.day`, SUM(CASE WHEN (`transactions`.`status` = 'posted') THEN `transactions`.`amount` END) AS `txn_amount`, COUNT(`transactions`.`txn_id`) AS `txn_count`, COUNT(CASE WHEN (`transactions`.`status` = 'posted') THEN 1 END) AS `posted_count`, COUNT(CASE WHEN (`transactions`.`status` = 'reversed') THEN 1 END) AS `reversed_count`, bitmap_union(to_bitmap(`transactions`.`customer_id`)) AS `active_customers.set`, hll_union(hll_hash(`transactions`.`customer_id`)) AS `approx_customers.set`, MAX(`transactions`.`amount`) AS `max_txn`, MIN(`transactions`.`amount`) AS `min_txn`, SUM(CASE WHEN (`transactions`.`status` = 'posted') THEN `transactions`.`amount` END) AS `avg_amount.sum`, COUNT(CASE WHEN (`transactions`.`status` = 'posted') THEN `transactions`.`amount` END) AS `avg_amount.count`
 FROM `transactions` AS `transactions`
 LEFT JOIN `customers` AS `customers` ON `transactions`.`customer_id` = `customers`.`customer_id`
@@ -141,7 +141,7 @@ WHERE COALESCE((CAST(date_trunc(CONVERT_TZ(`transactions`.`txn_time`, 'UTC', 'As
 GROUP BY 1, 2, 3, 4;
 
 INSERT INTO `_strata`.`rollups` (`name`, `table_name`, `def_hash`, `row_count`, `watermark`, `built_at`, `duration_ms`, `sources`, `last_error`, `last_try`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?);
--- args: "txn_daily", "_strata.r_txn_daily_852384b0", "852384b01b177396", 420, "2025-03-31", 2025-04-01 02:00:00, 12.5, "", "the engine could not run the query: Memory of process exceed limit", <now>
+-- args: "txn_daily", "_strata.r_txn_daily_d99a9459", "d99a94597046de11", 420, "2025-03-31", 2025-04-01 02:00:00, 12.5, "", "the engine could not run the query: Memory of process exceed limit", <now>
 
 DELETE FROM `_strata`.`leases` WHERE `name` = ? AND `holder` = ?;
 -- args: "txn_daily", "builder:1"

@@ -112,9 +112,9 @@ GROUP BY 1;
 
 SELECT `name`, COALESCE(`table_name`, ''), COALESCE(`def_hash`, ''), COALESCE(`row_count`, 0), COALESCE(`watermark`, ''), `built_at`, COALESCE(`duration_ms`, 0), COALESCE(`sources`, ''), COALESCE(`last_error`, '') FROM `_strata`.`rollups`;
 
-DROP TABLE IF EXISTS `_strata`.`r_txn_daily_852384b0`;
+DROP TABLE IF EXISTS `_strata`.`r_txn_daily_d99a9459`;
 
-CREATE TABLE IF NOT EXISTS `_strata`.`r_txn_daily_852384b0` (
+CREATE TABLE IF NOT EXISTS `_strata`.`r_txn_daily_d99a9459` (
   `transactions.txn_time.day` DATE NOT NULL,
   `channels.name` VARCHAR(65533) NULL,
   `customers.segment` VARCHAR(65533) NULL,
@@ -134,13 +134,13 @@ AGGREGATE KEY(`transactions.txn_time.day`, `channels.name`, `customers.segment`,
 PARTITION BY RANGE(`transactions.txn_time.day`) ()
 DISTRIBUTED BY HASH(`channels.name`);
 
-ALTER TABLE `_strata`.`r_txn_daily_852384b0` ADD PARTITION IF NOT EXISTS `p20250101` VALUES [('2025-01-01'), ('2025-02-01'));
+ALTER TABLE `_strata`.`r_txn_daily_d99a9459` ADD PARTITION IF NOT EXISTS `p20250101` VALUES [('2025-01-01'), ('2025-02-01'));
 
-ALTER TABLE `_strata`.`r_txn_daily_852384b0` ADD PARTITION IF NOT EXISTS `p20250201` VALUES [('2025-02-01'), ('2025-03-01'));
+ALTER TABLE `_strata`.`r_txn_daily_d99a9459` ADD PARTITION IF NOT EXISTS `p20250201` VALUES [('2025-02-01'), ('2025-03-01'));
 
-ALTER TABLE `_strata`.`r_txn_daily_852384b0` ADD PARTITION IF NOT EXISTS `p20250301` VALUES [('2025-03-01'), ('2025-04-01'));
+ALTER TABLE `_strata`.`r_txn_daily_d99a9459` ADD PARTITION IF NOT EXISTS `p20250301` VALUES [('2025-03-01'), ('2025-04-01'));
 
-INSERT INTO `_strata`.`r_txn_daily_852384b0` (`channels.name`, `customers.segment`, `branches.city`, `transactions.txn_time.day`, `txn_amount`, `txn_count`, `posted_count`, `reversed_count`, `active_customers.set`, `approx_customers.set`, `max_txn`, `min_txn`, `avg_amount.sum`, `avg_amount.count`)
+INSERT INTO `_strata`.`r_txn_daily_d99a9459` (`channels.name`, `customers.segment`, `branches.city`, `transactions.txn_time.day`, `txn_amount`, `txn_count`, `posted_count`, `reversed_count`, `active_customers.set`, `approx_customers.set`, `max_txn`, `min_txn`, `avg_amount.sum`, `avg_amount.count`)
 SELECT `channels`.`name` AS `channels.name`, `customers`.`segment` AS `customers.segment`, `branches`.`city` AS `branches.city`, CAST(date_trunc('day', CONVERT_TZ(`transactions`.`txn_time`, 'UTC', 'Asia/Shanghai')) AS DATE) AS `transactions.txn_time.day`, SUM(CASE WHEN (`transactions`.`status` = 'posted') THEN `transactions`.`amount` END) AS `txn_amount`, COUNT(`transactions`.`txn_id`) AS `txn_count`, COUNT(CASE WHEN (`transactions`.`status` = 'posted') THEN 1 END) AS `posted_count`, COUNT(CASE WHEN (`transactions`.`status` = 'reversed') THEN 1 END) AS `reversed_count`, bitmap_union(to_bitmap(`transactions`.`customer_id`)) AS `active_customers.set`, hll_union(hll_hash(`transactions`.`customer_id`)) AS `approx_customers.set`, MAX(`transactions`.`amount`) AS `max_txn`, MIN(`transactions`.`amount`) AS `min_txn`, SUM(CASE WHEN (`transactions`.`status` = 'posted') THEN `transactions`.`amount` END) AS `avg_amount.sum`, COUNT(CASE WHEN (`transactions`.`status` = 'posted') THEN `transactions`.`amount` END) AS `avg_amount.count`
 FROM `transactions` AS `transactions`
 LEFT JOIN `customers` AS `customers` ON `transactions`.`customer_id` = `customers`.`customer_id`
@@ -148,7 +148,7 @@ LEFT JOIN `channels` AS `channels` ON `transactions`.`channel_id` = `channels`.`
 LEFT JOIN `branches` AS `branches` ON `customers`.`branch_id` = `branches`.`branch_id`
 GROUP BY 1, 2, 3, 4;
 
-SELECT CAST(date_trunc('month', `transactions.txn_time.day`) AS DATE), COUNT(*), MAX(`transactions.txn_time.day`) FROM `_strata`.`r_txn_daily_852384b0` GROUP BY 1;
+SELECT CAST(date_trunc('month', `transactions.txn_time.day`) AS DATE), COUNT(*), MAX(`transactions.txn_time.day`) FROM `_strata`.`r_txn_daily_d99a9459` GROUP BY 1;
 
 SELECT COUNT(*), MAX(`txn_time`), CAST(SUM(murmur_hash3_32(IFNULL(CAST(`txn_time` AS VARCHAR), '\\N'))) AS VARCHAR)
 FROM `transactions`;
@@ -163,7 +163,7 @@ DELETE FROM `_strata`.`definitions` WHERE `rollup` = ?;
 -- args: "txn_daily"
 
 INSERT INTO `_strata`.`definitions` (`rollup`, `definition`) VALUES (?, ?);
--- args: "txn_daily", "v2"…(60 lines)
+-- args: "txn_daily", "v2"…(61 lines)
 
 INSERT INTO `_strata`.`rollup_files` (`rollup`, `files`, `others`) VALUES (?, ?, ?);
 -- args: "txn_daily", "[]", "8dec8bffacce5699"
@@ -172,7 +172,7 @@ INSERT INTO `_strata`.`lineage` (`rollup`, `built_from`) VALUES (?, ?);
 -- args: "txn_daily", ""
 
 INSERT INTO `_strata`.`rollups` (`name`, `table_name`, `def_hash`, `row_count`, `watermark`, `built_at`, `duration_ms`, `sources`, `last_error`, `last_try`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?);
--- args: "txn_daily", "_strata.r_txn_daily_852384b0", "852384b01b177396", 285, "2025-03-31", <now>, <ms>, "82ac7465fbcb33d0", NULL, <now>
+-- args: "txn_daily", "_strata.r_txn_daily_d99a9459", "d99a94597046de11", 285, "2025-03-31", <now>, <ms>, "82ac7465fbcb33d0", NULL, <now>
 
 DROP TABLE IF EXISTS `_strata`.`r_txn_daily_0ldhash0`;
 

@@ -117,11 +117,11 @@ SELECT `part`, `row_count`, `watermark`, `fingerprint`, `built_ns` FROM `_strata
 
 SELECT `rollup`, `files`, `others` FROM `_strata`.`rollup_files`;
 
-ALTER TABLE `_strata`.`r_txn_daily_852384b0` ADD PARTITION IF NOT EXISTS `p20250201` VALUES [('2025-02-01'), ('2025-03-01'));
+ALTER TABLE `_strata`.`r_txn_daily_d99a9459` ADD PARTITION IF NOT EXISTS `p20250201` VALUES [('2025-02-01'), ('2025-03-01'));
 
-ALTER TABLE `_strata`.`r_txn_daily_852384b0` ADD PARTITION IF NOT EXISTS `p20250401` VALUES [('2025-04-01'), ('2025-05-01'));
+ALTER TABLE `_strata`.`r_txn_daily_d99a9459` ADD PARTITION IF NOT EXISTS `p20250401` VALUES [('2025-04-01'), ('2025-05-01'));
 
-INSERT OVERWRITE `_strata`.`r_txn_daily_852384b0` PARTITION (`p20250201`, `p20250401`) (`channels.name`, `customers.segment`, `branches.city`, `transactions.txn_time.day`, `txn_amount`, `txn_count`, `posted_count`, `reversed_count`, `active_customers.set`, `approx_customers.set`, `max_txn`, `min_txn`, `avg_amount.sum`, `avg_amount.count`)
+INSERT OVERWRITE `_strata`.`r_txn_daily_d99a9459` PARTITION (`p20250201`, `p20250401`) (`channels.name`, `customers.segment`, `branches.city`, `transactions.txn_time.day`, `txn_amount`, `txn_count`, `posted_count`, `reversed_count`, `active_customers.set`, `approx_customers.set`, `max_txn`, `min_txn`, `avg_amount.sum`, `avg_amount.count`)
 SELECT `channels`.`name` AS `channels.name`, `customers`.`segment` AS `customers.segment`, `branches`.`city` AS `branches.city`, CAST(date_trunc('day', CONVERT_TZ(`transactions`.`txn_time`, 'UTC', 'Asia/Shanghai')) AS DATE) AS `transactions.txn_time.day`, SUM(CASE WHEN (`transactions`.`status` = 'posted') THEN `transactions`.`amount` END) AS `txn_amount`, COUNT(`transactions`.`txn_id`) AS `txn_count`, COUNT(CASE WHEN (`transactions`.`status` = 'posted') THEN 1 END) AS `posted_count`, COUNT(CASE WHEN (`transactions`.`status` = 'reversed') THEN 1 END) AS `reversed_count`, bitmap_union(to_bitmap(`transactions`.`customer_id`)) AS `active_customers.set`, hll_union(hll_hash(`transactions`.`customer_id`)) AS `approx_customers.set`, MAX(`transactions`.`amount`) AS `max_txn`, MIN(`transactions`.`amount`) AS `min_txn`, SUM(CASE WHEN (`transactions`.`status` = 'posted') THEN `transactions`.`amount` END) AS `avg_amount.sum`, COUNT(CASE WHEN (`transactions`.`status` = 'posted') THEN `transactions`.`amount` END) AS `avg_amount.count`
 FROM `transactions` AS `transactions`
 LEFT JOIN `customers` AS `customers` ON `transactions`.`customer_id` = `customers`.`customer_id`
@@ -132,7 +132,7 @@ WHERE COALESCE((CAST(date_trunc('day', CONVERT_TZ(`transactions`.`txn_time`, 'UT
   AND `transactions`.`txn_time` < CAST('2025-05-10 00:00:00' AS DATETIME)
 GROUP BY 1, 2, 3, 4;
 
-SELECT CAST(date_trunc('month', `transactions.txn_time.day`) AS DATE), COUNT(*), MAX(`transactions.txn_time.day`) FROM `_strata`.`r_txn_daily_852384b0` GROUP BY 1;
+SELECT CAST(date_trunc('month', `transactions.txn_time.day`) AS DATE), COUNT(*), MAX(`transactions.txn_time.day`) FROM `_strata`.`r_txn_daily_d99a9459` GROUP BY 1;
 
 SELECT COUNT(*) FROM information_schema.tables WHERE table_schema = '_strata' AND table_name = 'partitions';
 
@@ -152,7 +152,7 @@ DELETE FROM `_strata`.`definitions` WHERE `rollup` = ?;
 -- args: "txn_daily"
 
 INSERT INTO `_strata`.`definitions` (`rollup`, `definition`) VALUES (?, ?);
--- args: "txn_daily", "v2"…(60 lines)
+-- args: "txn_daily", "v2"…(61 lines)
 
 INSERT INTO `_strata`.`rollup_files` (`rollup`, `files`, `others`) VALUES (?, ?, ?);
 -- args: "txn_daily", "[]", "8dec8bffacce5699"
@@ -161,7 +161,7 @@ INSERT INTO `_strata`.`lineage` (`rollup`, `built_from`) VALUES (?, ?);
 -- args: "txn_daily", ""
 
 INSERT INTO `_strata`.`rollups` (`name`, `table_name`, `def_hash`, `row_count`, `watermark`, `built_at`, `duration_ms`, `sources`, `last_error`, `last_try`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?);
--- args: "txn_daily", "_strata.r_txn_daily_852384b0", "852384b01b177396", 297, "2025-04-30", <now>, <ms>, "82ac7465fbcb33d0", NULL, <now>
+-- args: "txn_daily", "_strata.r_txn_daily_d99a9459", "d99a94597046de11", 297, "2025-04-30", <now>, <ms>, "82ac7465fbcb33d0", NULL, <now>
 
 DELETE FROM `_strata`.`leases` WHERE `name` = ? AND `holder` = ?;
 -- args: "txn_daily", "builder:1"

@@ -115,9 +115,9 @@ GROUP BY 1;
 
 SELECT `name`, COALESCE(`table_name`, ''), COALESCE(`def_hash`, ''), COALESCE(`row_count`, 0), COALESCE(`watermark`, ''), `built_at`, COALESCE(`duration_ms`, 0), COALESCE(`sources`, ''), COALESCE(`last_error`, '') FROM `_strata`.`rollups`;
 
-DROP TABLE IF EXISTS `_strata`.`r_txn_monthly_segment_33cd845c`;
+DROP TABLE IF EXISTS `_strata`.`r_txn_monthly_segment_e0cac7a7`;
 
-CREATE TABLE IF NOT EXISTS `_strata`.`r_txn_monthly_segment_33cd845c` (
+CREATE TABLE IF NOT EXISTS `_strata`.`r_txn_monthly_segment_e0cac7a7` (
   `transactions.txn_time.month` DATE NOT NULL,
   `customers.segment` VARCHAR(65533) NULL,
   `txn_amount` DECIMAL(38,2) SUM NULL,
@@ -129,14 +129,14 @@ AGGREGATE KEY(`transactions.txn_time.month`, `customers.segment`)
 PARTITION BY RANGE(`transactions.txn_time.month`) ()
 DISTRIBUTED BY HASH(`customers.segment`);
 
-ALTER TABLE `_strata`.`r_txn_monthly_segment_33cd845c` ADD PARTITION IF NOT EXISTS `p20250101` VALUES [('2025-01-01'), ('2026-01-01'));
+ALTER TABLE `_strata`.`r_txn_monthly_segment_e0cac7a7` ADD PARTITION IF NOT EXISTS `p20250101` VALUES [('2025-01-01'), ('2026-01-01'));
 
-INSERT INTO `_strata`.`r_txn_monthly_segment_33cd845c` (`customers.segment`, `transactions.txn_time.month`, `txn_amount`, `txn_count`, `posted_count`, `active_customers.set`)
+INSERT INTO `_strata`.`r_txn_monthly_segment_e0cac7a7` (`customers.segment`, `transactions.txn_time.month`, `txn_amount`, `txn_count`, `posted_count`, `active_customers.set`)
 SELECT `s`.`customers.segment` AS `customers.segment`, CAST(date_trunc('month', `s`.`transactions.txn_time.day`) AS DATE) AS `transactions.txn_time.month`, SUM(`s`.`txn_amount`) AS `txn_amount`, CAST(COALESCE(SUM(`s`.`txn_count`), 0) AS BIGINT) AS `txn_count`, CAST(COALESCE(SUM(`s`.`posted_count`), 0) AS BIGINT) AS `posted_count`, bitmap_union(`s`.`active_customers.set`) AS `active_customers.set`
-FROM `_strata`.`r_txn_daily_852384b0` AS `s`
+FROM `_strata`.`r_txn_daily_d99a9459` AS `s`
 GROUP BY `s`.`customers.segment`, CAST(date_trunc('month', `s`.`transactions.txn_time.day`) AS DATE);
 
-SELECT CAST(date_trunc('year', `transactions.txn_time.month`) AS DATE), COUNT(*), MAX(`transactions.txn_time.month`) FROM `_strata`.`r_txn_monthly_segment_33cd845c` GROUP BY 1;
+SELECT CAST(date_trunc('year', `transactions.txn_time.month`) AS DATE), COUNT(*), MAX(`transactions.txn_time.month`) FROM `_strata`.`r_txn_monthly_segment_e0cac7a7` GROUP BY 1;
 
 DELETE FROM `_strata`.`partitions` WHERE `rollup` = ?;
 -- args: "txn_monthly_segment"
@@ -148,7 +148,7 @@ DELETE FROM `_strata`.`definitions` WHERE `rollup` = ?;
 -- args: "txn_monthly_segment"
 
 INSERT INTO `_strata`.`definitions` (`rollup`, `definition`) VALUES (?, ?);
--- args: "txn_monthly_segment", "v2"…(53 lines)
+-- args: "txn_monthly_segment", "v2"…(54 lines)
 
 INSERT INTO `_strata`.`rollup_files` (`rollup`, `files`, `others`) VALUES (?, ?, ?);
 -- args: "txn_monthly_segment", "[]", "8dec8bffacce5699"
@@ -157,7 +157,7 @@ INSERT INTO `_strata`.`lineage` (`rollup`, `built_from`) VALUES (?, ?);
 -- args: "txn_monthly_segment", "txn_daily"
 
 INSERT INTO `_strata`.`rollups` (`name`, `table_name`, `def_hash`, `row_count`, `watermark`, `built_at`, `duration_ms`, `sources`, `last_error`, `last_try`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?);
--- args: "txn_monthly_segment", "_strata.r_txn_monthly_segment_33cd845c", "33cd845ca386c580", 285, "2025-03-31", <now>, <ms>, "82ac7465fbcb33d0", NULL, <now>
+-- args: "txn_monthly_segment", "_strata.r_txn_monthly_segment_e0cac7a7", "e0cac7a7b9993eb6", 285, "2025-03-31", <now>, <ms>, "82ac7465fbcb33d0", NULL, <now>
 
 DELETE FROM `_strata`.`leases` WHERE `name` = ? AND `holder` = ?;
 -- args: "txn_monthly_segment", "builder:1"

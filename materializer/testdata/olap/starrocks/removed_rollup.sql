@@ -194,9 +194,9 @@ GROUP BY 1;
 
 SELECT `name`, COALESCE(`table_name`, ''), COALESCE(`def_hash`, ''), COALESCE(`row_count`, 0), COALESCE(`watermark`, ''), `built_at`, COALESCE(`duration_ms`, 0), COALESCE(`sources`, ''), COALESCE(`last_error`, '') FROM `_strata`.`rollups`;
 
-DROP TABLE IF EXISTS `_strata`.`r_txn_daily_852384b0`;
+DROP TABLE IF EXISTS `_strata`.`r_txn_daily_d99a9459`;
 
-CREATE TABLE IF NOT EXISTS `_strata`.`r_txn_daily_852384b0` (
+CREATE TABLE IF NOT EXISTS `_strata`.`r_txn_daily_d99a9459` (
   `transactions.txn_time.day` DATE NOT NULL,
   `channels.name` VARCHAR(65533) NULL,
   `customers.segment` VARCHAR(65533) NULL,
@@ -216,13 +216,13 @@ AGGREGATE KEY(`transactions.txn_time.day`, `channels.name`, `customers.segment`,
 PARTITION BY RANGE(`transactions.txn_time.day`) ()
 DISTRIBUTED BY HASH(`channels.name`);
 
-ALTER TABLE `_strata`.`r_txn_daily_852384b0` ADD PARTITION IF NOT EXISTS `p20250101` VALUES [('2025-01-01'), ('2025-02-01'));
+ALTER TABLE `_strata`.`r_txn_daily_d99a9459` ADD PARTITION IF NOT EXISTS `p20250101` VALUES [('2025-01-01'), ('2025-02-01'));
 
-ALTER TABLE `_strata`.`r_txn_daily_852384b0` ADD PARTITION IF NOT EXISTS `p20250201` VALUES [('2025-02-01'), ('2025-03-01'));
+ALTER TABLE `_strata`.`r_txn_daily_d99a9459` ADD PARTITION IF NOT EXISTS `p20250201` VALUES [('2025-02-01'), ('2025-03-01'));
 
-ALTER TABLE `_strata`.`r_txn_daily_852384b0` ADD PARTITION IF NOT EXISTS `p20250301` VALUES [('2025-03-01'), ('2025-04-01'));
+ALTER TABLE `_strata`.`r_txn_daily_d99a9459` ADD PARTITION IF NOT EXISTS `p20250301` VALUES [('2025-03-01'), ('2025-04-01'));
 
-INSERT INTO `_strata`.`r_txn_daily_852384b0` (`channels.name`, `customers.segment`, `branches.city`, `transactions.txn_time.day`, `txn_amount`, `txn_count`, `posted_count`, `reversed_count`, `active_customers.set`, `approx_customers.set`, `max_txn`, `min_txn`, `avg_amount.sum`, `avg_amount.count`)
+INSERT INTO `_strata`.`r_txn_daily_d99a9459` (`channels.name`, `customers.segment`, `branches.city`, `transactions.txn_time.day`, `txn_amount`, `txn_count`, `posted_count`, `reversed_count`, `active_customers.set`, `approx_customers.set`, `max_txn`, `min_txn`, `avg_amount.sum`, `avg_amount.count`)
 SELECT `channels`.`name` AS `channels.name`, `customers`.`segment` AS `customers.segment`, `branches`.`city` AS `branches.city`, CAST(date_trunc('day', CONVERT_TZ(`transactions`.`txn_time`, 'UTC', 'Asia/Shanghai')) AS DATE) AS `transactions.txn_time.day`, SUM(CASE WHEN (`transactions`.`status` = 'posted') THEN `transactions`.`amount` END) AS `txn_amount`, COUNT(`transactions`.`txn_id`) AS `txn_count`, COUNT(CASE WHEN (`transactions`.`status` = 'posted') THEN 1 END) AS `posted_count`, COUNT(CASE WHEN (`transactions`.`status` = 'reversed') THEN 1 END) AS `reversed_count`, bitmap_union(to_bitmap(`transactions`.`customer_id`)) AS `active_customers.set`, hll_union(hll_hash(`transactions`.`customer_id`)) AS `approx_customers.set`, MAX(`transactions`.`amount`) AS `max_txn`, MIN(`transactions`.`amount`) AS `min_txn`, SUM(CASE WHEN (`transactions`.`status` = 'posted') THEN `transactions`.`amount` END) AS `avg_amount.sum`, COUNT(CASE WHEN (`transactions`.`status` = 'posted') THEN `transactions`.`amount` END) AS `avg_amount.count`
 FROM `transactions` AS `transactions`
 LEFT JOIN `customers` AS `customers` ON `transactions`.`customer_id` = `customers`.`customer_id`
@@ -230,7 +230,7 @@ LEFT JOIN `channels` AS `channels` ON `transactions`.`channel_id` = `channels`.`
 LEFT JOIN `branches` AS `branches` ON `customers`.`branch_id` = `branches`.`branch_id`
 GROUP BY 1, 2, 3, 4;
 
-SELECT CAST(date_trunc('month', `transactions.txn_time.day`) AS DATE), COUNT(*), MAX(`transactions.txn_time.day`) FROM `_strata`.`r_txn_daily_852384b0` GROUP BY 1;
+SELECT CAST(date_trunc('month', `transactions.txn_time.day`) AS DATE), COUNT(*), MAX(`transactions.txn_time.day`) FROM `_strata`.`r_txn_daily_d99a9459` GROUP BY 1;
 
 SELECT COUNT(*), MAX(`txn_time`), CAST(SUM(murmur_hash3_32(IFNULL(CAST(`txn_time` AS VARCHAR), '\\N'))) AS VARCHAR)
 FROM `transactions`;
@@ -245,7 +245,7 @@ DELETE FROM `_strata`.`definitions` WHERE `rollup` = ?;
 -- args: "txn_daily"
 
 INSERT INTO `_strata`.`definitions` (`rollup`, `definition`) VALUES (?, ?);
--- args: "txn_daily", "v2"…(60 lines)
+-- args: "txn_daily", "v2"…(61 lines)
 
 INSERT INTO `_strata`.`rollup_files` (`rollup`, `files`, `others`) VALUES (?, ?, ?);
 -- args: "txn_daily", "[]", "8dec8bffacce5699"
@@ -254,7 +254,7 @@ INSERT INTO `_strata`.`lineage` (`rollup`, `built_from`) VALUES (?, ?);
 -- args: "txn_daily", ""
 
 INSERT INTO `_strata`.`rollups` (`name`, `table_name`, `def_hash`, `row_count`, `watermark`, `built_at`, `duration_ms`, `sources`, `last_error`, `last_try`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?);
--- args: "txn_daily", "_strata.r_txn_daily_852384b0", "852384b01b177396", 285, "2025-03-31", <now>, <ms>, "82ac7465fbcb33d0", NULL, <now>
+-- args: "txn_daily", "_strata.r_txn_daily_d99a9459", "d99a94597046de11", 285, "2025-03-31", <now>, <ms>, "82ac7465fbcb33d0", NULL, <now>
 
 DELETE FROM `_strata`.`leases` WHERE `name` = ? AND `holder` = ?;
 -- args: "txn_daily", "builder:1"
@@ -291,9 +291,9 @@ GROUP BY 1;
 
 SELECT `name`, COALESCE(`table_name`, ''), COALESCE(`def_hash`, ''), COALESCE(`row_count`, 0), COALESCE(`watermark`, ''), `built_at`, COALESCE(`duration_ms`, 0), COALESCE(`sources`, ''), COALESCE(`last_error`, '') FROM `_strata`.`rollups`;
 
-DROP TABLE IF EXISTS `_strata`.`r_txn_monthly_segment_33cd845c`;
+DROP TABLE IF EXISTS `_strata`.`r_txn_monthly_segment_e0cac7a7`;
 
-CREATE TABLE IF NOT EXISTS `_strata`.`r_txn_monthly_segment_33cd845c` (
+CREATE TABLE IF NOT EXISTS `_strata`.`r_txn_monthly_segment_e0cac7a7` (
   `transactions.txn_time.month` DATE NOT NULL,
   `customers.segment` VARCHAR(65533) NULL,
   `txn_amount` DECIMAL(38,2) SUM NULL,
@@ -305,15 +305,15 @@ AGGREGATE KEY(`transactions.txn_time.month`, `customers.segment`)
 PARTITION BY RANGE(`transactions.txn_time.month`) ()
 DISTRIBUTED BY HASH(`customers.segment`);
 
-ALTER TABLE `_strata`.`r_txn_monthly_segment_33cd845c` ADD PARTITION IF NOT EXISTS `p20250101` VALUES [('2025-01-01'), ('2026-01-01'));
+ALTER TABLE `_strata`.`r_txn_monthly_segment_e0cac7a7` ADD PARTITION IF NOT EXISTS `p20250101` VALUES [('2025-01-01'), ('2026-01-01'));
 
-INSERT INTO `_strata`.`r_txn_monthly_segment_33cd845c` (`customers.segment`, `transactions.txn_time.month`, `txn_amount`, `txn_count`, `posted_count`, `active_customers.set`)
+INSERT INTO `_strata`.`r_txn_monthly_segment_e0cac7a7` (`customers.segment`, `transactions.txn_time.month`, `txn_amount`, `txn_count`, `posted_count`, `active_customers.set`)
 SELECT `customers`.`segment` AS `customers.segment`, CAST(date_trunc('month', CONVERT_TZ(`transactions`.`txn_time`, 'UTC', 'Asia/Shanghai')) AS DATE) AS `transactions.txn_time.month`, SUM(CASE WHEN (`transactions`.`status` = 'posted') THEN `transactions`.`amount` END) AS `txn_amount`, COUNT(`transactions`.`txn_id`) AS `txn_count`, COUNT(CASE WHEN (`transactions`.`status` = 'posted') THEN 1 END) AS `posted_count`, bitmap_union(to_bitmap(`transactions`.`customer_id`)) AS `active_customers.set`
 FROM `transactions` AS `transactions`
 LEFT JOIN `customers` AS `customers` ON `transactions`.`customer_id` = `customers`.`customer_id`
 GROUP BY 1, 2;
 
-SELECT CAST(date_trunc('year', `transactions.txn_time.month`) AS DATE), COUNT(*), MAX(`transactions.txn_time.month`) FROM `_strata`.`r_txn_monthly_segment_33cd845c` GROUP BY 1;
+SELECT CAST(date_trunc('year', `transactions.txn_time.month`) AS DATE), COUNT(*), MAX(`transactions.txn_time.month`) FROM `_strata`.`r_txn_monthly_segment_e0cac7a7` GROUP BY 1;
 
 SELECT COUNT(*), MAX(`txn_time`), CAST(SUM(murmur_hash3_32(IFNULL(CAST(`txn_time` AS VARCHAR), '\\N'))) AS VARCHAR)
 FROM `transactions`;
@@ -328,7 +328,7 @@ DELETE FROM `_strata`.`definitions` WHERE `rollup` = ?;
 -- args: "txn_monthly_segment"
 
 INSERT INTO `_strata`.`definitions` (`rollup`, `definition`) VALUES (?, ?);
--- args: "txn_monthly_segment", "v2"…(53 lines)
+-- args: "txn_monthly_segment", "v2"…(54 lines)
 
 INSERT INTO `_strata`.`rollup_files` (`rollup`, `files`, `others`) VALUES (?, ?, ?);
 -- args: "txn_monthly_segment", "[]", "8dec8bffacce5699"
@@ -337,7 +337,7 @@ INSERT INTO `_strata`.`lineage` (`rollup`, `built_from`) VALUES (?, ?);
 -- args: "txn_monthly_segment", ""
 
 INSERT INTO `_strata`.`rollups` (`name`, `table_name`, `def_hash`, `row_count`, `watermark`, `built_at`, `duration_ms`, `sources`, `last_error`, `last_try`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?);
--- args: "txn_monthly_segment", "_strata.r_txn_monthly_segment_33cd845c", "33cd845ca386c580", 285, "2025-03-31", <now>, <ms>, "82ac7465fbcb33d0", NULL, <now>
+-- args: "txn_monthly_segment", "_strata.r_txn_monthly_segment_e0cac7a7", "e0cac7a7b9993eb6", 285, "2025-03-31", <now>, <ms>, "82ac7465fbcb33d0", NULL, <now>
 
 DELETE FROM `_strata`.`leases` WHERE `name` = ? AND `holder` = ?;
 -- args: "txn_monthly_segment", "builder:1"
@@ -368,9 +368,9 @@ GROUP BY 1;
 
 SELECT `name`, COALESCE(`table_name`, ''), COALESCE(`def_hash`, ''), COALESCE(`row_count`, 0), COALESCE(`watermark`, ''), `built_at`, COALESCE(`duration_ms`, 0), COALESCE(`sources`, ''), COALESCE(`last_error`, '') FROM `_strata`.`rollups`;
 
-DROP TABLE IF EXISTS `_strata`.`r_balance_daily_257a48c1`;
+DROP TABLE IF EXISTS `_strata`.`r_balance_daily_4dba293e`;
 
-CREATE TABLE IF NOT EXISTS `_strata`.`r_balance_daily_257a48c1` (
+CREATE TABLE IF NOT EXISTS `_strata`.`r_balance_daily_4dba293e` (
   `balances.snapshot_date.day` DATE NOT NULL,
   `customers.segment` VARCHAR(65533) NULL,
   `branches.region` VARCHAR(65533) NULL,
@@ -383,20 +383,20 @@ AGGREGATE KEY(`balances.snapshot_date.day`, `customers.segment`, `branches.regio
 PARTITION BY RANGE(`balances.snapshot_date.day`) ()
 DISTRIBUTED BY HASH(`customers.segment`);
 
-ALTER TABLE `_strata`.`r_balance_daily_257a48c1` ADD PARTITION IF NOT EXISTS `p20250101` VALUES [('2025-01-01'), ('2025-02-01'));
+ALTER TABLE `_strata`.`r_balance_daily_4dba293e` ADD PARTITION IF NOT EXISTS `p20250101` VALUES [('2025-01-01'), ('2025-02-01'));
 
-ALTER TABLE `_strata`.`r_balance_daily_257a48c1` ADD PARTITION IF NOT EXISTS `p20250201` VALUES [('2025-02-01'), ('2025-03-01'));
+ALTER TABLE `_strata`.`r_balance_daily_4dba293e` ADD PARTITION IF NOT EXISTS `p20250201` VALUES [('2025-02-01'), ('2025-03-01'));
 
-ALTER TABLE `_strata`.`r_balance_daily_257a48c1` ADD PARTITION IF NOT EXISTS `p20250301` VALUES [('2025-03-01'), ('2025-04-01'));
+ALTER TABLE `_strata`.`r_balance_daily_4dba293e` ADD PARTITION IF NOT EXISTS `p20250301` VALUES [('2025-03-01'), ('2025-04-01'));
 
-INSERT INTO `_strata`.`r_balance_daily_257a48c1` (`customers.segment`, `branches.region`, `balances.snapshot_date.day`, `total_balance`, `total_balance.rows`, `opening_balance`, `opening_balance.rows`)
+INSERT INTO `_strata`.`r_balance_daily_4dba293e` (`customers.segment`, `branches.region`, `balances.snapshot_date.day`, `total_balance`, `total_balance.rows`, `opening_balance`, `opening_balance.rows`)
 SELECT `customers`.`segment` AS `customers.segment`, `branches`.`region` AS `branches.region`, CAST(date_trunc('day', `balances`.`snapshot_date`) AS DATE) AS `balances.snapshot_date.day`, SUM(`balances`.`balance`) AS `total_balance`, COUNT(*) AS `total_balance.rows`, SUM(`balances`.`balance`) AS `opening_balance`, COUNT(*) AS `opening_balance.rows`
 FROM `balances` AS `balances`
 LEFT JOIN `customers` AS `customers` ON `balances`.`customer_id` = `customers`.`customer_id`
 LEFT JOIN `branches` AS `branches` ON `customers`.`branch_id` = `branches`.`branch_id`
 GROUP BY 1, 2, 3;
 
-SELECT CAST(date_trunc('month', `balances.snapshot_date.day`) AS DATE), COUNT(*), MAX(`balances.snapshot_date.day`) FROM `_strata`.`r_balance_daily_257a48c1` GROUP BY 1;
+SELECT CAST(date_trunc('month', `balances.snapshot_date.day`) AS DATE), COUNT(*), MAX(`balances.snapshot_date.day`) FROM `_strata`.`r_balance_daily_4dba293e` GROUP BY 1;
 
 SELECT COUNT(*), MAX(`snapshot_date`), CAST(SUM(murmur_hash3_32(IFNULL(CAST(`snapshot_date` AS VARCHAR), '\\N'))) AS VARCHAR)
 FROM `balances`;
@@ -411,7 +411,7 @@ DELETE FROM `_strata`.`definitions` WHERE `rollup` = ?;
 -- args: "balance_daily"
 
 INSERT INTO `_strata`.`definitions` (`rollup`, `definition`) VALUES (?, ?);
--- args: "balance_daily", "v2"…(38 lines)
+-- args: "balance_daily", "v2"…(39 lines)
 
 INSERT INTO `_strata`.`rollup_files` (`rollup`, `files`, `others`) VALUES (?, ?, ?);
 -- args: "balance_daily", "[]", "a27ea4d525d2f9c3"
@@ -420,7 +420,7 @@ INSERT INTO `_strata`.`lineage` (`rollup`, `built_from`) VALUES (?, ?);
 -- args: "balance_daily", ""
 
 INSERT INTO `_strata`.`rollups` (`name`, `table_name`, `def_hash`, `row_count`, `watermark`, `built_at`, `duration_ms`, `sources`, `last_error`, `last_try`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?);
--- args: "balance_daily", "_strata.r_balance_daily_257a48c1", "257a48c1d78643ac", 285, "2025-03-31", <now>, <ms>, "cfde0ef5a6b3b1e4", NULL, <now>
+-- args: "balance_daily", "_strata.r_balance_daily_4dba293e", "4dba293eaf91c340", 285, "2025-03-31", <now>, <ms>, "cfde0ef5a6b3b1e4", NULL, <now>
 
 DELETE FROM `_strata`.`leases` WHERE `name` = ? AND `holder` = ?;
 -- args: "balance_daily", "builder:1"
@@ -445,9 +445,9 @@ GROUP BY 1;
 
 SELECT `name`, COALESCE(`table_name`, ''), COALESCE(`def_hash`, ''), COALESCE(`row_count`, 0), COALESCE(`watermark`, ''), `built_at`, COALESCE(`duration_ms`, 0), COALESCE(`sources`, ''), COALESCE(`last_error`, '') FROM `_strata`.`rollups`;
 
-DROP TABLE IF EXISTS `_strata`.`r_app_daily_86c5da72`;
+DROP TABLE IF EXISTS `_strata`.`r_app_daily_4c1d8e25`;
 
-CREATE TABLE IF NOT EXISTS `_strata`.`r_app_daily_86c5da72` (
+CREATE TABLE IF NOT EXISTS `_strata`.`r_app_daily_4c1d8e25` (
   `app_events.event_time.day` DATE NOT NULL,
   `app_events.device` VARCHAR(65533) NULL,
   `customers.segment` VARCHAR(65533) NULL,
@@ -459,19 +459,19 @@ AGGREGATE KEY(`app_events.event_time.day`, `app_events.device`, `customers.segme
 PARTITION BY RANGE(`app_events.event_time.day`) ()
 DISTRIBUTED BY HASH(`app_events.device`);
 
-ALTER TABLE `_strata`.`r_app_daily_86c5da72` ADD PARTITION IF NOT EXISTS `p20250101` VALUES [('2025-01-01'), ('2025-02-01'));
+ALTER TABLE `_strata`.`r_app_daily_4c1d8e25` ADD PARTITION IF NOT EXISTS `p20250101` VALUES [('2025-01-01'), ('2025-02-01'));
 
-ALTER TABLE `_strata`.`r_app_daily_86c5da72` ADD PARTITION IF NOT EXISTS `p20250201` VALUES [('2025-02-01'), ('2025-03-01'));
+ALTER TABLE `_strata`.`r_app_daily_4c1d8e25` ADD PARTITION IF NOT EXISTS `p20250201` VALUES [('2025-02-01'), ('2025-03-01'));
 
-ALTER TABLE `_strata`.`r_app_daily_86c5da72` ADD PARTITION IF NOT EXISTS `p20250301` VALUES [('2025-03-01'), ('2025-04-01'));
+ALTER TABLE `_strata`.`r_app_daily_4c1d8e25` ADD PARTITION IF NOT EXISTS `p20250301` VALUES [('2025-03-01'), ('2025-04-01'));
 
-INSERT INTO `_strata`.`r_app_daily_86c5da72` (`app_events.device`, `customers.segment`, `app_events.event_time.day`, `app_events`, `app_users.set`, `logins`)
+INSERT INTO `_strata`.`r_app_daily_4c1d8e25` (`app_events.device`, `customers.segment`, `app_events.event_time.day`, `app_events`, `app_users.set`, `logins`)
 SELECT `app_events`.`device` AS `app_events.device`, `customers`.`segment` AS `customers.segment`, CAST(date_trunc('day', CONVERT_TZ(`app_events`.`event_time`, 'UTC', 'Asia/Shanghai')) AS DATE) AS `app_events.event_time.day`, COUNT(`app_events`.`event_id`) AS `app_events`, bitmap_union(to_bitmap(`app_events`.`customer_id`)) AS `app_users.set`, COUNT(CASE WHEN (`app_events`.`event_type` = 'login') THEN 1 END) AS `logins`
 FROM `app_events` AS `app_events`
 LEFT JOIN `customers` AS `customers` ON `app_events`.`customer_id` = `customers`.`customer_id`
 GROUP BY 1, 2, 3;
 
-SELECT CAST(date_trunc('month', `app_events.event_time.day`) AS DATE), COUNT(*), MAX(`app_events.event_time.day`) FROM `_strata`.`r_app_daily_86c5da72` GROUP BY 1;
+SELECT CAST(date_trunc('month', `app_events.event_time.day`) AS DATE), COUNT(*), MAX(`app_events.event_time.day`) FROM `_strata`.`r_app_daily_4c1d8e25` GROUP BY 1;
 
 SELECT COUNT(*), MAX(`event_time`), CAST(SUM(murmur_hash3_32(IFNULL(CAST(`event_time` AS VARCHAR), '\\N'))) AS VARCHAR)
 FROM `app_events`;
@@ -486,7 +486,7 @@ DELETE FROM `_strata`.`definitions` WHERE `rollup` = ?;
 -- args: "app_daily"
 
 INSERT INTO `_strata`.`definitions` (`rollup`, `definition`) VALUES (?, ?);
--- args: "app_daily", "v2"…(30 lines)
+-- args: "app_daily", "v2"…(31 lines)
 
 INSERT INTO `_strata`.`rollup_files` (`rollup`, `files`, `others`) VALUES (?, ?, ?);
 -- args: "app_daily", "[]", "6517c27628e95b3a"
@@ -495,7 +495,7 @@ INSERT INTO `_strata`.`lineage` (`rollup`, `built_from`) VALUES (?, ?);
 -- args: "app_daily", ""
 
 INSERT INTO `_strata`.`rollups` (`name`, `table_name`, `def_hash`, `row_count`, `watermark`, `built_at`, `duration_ms`, `sources`, `last_error`, `last_try`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?);
--- args: "app_daily", "_strata.r_app_daily_86c5da72", "86c5da7245f66bc6", 285, "2025-03-31", <now>, <ms>, "95cbec26a037dc55", NULL, <now>
+-- args: "app_daily", "_strata.r_app_daily_4c1d8e25", "4c1d8e257a1f1c9f", 285, "2025-03-31", <now>, <ms>, "95cbec26a037dc55", NULL, <now>
 
 DELETE FROM `_strata`.`leases` WHERE `name` = ? AND `holder` = ?;
 -- args: "app_daily", "builder:1"

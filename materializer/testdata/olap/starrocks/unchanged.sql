@@ -121,7 +121,7 @@ SELECT COUNT(*), MAX(`txn_time`), CAST(SUM(murmur_hash3_32(IFNULL(CAST(`txn_time
 FROM `transactions`;
 
 INSERT INTO `_strata`.`rollups` (`name`, `table_name`, `def_hash`, `row_count`, `watermark`, `built_at`, `duration_ms`, `sources`, `last_error`, `last_try`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?);
--- args: "txn_daily", "_strata.r_txn_daily_852384b0", "852384b01b177396", 420, "2025-03-31", <now>, <ms>, "82ac7465fbcb33d0", NULL, <now>
+-- args: "txn_daily", "_strata.r_txn_daily_d99a9459", "d99a94597046de11", 420, "2025-03-31", <now>, <ms>, "82ac7465fbcb33d0", NULL, <now>
 
 DELETE FROM `_strata`.`leases` WHERE `name` = ? AND `holder` = ?;
 -- args: "txn_daily", "builder:1"
