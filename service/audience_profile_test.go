@@ -5,6 +5,7 @@ import (
 	"math"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/strata-metrics/strata/compiler/plan"
 	"github.com/strata-metrics/strata/service"
@@ -157,6 +158,7 @@ func TestOracleSaturationAndOverlap(t *testing.T) {
 func TestTagVersions(t *testing.T) {
 	w, s := bankService(t)
 	ctx := context.Background()
+	time.Sleep(1100 * time.Millisecond) // past stale_tag's 1s freshness SLA
 	res, err := s.Evaluate(ctx, &service.AudienceRequest{Expr: "mobile_active_30d OR stale_tag OR high_value"})
 	if err != nil {
 		t.Fatal(err)
@@ -175,7 +177,7 @@ func TestTagVersions(t *testing.T) {
 	if got := byName["mobile_active_30d"].AsOf; got != wm.Rows[0][0].(string) {
 		t.Errorf("mobile_active_30d as_of %q; want the watermark %q", got, wm.Rows[0][0])
 	}
-	if u := byName["stale_tag"]; !u.Stale || !strings.Contains(u.Reason, "beyond its freshness SLA of 1ns") {
+	if u := byName["stale_tag"]; !u.Stale || !strings.Contains(u.Reason, "beyond its freshness SLA of 1s") {
 		t.Errorf("stale_tag: %+v; want stale beyond its SLA", u)
 	}
 	if byName["high_value"].Stale {

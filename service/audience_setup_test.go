@@ -51,7 +51,7 @@ const extraTags = `tags:
   - name: stale_tag
     entity: customers
     where: customers.aum < 1000
-    freshness: 1ns
+    freshness: 1s
 `
 
 var testRoot string
