@@ -30,7 +30,7 @@ type Schedule struct {
 // withSchedule completes status rows from the partition rows, the
 // scheduler's stored state and the lease rows. It writes nothing: a table
 // that does not exist yet contributes nothing.
-func (m *Materializer) withSchedule(ctx context.Context, out []RollupStatus) ([]RollupStatus, error) {
+func (m *Materializer) withSchedule(ctx context.Context, out []RollupStatus, rec map[string]Recorded) ([]RollupStatus, error) {
 	now := time.Now()
 	states := map[string]schedule.State{}
 	if ok, _ := m.tableExists(ctx, "schedule"); ok {
@@ -43,11 +43,7 @@ func (m *Materializer) withSchedule(ctx context.Context, out []RollupStatus) ([]
 	// As a scheduler started now would see them: a rollup built by
 	// `strata refresh` is due on its cron or SLA, one never built (or whose
 	// definition changed) at once. Without any scheduler run the next run
-	// is still known.
-	rec, err := m.Recorded(ctx)
-	if err != nil {
-		return nil, err
-	}
+	// is still known. rec is the rollups' recorded builds (Recorded).
 	m.seedRollupStates(states, rec)
 	leases, _ := m.tableExists(ctx, "leases")
 	parts, _ := m.tableExists(ctx, "partitions")

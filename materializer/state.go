@@ -146,5 +146,5 @@ func (m *Materializer) Status(ctx context.Context) ([]RollupStatus, error) {
 		}
 		out = append(out, s)
 	}
-	return m.withSchedule(ctx, out)
+	return m.withSchedule(ctx, out, rows)
 }
