@@ -47,16 +47,27 @@ var codes = map[string]int{
 	"expr-too-large":        http.StatusBadRequest,
 	"window-needs-time":     http.StatusBadRequest, // a cumulative metric without its one time dimension
 	"nested-window":         http.StatusBadRequest,
+	"bad-timezone":          http.StatusBadRequest, // a time zone the time filter cannot resolve
 
 	// Keys and scopes.
-	"forbidden-metric":  http.StatusForbidden, // the key may not read that metric
-	"forbidden-scope":   http.StatusForbidden, // the key's row limit does not apply to audiences of that entity
-	"scope-unreachable": http.StatusForbidden, // the key's scope cannot apply to that fact
-	"forbidden":         http.StatusForbidden, // an operation on the whole warehouse asked with a scoped key
+	"forbidden-metric":  http.StatusForbidden,           // the key may not read that metric
+	"forbidden-scope":   http.StatusForbidden,           // the key's row limit does not apply to audiences of that entity
+	"scope-unreachable": http.StatusForbidden,           // the key's scope cannot apply to that fact
+	"forbidden":         http.StatusForbidden,           // an operation on the whole warehouse asked with a scoped key
+	"bad-scope":         http.StatusInternalServerError, // the key's own scope no longer compiles against the model: the server's configuration, not the request
 
-	// Audiences.
-	"tag-not-built":  http.StatusConflict, // refresh the tags first
-	"tags-not-built": http.StatusConflict,
+	// Audiences (the request and its expression).
+	"audience-empty":         http.StatusBadRequest,
+	"audience-entities":      http.StatusBadRequest, // tags or audiences of different entities combined
+	"audience-entity":        http.StatusBadRequest,
+	"audience-foreign-field": http.StatusBadRequest,
+	"audience-tag-operator":  http.StatusBadRequest,
+	"audience-too-deep":      http.StatusBadRequest,
+	"audience-too-long":      http.StatusBadRequest,
+	"too-many":               http.StatusBadRequest, // more overlaps or profile dimensions than allowed
+	"bad-format":             http.StatusBadRequest, // an export format other than csv or parquet
+	"tag-not-built":          http.StatusConflict,   // refresh the tags first
+	"tags-not-built":         http.StatusConflict,
 
 	// The server's side: the message says what to do, never how it failed
 	// inside; the log holds that, under the request id.
