@@ -239,8 +239,13 @@ func TestCatalogRollupsExplainMetrics(t *testing.T) {
 	if resp.StatusCode != 200 || !strings.Contains(string(b), `"rollup":"app_daily"`) {
 		t.Fatalf("refresh %d: %s", resp.StatusCode, b)
 	}
+	// A query of its own, so that the counter has a series whichever tests
+	// ran before.
+	if resp, b := do(t, "POST", "/v1/query", `{"metrics":["txn_count"],"dimensions":["customers.age_band"]}`); resp.StatusCode != 200 {
+		t.Fatalf("query %d: %s", resp.StatusCode, b)
+	}
 	resp, b = do(t, "GET", "/metrics", "")
-	for _, want := range []string{"strata_queries_total", `strata_rollup_rows{rollup="txn_daily"}`, "strata_rollup_fresh"} {
+	for _, want := range []string{`strata_queries_total{code="200",key="token",served_by="raw"}`, `strata_rollup_rows{rollup="txn_daily"}`, "strata_rollup_fresh"} {
 		if !strings.Contains(string(b), want) {
 			t.Errorf("/metrics lacks %s", want)
 		}
