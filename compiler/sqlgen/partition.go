@@ -20,7 +20,16 @@ func ParquetTimeStats(d Dialect, files []string, column string) (string, error) 
 	for i, f := range files {
 		list[i] = d.QuoteString(f)
 	}
-	return "SELECT file_name, MIN(stats_min_value), MAX(stats_max_value), SUM(row_group_num_rows), " +
+	// A row group without a min or a max (a writer that keeps no
+	// statistics, or keeps them for some row groups only) leaves the file's
+	// range unknown (NULL), never the narrower range of the others; a row
+	// group of NULLs alone has no range to give and counts as complete.
+	unknown := func(col string) string {
+		return "COUNT(*) FILTER (WHERE " + col + " IS NULL AND (stats_null_count IS NULL OR stats_null_count < row_group_num_rows))"
+	}
+	return "SELECT file_name, " +
+		"CASE WHEN " + unknown("stats_min_value") + " = 0 THEN MIN(stats_min_value) END, " +
+		"CASE WHEN " + unknown("stats_max_value") + " = 0 THEN MAX(stats_max_value) END, SUM(row_group_num_rows), " +
 		"CASE WHEN COUNT(stats_null_count) = COUNT(*) THEN SUM(stats_null_count) END" +
 		" FROM parquet_metadata([" + strings.Join(list, ", ") + "]) WHERE path_in_schema = " + d.QuoteString(column) +
 		" GROUP BY file_name", nil
