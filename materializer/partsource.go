@@ -158,6 +158,9 @@ func (m *Materializer) factFiles(ctx context.Context, ps *partSource) ([]partiti
 				f.Min, f.Max, f.HasRange = min, max, okMin && okMax
 			}
 		}
+		if err := m.rangesFromData(ctx, ps, files, need); err != nil {
+			return nil, err
+		}
 	}
 	m.statsMu.Lock()
 	if m.fileStats == nil {
@@ -166,6 +169,51 @@ func (m *Materializer) factFiles(ctx context.Context, ps *partSource) ([]partiti
 	m.fileStats[key] = files
 	m.statsMu.Unlock()
 	return files, nil
+}
+
+// rangesFromData reads the time range of the files among need whose
+// footers gave none (a writer that keeps no statistics, or not for every
+// row group) from their rows: one scan of one column, once per file version,
+// instead of counting the file as touching every partition.
+func (m *Materializer) rangesFromData(ctx context.Context, ps *partSource, files []partition.File, need []int) error {
+	var paths []string
+	at := map[string]int{}
+	for _, n := range need {
+		f := files[n]
+		if f.HasRange || f.Rows == 0 || (f.NullsKnown && f.Rows == f.Nulls) {
+			continue
+		}
+		at[f.Path] = n
+		paths = append(paths, f.Path)
+	}
+	if len(paths) == 0 {
+		return nil
+	}
+	q, err := sqlgen.ParquetTimeRange(m.Dialect, paths, ps.column)
+	if err != nil {
+		return err
+	}
+	res, err := m.Engine.Query(ctx, q)
+	if err != nil {
+		return fmt.Errorf("reading the time range of %s: %w", ps.source, engine.Clean(err))
+	}
+	for _, row := range res.Rows {
+		p, _ := row[0].(string)
+		n, ok := at[p]
+		if !ok {
+			continue
+		}
+		f := &files[n]
+		f.Rows, f.Nulls, f.NullsKnown = toInt64(row[3]), toInt64(row[4]), true
+		lo, ok1 := row[1].(string)
+		hi, ok2 := row[2].(string)
+		if ok1 && ok2 {
+			min, okMin := ps.toLocal(lo)
+			max, okMax := ps.toLocal(hi)
+			f.Min, f.Max, f.HasRange = min, max, okMin && okMax
+		}
+	}
+	return nil
 }
 
 func toInt64(v any) int64 {

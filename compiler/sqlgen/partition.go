@@ -35,6 +35,22 @@ func ParquetTimeStats(d Dialect, files []string, column string) (string, error) 
 		" GROUP BY file_name", nil
 }
 
+// ParquetTimeRange reads each file's (file name, min, max, rows, nulls) of
+// one column from the data itself, the min and max as text: for files
+// whose footers record no complete statistics of it. One column is read.
+func ParquetTimeRange(d Dialect, files []string, column string) (string, error) {
+	if d.Name() != "duckdb" {
+		return "", fmt.Errorf("reading parquet files needs the duckdb engine, not %s", d.Name())
+	}
+	list := make([]string, len(files))
+	for i, f := range files {
+		list[i] = d.QuoteString(f)
+	}
+	c := d.QuoteIdent(column)
+	return "SELECT filename, CAST(MIN(" + c + ") AS VARCHAR), CAST(MAX(" + c + ") AS VARCHAR), COUNT(*), COUNT(*) - COUNT(" + c + ")" +
+		" FROM read_parquet([" + strings.Join(list, ", ") + "], filename = true, union_by_name = true) GROUP BY filename", nil
+}
+
 // PartitionStats selects (first day of the partition, rows, latest label)
 // of a stored rollup version, one row per partition of the grain; rows
 // with a NULL time label come out with a NULL partition.
