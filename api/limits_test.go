@@ -23,28 +23,32 @@ import (
 // count over every raw transaction.
 const slowQuery = `{"metrics":["active_customers","txn_amount"],"dimensions":["customers.age_band","channels.name"]}`
 
-// limitsProject is a bank of 300,000 transactions, enough for a raw query
-// to take milliseconds, with its rollups built.
-func limitsProject(t *testing.T) *service.Project {
-	t.Helper()
-	dir := t.TempDir()
+// builtBank is a bank of txns transactions in a directory of its own, on
+// DuckDB with the given threads (0: the default), its rollups built.
+func builtBank(tb testing.TB, txns int, seed uint64, threads int) *service.Project {
+	tb.Helper()
+	dir := tb.TempDir()
 	if err := banktest.CopyModel(dir); err != nil {
-		t.Fatal(err)
+		tb.Fatal(err)
 	}
 	ctx := context.Background()
-	if _, err := bankgen.Generate(ctx, filepath.Join(dir, "data"), bankgen.Options{Transactions: 300_000, Seed: 9}); err != nil {
-		t.Fatal(err)
+	if _, err := bankgen.Generate(ctx, filepath.Join(dir, "data"), bankgen.Options{Transactions: txns, Seed: seed}); err != nil {
+		tb.Fatal(err)
 	}
-	w, err := banktest.Open(ctx, dir, service.Options{})
+	w, err := banktest.Open(ctx, dir, service.Options{Threads: threads})
 	if err != nil {
-		t.Fatal(err)
+		tb.Fatal(err)
 	}
-	t.Cleanup(func() { w.Close() })
+	tb.Cleanup(func() { w.Close() })
 	if _, err := w.Refresh(ctx, nil, nil); err != nil {
-		t.Fatal(err)
+		tb.Fatal(err)
 	}
 	return w
 }
+
+// limitsProject is a bank of 300,000 transactions, enough for a raw query
+// to take milliseconds.
+func limitsProject(t *testing.T) *service.Project { return builtBank(t, 300_000, 9, 0) }
 
 func postTo(t *testing.T, url, body string) (*http.Response, []byte) {
 	t.Helper()

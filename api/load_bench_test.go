@@ -9,7 +9,6 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"sync"
@@ -19,7 +18,6 @@ import (
 
 	"github.com/strata-metrics/strata/api"
 	"github.com/strata-metrics/strata/compiler/plan"
-	"github.com/strata-metrics/strata/examples/bank/generate/bankgen"
 	"github.com/strata-metrics/strata/internal/banktest"
 	"github.com/strata-metrics/strata/service"
 )
@@ -67,22 +65,7 @@ func BenchmarkHTTPLoad(b *testing.B) {
 	if s, err := strconv.Atoi(os.Getenv("STRATA_LOAD_THREADS")); err == nil && s >= 0 {
 		threads = s
 	}
-	dir := b.TempDir()
-	if err := banktest.CopyModel(dir); err != nil {
-		b.Fatal(err)
-	}
-	ctx := context.Background()
-	if _, err := bankgen.Generate(ctx, filepath.Join(dir, "data"), bankgen.Options{Transactions: 200_000, Seed: 3}); err != nil {
-		b.Fatal(err)
-	}
-	w, err := banktest.Open(ctx, dir, service.Options{Threads: threads})
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer w.Close()
-	if _, err := w.Refresh(ctx, nil, nil); err != nil {
-		b.Fatal(err)
-	}
+	w := builtBank(b, 200_000, 3, threads)
 	d := time.Duration(secs) * time.Second
 	for _, mode := range []struct {
 		name  string

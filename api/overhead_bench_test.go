@@ -5,14 +5,11 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
-	"github.com/strata-metrics/strata/examples/bank/generate/bankgen"
 	"github.com/strata-metrics/strata/internal/banktest"
-	"github.com/strata-metrics/strata/service"
 )
 
 // BenchmarkHTTPOverhead splits what one HTTP round trip adds to a query
@@ -28,22 +25,8 @@ import (
 // It reports the p50s and their ratio per handler. Run:
 // go test ./api -run '^$' -bench HTTPOverhead -benchtime 1x -v
 func BenchmarkHTTPOverhead(b *testing.B) {
-	dir := b.TempDir()
-	if err := banktest.CopyModel(dir); err != nil {
-		b.Fatal(err)
-	}
 	ctx := context.Background()
-	if _, err := bankgen.Generate(ctx, filepath.Join(dir, "data"), bankgen.Options{Transactions: 200_000, Seed: 3}); err != nil {
-		b.Fatal(err)
-	}
-	w, err := banktest.Open(ctx, dir, service.Options{Threads: 1})
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer w.Close()
-	if _, err := w.Refresh(ctx, nil, nil); err != nil {
-		b.Fatal(err)
-	}
+	w := builtBank(b, 200_000, 3, 1)
 	q := decoded(b)[0]
 	spin := func() {
 		for t := time.Now(); time.Since(t) < 400*time.Microsecond; {

@@ -146,17 +146,7 @@ func (m *Materializer) factFiles(ctx context.Context, ps *partSource) ([]partiti
 				f.NullsKnown, f.HasRange = true, true // no row groups: no rows
 				continue
 			}
-			f.Rows = toInt64(row[3])
-			if row[4] != nil {
-				f.Nulls, f.NullsKnown = toInt64(row[4]), true
-			}
-			lo, ok1 := row[1].(string)
-			hi, ok2 := row[2].(string)
-			if ok1 && ok2 {
-				min, okMin := ps.toLocal(lo)
-				max, okMax := ps.toLocal(hi)
-				f.Min, f.Max, f.HasRange = min, max, okMin && okMax
-			}
+			ps.setStats(f, row)
 		}
 		if err := m.rangesFromData(ctx, ps, files, need); err != nil {
 			return nil, err
@@ -203,17 +193,26 @@ func (m *Materializer) rangesFromData(ctx context.Context, ps *partSource, files
 		if !ok {
 			continue
 		}
-		f := &files[n]
-		f.Rows, f.Nulls, f.NullsKnown = toInt64(row[3]), toInt64(row[4]), true
-		lo, ok1 := row[1].(string)
-		hi, ok2 := row[2].(string)
-		if ok1 && ok2 {
-			min, okMin := ps.toLocal(lo)
-			max, okMax := ps.toLocal(hi)
-			f.Min, f.Max, f.HasRange = min, max, okMin && okMax
-		}
+		ps.setStats(&files[n], row)
 	}
 	return nil
+}
+
+// setStats fills a file's rows, NULL count and time range from a row of
+// (name, min, max, rows, nulls) as ParquetTimeStats and ParquetTimeRange
+// select them; a NULL min or max leaves the range unknown.
+func (ps *partSource) setStats(f *partition.File, row []any) {
+	f.Rows = toInt64(row[3])
+	if row[4] != nil {
+		f.Nulls, f.NullsKnown = toInt64(row[4]), true
+	}
+	lo, ok1 := row[1].(string)
+	hi, ok2 := row[2].(string)
+	if ok1 && ok2 {
+		min, okMin := ps.toLocal(lo)
+		max, okMax := ps.toLocal(hi)
+		f.Min, f.Max, f.HasRange = min, max, okMin && okMax
+	}
 }
 
 func toInt64(v any) int64 {
