@@ -49,6 +49,17 @@ var codes = map[string]int{
 	"nested-window":         http.StatusBadRequest,
 	"bad-timezone":          http.StatusBadRequest, // a time zone the time filter cannot resolve
 
+	// SQL statements (compiler/sqlfront; the position says where).
+	"sql-syntax":       http.StatusBadRequest,
+	"unknown-table":    http.StatusBadRequest, // FROM names no wide table
+	"unknown-database": http.StatusBadRequest, // a qualifier that is not the project
+	"read-only":        http.StatusBadRequest, // a statement that writes
+	"not-supported":    http.StatusBadRequest, // SQL a metric query cannot express
+	"bad-aggregate":    http.StatusBadRequest, // an aggregate that is not the metric's own
+	"bad-group-by":     http.StatusBadRequest,
+	"bad-parameter":    http.StatusBadRequest, // a prepared statement's arguments do not fit
+	"query":            http.StatusBadRequest, // a statement that selects no metric
+
 	// Keys and scopes.
 	"forbidden-metric":  http.StatusForbidden,           // the key may not read that metric
 	"forbidden-scope":   http.StatusForbidden,           // the key's row limit does not apply to audiences of that entity

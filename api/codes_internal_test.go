@@ -13,8 +13,9 @@ import (
 
 // Every error code the compiler, the model, the service or the API can give
 // is in the table, so that its status is chosen, never defaulted. The codes
-// are read from the sources: each `Code: "…"` field of a composite literal
-// and each literal code passed to newError or badData.
+// are read from the sources: each `Code: "…"` field of a composite literal,
+// each literal code passed to newError or badData, and the SQL front end's
+// Code constants.
 func TestEveryCodeIsInTheTable(t *testing.T) {
 	fset := token.NewFileSet()
 	found := map[string]string{} // code → where it is given
@@ -39,6 +40,14 @@ func TestEveryCodeIsInTheTable(t *testing.T) {
 				case *ast.KeyValueExpr:
 					if id, ok := n.Key.(*ast.Ident); ok && id.Name == "Code" {
 						note(n.Value)
+					}
+				case *ast.ValueSpec: // the SQL front end's named codes (CodeSyntax = "sql-syntax")
+					if strings.Contains(filepath.ToSlash(path), "compiler/sqlfront/") {
+						for i, id := range n.Names {
+							if strings.HasPrefix(id.Name, "Code") && i < len(n.Values) {
+								note(n.Values[i])
+							}
+						}
 					}
 				case *ast.CallExpr:
 					if id, ok := n.Fun.(*ast.Ident); ok && (id.Name == "newError" || id.Name == "badData") && len(n.Args) > 0 {
