@@ -14,15 +14,17 @@ import (
 	"github.com/strata-metrics/strata/engine/enginetest"
 	"github.com/strata-metrics/strata/engine/mysql"
 	"github.com/strata-metrics/strata/materializer"
+	"github.com/strata-metrics/strata/materializer/schedule"
 )
 
-// Two processes on one MariaDB warehouse — a worker's scheduler and a
-// `strata refresh` — refresh every rollup at the same time, three rounds
-// with new transactions landing between them. Each has its own connections
-// and its own lease holder name. Neither sees an engine error (a refresh
-// that finds the other building waits for its lease, then builds or finds
-// the work done); afterwards exactly one version of each rollup is left,
-// and the rollup-served answer equals hand-written SQL over the raw tables.
+// Two processes on one MariaDB warehouse — a worker's scheduler, as
+// `strata materialize` runs it, asked to build every rollup, and a
+// `strata refresh` of every rollup at the same time — three rounds with new
+// transactions landing between them. Each has its own connections and its
+// own lease holder name. Neither sees an engine error (whoever finds the
+// other building waits for its lease, then builds or finds the work done);
+// afterwards exactly one version of each rollup is left, and the
+// rollup-served answer equals hand-written SQL over the raw tables.
 //
 // Run: go test ./materializer -run TestTwoProcessesRefreshOneMariaDB
 // with STRATA_TEST_MYSQL_DSN (see engine/enginetest).
@@ -56,6 +58,40 @@ FROM transactions t LEFT JOIN channels c ON t.channel_id = c.channel_id GROUP BY
 			*n.(*int)++
 		})
 	}
+	var mu sync.Mutex
+	var outcome map[string]string // rollup → how the scheduler's build of this round ended
+	rollups := map[string]bool{}
+	for _, r := range worker.Rollups {
+		rollups[r.Name] = true
+	}
+	sched, err := worker.NewScheduler(ctx, materializer.SchedulerOptions{
+		Holder: worker.Holder,
+		Poll:   50 * time.Millisecond,
+		OnEvent: func(ev schedule.Event) {
+			if ev.Kind == "wait" {
+				n, _ := waits.LoadOrStore(worker.Holder, new(int))
+				*n.(*int)++
+			}
+			if !rollups[ev.Job] || (ev.Kind != "done" && ev.Kind != "skip" && ev.Kind != "fail" && ev.Kind != "cancel") {
+				return
+			}
+			mu.Lock()
+			if outcome != nil {
+				outcome[ev.Job] = ev.Kind
+			}
+			mu.Unlock()
+		},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	runCtx, stop := context.WithCancel(ctx)
+	ran := make(chan error, 1)
+	go func() { ran <- sched.Run(runCtx) }()
+	defer func() {
+		stop()
+		<-ran
+	}()
 	for round := 1; round <= 3; round++ {
 		if round > 1 { // new transactions land: copies of every 40th with new ids
 			for _, s := range []string{
@@ -70,28 +106,47 @@ FROM transactions t LEFT JOIN channels c ON t.channel_id = c.channel_id GROUP BY
 				}
 			}
 		}
-		var wg sync.WaitGroup
-		results := make([][]materializer.RefreshResult, 2)
-		for i, m := range []*materializer.Materializer{worker, cli} {
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				res, err := m.Refresh(waited(m), nil, nil)
-				if err != nil {
-					t.Errorf("round %d, %s: %v", round, m.Holder, err)
-				}
-				results[i] = res
-			}()
-		}
-		wg.Wait()
-		for i, res := range results {
-			for _, r := range res {
-				var running *materializer.BuildRunningError
-				if r.Err != nil && !errors.As(r.Err, &running) {
-					t.Errorf("round %d, process %d, %s: %v", round, i+1, r.Name, r.Err)
-				}
+		// The worker's scheduler is asked to build every rollup (as its cron
+		// would) while the other process runs `strata refresh`.
+		mu.Lock()
+		outcome = map[string]string{}
+		mu.Unlock()
+		for _, r := range worker.Rollups {
+			if err := sched.Trigger(r.Name); err != nil {
+				t.Fatal(err)
 			}
 		}
+		res, err := cli.Refresh(waited(cli), nil, nil)
+		if err != nil {
+			t.Fatalf("round %d, the refresh: %v", round, err)
+		}
+		for _, r := range res {
+			var running *materializer.BuildRunningError
+			if r.Err != nil && !errors.As(r.Err, &running) {
+				t.Errorf("round %d, the refresh of %s: %v", round, r.Name, r.Err)
+			}
+		}
+		deadline := time.Now().Add(2 * time.Minute)
+		for {
+			mu.Lock()
+			n := len(outcome)
+			mu.Unlock()
+			if n == len(worker.Rollups) {
+				break
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("round %d: the scheduler finished %d of %d triggered builds in 2 minutes", round, n, len(worker.Rollups))
+			}
+			time.Sleep(20 * time.Millisecond)
+		}
+		mu.Lock()
+		t.Logf("round %d, the scheduler's builds: %v", round, outcome)
+		for name, kind := range outcome {
+			if kind != "done" && kind != "skip" {
+				t.Errorf("round %d: the scheduler's build of %s ended %s", round, name, kind)
+			}
+		}
+		mu.Unlock()
 
 		live := map[string]bool{}
 		for name, s := range statusByName(t, worker) {
