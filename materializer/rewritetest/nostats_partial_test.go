@@ -10,33 +10,55 @@ import (
 	"testing"
 	"time"
 
+	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
 	"github.com/apache/arrow-go/v18/arrow/memory"
 	"github.com/apache/arrow-go/v18/parquet"
 	"github.com/apache/arrow-go/v18/parquet/file"
 	"github.com/apache/arrow-go/v18/parquet/pqarrow"
+
 	"github.com/strata-metrics/strata/compiler/plan"
 	"github.com/strata-metrics/strata/engine/duckdb"
 )
+
+// readLakeFile reads a parquet file whole with arrow-go.
+func readLakeFile(t *testing.T, path string) arrow.Table {
+	t.Helper()
+	rd, err := file.OpenParquetFile(path, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rd.Close()
+	fr, err := pqarrow.NewFileReader(rd, pqarrow.ArrowReadProperties{}, memory.DefaultAllocator)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tbl, err := fr.ReadTable(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return tbl
+}
+
+// replaceFile moves the rewritten tmp over path, its mtime moved on, as a
+// writer replacing a file does.
+func replaceFile(t *testing.T, tmp, path string) {
+	t.Helper()
+	if err := os.Rename(tmp, path); err != nil {
+		t.Fatal(err)
+	}
+	later := time.Now().Add(2 * time.Second)
+	if err := os.Chtimes(path, later, later); err != nil {
+		t.Fatal(err)
+	}
+}
 
 // rewriteWithoutStats rewrites a lake file with arrow-go, in row groups of
 // 50 rows, without statistics: for every column (column "") or for the
 // named one only. The mtime moves on, as a writer replacing a file does.
 func rewriteWithoutStats(t *testing.T, path, column string) {
 	t.Helper()
-	rd, err := file.OpenParquetFile(path, false)
-	if err != nil {
-		t.Fatal(err)
-	}
-	fr, err := pqarrow.NewFileReader(rd, pqarrow.ArrowReadProperties{}, memory.DefaultAllocator)
-	if err != nil {
-		t.Fatal(err)
-	}
-	tbl, err := fr.ReadTable(context.Background())
-	rd.Close()
-	if err != nil {
-		t.Fatal(err)
-	}
+	tbl := readLakeFile(t, path)
 	defer tbl.Release()
 	opts := []parquet.WriterProperty{parquet.WithMaxRowGroupLength(50)}
 	if column == "" {
@@ -52,13 +74,7 @@ func rewriteWithoutStats(t *testing.T, path, column string) {
 	if err := pqarrow.WriteTable(tbl, out, 50, parquet.NewWriterProperties(opts...), pqarrow.DefaultWriterProps()); err != nil {
 		t.Fatal(err)
 	}
-	if err := os.Rename(tmp, path); err != nil {
-		t.Fatal(err)
-	}
-	later := time.Now().Add(2 * time.Second)
-	if err := os.Chtimes(path, later, later); err != nil {
-		t.Fatal(err)
-	}
+	replaceFile(t, tmp, path)
 }
 
 // rewriteWithSomeStats rewrites a lake file in row groups of 20 rows, only
@@ -67,19 +83,7 @@ func rewriteWithoutStats(t *testing.T, path, column string) {
 // writer holds are swapped between row groups.
 func rewriteWithSomeStats(t *testing.T, path string) {
 	t.Helper()
-	rd, err := file.OpenParquetFile(path, false)
-	if err != nil {
-		t.Fatal(err)
-	}
-	fr, err := pqarrow.NewFileReader(rd, pqarrow.ArrowReadProperties{}, memory.DefaultAllocator)
-	if err != nil {
-		t.Fatal(err)
-	}
-	tbl, err := fr.ReadTable(context.Background())
-	rd.Close()
-	if err != nil {
-		t.Fatal(err)
-	}
+	tbl := readLakeFile(t, path)
 	defer tbl.Release()
 	props := parquet.NewWriterProperties(parquet.WithMaxRowGroupLength(20))
 	with, without := *parquet.NewWriterProperties(parquet.WithMaxRowGroupLength(20)), *parquet.NewWriterProperties(parquet.WithMaxRowGroupLength(20), parquet.WithStats(false))
@@ -108,13 +112,7 @@ func rewriteWithSomeStats(t *testing.T, path string) {
 	if err := fw.Close(); err != nil {
 		t.Fatal(err)
 	}
-	if err := os.Rename(tmp, path); err != nil {
-		t.Fatal(err)
-	}
-	later := time.Now().Add(2 * time.Second)
-	if err := os.Chtimes(path, later, later); err != nil {
-		t.Fatal(err)
-	}
+	replaceFile(t, tmp, path)
 }
 
 // checkSomeStats: some row groups of the file, not all, bound txn_time.

@@ -3,50 +3,12 @@ package rewritetest
 import (
 	"context"
 	"math/rand/v2"
-	"os"
 	"path/filepath"
 	"testing"
 	"time"
 
-	"github.com/apache/arrow-go/v18/arrow/memory"
-	"github.com/apache/arrow-go/v18/parquet"
-	"github.com/apache/arrow-go/v18/parquet/file"
-	"github.com/apache/arrow-go/v18/parquet/pqarrow"
-
 	"github.com/strata-metrics/strata/engine/duckdb"
 )
-
-// rewriteWithoutStatistics rewrites a parquet file as a writer that keeps no
-// column statistics does, in row groups of rowGroup rows.
-func rewriteWithoutStatistics(t *testing.T, path string, rowGroup int64) {
-	t.Helper()
-	rd, err := file.OpenParquetFile(path, false)
-	if err != nil {
-		t.Fatal(err)
-	}
-	fr, err := pqarrow.NewFileReader(rd, pqarrow.ArrowReadProperties{}, memory.DefaultAllocator)
-	if err != nil {
-		t.Fatal(err)
-	}
-	tbl, err := fr.ReadTable(context.Background())
-	rd.Close()
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer tbl.Release()
-	out, err := os.Create(path + ".tmp")
-	if err != nil {
-		t.Fatal(err)
-	}
-	props := parquet.NewWriterProperties(parquet.WithStats(false))
-	if err := pqarrow.WriteTable(tbl, out, rowGroup, props, pqarrow.NewArrowWriterProperties(pqarrow.WithStoreSchema())); err != nil {
-		t.Fatal(err)
-	}
-	// WriteTable closes the file.
-	if err := os.Rename(path+".tmp", path); err != nil {
-		t.Fatal(err)
-	}
-}
 
 // A file written without column statistics has no time range in its
 // footer. Late rows for an old month (far outside any lookback) landing in
@@ -74,7 +36,7 @@ func TestFileWithoutStatisticsStaysExact(t *testing.T) {
 	month := time.Date(old.Year(), old.Month(), 1, 0, 0, 0, 0, time.UTC)
 	lb.write("late-nostats.parquet", month, month.AddDate(0, 1, 0), "status = 'posted'")
 	path := filepath.Join(lb.dir, "data", "transactions", "late-nostats.parquet")
-	rewriteWithoutStatistics(t, path, 1000)
+	rewriteWithoutStats(t, path, "")
 
 	// The file really keeps no statistics of the time column.
 	res, err := lb.db.Query(context.Background(), "SELECT COUNT(*), COUNT(stats_min_value), COUNT(stats_max_value) FROM parquet_metadata("+duckdb.QuoteString(path)+") WHERE path_in_schema = 'txn_time'")
