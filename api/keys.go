@@ -63,12 +63,14 @@ type keyring struct {
 // scoped one. shared names those keys.
 func newKeyring(keys []Key, configured bool) (kr *keyring, shared []string) {
 	kr = &keyring{closed: configured || len(keys) > 0}
+	digests := make([][32]byte, len(keys))
 	count := map[[32]byte]int{}
-	for _, k := range keys {
-		count[sha256.Sum256([]byte(k.Token))]++
+	for i, k := range keys {
+		digests[i] = sha256.Sum256([]byte(k.Token))
+		count[digests[i]]++
 	}
-	for _, k := range keys {
-		d := sha256.Sum256([]byte(k.Token))
+	for i, k := range keys {
+		d := digests[i]
 		if count[d] > 1 {
 			shared = append(shared, k.Name)
 			continue

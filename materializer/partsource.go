@@ -170,7 +170,7 @@ func (m *Materializer) rangesFromData(ctx context.Context, ps *partSource, files
 	at := map[string]int{}
 	for _, n := range need {
 		f := files[n]
-		if f.HasRange || f.Rows == 0 || (f.NullsKnown && f.Rows == f.Nulls) {
+		if f.HasRange || f.Undated() {
 			continue
 		}
 		at[f.Path] = n

@@ -143,6 +143,7 @@ func (c *cache) share(ctx context.Context, fk, key string, run func(context.Cont
 		}
 		runCtx, cancel := context.WithCancel(context.WithoutCancel(ctx))
 		if d, ok := ctx.Deadline(); ok {
+			cancel()
 			runCtx, cancel = context.WithDeadline(context.WithoutCancel(ctx), d)
 		}
 		f = &answerRun{done: make(chan struct{}), waiters: 1, cancel: cancel}

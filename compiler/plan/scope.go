@@ -52,25 +52,30 @@ func (b *builder) scope() *Error {
 	if strings.TrimSpace(sc.Where) == "" {
 		return nil
 	}
+	// The key's own scope failing is the server's configuration, not the
+	// query: one code for every way it can.
+	badScope := func(what, msg string) *Error {
+		return &Error{Field: "scope", Code: "bad-scope", Msg: fmt.Sprintf("key %s has a scope %s: %s", sc.Key, what, msg)}
+	}
 	n, err := parseFilter(sc.Where, "scope", "a key's scope")
 	if err != nil {
-		return &Error{Field: "scope", Code: "bad-scope", Msg: fmt.Sprintf("key %s has a scope that does not parse: %s", sc.Key, err.Msg)}
+		return badScope("that does not parse", err.Msg)
 	}
 	// Read as a query's where is (strata validate checks it the same way):
 	// fields, time fields at a grain, typed as a condition.
 	for _, col := range expr.Columns(n) {
 		d, rerr := ResolveDim(b.cat, expr.Name(col.Name))
 		if rerr != nil {
-			return &Error{Field: "scope", Code: "bad-scope", Msg: fmt.Sprintf("key %s has a scope on an unknown field: %s", sc.Key, rerr.Msg)}
+			return badScope("on an unknown field", rerr.Msg)
 		}
 		logical.SetQualifiedGrain(col.Name, d.Field, d.Grain)
 	}
 	if errs := expr.TypeCheck(n, "a key's scope", b.fieldType, true); len(errs) > 0 {
-		return &Error{Field: "scope", Code: "bad-scope", Msg: fmt.Sprintf("key %s has a scope that is no valid filter: %s", sc.Key, errs[0].Msg)}
+		return badScope("that is no valid filter", errs[0].Msg)
 	}
 	terms, terr := b.timeRanges(Conjuncts(n))
 	if terr != nil {
-		return &Error{Field: "scope", Code: "bad-scope", Msg: fmt.Sprintf("key %s has a scope that is no valid filter: %s", sc.Key, terr.Msg)}
+		return badScope("that is no valid filter", terr.Msg)
 	}
 	if b.p.ScopeTerms == nil {
 		b.p.ScopeTerms = map[ast.ExprNode]bool{}

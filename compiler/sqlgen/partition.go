@@ -16,10 +16,7 @@ func ParquetTimeStats(d Dialect, files []string, column string) (string, error) 
 	if d.Name() != "duckdb" {
 		return "", fmt.Errorf("reading parquet statistics needs the duckdb engine, not %s", d.Name())
 	}
-	list := make([]string, len(files))
-	for i, f := range files {
-		list[i] = d.QuoteString(f)
-	}
+	list := quotedFiles(d, files)
 	// A row group without a min or a max (a writer that keeps no
 	// statistics, or keeps them for some row groups only) leaves the file's
 	// range unknown (NULL), never the narrower range of the others; a row
@@ -31,7 +28,7 @@ func ParquetTimeStats(d Dialect, files []string, column string) (string, error) 
 		"CASE WHEN " + unknown("stats_min_value") + " = 0 THEN MIN(stats_min_value) END, " +
 		"CASE WHEN " + unknown("stats_max_value") + " = 0 THEN MAX(stats_max_value) END, SUM(row_group_num_rows), " +
 		"CASE WHEN COUNT(stats_null_count) = COUNT(*) THEN SUM(stats_null_count) END" +
-		" FROM parquet_metadata([" + strings.Join(list, ", ") + "]) WHERE path_in_schema = " + d.QuoteString(column) +
+		" FROM parquet_metadata(" + list + ") WHERE path_in_schema = " + d.QuoteString(column) +
 		" GROUP BY file_name", nil
 }
 
@@ -42,13 +39,19 @@ func ParquetTimeRange(d Dialect, files []string, column string) (string, error) 
 	if d.Name() != "duckdb" {
 		return "", fmt.Errorf("reading parquet files needs the duckdb engine, not %s", d.Name())
 	}
+	list := quotedFiles(d, files)
+	c := d.QuoteIdent(column)
+	return "SELECT filename, CAST(MIN(" + c + ") AS VARCHAR), CAST(MAX(" + c + ") AS VARCHAR), COUNT(*), COUNT(*) - COUNT(" + c + ")" +
+		" FROM read_parquet(" + list + ", filename = true, union_by_name = true) GROUP BY filename", nil
+}
+
+// quotedFiles is the DuckDB list of the files' paths, as string literals.
+func quotedFiles(d Dialect, files []string) string {
 	list := make([]string, len(files))
 	for i, f := range files {
 		list[i] = d.QuoteString(f)
 	}
-	c := d.QuoteIdent(column)
-	return "SELECT filename, CAST(MIN(" + c + ") AS VARCHAR), CAST(MAX(" + c + ") AS VARCHAR), COUNT(*), COUNT(*) - COUNT(" + c + ")" +
-		" FROM read_parquet([" + strings.Join(list, ", ") + "], filename = true, union_by_name = true) GROUP BY filename", nil
+	return "[" + strings.Join(list, ", ") + "]"
 }
 
 // PartitionStats selects (first day of the partition, rows, latest label)

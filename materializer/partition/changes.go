@@ -84,8 +84,7 @@ func (c *Change) file(g Grain, f File) {
 		c.Null = true
 	}
 	switch {
-	case f.Rows == 0 || (f.NullsKnown && f.Rows == f.Nulls):
-		// No rows with a time: no dated partition.
+	case f.Undated():
 	case !f.HasRange:
 		c.All = true
 	default:

@@ -32,6 +32,12 @@ func (f File) Same(g File) bool {
 	return f.Path == g.Path && f.Size == g.Size && f.ModTime.Equal(g.ModTime)
 }
 
+// Undated reports whether the file holds no row with a time: no rows, or
+// every time NULL. It reaches no dated partition.
+func (f File) Undated() bool {
+	return f.Rows == 0 || (f.NullsKnown && f.Rows == f.Nulls)
+}
+
 // IsPattern reports whether a source names several files: a glob, or a
 // directory (written with a trailing slash) of hive-style partitions.
 func IsPattern(source string) bool {
