@@ -15,6 +15,23 @@ import (
 	"github.com/strata-metrics/strata/compiler/plan"
 )
 
+// abandoned sends the query as the admin in the background; its client
+// goes away when cancel is called, and first gets the client's error.
+func abandoned(url, q string) (cancel context.CancelFunc, first chan error) {
+	ctx, cancel := context.WithCancel(context.Background())
+	first = make(chan error, 1)
+	go func() {
+		req, _ := http.NewRequestWithContext(ctx, "POST", url+"/v1/query", strings.NewReader(q))
+		req.Header.Set("Authorization", "Bearer admin-token")
+		resp, err := http.DefaultClient.Do(req)
+		if err == nil {
+			resp.Body.Close()
+		}
+		first <- err
+	}()
+	return cancel, first
+}
+
 // TestSingleFlightOutlivesItsFirstCaller: when the client whose request
 // started a shared run disconnects, the identical requests waiting on that
 // run still get their answer (from one engine query), not its cancellation.
@@ -25,17 +42,7 @@ func TestSingleFlightOutlivesItsFirstCaller(t *testing.T) {
 	defer e.eng.delay.Store(0)
 	before := e.eng.queries.Load()
 
-	ctx, cancel := context.WithCancel(context.Background())
-	first := make(chan error, 1)
-	go func() {
-		req, _ := http.NewRequestWithContext(ctx, "POST", e.url+"/v1/query", strings.NewReader(q))
-		req.Header.Set("Authorization", "Bearer admin-token")
-		resp, err := http.DefaultClient.Do(req)
-		if err == nil {
-			resp.Body.Close()
-		}
-		first <- err
-	}()
+	cancel, first := abandoned(e.url, q)
 	time.Sleep(100 * time.Millisecond) // the first request's run is under way
 	var wg sync.WaitGroup
 	statuses := make([]int, 4)
@@ -67,16 +74,7 @@ func TestSingleFlightOutlivesItsFirstCaller(t *testing.T) {
 	// A request left alone by its client stops its run; the next identical
 	// request starts afresh instead of inheriting the cancellation.
 	q = `{"metrics":["txn_amount"],"dimensions":["channels.name"],"where":"transactions.amount > 29"}`
-	ctx, cancel = context.WithCancel(context.Background())
-	go func() {
-		req, _ := http.NewRequestWithContext(ctx, "POST", e.url+"/v1/query", strings.NewReader(q))
-		req.Header.Set("Authorization", "Bearer admin-token")
-		resp, err := http.DefaultClient.Do(req)
-		if err == nil {
-			resp.Body.Close()
-		}
-		first <- err
-	}()
+	cancel, first = abandoned(e.url, q)
 	time.Sleep(100 * time.Millisecond)
 	cancel()
 	<-first

@@ -122,6 +122,26 @@ func (lb *lakeBank) refresh(names ...string) []materializer.RefreshResult {
 	return res
 }
 
+// monthsOfDays are the month partition keys of the n days from from on.
+func monthsOfDays(from time.Time, n int) map[string]bool {
+	out := map[string]bool{}
+	for d := from; d.Before(from.AddDate(0, 0, n)); d = d.AddDate(0, 0, 1) {
+		out[d.Format("2006-01")+"-01"] = true
+	}
+	return out
+}
+
+// checkKeptBuilds: every partition outside touched kept the build it had
+// before the refresh.
+func checkKeptBuilds(t *testing.T, before, after map[string]materializer.PartitionState, touched map[string]bool, why string) {
+	t.Helper()
+	for k, p := range before {
+		if !touched[k] && !p.BuiltAt.Equal(after[k].BuiltAt) {
+			t.Errorf("partition %s was rebuilt though %s", k, why)
+		}
+	}
+}
+
 func (lb *lakeBank) partitions(name string) map[string]materializer.PartitionState {
 	lb.t.Helper()
 	ps, err := lb.w.Materializer().Partitions(context.Background(), name)
@@ -174,16 +194,8 @@ func TestLambdaTailAndIncrementalRefreshStayExact(t *testing.T) {
 	// 2. The refresh rebuilds only what the new file touched.
 	lb.refresh("txn_daily")
 	after := lb.partitions("txn_daily")
-	touched := map[string]bool{}
-	for d := lb.cut; d.Before(lb.cut.AddDate(0, 0, 6)); d = d.AddDate(0, 0, 1) {
-		// A UTC day reaches two local (Asia/Shanghai) days.
-		touched[d.Format("2006-01")+"-01"] = true
-	}
-	for k, p := range before {
-		if !touched[k] && !p.BuiltAt.Equal(after[k].BuiltAt) {
-			t.Errorf("partition %s was rebuilt though no file of it changed", k)
-		}
-	}
+	// A UTC day reaches two local (Asia/Shanghai) days.
+	checkKeptBuilds(t, before, after, monthsOfDays(lb.cut, 6), "no file of it changed")
 	if got := lb.servedBy(allHistory); got != "txn_daily" {
 		t.Fatalf("after the refresh: served by %s", got)
 	}
