@@ -33,6 +33,10 @@ type Dialect interface {
 	Type(t model.Type) string
 	// OrderTerm orders by sql with NULLs last in both directions.
 	OrderTerm(sql string, desc bool) string
+	// SortDerived reports whether a result is sorted from a derived table
+	// of it, its order terms naming the derived table's columns instead of
+	// the select list's aliases.
+	SortDerived() bool
 
 	Operators
 	Aggregates

@@ -137,6 +137,9 @@ func (DuckDB) Type(t model.Type) string {
 	return strings.ToUpper(t.Base)
 }
 
+// SortDerived implements Dialect: DuckDB sorts by aliases as written.
+func (DuckDB) SortDerived() bool { return false }
+
 // OrderTerm implements Dialect.
 func (DuckDB) OrderTerm(sql string, desc bool) string {
 	if desc {

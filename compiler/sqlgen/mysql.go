@@ -110,6 +110,12 @@ func (MySQL) OrderTerm(sql string, desc bool) string {
 	return fmt.Sprintf("%s IS NULL, %s ASC", sql, sql)
 }
 
+// SortDerived implements Dialect: MariaDB misorders rows when an ORDER BY
+// expression names a select-list alias (`m IS NULL, m ASC`) over a LEFT JOIN
+// of CTEs on null-safe keys (one row of a cumulative query sorted last, its
+// value not NULL); ordering by the columns of a derived table sorts right.
+func (MySQL) SortDerived() bool { return true }
+
 // NullSafeEqual implements Operators.
 func (MySQL) NullSafeEqual(a, b string) string { return fmt.Sprintf("(%s <=> %s)", a, b) }
 
@@ -304,6 +310,10 @@ func (s StarRocks) Type(t model.Type) string {
 	}
 	return s.MySQL.Type(t)
 }
+
+// SortDerived implements Dialect: StarRocks orders with NULLS LAST, no
+// expression over an alias.
+func (StarRocks) SortDerived() bool { return false }
 
 // OrderTerm implements Dialect.
 func (StarRocks) OrderTerm(sql string, desc bool) string {

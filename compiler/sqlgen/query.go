@@ -142,9 +142,7 @@ func (w *writer) generate() (string, error) {
 		}
 		sel = append(sel, s+" AS "+w.q(m.Name))
 	}
-	var b strings.Builder
-	b.WriteString("WITH " + strings.Join(ctes, ",\n") + "\n")
-	b.WriteString("SELECT " + strings.Join(sel, ", ") + "\nFROM " + from)
+	body := "SELECT " + strings.Join(sel, ", ") + "\nFROM " + from
 	if w.p.Having != nil {
 		h, err := Expr(w.d, w.p.Having, func(c *ast.ColumnName) (string, error) {
 			return w.metric(w.p.Catalog.Metrics[c.Name.O], model.Period{}, nil)
@@ -152,9 +150,16 @@ func (w *writer) generate() (string, error) {
 		if err != nil {
 			return "", err
 		}
-		b.WriteString("\nWHERE " + h)
+		body += "\nWHERE " + h
 	}
-	if order := w.order(); order != "" {
+	var b strings.Builder
+	b.WriteString("WITH " + strings.Join(ctes, ",\n") + "\n")
+	order := w.order()
+	if order != "" && w.d.SortDerived() {
+		body = "SELECT * FROM (\n" + indent(body) + "\n) AS " + w.q("o")
+	}
+	b.WriteString(body)
+	if order != "" {
 		b.WriteString("\nORDER BY " + order)
 	}
 	if w.p.Limit > 0 {

@@ -60,6 +60,18 @@ func TestRewriteMatchesRawOnStarRocks(t *testing.T) {
 	runEngineDiff(t, typ, ref, projectOnServer(t, ref, dir, db, dsn, typ))
 }
 
+// engineRegressions are queries an engine once answered wrongly; they run
+// before the generated ones.
+var engineRegressions = []plan.Query{
+	// MariaDB sorted one row of this rollup-served cumulative query last
+	// (its value 2, not NULL) when the ORDER BY named the select list's
+	// aliases in `m IS NULL, m ASC`; the MySQL dialect now sorts a derived
+	// table's columns.
+	{Metrics: []string{"active_customers_mtd"}, Dimensions: []string{"channels.name", "customers.segment", "transactions.txn_time.month"},
+		Where: "transactions.txn_time >= '2024-04-08 11:00:00-05:00' AND transactions.txn_time < TIMESTAMP '2024-05-24 00:00:00'",
+		Order: []string{"active_customers_mtd", "channels.name", "transactions.txn_time.month", "customers.segment"}},
+}
+
 // runEngineDiff builds every rollup of onE and runs the generated queries
 // there (rewritten and raw) and on DuckDB's raw tables (ref).
 func runEngineDiff(t *testing.T, name string, ref, onE *service.Project) {
@@ -76,6 +88,7 @@ func runEngineDiff(t *testing.T, name string, ref, onE *service.Project) {
 	}
 	t.Logf("rollups built on %s in %v", name, time.Since(start).Round(time.Millisecond))
 	g := newQueryGen(rand.New(rand.NewPCG(20240101, 7)), facts)
+	g.fixed = engineRegressions
 	hits, failures, crossed := 0, 0, 0
 	for i := range engineQueries {
 		q := g.query()

@@ -4,6 +4,8 @@ WITH `p0` AS (
   LEFT JOIN `customers` AS `customers` ON `transactions`.`customer_id` = `customers`.`customer_id`
   GROUP BY 1
 )
-SELECT `b`.`d0` AS `customers.segment`, `b`.`p0__approx_customers` AS `approx_customers`
-FROM `p0` AS `b`
+SELECT * FROM (
+  SELECT `b`.`d0` AS `customers.segment`, `b`.`p0__approx_customers` AS `approx_customers`
+  FROM `p0` AS `b`
+) AS `o`
 ORDER BY `customers.segment` IS NULL, `customers.segment` ASC

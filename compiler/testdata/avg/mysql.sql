@@ -4,6 +4,8 @@ WITH `p0` AS (
   LEFT JOIN `customers` AS `customers` ON `transactions`.`customer_id` = `customers`.`customer_id`
   GROUP BY 1
 )
-SELECT `b`.`d0` AS `customers.gender`, `b`.`p0__avg_amount` AS `avg_amount`
-FROM `p0` AS `b`
+SELECT * FROM (
+  SELECT `b`.`d0` AS `customers.gender`, `b`.`p0__avg_amount` AS `avg_amount`
+  FROM `p0` AS `b`
+) AS `o`
 ORDER BY `customers.gender` IS NULL, `customers.gender` ASC

@@ -6,6 +6,8 @@ WITH `p0` AS (
   WHERE (`branches`.`region` = 'East')
   GROUP BY 1, 2
 )
-SELECT `b`.`d0` AS `customers.segment`, `b`.`d1` AS `transactions.merchant_category`, `b`.`p0__txn_amount` AS `txn_amount`
-FROM `p0` AS `b`
+SELECT * FROM (
+  SELECT `b`.`d0` AS `customers.segment`, `b`.`d1` AS `transactions.merchant_category`, `b`.`p0__txn_amount` AS `txn_amount`
+  FROM `p0` AS `b`
+) AS `o`
 ORDER BY `customers.segment` IS NULL, `customers.segment` ASC

@@ -4,6 +4,8 @@ WITH `p0` AS (
   LEFT JOIN `customers` AS `customers` ON `transactions`.`customer_id` = `customers`.`customer_id`
   GROUP BY 1
 )
-SELECT `b`.`d0` AS `customers.age_band`, `b`.`p0__txn_amount` AS `txn_amount`
-FROM `p0` AS `b`
+SELECT * FROM (
+  SELECT `b`.`d0` AS `customers.age_band`, `b`.`p0__txn_amount` AS `txn_amount`
+  FROM `p0` AS `b`
+) AS `o`
 ORDER BY `customers.age_band` IS NULL, `customers.age_band` ASC

@@ -7,6 +7,8 @@ WITH `p0` AS (
     AND ((CASE WHEN `customers`.`customer_id` IS NULL THEN NULL ELSE (CASE WHEN (`customers`.`aum` >= 1000000) THEN 'millionaire' WHEN (`customers`.`aum` >= 100000) THEN 'affluent' ELSE 'mass' END) END) = 'millionaire')
   GROUP BY 1
 )
-SELECT `b`.`d0` AS `channels.name`, `b`.`p0__txn_count` AS `txn_count`
-FROM `p0` AS `b`
+SELECT * FROM (
+  SELECT `b`.`d0` AS `channels.name`, `b`.`p0__txn_count` AS `txn_count`
+  FROM `p0` AS `b`
+) AS `o`
 ORDER BY `channels.name` IS NULL, `channels.name` ASC

@@ -5,6 +5,8 @@ WITH `p0` AS (
   LEFT JOIN `branches` AS `branches` ON `customers`.`branch_id` = `branches`.`branch_id`
   GROUP BY 1
 )
-SELECT `b`.`d0` AS `branches.region`, `b`.`p0__active_customers` AS `active_customers`
-FROM `p0` AS `b`
+SELECT * FROM (
+  SELECT `b`.`d0` AS `branches.region`, `b`.`p0__active_customers` AS `active_customers`
+  FROM `p0` AS `b`
+) AS `o`
 ORDER BY `branches.region` IS NULL, `branches.region` ASC

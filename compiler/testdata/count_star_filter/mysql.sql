@@ -4,6 +4,8 @@ WITH `p0` AS (
   LEFT JOIN `channels` AS `channels` ON `transactions`.`channel_id` = `channels`.`channel_id`
   GROUP BY 1
 )
-SELECT `b`.`d0` AS `channels.kind`, `b`.`p0__posted_count` AS `posted_count`, `b`.`p0__reversed_count` AS `reversed_count`
-FROM `p0` AS `b`
+SELECT * FROM (
+  SELECT `b`.`d0` AS `channels.kind`, `b`.`p0__posted_count` AS `posted_count`, `b`.`p0__reversed_count` AS `reversed_count`
+  FROM `p0` AS `b`
+) AS `o`
 ORDER BY `channels.kind` IS NULL, `channels.kind` ASC

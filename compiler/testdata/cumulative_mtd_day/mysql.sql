@@ -14,7 +14,9 @@ WITH `p0` AS (
     AND (CONVERT_TZ(`transactions`.`txn_time`, 'UTC', 'Asia/Shanghai') < TIMESTAMP '2024-04-01 00:00:00')
   GROUP BY 1
 )
-SELECT `b`.`d0` AS `transactions.txn_time.day`, `b`.`p0__txn_amount` AS `txn_amount`, `p1`.`p1__txn_amount` AS `txn_amount_mtd`
-FROM `p0` AS `b`
-LEFT JOIN `p1` ON (`p1`.`d0` <=> `b`.`d0`)
+SELECT * FROM (
+  SELECT `b`.`d0` AS `transactions.txn_time.day`, `b`.`p0__txn_amount` AS `txn_amount`, `p1`.`p1__txn_amount` AS `txn_amount_mtd`
+  FROM `p0` AS `b`
+  LEFT JOIN `p1` ON (`p1`.`d0` <=> `b`.`d0`)
+) AS `o`
 ORDER BY `transactions.txn_time.day` IS NULL, `transactions.txn_time.day` ASC

@@ -15,7 +15,9 @@ WITH `p1` AS (
   WHERE (CONVERT_TZ(`transactions`.`txn_time`, 'UTC', 'Asia/Shanghai') >= TIMESTAMP '2024-04-01 00:00:00')
   GROUP BY 1, 2
 )
-SELECT `b`.`d0` AS `transactions.txn_time.month`, `b`.`d1` AS `channels.name`, `p0`.`p0__avg_amount` AS `avg_amount_3m`, `p0`.`p0__txn_count` AS `txn_count_3m`
-FROM `p1` AS `b`
-LEFT JOIN `p0` ON (`p0`.`d0` <=> `b`.`d0`) AND (`p0`.`d1` <=> `b`.`d1`)
+SELECT * FROM (
+  SELECT `b`.`d0` AS `transactions.txn_time.month`, `b`.`d1` AS `channels.name`, `p0`.`p0__avg_amount` AS `avg_amount_3m`, `p0`.`p0__txn_count` AS `txn_count_3m`
+  FROM `p1` AS `b`
+  LEFT JOIN `p0` ON (`p0`.`d0` <=> `b`.`d0`) AND (`p0`.`d1` <=> `b`.`d1`)
+) AS `o`
 ORDER BY `transactions.txn_time.month` IS NULL, `transactions.txn_time.month` ASC, `channels.name` IS NULL, `channels.name` ASC

@@ -17,7 +17,9 @@ WITH `p1` AS (
     AND (CONVERT_TZ(`transactions`.`txn_time`, 'UTC', 'Asia/Shanghai') < TIMESTAMP '2024-03-01 00:00:00')
   GROUP BY 1, 2
 )
-SELECT `b`.`d0` AS `transactions.txn_time.day`, `b`.`d1` AS `customers.segment`, `p0`.`p0__active_customers` AS `active_customers_7d`
-FROM `p1` AS `b`
-LEFT JOIN `p0` ON (`p0`.`d0` <=> `b`.`d0`) AND (`p0`.`d1` <=> `b`.`d1`)
+SELECT * FROM (
+  SELECT `b`.`d0` AS `transactions.txn_time.day`, `b`.`d1` AS `customers.segment`, `p0`.`p0__active_customers` AS `active_customers_7d`
+  FROM `p1` AS `b`
+  LEFT JOIN `p0` ON (`p0`.`d0` <=> `b`.`d0`) AND (`p0`.`d1` <=> `b`.`d1`)
+) AS `o`
 ORDER BY `transactions.txn_time.day` IS NULL, `transactions.txn_time.day` ASC, `customers.segment` IS NULL, `customers.segment` ASC

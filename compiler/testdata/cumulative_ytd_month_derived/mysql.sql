@@ -17,8 +17,10 @@ WITH `p2` AS (
     AND `transactions`.`value_date` < DATE_ADD(`k`.`d0`, INTERVAL 1 MONTH)
   GROUP BY 1
 )
-SELECT `b`.`d0` AS `transactions.value_date.month`, `p0`.`p0__txn_amount` AS `txn_amount_ytd`, (`p1`.`p1__txn_amount` / NULLIF(`p0`.`p0__txn_amount`, 0)) AS `mtd_share_of_ytd`
-FROM `p2` AS `b`
-LEFT JOIN `p0` ON (`p0`.`d0` <=> `b`.`d0`)
-LEFT JOIN `p1` ON (`p1`.`d0` <=> `b`.`d0`)
+SELECT * FROM (
+  SELECT `b`.`d0` AS `transactions.value_date.month`, `p0`.`p0__txn_amount` AS `txn_amount_ytd`, (`p1`.`p1__txn_amount` / NULLIF(`p0`.`p0__txn_amount`, 0)) AS `mtd_share_of_ytd`
+  FROM `p2` AS `b`
+  LEFT JOIN `p0` ON (`p0`.`d0` <=> `b`.`d0`)
+  LEFT JOIN `p1` ON (`p1`.`d0` <=> `b`.`d0`)
+) AS `o`
 ORDER BY `transactions.value_date.month` IS NULL, `transactions.value_date.month` ASC

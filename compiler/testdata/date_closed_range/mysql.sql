@@ -5,6 +5,8 @@ WITH `p0` AS (
     AND (`transactions`.`value_date` < DATE '2024-04-01')
   GROUP BY 1
 )
-SELECT `b`.`d0` AS `transactions.value_date.month`, `b`.`p0__txn_amount` AS `txn_amount`
-FROM `p0` AS `b`
+SELECT * FROM (
+  SELECT `b`.`d0` AS `transactions.value_date.month`, `b`.`p0__txn_amount` AS `txn_amount`
+  FROM `p0` AS `b`
+) AS `o`
 ORDER BY `transactions.value_date.month` IS NULL, `transactions.value_date.month` ASC

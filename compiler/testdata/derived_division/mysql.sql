@@ -4,6 +4,8 @@ WITH `p0` AS (
   LEFT JOIN `customers` AS `customers` ON `transactions`.`customer_id` = `customers`.`customer_id`
   GROUP BY 1
 )
-SELECT `b`.`d0` AS `customers.segment`, (`b`.`p0__txn_amount` / NULLIF(`b`.`p0__posted_count`, 0)) AS `avg_ticket`, (`b`.`p0__reversed_count` / NULLIF(`b`.`p0__txn_count`, 0)) AS `reversal_rate`
-FROM `p0` AS `b`
+SELECT * FROM (
+  SELECT `b`.`d0` AS `customers.segment`, (`b`.`p0__txn_amount` / NULLIF(`b`.`p0__posted_count`, 0)) AS `avg_ticket`, (`b`.`p0__reversed_count` / NULLIF(`b`.`p0__txn_count`, 0)) AS `reversal_rate`
+  FROM `p0` AS `b`
+) AS `o`
 ORDER BY `customers.segment` IS NULL, `customers.segment` ASC

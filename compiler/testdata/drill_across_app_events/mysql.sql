@@ -19,6 +19,8 @@ WITH `p0` AS (
   ) AS `u`
   GROUP BY `d0`
 )
-SELECT `b`.`d0` AS `customers.segment`, `b`.`p0__txn_amount` AS `txn_amount`, `b`.`p1__app_users` AS `app_users`, (`b`.`p0__txn_amount` / NULLIF(`b`.`p1__app_users`, 0)) AS `amount_per_user`
-FROM `j` AS `b`
+SELECT * FROM (
+  SELECT `b`.`d0` AS `customers.segment`, `b`.`p0__txn_amount` AS `txn_amount`, `b`.`p1__app_users` AS `app_users`, (`b`.`p0__txn_amount` / NULLIF(`b`.`p1__app_users`, 0)) AS `amount_per_user`
+  FROM `j` AS `b`
+) AS `o`
 ORDER BY `customers.segment` IS NULL, `customers.segment` ASC

@@ -26,6 +26,8 @@ WITH `p0` AS (
   ) AS `u`
   GROUP BY `d0`
 )
-SELECT `b`.`d0` AS `customers.segment`, `b`.`p0__txn_amount` AS `txn_amount`, `b`.`p1__total_balance` AS `total_balance`
-FROM `j` AS `b`
+SELECT * FROM (
+  SELECT `b`.`d0` AS `customers.segment`, `b`.`p0__txn_amount` AS `txn_amount`, `b`.`p1__total_balance` AS `total_balance`
+  FROM `j` AS `b`
+) AS `o`
 ORDER BY `customers.segment` IS NULL, `customers.segment` ASC

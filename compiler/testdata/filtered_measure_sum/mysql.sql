@@ -4,6 +4,8 @@ WITH `p0` AS (
   LEFT JOIN `channels` AS `channels` ON `transactions`.`channel_id` = `channels`.`channel_id`
   GROUP BY 1
 )
-SELECT `b`.`d0` AS `channels.name`, `b`.`p0__txn_amount` AS `txn_amount`
-FROM `p0` AS `b`
+SELECT * FROM (
+  SELECT `b`.`d0` AS `channels.name`, `b`.`p0__txn_amount` AS `txn_amount`
+  FROM `p0` AS `b`
+) AS `o`
 ORDER BY `channels.name` IS NULL, `channels.name` ASC

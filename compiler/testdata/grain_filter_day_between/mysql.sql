@@ -5,6 +5,8 @@ WITH `p0` AS (
     AND (CONVERT_TZ(`transactions`.`txn_time`, 'UTC', 'Asia/Shanghai') < TIMESTAMP '2024-02-01 00:00:00')
   GROUP BY 1
 )
-SELECT `b`.`d0` AS `transactions.txn_time.week`, `b`.`p0__txn_count` AS `txn_count`
-FROM `p0` AS `b`
+SELECT * FROM (
+  SELECT `b`.`d0` AS `transactions.txn_time.week`, `b`.`p0__txn_count` AS `txn_count`
+  FROM `p0` AS `b`
+) AS `o`
 ORDER BY `transactions.txn_time.week` IS NULL, `transactions.txn_time.week` ASC

@@ -6,6 +6,8 @@ WITH `p0` AS (
     AND (CONVERT_TZ(`transactions`.`txn_time`, 'UTC', 'Asia/Shanghai') < TIMESTAMP '2024-04-01 00:00:00')
   GROUP BY 1
 )
-SELECT `b`.`d0` AS `customers.segment`, `b`.`p0__txn_amount` AS `txn_amount`
-FROM `p0` AS `b`
+SELECT * FROM (
+  SELECT `b`.`d0` AS `customers.segment`, `b`.`p0__txn_amount` AS `txn_amount`
+  FROM `p0` AS `b`
+) AS `o`
 ORDER BY `customers.segment` IS NULL, `customers.segment` ASC

@@ -4,6 +4,8 @@ WITH `p0` AS (
   WHERE (MAKEDATE(YEAR(`orders`.`ship_date`), 1) + INTERVAL (QUARTER(`orders`.`ship_date`) - 1) QUARTER >= DATE '2024-10-01')
   GROUP BY 1, 2
 )
-SELECT `b`.`d0` AS `orders.first_of_month`, `b`.`d1` AS `orders.ship_quarter.year`, `b`.`p0__revenue` AS `revenue`, `b`.`p0__january_revenue` AS `january_revenue`
-FROM `p0` AS `b`
+SELECT * FROM (
+  SELECT `b`.`d0` AS `orders.first_of_month`, `b`.`d1` AS `orders.ship_quarter.year`, `b`.`p0__revenue` AS `revenue`, `b`.`p0__january_revenue` AS `january_revenue`
+  FROM `p0` AS `b`
+) AS `o`
 ORDER BY `orders.first_of_month` IS NULL, `orders.first_of_month` ASC, `orders.ship_quarter.year` IS NULL, `orders.ship_quarter.year` ASC

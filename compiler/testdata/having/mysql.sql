@@ -5,7 +5,9 @@ WITH `p0` AS (
   LEFT JOIN `branches` AS `branches` ON `customers`.`branch_id` = `branches`.`branch_id`
   GROUP BY 1
 )
-SELECT `b`.`d0` AS `branches.city`, `b`.`p0__txn_amount` AS `txn_amount`
-FROM `p0` AS `b`
-WHERE ((`b`.`p0__txn_amount` > 1000000) AND (`b`.`p0__txn_count` >= 10))
+SELECT * FROM (
+  SELECT `b`.`d0` AS `branches.city`, `b`.`p0__txn_amount` AS `txn_amount`
+  FROM `p0` AS `b`
+  WHERE ((`b`.`p0__txn_amount` > 1000000) AND (`b`.`p0__txn_count` >= 10))
+) AS `o`
 ORDER BY `branches.city` IS NULL, `branches.city` ASC

@@ -7,6 +7,8 @@ WITH `p0` AS (
     AND (`channels`.`name` IS NULL)
   GROUP BY 1
 )
-SELECT `b`.`d0` AS `channels.name`, `b`.`p0__txn_amount` AS `txn_amount`
-FROM `p0` AS `b`
+SELECT * FROM (
+  SELECT `b`.`d0` AS `channels.name`, `b`.`p0__txn_amount` AS `txn_amount`
+  FROM `p0` AS `b`
+) AS `o`
 ORDER BY `channels.name` IS NULL, `channels.name` ASC

@@ -7,6 +7,8 @@ WITH `p0` AS (
     AND (((`customers`.`segment` = 'retail') OR (`transactions`.`amount` > 10)))
   GROUP BY 1, 2
 )
-SELECT `b`.`d0` AS `customers.segment`, `b`.`d1` AS `channels.name`, `b`.`p0__txn_amount` AS `txn_amount`
-FROM `p0` AS `b`
+SELECT * FROM (
+  SELECT `b`.`d0` AS `customers.segment`, `b`.`d1` AS `channels.name`, `b`.`p0__txn_amount` AS `txn_amount`
+  FROM `p0` AS `b`
+) AS `o`
 ORDER BY `customers.segment` IS NULL, `customers.segment` ASC, `channels.name` IS NULL, `channels.name` ASC

@@ -4,6 +4,8 @@ WITH `p0` AS (
   WHERE (`transactions`.`amount` > 0)
   GROUP BY 1
 )
-SELECT `b`.`d0` AS `transactions.status`, `b`.`p0__txn_amount` AS `txn_amount`, `b`.`p0__txn_count` AS `txn_count`
-FROM `p0` AS `b`
+SELECT * FROM (
+  SELECT `b`.`d0` AS `transactions.status`, `b`.`p0__txn_amount` AS `txn_amount`, `b`.`p0__txn_count` AS `txn_count`
+  FROM `p0` AS `b`
+) AS `o`
 ORDER BY `transactions.status` IS NULL, `transactions.status` ASC

@@ -5,6 +5,8 @@ WITH `p0` AS (
   WHERE (`customers`.`segment` IN ('a\nb', 'tab\there', 'back\\slash', 'it''s', 'quote"d'))
   GROUP BY 1
 )
-SELECT `b`.`d0` AS `customers.segment`, `b`.`p0__txn_count` AS `txn_count`
-FROM `p0` AS `b`
+SELECT * FROM (
+  SELECT `b`.`d0` AS `customers.segment`, `b`.`p0__txn_count` AS `txn_count`
+  FROM `p0` AS `b`
+) AS `o`
 ORDER BY `customers.segment` IS NULL, `customers.segment` ASC

@@ -4,6 +4,8 @@ WITH `p0` AS (
   LEFT JOIN `customers` AS `customers` ON `transactions`.`customer_id` = `customers`.`customer_id`
   GROUP BY 1
 )
-SELECT `b`.`d0` AS `customers.risk_level`, `b`.`p0__max_txn` AS `max_txn`
-FROM `p0` AS `b`
+SELECT * FROM (
+  SELECT `b`.`d0` AS `customers.risk_level`, `b`.`p0__max_txn` AS `max_txn`
+  FROM `p0` AS `b`
+) AS `o`
 ORDER BY `customers.risk_level` IS NULL, `customers.risk_level` ASC

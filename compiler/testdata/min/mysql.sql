@@ -3,6 +3,8 @@ WITH `p0` AS (
   FROM `transactions` AS `transactions`
   GROUP BY 1
 )
-SELECT `b`.`d0` AS `transactions.merchant_category`, `b`.`p0__min_txn` AS `min_txn`
-FROM `p0` AS `b`
+SELECT * FROM (
+  SELECT `b`.`d0` AS `transactions.merchant_category`, `b`.`p0__min_txn` AS `min_txn`
+  FROM `p0` AS `b`
+) AS `o`
 ORDER BY `transactions.merchant_category` IS NULL, `transactions.merchant_category` ASC

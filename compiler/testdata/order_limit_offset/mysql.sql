@@ -5,7 +5,9 @@ WITH `p0` AS (
   LEFT JOIN `branches` AS `branches` ON `customers`.`branch_id` = `branches`.`branch_id`
   GROUP BY 1
 )
-SELECT `b`.`d0` AS `branches.city`, `b`.`p0__txn_amount` AS `txn_amount`, `b`.`p0__txn_count` AS `txn_count`
-FROM `p0` AS `b`
+SELECT * FROM (
+  SELECT `b`.`d0` AS `branches.city`, `b`.`p0__txn_amount` AS `txn_amount`, `b`.`p0__txn_count` AS `txn_count`
+  FROM `p0` AS `b`
+) AS `o`
 ORDER BY `txn_amount` IS NULL, `txn_amount` DESC, `branches.city` IS NULL, `branches.city` ASC
 LIMIT 10 OFFSET 20

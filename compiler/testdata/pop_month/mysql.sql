@@ -10,7 +10,9 @@ WITH `p0` AS (
   WHERE (DATE_ADD(CONVERT_TZ(`transactions`.`txn_time`, 'UTC', 'Asia/Shanghai'), INTERVAL 1 MONTH) >= TIMESTAMP '2024-03-01 00:00:00')
   GROUP BY 1
 )
-SELECT `b`.`d0` AS `transactions.txn_time.month`, `b`.`p0__txn_amount` AS `txn_amount`, `p1`.`p1__txn_amount` AS `txn_amount_prev_month`
-FROM `p0` AS `b`
-LEFT JOIN `p1` ON `p1`.`d0` = CAST(DATE_FORMAT(DATE_SUB(`b`.`d0`, INTERVAL 1 MONTH), '%Y-%m-01') AS DATE)
+SELECT * FROM (
+  SELECT `b`.`d0` AS `transactions.txn_time.month`, `b`.`p0__txn_amount` AS `txn_amount`, `p1`.`p1__txn_amount` AS `txn_amount_prev_month`
+  FROM `p0` AS `b`
+  LEFT JOIN `p1` ON `p1`.`d0` = CAST(DATE_FORMAT(DATE_SUB(`b`.`d0`, INTERVAL 1 MONTH), '%Y-%m-01') AS DATE)
+) AS `o`
 ORDER BY `transactions.txn_time.month` IS NULL, `transactions.txn_time.month` ASC

@@ -4,6 +4,8 @@ WITH `p0` AS (
   LEFT JOIN `calendar` AS `value_day` ON `transactions`.`value_date` = `value_day`.`cal_date`
   GROUP BY 1, 2
 )
-SELECT `b`.`d0` AS `value_day.is_weekend`, `b`.`d1` AS `value_day.fiscal_quarter`, `b`.`p0__txn_amount` AS `txn_amount`
-FROM `p0` AS `b`
+SELECT * FROM (
+  SELECT `b`.`d0` AS `value_day.is_weekend`, `b`.`d1` AS `value_day.fiscal_quarter`, `b`.`p0__txn_amount` AS `txn_amount`
+  FROM `p0` AS `b`
+) AS `o`
 ORDER BY `value_day.is_weekend` IS NULL, `value_day.is_weekend` ASC, `value_day.fiscal_quarter` IS NULL, `value_day.fiscal_quarter` ASC

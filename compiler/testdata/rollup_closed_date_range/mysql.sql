@@ -16,6 +16,8 @@ WITH `p0` AS (
   ) AS `s`
   GROUP BY 1
 )
-SELECT `b`.`d0` AS `branches.region`, `b`.`p0__total_balance` AS `total_balance`
-FROM `p0` AS `b`
+SELECT * FROM (
+  SELECT `b`.`d0` AS `branches.region`, `b`.`p0__total_balance` AS `total_balance`
+  FROM `p0` AS `b`
+) AS `o`
 ORDER BY `branches.region` IS NULL, `branches.region` ASC

@@ -11,6 +11,8 @@ WITH `p0` AS (
     GROUP BY 1, 2
   ) AS `k0` ON (`k0`.`d0` <=> `m`.`d0`) AND (`k0`.`d1` <=> `m`.`d1`)
 )
-SELECT `b`.`d0` AS `customers.segment`, `b`.`d1` AS `transactions.txn_time.month`, `b`.`p0__active_customers` AS `active_customers`
-FROM `p0` AS `b`
+SELECT * FROM (
+  SELECT `b`.`d0` AS `customers.segment`, `b`.`d1` AS `transactions.txn_time.month`, `b`.`p0__active_customers` AS `active_customers`
+  FROM `p0` AS `b`
+) AS `o`
 ORDER BY `customers.segment` IS NULL, `customers.segment` ASC, `transactions.txn_time.month` IS NULL, `transactions.txn_time.month` ASC

@@ -28,7 +28,9 @@ WITH `p1` AS (
     GROUP BY 1, 2
   ) AS `k0` ON (`k0`.`d0` <=> `m`.`d0`) AND (`k0`.`d1` <=> `m`.`d1`)
 )
-SELECT `b`.`d0` AS `transactions.txn_time.day`, `b`.`d1` AS `customers.segment`, `p0`.`p0__txn_amount` AS `txn_amount_mtd`, `p0`.`p0__active_customers` AS `active_customers_mtd`
-FROM `p1` AS `b`
-LEFT JOIN `p0` ON (`p0`.`d0` <=> `b`.`d0`) AND (`p0`.`d1` <=> `b`.`d1`)
+SELECT * FROM (
+  SELECT `b`.`d0` AS `transactions.txn_time.day`, `b`.`d1` AS `customers.segment`, `p0`.`p0__txn_amount` AS `txn_amount_mtd`, `p0`.`p0__active_customers` AS `active_customers_mtd`
+  FROM `p1` AS `b`
+  LEFT JOIN `p0` ON (`p0`.`d0` <=> `b`.`d0`) AND (`p0`.`d1` <=> `b`.`d1`)
+) AS `o`
 ORDER BY `transactions.txn_time.day` IS NULL, `transactions.txn_time.day` ASC, `customers.segment` IS NULL, `customers.segment` ASC

@@ -19,8 +19,10 @@ WITH `p2` AS (
     AND CAST(`r`.`transactions.txn_time.month` AS DATETIME) < DATE_ADD(`k`.`d0`, INTERVAL 1 MONTH)
   GROUP BY 1, 2
 )
-SELECT `b`.`d0` AS `transactions.txn_time.month`, `b`.`d1` AS `customers.segment`, `p0`.`p0__txn_amount` AS `txn_amount_7d`, `p1`.`p1__txn_amount` AS `txn_amount_ytd`
-FROM `p2` AS `b`
-LEFT JOIN `p0` ON (`p0`.`d0` <=> `b`.`d0`) AND (`p0`.`d1` <=> `b`.`d1`)
-LEFT JOIN `p1` ON (`p1`.`d0` <=> `b`.`d0`) AND (`p1`.`d1` <=> `b`.`d1`)
+SELECT * FROM (
+  SELECT `b`.`d0` AS `transactions.txn_time.month`, `b`.`d1` AS `customers.segment`, `p0`.`p0__txn_amount` AS `txn_amount_7d`, `p1`.`p1__txn_amount` AS `txn_amount_ytd`
+  FROM `p2` AS `b`
+  LEFT JOIN `p0` ON (`p0`.`d0` <=> `b`.`d0`) AND (`p0`.`d1` <=> `b`.`d1`)
+  LEFT JOIN `p1` ON (`p1`.`d0` <=> `b`.`d0`) AND (`p1`.`d1` <=> `b`.`d1`)
+) AS `o`
 ORDER BY `transactions.txn_time.month` IS NULL, `transactions.txn_time.month` ASC, `customers.segment` IS NULL, `customers.segment` ASC

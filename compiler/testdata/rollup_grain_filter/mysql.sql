@@ -13,6 +13,8 @@ WITH `p0` AS (
     GROUP BY 1
   ) AS `k0` ON (`k0`.`d0` <=> `m`.`d0`)
 )
-SELECT `b`.`d0` AS `customers.segment`, `b`.`p0__txn_amount` AS `txn_amount`, `b`.`p0__active_customers` AS `active_customers`
-FROM `p0` AS `b`
+SELECT * FROM (
+  SELECT `b`.`d0` AS `customers.segment`, `b`.`p0__txn_amount` AS `txn_amount`, `b`.`p0__active_customers` AS `active_customers`
+  FROM `p0` AS `b`
+) AS `o`
 ORDER BY `customers.segment` IS NULL, `customers.segment` ASC

@@ -12,7 +12,9 @@ WITH `p0` AS (
     AND (DATE_ADD(CAST(`r`.`transactions.txn_time.month` AS DATETIME), INTERVAL 1 MONTH) < '2025-07-01')
   GROUP BY 1
 )
-SELECT `b`.`d0` AS `transactions.txn_time.month`, `b`.`p0__txn_amount` AS `txn_amount`, ((`b`.`p0__txn_amount` / NULLIF(`p1`.`p1__txn_amount`, 0)) - 1) AS `txn_amount_mom`
-FROM `p0` AS `b`
-LEFT JOIN `p1` ON `p1`.`d0` = CAST(DATE_FORMAT(DATE_SUB(`b`.`d0`, INTERVAL 1 MONTH), '%Y-%m-01') AS DATE)
+SELECT * FROM (
+  SELECT `b`.`d0` AS `transactions.txn_time.month`, `b`.`p0__txn_amount` AS `txn_amount`, ((`b`.`p0__txn_amount` / NULLIF(`p1`.`p1__txn_amount`, 0)) - 1) AS `txn_amount_mom`
+  FROM `p0` AS `b`
+  LEFT JOIN `p1` ON `p1`.`d0` = CAST(DATE_FORMAT(DATE_SUB(`b`.`d0`, INTERVAL 1 MONTH), '%Y-%m-01') AS DATE)
+) AS `o`
 ORDER BY `transactions.txn_time.month` IS NULL, `transactions.txn_time.month` ASC

@@ -5,6 +5,8 @@ WITH `p0` AS (
   LEFT JOIN `branches` AS `branches` ON `customers`.`branch_id` = `branches`.`branch_id`
   GROUP BY 1
 )
-SELECT `b`.`d0` AS `branches.city`, `b`.`p0__txn_amount` AS `txn_amount`, `b`.`p0__min_txn` AS `min_txn`
-FROM `p0` AS `b`
+SELECT * FROM (
+  SELECT `b`.`d0` AS `branches.city`, `b`.`p0__txn_amount` AS `txn_amount`, `b`.`p0__min_txn` AS `min_txn`
+  FROM `p0` AS `b`
+) AS `o`
 ORDER BY `branches.city` IS NULL, `branches.city` ASC

@@ -13,6 +13,8 @@ WITH `p0` AS (
   ) AS `s`
   GROUP BY 1, 2
 )
-SELECT `b`.`d0` AS `balances.snapshot_date.quarter`, `b`.`d1` AS `branches.region`, `b`.`p0__total_balance` AS `total_balance`
-FROM `p0` AS `b`
+SELECT * FROM (
+  SELECT `b`.`d0` AS `balances.snapshot_date.quarter`, `b`.`d1` AS `branches.region`, `b`.`p0__total_balance` AS `total_balance`
+  FROM `p0` AS `b`
+) AS `o`
 ORDER BY `balances.snapshot_date.quarter` IS NULL, `balances.snapshot_date.quarter` ASC, `branches.region` IS NULL, `branches.region` ASC

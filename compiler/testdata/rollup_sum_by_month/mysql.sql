@@ -5,6 +5,8 @@ WITH `p0` AS (
     AND (CAST(`r`.`transactions.txn_time.day` AS DATETIME) < '2025-04-01')
   GROUP BY 1, 2
 )
-SELECT `b`.`d0` AS `channels.name`, `b`.`d1` AS `transactions.txn_time.month`, `b`.`p0__txn_amount` AS `txn_amount`, `b`.`p0__txn_count` AS `txn_count`, `b`.`p0__avg_amount` AS `avg_amount`
-FROM `p0` AS `b`
+SELECT * FROM (
+  SELECT `b`.`d0` AS `channels.name`, `b`.`d1` AS `transactions.txn_time.month`, `b`.`p0__txn_amount` AS `txn_amount`, `b`.`p0__txn_count` AS `txn_count`, `b`.`p0__avg_amount` AS `avg_amount`
+  FROM `p0` AS `b`
+) AS `o`
 ORDER BY `channels.name` IS NULL, `channels.name` ASC, `transactions.txn_time.month` IS NULL, `transactions.txn_time.month` ASC

@@ -11,6 +11,8 @@ WITH `p0` AS (
   ) AS `s`
   GROUP BY 1
 )
-SELECT `b`.`d0` AS `balances.snapshot_date.quarter`, `b`.`p0__opening_balance` AS `opening_balance`
-FROM `p0` AS `b`
+SELECT * FROM (
+  SELECT `b`.`d0` AS `balances.snapshot_date.quarter`, `b`.`p0__opening_balance` AS `opening_balance`
+  FROM `p0` AS `b`
+) AS `o`
 ORDER BY `balances.snapshot_date.quarter` IS NULL, `balances.snapshot_date.quarter` ASC

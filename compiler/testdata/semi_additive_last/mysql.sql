@@ -11,6 +11,8 @@ WITH `p0` AS (
   ) AS `s`
   GROUP BY 1
 )
-SELECT `b`.`d0` AS `balances.snapshot_date.month`, `b`.`p0__total_balance` AS `total_balance`
-FROM `p0` AS `b`
+SELECT * FROM (
+  SELECT `b`.`d0` AS `balances.snapshot_date.month`, `b`.`p0__total_balance` AS `total_balance`
+  FROM `p0` AS `b`
+) AS `o`
 ORDER BY `balances.snapshot_date.month` IS NULL, `balances.snapshot_date.month` ASC

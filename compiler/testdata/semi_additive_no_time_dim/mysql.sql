@@ -13,6 +13,8 @@ WITH `p0` AS (
   ) AS `s`
   GROUP BY 1
 )
-SELECT `b`.`d0` AS `customers.segment`, `b`.`p0__total_balance` AS `total_balance`
-FROM `p0` AS `b`
+SELECT * FROM (
+  SELECT `b`.`d0` AS `customers.segment`, `b`.`p0__total_balance` AS `total_balance`
+  FROM `p0` AS `b`
+) AS `o`
 ORDER BY `customers.segment` IS NULL, `customers.segment` ASC

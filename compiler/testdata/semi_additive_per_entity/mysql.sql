@@ -13,6 +13,8 @@ WITH `p0` AS (
   ) AS `s`
   GROUP BY 1, 2
 )
-SELECT `b`.`d0` AS `balances.snapshot_date.month`, `b`.`d1` AS `products.category`, `b`.`p0__account_balance` AS `account_balance`
-FROM `p0` AS `b`
+SELECT * FROM (
+  SELECT `b`.`d0` AS `balances.snapshot_date.month`, `b`.`d1` AS `products.category`, `b`.`p0__account_balance` AS `account_balance`
+  FROM `p0` AS `b`
+) AS `o`
 ORDER BY `balances.snapshot_date.month` IS NULL, `balances.snapshot_date.month` ASC, `products.category` IS NULL, `products.category` ASC

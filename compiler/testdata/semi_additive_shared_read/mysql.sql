@@ -49,6 +49,8 @@ WITH `snap0` AS (
   ) AS `u`
   GROUP BY `d0`
 )
-SELECT `b`.`d0` AS `balances.snapshot_date.month`, `b`.`p0__total_balance` AS `total_balance`, `b`.`p1__opening_balance` AS `opening_balance`, `b`.`p2__account_balance` AS `account_balance`
-FROM `j` AS `b`
+SELECT * FROM (
+  SELECT `b`.`d0` AS `balances.snapshot_date.month`, `b`.`p0__total_balance` AS `total_balance`, `b`.`p1__opening_balance` AS `opening_balance`, `b`.`p2__account_balance` AS `account_balance`
+  FROM `j` AS `b`
+) AS `o`
 ORDER BY `balances.snapshot_date.month` IS NULL, `balances.snapshot_date.month` ASC

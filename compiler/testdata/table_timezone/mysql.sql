@@ -3,6 +3,8 @@ WITH `p0` AS (
   FROM `orders` AS `orders`
   GROUP BY 1
 )
-SELECT `b`.`d0` AS `orders.placed_at.day`, `b`.`p0__revenue` AS `revenue`
-FROM `p0` AS `b`
+SELECT * FROM (
+  SELECT `b`.`d0` AS `orders.placed_at.day`, `b`.`p0__revenue` AS `revenue`
+  FROM `p0` AS `b`
+) AS `o`
 ORDER BY `orders.placed_at.day` IS NULL, `orders.placed_at.day` ASC

@@ -3,6 +3,8 @@ WITH `p0` AS (
   FROM `web_hits` AS `web_hits`
   GROUP BY 1
 )
-SELECT `b`.`d0` AS `web_hits.hit_time.hour`, `b`.`p0__hits` AS `hits`
-FROM `p0` AS `b`
+SELECT * FROM (
+  SELECT `b`.`d0` AS `web_hits.hit_time.hour`, `b`.`p0__hits` AS `hits`
+  FROM `p0` AS `b`
+) AS `o`
 ORDER BY `web_hits.hit_time.hour` IS NULL, `web_hits.hit_time.hour` ASC

@@ -52,7 +52,9 @@ WITH `p0` AS (
   WHERE `customers`.`customer_id` IN (SELECT `_strata_keys`.`entity_key` FROM `_strata`.`audience_ids` AS `audience_ids` JOIN `_strata`.`keys_customers` AS `_strata_keys` ON `_strata_keys`.`id` = `audience_ids`.`id`)
   GROUP BY 1
 )
-SELECT `b`.`d0` AS `customers.segment`, `b`.`p0__txn_count` AS `txn_count`
-FROM `p0` AS `b`
+SELECT * FROM (
+  SELECT `b`.`d0` AS `customers.segment`, `b`.`p0__txn_count` AS `txn_count`
+  FROM `p0` AS `b`
+) AS `o`
 ORDER BY `customers.segment` IS NULL, `customers.segment` ASC;
 
