@@ -60,6 +60,7 @@ func TestBadInputsHTTP(t *testing.T) {
 		{"metrics not a list", "POST", "/v1/query", `{"metrics":"txn_amount"}`, nil, 400, "bad-json"},
 		{"deeply nested JSON", "POST", "/v1/query", `{"metrics":` + strings.Repeat("[", 1500) + strings.Repeat("]", 1500) + `}`, nil, 400, "bad-json"},
 		{"no metrics", "POST", "/v1/query", `{"dimensions":["customers.segment"]}`, nil, 400, "no-metrics"},
+		{"nothing", "POST", "/v1/query", `{}`, nil, 400, "no-metrics"},
 		{"metric in where", "POST", "/v1/query", q(`"where":"txn_amount > 5"`), nil, 400, "metric-in-where"},
 		{"field in having", "POST", "/v1/query", q(`"dimensions":["customers.segment"],"having":"customers.segment = 'x'"`), nil, 400, "non-metric-in-having"},
 		{"unknown freshness", "POST", "/v1/query", q(`"freshness":"forever"`), nil, 400, "bad-value"},

@@ -48,6 +48,7 @@ var codes = map[string]int{
 	"window-needs-time":     http.StatusBadRequest, // a cumulative metric without its one time dimension
 	"nested-window":         http.StatusBadRequest,
 	"bad-timezone":          http.StatusBadRequest, // a time zone the time filter cannot resolve
+	"bad-from":              http.StatusBadRequest, // from given with metrics, which read their own facts
 
 	// SQL statements (compiler/sqlfront; the position says where).
 	"sql-syntax":       http.StatusBadRequest,
@@ -63,6 +64,7 @@ var codes = map[string]int{
 	// Keys and scopes.
 	"forbidden-metric":  http.StatusForbidden,           // the key may not read that metric
 	"forbidden-scope":   http.StatusForbidden,           // the key's row limit does not apply to audiences of that entity
+	"forbidden-fact":    http.StatusForbidden,           // the key may read no metric of the fact a query without metrics lists values from
 	"scope-unreachable": http.StatusForbidden,           // the key's scope cannot apply to that fact
 	"forbidden":         http.StatusForbidden,           // an operation on the whole warehouse asked with a scoped key
 	"bad-scope":         http.StatusInternalServerError, // the key's own scope no longer compiles against the model: the server's configuration, not the request

@@ -167,6 +167,26 @@ func TestQueryJSONShape(t *testing.T) {
 	}
 }
 
+// TestQueryValues: -d without -m lists the dimensions' values, from the
+// fact --from names when several reach them.
+func TestQueryValues(t *testing.T) {
+	dir := bankProject(t)
+	code, out, errs := run("query", "--project", dir, "-d", "channels.name", "--format", "csv", "--no-rollup")
+	if code != 0 || out != "channels.name\natm\nbranch\nmobile\npos\nweb\n" {
+		t.Fatalf("exit %d: %q %s", code, out, errs)
+	}
+	code, out, errs = run("query", "--project", dir, "-d", "customers.segment", "--from", "balances", "--where", "customers.segment <> 'mass'", "--order", "-customers.segment", "--format", "csv")
+	lines := strings.Split(strings.TrimSuffix(out, "\n"), "\n")
+	if code != 0 || lines[0] != "customers.segment" || len(lines) < 2 {
+		t.Fatalf("exit %d: %q %s", code, out, errs)
+	}
+	for i, v := range lines[1:] {
+		if v == "mass" || v == "" || (i > 0 && v >= lines[i]) {
+			t.Errorf("values not distinct, filtered and descending: %q", out)
+		}
+	}
+}
+
 func TestRefreshThenServedByRollup(t *testing.T) {
 	dir := bankProject(t)
 	if code, out, errs := run("refresh", "--project", dir, "txn_daily"); code != 0 || !strings.Contains(out, "txn_daily") {
@@ -226,6 +246,9 @@ func TestQueryErrors(t *testing.T) {
 		{[]string{"-m", "txn_amount", "--limit", "100000000"}, "limit must be between"},
 		{[]string{"-m", "txn_amount,total_balance", "-d", "channels.name"}, `cannot be reached from fact "balances"`},
 		{[]string{"-m", "txn_amount_mom"}, "add a time dimension"},
+		{[]string{"-d", "customers.segment"}, `name the fact in from, e.g. "from": "transactions"`},
+		{[]string{"-d", "customers.segment", "--from", "balance"}, `did you mean "balances"`},
+		{[]string{"-m", "txn_amount", "--from", "transactions"}, "leave from out"},
 	}
 	for _, c := range cases {
 		args := append([]string{"query", "--project", dir}, c.args...)

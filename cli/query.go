@@ -29,6 +29,7 @@ type queryFlags struct {
 	freshness            string
 	noRollup             bool
 	audience             string
+	from                 string
 	file                 string
 }
 
@@ -44,6 +45,7 @@ func (f *queryFlags) register(cmd *cobra.Command) {
 	fl.StringVar(&f.freshness, "freshness", "", "how stale a rollup may be (e.g. 1h); default: the project's")
 	fl.BoolVar(&f.noRollup, "no-rollup", false, "answer from the raw tables, never a rollup")
 	fl.StringVar(&f.audience, "audience", "", "only the facts of this audience's members (high_value AND NOT segment = 'staff')")
+	fl.StringVar(&f.from, "from", "", "without metrics: the fact whose wide table the dimensions' values are listed from")
 	fl.StringVarP(&f.file, "file", "f", "", "read the query as JSON from a file (- for stdin)")
 }
 
@@ -68,11 +70,11 @@ func (e *env) query(f *queryFlags) (*plan.Query, error) {
 		}
 		return q, nil
 	}
-	if len(f.metrics) == 0 {
-		return nil, usage("give metrics with -m (or a JSON query with -f)")
+	if len(f.metrics) == 0 && len(f.dims) == 0 {
+		return nil, usage("give metrics with -m, dimensions to list the values of with -d, or a JSON query with -f")
 	}
 	return &plan.Query{Metrics: trimAll(f.metrics), Dimensions: trimAll(f.dims), Where: f.where, Having: f.having,
-		Order: trimAll(f.order), Limit: f.limit, Offset: f.offset, Freshness: f.freshness, NoRollup: f.noRollup, Audience: f.audience}, nil
+		Order: trimAll(f.order), Limit: f.limit, Offset: f.offset, Freshness: f.freshness, NoRollup: f.noRollup, Audience: f.audience, From: strings.TrimSpace(f.from)}, nil
 }
 
 func trimAll(s []string) []string {

@@ -52,6 +52,10 @@ var forms = []form{
 		`{"metrics":["txn_amount","txn_count","max_txn"]}`},
 	{"where_in_having", "SELECT customers.segment, txn_amount FROM transactions WHERE channels.name IN ('mobile','web') AND customers.segment IS NOT NULL GROUP BY 1 HAVING SUM(txn_amount) > 0 ORDER BY 1",
 		`{"metrics":["txn_amount"],"dimensions":["customers.segment"],"where":"channels.name IN ('mobile','web') AND customers.segment IS NOT NULL","having":"txn_amount > 0","order":["customers.segment"]}`},
+	{"values_distinct", "SELECT DISTINCT customers.segment, channels.name FROM transactions WHERE channels.name <> 'atm' ORDER BY 1 DESC, 2 LIMIT 8",
+		`{"dimensions":["customers.segment","channels.name"],"from":"transactions","where":"channels.name <> 'atm'","order":["-customers.segment","channels.name"],"limit":8}`},
+	{"values_group_by", "SELECT balances.snapshot_date.quarter AS q, branches.region FROM balances GROUP BY q, branches.region ORDER BY q, 2",
+		`{"dimensions":["balances.snapshot_date.quarter","branches.region"],"from":"balances","order":["balances.snapshot_date.quarter","branches.region"]}`},
 }
 
 // expected answers a form's JSON query and renders the cells as the MySQL

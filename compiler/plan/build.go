@@ -77,7 +77,16 @@ func (b *builder) freshness() *Error {
 
 func (b *builder) metrics() *Error {
 	if len(b.q.Metrics) == 0 {
-		return &Error{Field: "metrics", Code: "no-metrics", Msg: "a query needs at least one metric; `strata describe` lists them"}
+		if len(b.q.Dimensions) == 0 {
+			return &Error{Field: "metrics", Code: "no-metrics", Msg: "a query needs at least one metric, or dimensions to list the values of; `strata describe` lists them"}
+		}
+		if strings.TrimSpace(b.q.Having) != "" {
+			return &Error{Field: "having", Code: "no-metrics", Msg: "having filters on metrics, and the query has none; filter fields in where"}
+		}
+		return nil
+	}
+	if b.q.From != "" {
+		return &Error{Field: "from", Code: "bad-from", Msg: "from names the wide table of a query without metrics; a metric query reads each metric's own fact, so leave from out"}
 	}
 	b.metricField = map[string]string{}
 	for i, name := range b.q.Metrics {
@@ -276,6 +285,11 @@ func (b *builder) parts() *Error {
 			return err
 		}
 	}
+	if len(b.p.Metrics) == 0 {
+		if err := b.valuesPart(); err != nil {
+			return err
+		}
+	}
 	b.driverParts()
 	for _, pt := range b.p.Parts {
 		if err := b.finishPart(pt); err != nil {
@@ -372,7 +386,7 @@ func (b *builder) finishPart(pt *Part) *Error {
 	for i, d := range b.p.Dims {
 		if w.Field(d.Field) == nil {
 			return &Error{Field: fmt.Sprintf("dimensions[%d]", i), Code: "unreachable-field",
-				Msg: fmt.Sprintf("field %q cannot be reached from fact %q, which metric %s needs", d.Field, w.Name(), b.measureNames(pt))}
+				Msg: fmt.Sprintf("field %q cannot be reached from fact %q, %s", d.Field, w.Name(), b.needs(pt))}
 		}
 		useField(d.Field)
 	}
@@ -403,7 +417,7 @@ func (b *builder) finishPart(pt *Part) *Error {
 					return b.scopeUnreachable(q, w.Name(), pt)
 				}
 				return &Error{Field: "where", Offset: expr.NodeOffset(col), Code: "unreachable-field",
-					Msg: fmt.Sprintf("field %q cannot be reached from fact %q, which metric %s needs", q, w.Name(), b.measureNames(pt))}
+					Msg: fmt.Sprintf("field %q cannot be reached from fact %q, %s", q, w.Name(), b.needs(pt))}
 			}
 			onlyTime = onlyTime && pt.TimeFields[q]
 		}
@@ -445,7 +459,7 @@ func (b *builder) finishPart(pt *Part) *Error {
 	for _, s := range b.q.Semi {
 		if w.Field(s.Field) == nil {
 			return &Error{Field: "audience", Code: "unreachable-field",
-				Msg: fmt.Sprintf("fact %q does not reach %s, the audience's entity key, which metric %s needs", w.Name(), s.Field, b.measureNames(pt))}
+				Msg: fmt.Sprintf("fact %q does not reach %s, the audience's entity key, %s", w.Name(), s.Field, b.needs(pt))}
 		}
 		useField(s.Field)
 		pt.Semi = append(pt.Semi, s)
@@ -510,6 +524,15 @@ func (b *builder) shiftClamps(pt *Part) bool {
 		}
 	}
 	return false
+}
+
+// needs says why a part reads its fact: the metrics it computes, or the
+// values a query without metrics lists.
+func (b *builder) needs(pt *Part) string {
+	if len(pt.Measures) == 0 {
+		return "whose wide table the query lists values from"
+	}
+	return "which metric " + b.measureNames(pt) + " needs"
 }
 
 func (b *builder) measureNames(pt *Part) string {

@@ -9,13 +9,18 @@ import (
 
 // Query is a metric query, as sent to the DataAPI and built by the CLI.
 type Query struct {
-	Metrics    []string `json:"metrics"`
+	Metrics    []string `json:"metrics,omitempty"`
 	Dimensions []string `json:"dimensions,omitempty"`
-	Where      string   `json:"where,omitempty"`
-	Having     string   `json:"having,omitempty"`
-	Order      []string `json:"order,omitempty"`
-	Limit      int      `json:"limit,omitempty"`
-	Offset     int      `json:"offset,omitempty"`
+	// From names the fact whose wide table a query without metrics lists
+	// its dimensions' values from (SQL's FROM). Needed only when more than
+	// one fact reaches the dimensions and filters; a query with metrics
+	// reads each metric's own fact and takes no From.
+	From   string   `json:"from,omitempty"`
+	Where  string   `json:"where,omitempty"`
+	Having string   `json:"having,omitempty"`
+	Order  []string `json:"order,omitempty"`
+	Limit  int      `json:"limit,omitempty"`
+	Offset int      `json:"offset,omitempty"`
 	// Freshness is how stale a rollup may be for this query ("1h"); empty: the
 	// project's default.
 	Freshness string `json:"freshness,omitempty"`

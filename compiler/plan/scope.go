@@ -91,8 +91,16 @@ func (b *builder) scope() *Error {
 // the key may then not read that fact at all.
 func (b *builder) scopeUnreachable(field, fact string, pt *Part) *Error {
 	return &Error{Field: "scope", Code: "scope-unreachable",
-		Msg: fmt.Sprintf("key %s may read only rows filtered on %s, which fact %s cannot reach; metric %s is not available to this key", b.q.Scope.Key, field, fact, b.measureNames(pt))}
+		Msg: fmt.Sprintf("key %s may read only rows filtered on %s, which fact %s cannot reach; %s", b.q.Scope.Key, field, fact, b.unavailable(pt))}
 }
 
 // IsScope reports whether a where term comes from the key's scope.
 func (p *Plan) IsScope(term ast.ExprNode) bool { return p.ScopeTerms[term] }
+
+// unavailable names what a key cannot read from a fact its scope misses.
+func (b *builder) unavailable(pt *Part) string {
+	if len(pt.Measures) == 0 {
+		return "its values are not available to this key"
+	}
+	return "metric " + b.measureNames(pt) + " is not available to this key"
+}

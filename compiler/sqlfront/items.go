@@ -45,7 +45,13 @@ func (t *translator) fields() *Error {
 		}
 	}
 	if len(q.Metrics) == 0 {
-		return errAt(t.sql, t.items[0].off, CodeNotSupported, "select at least one metric: a query over a wide table aggregates; DESCRIBE %s lists its metrics%s", t.wide.Name(), t.metricHint())
+		// Without metrics the statement lists the distinct values of its
+		// fields over the wide table, which SQL spells DISTINCT or GROUP BY;
+		// a bare select list would mean every fact row, which is not served.
+		if !t.sel.Distinct && t.sel.GroupBy == nil {
+			return errAt(t.sql, t.items[0].off, CodeNotSupported, "select a metric, or list the values of fields with SELECT DISTINCT or GROUP BY: the wide table's rows are not listed one by one; DESCRIBE %s lists its metrics%s", t.wide.Name(), t.metricHint())
+		}
+		q.From = t.wide.Name()
 	}
 	return nil
 }

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"math/rand/v2"
+	"slices"
 	"sort"
 	"strings"
 	"testing"
@@ -682,7 +683,24 @@ func (g *queryGen) query() *plan.Query {
 	q.Where = strings.Join(where, " AND ")
 
 	g.finish(q)
+	if len(q.Dimensions) > 0 && g.chance(0.08) {
+		g.valuesOnly(q, f)
+	}
 	return q
+}
+
+// valuesOnly turns a query into one without metrics: the values of its
+// dimensions over the fact's wide table, ordered by dimensions only.
+func (g *queryGen) valuesOnly(q *plan.Query, f *factSpec) {
+	q.Metrics, q.Having, q.From = nil, "", f.name
+	var order []string
+	for _, o := range q.Order {
+		if slices.Contains(q.Dimensions, strings.TrimPrefix(o, "-")) {
+			order = append(order, o)
+		}
+	}
+	q.Order = order
+	g.note("values without metrics")
 }
 
 // odd are filters written with functions, LIKE, NOT IN and the like: on

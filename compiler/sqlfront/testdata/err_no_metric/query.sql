@@ -1,1 +1,1 @@
-SELECT customers.segment FROM transactions GROUP BY 1
+SELECT customers.segment FROM transactions

@@ -1,0 +1,1 @@
+SELECT DISTINCT balances.snapshot_date.month FROM balances
