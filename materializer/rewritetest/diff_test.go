@@ -31,8 +31,8 @@ const minServedShare = 0.40
 // Strata would run it, and the two answers must agree cell by cell.
 func TestRewriteMatchesRaw(t *testing.T) {
 	w, _ := sharedWarehouse(t)
-	g := newQueryGen(rand.New(rand.NewPCG(20240101, 1)), facts)
-	runDiff(t, w, g, diffQueries, minServedShare)
+	g := newQueryGen(rand.New(rand.NewPCG(20240101, uint64(envInt("STRATA_DIFF_SEED", 1)))), facts)
+	runDiff(t, w, g, envInt("STRATA_DIFF_QUERIES", diffQueries), minServedShare)
 }
 
 // TestRewriteMatchesRawMoreRollups runs the differential test on the bank
@@ -41,10 +41,10 @@ func TestRewriteMatchesRaw(t *testing.T) {
 // semi-additive measure kept per account, a quarter grain and no time at all.
 func TestRewriteMatchesRawMoreRollups(t *testing.T) {
 	w := moreRollupsWarehouse(t)
-	g := newQueryGen(rand.New(rand.NewPCG(20240101, 2)), moreFacts())
+	g := newQueryGen(rand.New(rand.NewPCG(20240101, uint64(envInt("STRATA_DIFF_SEED", 2)))), moreFacts())
 	g.valueDate = 0.2
 	g.fixed = moreRegressions
-	runDiff(t, w, g, moreQueries, 0.30)
+	runDiff(t, w, g, envInt("STRATA_DIFF_QUERIES", moreQueries), 0.30)
 }
 
 // moreRegressions are queries the differential test once found answered
