@@ -61,6 +61,13 @@ var codes = map[string]int{
 	"bad-parameter":    http.StatusBadRequest, // a prepared statement's arguments do not fit
 	"query":            http.StatusBadRequest, // a statement that selects no metric
 
+	// Appended rows (POST /v1/ingest/{table}; the position gives row and column).
+	"not-a-fact":     http.StatusBadRequest, // rows are appended to facts only
+	"not-appendable": http.StatusConflict,   // the fact's source cannot take rows (csv, or files on a server engine)
+	"no-rows":        http.StatusBadRequest,
+	"bad-arrow":      http.StatusBadRequest, // a body that is no Arrow IPC stream
+	"unknown-column": http.StatusBadRequest, // a key that is no column of the table
+
 	// Keys and scopes.
 	"forbidden-metric":  http.StatusForbidden,           // the key may not read that metric
 	"forbidden-scope":   http.StatusForbidden,           // the key's row limit does not apply to audiences of that entity

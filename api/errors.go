@@ -42,9 +42,22 @@ func toError(err error) *Error {
 	var qe *plan.Error
 	var se *service.SourceError
 	var ue *materializer.UnknownRollupError
+	var ie *service.IngestError
 	switch {
 	case errors.As(err, &ae):
 		return ae
+	case errors.As(err, &ie):
+		e := badData(ie.Code, ie.Msg)
+		if ie.Line > 0 || ie.Column != "" {
+			e.Position = map[string]any{}
+			if ie.Line > 0 {
+				e.Position["row"] = ie.Line
+			}
+			if ie.Column != "" {
+				e.Position["column"] = ie.Column
+			}
+		}
+		return e
 	case errors.As(err, &qe):
 		e := badData(qe.Code, qe.Msg)
 		e.Position = map[string]any{"field": qe.Field}

@@ -22,7 +22,8 @@ import (
 // report `strata refresh` prints.
 
 // warehouseWide guards the operations on the whole warehouse — GET /v1/plan,
-// POST /v1/refresh, POST /v1/rollups/{name}/refresh and GET /v1/rollups —
+// POST /v1/refresh, POST /v1/rollups/{name}/refresh, GET /v1/rollups and
+// POST /v1/ingest/{table} —
 // which no key scope can narrow: a plan and a status report name every
 // rollup and tag with its row and member counts over all rows (a count of
 // high_value customers is one of every region), and a refresh rebuilds

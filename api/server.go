@@ -139,6 +139,7 @@ func New(w *service.Project, opts Options) http.Handler {
 	v1.POST("/rollups/:name/refresh", s.warehouseWide, s.wrap(s.refresh))
 	v1.POST("/refresh", s.warehouseWide, s.refreshNamed)
 	v1.GET("/plan", s.warehouseWide, s.wrap(s.plan))
+	v1.POST("/ingest/:table", s.warehouseWide, s.wrap(s.ingest))
 	v1.POST("/sql/explain", s.wrap(s.explainSQL))
 	s.audienceRoutes(v1)
 	// The explorer page and its assets; the page calls /v1 like any client.

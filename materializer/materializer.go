@@ -171,6 +171,9 @@ func (m *Materializer) source(t *model.Table) (def, record string, err error) {
 		if err != nil {
 			return "", "", fmt.Errorf("table %s: %w", t.Name, err)
 		}
+		if from, err = m.withAppended(t, full, from); err != nil {
+			return "", "", err
+		}
 		def = sqlgen.SourceView(m.Dialect, t.Name, from)
 		return def, def, nil
 	}
@@ -187,6 +190,9 @@ func (m *Materializer) source(t *model.Table) (def, record string, err error) {
 		from, err := m.Dialect.FileSource(full)
 		if err != nil {
 			return "", "", fmt.Errorf("table %s: %w", t.Name, err)
+		}
+		if from, err = m.withAppended(t, full, from); err != nil {
+			return "", "", err
 		}
 		def = sqlgen.SourceView(m.Dialect, t.Name, from)
 		return def, def + "\n" + fileStat(full), nil

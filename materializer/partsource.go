@@ -35,6 +35,8 @@ type partSource struct {
 	// fingerprinted by one GROUP BY (enginepart.go), not by files.
 	engine bool
 	rollup *rollup.Rollup
+	// table is the fact.
+	table *model.Table
 }
 
 // partSourceOf reports how the rollup's partitions follow its fact files;
@@ -62,7 +64,7 @@ func (m *Materializer) partSourceOf(r *rollup.Rollup) (*partSource, bool) {
 	if col == nil {
 		return nil, false
 	}
-	ps := &partSource{grain: partition.Grain(r.Def.Partition.Value), source: src, column: f.Column, colType: col.Type.Base, wall: time.UTC, local: time.UTC, engine: engineSrc, rollup: r}
+	ps := &partSource{grain: partition.Grain(r.Def.Partition.Value), source: src, column: f.Column, colType: col.Type.Base, wall: time.UTC, local: time.UTC, engine: engineSrc, rollup: r, table: fact}
 	if fact.Timezone != "" {
 		if loc, err := time.LoadLocation(fact.Timezone); err == nil {
 			ps.wall = loc
@@ -112,7 +114,7 @@ func (m *Materializer) factFiles(ctx context.Context, ps *partSource) ([]partiti
 	if ps.engine {
 		return m.engineParts(ctx, ps)
 	}
-	files, err := partition.List(m.Project.Dir, ps.source)
+	files, err := m.TableFiles(ps.table)
 	if err != nil {
 		return nil, err
 	}
@@ -282,8 +284,9 @@ func IsEngineSource(t *model.Table) bool { return isEngineSource(t.Source.Value)
 
 func (m *Materializer) fileSourceStat(t *model.Table) string {
 	src := t.Source.Value
-	if partition.IsPattern(src) {
-		files, err := partition.List(m.Project.Dir, src)
+	appended := m.appended(t.Name)
+	if partition.IsPattern(src) || len(appended) > 0 {
+		files, err := m.TableFiles(t)
 		if err != nil {
 			return "missing"
 		}
@@ -310,17 +313,8 @@ func (m *Materializer) SourceNewest(t *model.Table) time.Time {
 	if isEngineSource(src) {
 		return time.Time{}
 	}
-	if partition.IsPattern(src) {
-		files, _ := partition.List(m.Project.Dir, src)
-		return partition.Newest(files)
-	}
-	if !filepath.IsAbs(src) {
-		src = filepath.Join(m.Project.Dir, src)
-	}
-	if st, err := os.Stat(src); err == nil {
-		return st.ModTime()
-	}
-	return time.Time{}
+	files, _ := m.TableFiles(t)
+	return partition.Newest(files)
 }
 
 // BuiltFiles is what a partitioned rollup's version was built from.

@@ -2,15 +2,12 @@ package materializer
 
 import (
 	"context"
-	"os"
-	"path/filepath"
 	"strings"
 	"time"
 
 	"github.com/jonboulle/clockwork"
 
 	"github.com/strata-metrics/strata/compiler/rollup"
-	"github.com/strata-metrics/strata/materializer/partition"
 	"github.com/strata-metrics/strata/materializer/schedule"
 	"github.com/strata-metrics/strata/model"
 )
@@ -159,20 +156,8 @@ func (m *Materializer) newestChange(r *rollup.Rollup) time.Time {
 // tableChangedAt is the latest modification time of a table's source files
 // (zero for an engine table).
 func (m *Materializer) tableChangedAt(tb *model.Table) time.Time {
-	var t time.Time
-	src := tb.Source.Value
-	switch {
-	case partition.IsPattern(src):
-		if files, err := partition.List(m.Project.Dir, src); err == nil {
-			t = partition.Newest(files)
-		}
-	case filepath.Ext(src) != "":
-		if !filepath.IsAbs(src) {
-			src = filepath.Join(m.Project.Dir, src)
-		}
-		if st, err := os.Stat(src); err == nil {
-			t = st.ModTime()
-		}
+	if isEngineSource(tb.Source.Value) {
+		return time.Time{}
 	}
-	return t
+	return m.SourceNewest(tb)
 }

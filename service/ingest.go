@@ -1,0 +1,478 @@
+package service
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"math"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/apache/arrow-go/v18/arrow/array"
+	"github.com/apache/arrow-go/v18/arrow/ipc"
+
+	"github.com/strata-metrics/strata/engine"
+	"github.com/strata-metrics/strata/model"
+)
+
+// Appending rows to a fact (DESIGN §10): POST /v1/ingest/{table}.
+//
+// The rows are read whole and checked against the table's columns before
+// anything is written: a key that is no column, a value of the wrong type,
+// a decimal with more digits than its column keeps, a date that does not
+// exist. Any bad row rejects the append, naming its line (or Arrow row) and
+// column. Then every row is appended at once (materializer.Ingest): raw
+// queries see them immediately, rollup-served queries through the lambda
+// tail, and the next refresh folds them into the rollups' partitions.
+
+// Ingest formats.
+const (
+	IngestJSONLines = "jsonl" // one JSON object per line
+	IngestArrow     = "arrow" // an Arrow IPC stream
+)
+
+// MaxIngestRows caps the rows of one append.
+const MaxIngestRows = 1_000_000
+
+// IngestResult is what an append did.
+type IngestResult struct {
+	Table  string  `json:"table"`
+	Rows   int     `json:"rows"`
+	TookMS float64 `json:"took_ms"`
+}
+
+// IngestError is an append refused for its input: Line is the 1-based line
+// (JSON lines) or row (Arrow) and Column the column, where they apply.
+type IngestError struct {
+	Code   string
+	Msg    string
+	Line   int
+	Column string
+}
+
+func (e *IngestError) Error() string {
+	switch {
+	case e.Line > 0 && e.Column != "":
+		return fmt.Sprintf("row %d, %s: %s", e.Line, e.Column, e.Msg)
+	case e.Line > 0:
+		return fmt.Sprintf("row %d: %s", e.Line, e.Msg)
+	}
+	return e.Msg
+}
+
+// Ingest appends the rows of body (format IngestJSONLines or IngestArrow)
+// to a fact table.
+func (s *Project) Ingest(ctx context.Context, table, format string, body io.Reader) (*IngestResult, error) {
+	start := time.Now()
+	t, err := s.ingestTable(table)
+	if err != nil {
+		return nil, err
+	}
+	var raw []map[string]any
+	switch format {
+	case IngestJSONLines:
+		raw, err = readJSONLines(body)
+	case IngestArrow:
+		raw, err = readArrowRows(body)
+	default:
+		return nil, &IngestError{Code: "bad-format", Msg: fmt.Sprintf("rows come as JSON lines or an Arrow IPC stream, not %s", format)}
+	}
+	if err != nil {
+		return nil, err
+	}
+	if len(raw) == 0 {
+		return nil, &IngestError{Code: "no-rows", Msg: "the body holds no rows: send one JSON object per line, or an Arrow stream"}
+	}
+	tg, err := s.m.IngestTargetOf(ctx, t)
+	if err != nil {
+		return nil, &IngestError{Code: "not-appendable", Msg: err.Error()}
+	}
+	rows := make([][]any, len(raw))
+	for i, r := range raw {
+		if rows[i], err = ingestRow(t, tg.Columns, r, i+1, s.ingestZone(t)); err != nil {
+			return nil, err
+		}
+	}
+	if _, err := s.m.Ingest(ctx, t, tg, rows); err != nil {
+		if ctx.Err() != nil {
+			return nil, engine.ErrCanceled
+		}
+		return nil, err
+	}
+	return &IngestResult{Table: t.Name, Rows: len(rows), TookMS: float64(time.Since(start).Microseconds()) / 1000}, nil
+}
+
+// ingestTable finds the fact rows are appended to.
+func (s *Project) ingestTable(name string) (*model.Table, error) {
+	var facts []string
+	for _, t := range s.Project.Tables {
+		if t.Kind == model.KindFact {
+			facts = append(facts, t.Name)
+		}
+	}
+	t := s.Project.Table(name)
+	switch {
+	case t == nil:
+		return nil, &IngestError{Code: "unknown-table", Msg: fmt.Sprintf("unknown table %q%s; rows are appended to a fact: %s", name, model.DidYouMean(name, facts), strings.Join(facts, ", "))}
+	case t.Kind != model.KindFact:
+		return nil, &IngestError{Code: "not-a-fact", Msg: fmt.Sprintf("%s is a dimension table; rows are appended to a fact: %s", name, strings.Join(facts, ", "))}
+	}
+	return t, nil
+}
+
+// ingestZone is the zone a naive timestamp column's wall times are in: the
+// table's, else UTC (DESIGN §4).
+func (s *Project) ingestZone(t *model.Table) *time.Location {
+	if t.Timezone != "" {
+		if loc, err := time.LoadLocation(t.Timezone); err == nil {
+			return loc
+		}
+	}
+	return time.UTC
+}
+
+// readJSONLines reads one JSON object per line; blank lines are skipped.
+func readJSONLines(body io.Reader) ([]map[string]any, error) {
+	sc := bufio.NewScanner(body)
+	sc.Buffer(make([]byte, 0, 64<<10), 16<<20)
+	var out []map[string]any
+	for line := 1; sc.Scan(); line++ {
+		b := bytes.TrimSpace(sc.Bytes())
+		if len(b) == 0 {
+			continue
+		}
+		if len(out) >= MaxIngestRows {
+			return nil, &IngestError{Code: "too-many", Msg: fmt.Sprintf("one append takes at most %d rows; send the rest in another", MaxIngestRows)}
+		}
+		dec := json.NewDecoder(bytes.NewReader(b))
+		dec.UseNumber()
+		var row map[string]any
+		if b[0] != '{' {
+			return nil, &IngestError{Code: "bad-json", Msg: "not a JSON object; send one JSON object per line", Line: line}
+		}
+		if err := dec.Decode(&row); err != nil || row == nil {
+			msg := "not a JSON object"
+			if err != nil {
+				msg = "malformed JSON: " + err.Error()
+			}
+			return nil, &IngestError{Code: "bad-json", Msg: msg + "; send one JSON object per line", Line: line}
+		}
+		if dec.More() {
+			return nil, &IngestError{Code: "bad-json", Msg: "more than one JSON value on the line; send one object per line", Line: line}
+		}
+		if k, dup := duplicateKey(b); dup {
+			return nil, &IngestError{Code: "duplicate-key", Msg: fmt.Sprintf("key %q appears twice", k), Line: line}
+		}
+		out = append(out, row)
+	}
+	if err := sc.Err(); err != nil {
+		if errors.Is(err, bufio.ErrTooLong) {
+			return nil, &IngestError{Code: "bad-json", Msg: "a line is longer than 16 MiB", Line: len(out) + 1}
+		}
+		return nil, &IngestError{Code: "bad-json", Msg: "reading the rows: " + err.Error()}
+	}
+	return out, nil
+}
+
+// duplicateKey finds a key written twice in a flat JSON object, which
+// decoding would silently resolve to the last value.
+func duplicateKey(b []byte) (string, bool) {
+	dec := json.NewDecoder(bytes.NewReader(b))
+	if _, err := dec.Token(); err != nil {
+		return "", false
+	}
+	seen := map[string]bool{}
+	for dec.More() {
+		tok, err := dec.Token()
+		if err != nil {
+			return "", false
+		}
+		k, _ := tok.(string)
+		if seen[k] {
+			return k, true
+		}
+		seen[k] = true
+		var skip json.RawMessage
+		if err := dec.Decode(&skip); err != nil {
+			return "", false
+		}
+	}
+	return "", false
+}
+
+// readArrowRows reads an Arrow IPC stream's rows as JSON-like values:
+// numbers as json.Number, decimals and times as text, NULL as nil.
+func readArrowRows(body io.Reader) ([]map[string]any, error) {
+	rd, err := ipc.NewReader(body)
+	if err != nil {
+		return nil, &IngestError{Code: "bad-arrow", Msg: "not an Arrow IPC stream: " + err.Error()}
+	}
+	defer rd.Release()
+	var out []map[string]any
+	for rd.Next() {
+		rec := rd.Record()
+		sch := rec.Schema()
+		for i := 0; i < int(rec.NumRows()); i++ {
+			if len(out) >= MaxIngestRows {
+				return nil, &IngestError{Code: "too-many", Msg: fmt.Sprintf("one append takes at most %d rows; send the rest in another", MaxIngestRows)}
+			}
+			row := make(map[string]any, rec.NumCols())
+			for c := 0; c < int(rec.NumCols()); c++ {
+				name := sch.Field(c).Name
+				if _, dup := row[name]; dup {
+					return nil, &IngestError{Code: "duplicate-key", Msg: fmt.Sprintf("column %q appears twice in the stream", name)}
+				}
+				v, err := arrowValue(rec.Column(c), i)
+				if err != nil {
+					return nil, &IngestError{Code: "type-mismatch", Msg: err.Error(), Line: len(out) + 1, Column: name}
+				}
+				row[name] = v
+			}
+			out = append(out, row)
+		}
+	}
+	if err := rd.Err(); err != nil {
+		return nil, &IngestError{Code: "bad-arrow", Msg: "reading the Arrow stream: " + err.Error()}
+	}
+	return out, nil
+}
+
+// arrowValue reads one cell in the form readJSONLines gives.
+func arrowValue(col arrow.Array, i int) (any, error) {
+	if col.IsNull(i) {
+		return nil, nil
+	}
+	switch a := col.(type) {
+	case *array.Int8:
+		return json.Number(strconv.FormatInt(int64(a.Value(i)), 10)), nil
+	case *array.Int16:
+		return json.Number(strconv.FormatInt(int64(a.Value(i)), 10)), nil
+	case *array.Int32:
+		return json.Number(strconv.FormatInt(int64(a.Value(i)), 10)), nil
+	case *array.Int64:
+		return json.Number(strconv.FormatInt(a.Value(i), 10)), nil
+	case *array.Uint8:
+		return json.Number(strconv.FormatUint(uint64(a.Value(i)), 10)), nil
+	case *array.Uint16:
+		return json.Number(strconv.FormatUint(uint64(a.Value(i)), 10)), nil
+	case *array.Uint32:
+		return json.Number(strconv.FormatUint(uint64(a.Value(i)), 10)), nil
+	case *array.Uint64:
+		return json.Number(strconv.FormatUint(a.Value(i), 10)), nil
+	case *array.Float32:
+		return json.Number(strconv.FormatFloat(float64(a.Value(i)), 'g', -1, 32)), nil
+	case *array.Float64:
+		return json.Number(strconv.FormatFloat(a.Value(i), 'g', -1, 64)), nil
+	case *array.Decimal128:
+		dt := a.DataType().(*arrow.Decimal128Type)
+		return a.Value(i).ToString(dt.Scale), nil
+	case *array.String:
+		return a.Value(i), nil
+	case *array.LargeString:
+		return a.Value(i), nil
+	case *array.Boolean:
+		return a.Value(i), nil
+	case *array.Date32:
+		return a.Value(i).ToTime().Format(time.DateOnly), nil
+	case *array.Timestamp:
+		dt := a.DataType().(*arrow.TimestampType)
+		ts := a.Value(i).ToTime(dt.Unit)
+		if dt.TimeZone != "" {
+			return ts.Format(time.RFC3339Nano), nil // an instant
+		}
+		return ts.Format("2006-01-02 15:04:05.999999999"), nil // wall time
+	}
+	return nil, fmt.Errorf("Arrow type %s is not one rows are appended with (integers, floats, decimal128, strings, booleans, date32, timestamps)", col.DataType())
+}
+
+// ingestRow checks one row against the table's columns and lays it out in
+// the target's column order, as the engine takes each type.
+func ingestRow(t *model.Table, target []engine.Column, r map[string]any, line int, wall *time.Location) ([]any, error) {
+	var names []string
+	for _, c := range t.Columns {
+		names = append(names, c.Name)
+	}
+	vals := make(map[string]any, len(r))
+	for k, v := range r {
+		c := t.Column(k)
+		if c == nil {
+			return nil, &IngestError{Code: "unknown-column", Msg: fmt.Sprintf("%s has no column %q%s", t.Name, k, model.DidYouMean(k, names)), Line: line, Column: k}
+		}
+		x, err := ingestValue(c.Type, v, wall)
+		if err != nil {
+			return nil, &IngestError{Code: "type-mismatch", Msg: err.Error(), Line: line, Column: k}
+		}
+		vals[k] = x
+	}
+	out := make([]any, len(target))
+	for i, c := range target {
+		out[i] = vals[c.Name]
+	}
+	return out, nil
+}
+
+// intRange bounds the integer types.
+var intRange = map[string][2]int64{
+	"tinyint": {math.MinInt8, math.MaxInt8}, "smallint": {math.MinInt16, math.MaxInt16},
+	"integer": {math.MinInt32, math.MaxInt32}, "bigint": {math.MinInt64, math.MaxInt64},
+}
+
+// ingestValue converts a JSON value to what the engine takes for a column
+// of type typ.
+func ingestValue(typ model.Type, v any, wall *time.Location) (any, error) {
+	if v == nil {
+		return nil, nil
+	}
+	want := func(what string) error { return fmt.Errorf("%s column takes %s, not %s", aType(typ), what, describeJSON(v)) }
+	switch typ.Base {
+	case "tinyint", "smallint", "integer", "bigint":
+		n, ok := v.(json.Number)
+		if !ok {
+			return nil, want("a whole number")
+		}
+		i, err := strconv.ParseInt(n.String(), 10, 64)
+		if err != nil {
+			if strings.ContainsAny(n.String(), ".eE") {
+				return nil, want("a whole number")
+			}
+			return nil, fmt.Errorf("%s is out of range for %s column", n, aType(typ))
+		}
+		if r := intRange[typ.Base]; i < r[0] || i > r[1] {
+			return nil, fmt.Errorf("%s is out of range for %s column (%d to %d)", n, aType(typ), r[0], r[1])
+		}
+		return i, nil
+	case "float", "double":
+		n, ok := v.(json.Number)
+		if !ok {
+			return nil, want("a number")
+		}
+		f, err := strconv.ParseFloat(n.String(), 64)
+		if err != nil || math.IsInf(f, 0) {
+			return nil, fmt.Errorf("%s is out of range for %s column", n, aType(typ))
+		}
+		return f, nil
+	case "decimal":
+		var text string
+		switch x := v.(type) {
+		case json.Number:
+			text = x.String()
+		case string:
+			text = x
+		default:
+			return nil, want("a number (or its digits as a string)")
+		}
+		d, err := engine.ParseDecimal(text)
+		if err != nil {
+			return nil, want("a decimal number")
+		}
+		if d.Scale > typ.Scale {
+			return nil, fmt.Errorf("%s has %d digits after the point, and %s column keeps %d; round it first", text, d.Scale, aType(typ), typ.Scale)
+		}
+		whole := len(strings.TrimLeft(wholeDigits(d), "0"))
+		if whole > typ.Precision-typ.Scale {
+			return nil, fmt.Errorf("%s has %d digits before the point, and %s column keeps %d", text, whole, aType(typ), typ.Precision-typ.Scale)
+		}
+		return d.String(), nil
+	case "varchar":
+		s, ok := v.(string)
+		if !ok {
+			return nil, want("a string")
+		}
+		return s, nil
+	case "boolean":
+		b, ok := v.(bool)
+		if !ok {
+			return nil, want("true or false")
+		}
+		return b, nil
+	case "date":
+		s, ok := v.(string)
+		if !ok {
+			return nil, want("a date such as 2025-01-31")
+		}
+		d, err := time.Parse(time.DateOnly, s)
+		if err != nil {
+			return nil, fmt.Errorf("%q is not a valid date: expected a date such as 2025-01-31", s)
+		}
+		return d.Format(time.DateOnly), nil
+	case "timestamp", "timestamptz":
+		s, ok := v.(string)
+		if !ok {
+			return nil, want("a timestamp such as 2025-01-31 13:45:00")
+		}
+		ts, instant, err := parseIngestTime(s)
+		if err != nil {
+			return nil, err
+		}
+		if typ.Base == "timestamptz" {
+			if !instant {
+				ts = time.Date(ts.Year(), ts.Month(), ts.Day(), ts.Hour(), ts.Minute(), ts.Second(), ts.Nanosecond(), wall)
+			}
+			return ts.UTC().Format("2006-01-02 15:04:05.999999") + "+00", nil
+		}
+		if instant {
+			ts = ts.In(wall) // the column holds wall time in its table's zone
+		}
+		return ts.Format("2006-01-02 15:04:05.999999"), nil
+	}
+	return nil, fmt.Errorf("%s column cannot be appended to", aType(typ))
+}
+
+// aType is a type with its article: "an integer", "a decimal(18,2)".
+func aType(t model.Type) string {
+	if s := t.String(); strings.ContainsRune("aeiou", rune(s[0])) {
+		return "an " + s
+	}
+	return "a " + t.String()
+}
+
+// parseIngestTime reads a timestamp: wall time (2025-01-31 13:45:00, a T
+// for the space, fractions of a second) or, with an offset or Z, an instant.
+func parseIngestTime(s string) (time.Time, bool, error) {
+	for _, layout := range []string{time.RFC3339Nano, "2006-01-02 15:04:05.999999999Z07:00"} {
+		if ts, err := time.Parse(layout, s); err == nil {
+			return ts, true, nil
+		}
+	}
+	for _, layout := range []string{"2006-01-02 15:04:05.999999999", "2006-01-02T15:04:05.999999999", "2006-01-02 15:04", time.DateOnly} {
+		if ts, err := time.Parse(layout, s); err == nil {
+			return ts, false, nil
+		}
+	}
+	return time.Time{}, false, fmt.Errorf("%q is not a valid timestamp: expected one such as 2025-01-31 13:45:00, or 2025-01-31T13:45:00Z with an offset", s)
+}
+
+// describeJSON names a JSON value's kind for messages.
+func describeJSON(v any) string {
+	switch x := v.(type) {
+	case json.Number:
+		return "the number " + x.String()
+	case string:
+		return fmt.Sprintf("the string %q", x)
+	case bool:
+		return fmt.Sprintf("%t", x)
+	case map[string]any:
+		return "an object"
+	case []any:
+		return "an array"
+	}
+	return fmt.Sprintf("%v", v)
+}
+
+// wholeDigits are a decimal's digits before the point, without its sign.
+func wholeDigits(d engine.Decimal) string {
+	if d.Unscaled == nil {
+		return ""
+	}
+	digits := strings.TrimPrefix(d.Unscaled.String(), "-")
+	if len(digits) <= d.Scale {
+		return ""
+	}
+	return digits[:len(digits)-d.Scale]
+}
