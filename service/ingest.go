@@ -329,7 +329,9 @@ func ingestValue(typ model.Type, v any, wall *time.Location) (any, error) {
 	if v == nil {
 		return nil, nil
 	}
-	want := func(what string) error { return fmt.Errorf("%s column takes %s, not %s", aType(typ), what, describeJSON(v)) }
+	want := func(what string) error {
+		return fmt.Errorf("%s column takes %s, not %s", aType(typ), what, describeJSON(v))
+	}
 	switch typ.Base {
 	case "tinyint", "smallint", "integer", "bigint":
 		n, ok := v.(json.Number)
