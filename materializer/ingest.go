@@ -106,8 +106,8 @@ func (m *Materializer) IngestTargetOf(ctx context.Context, t *model.Table) (*Ing
 	if strings.ToLower(filepath.Ext(partition.Glob(src))) != ".parquet" {
 		return nil, fmt.Errorf("table %s reads %s; rows are appended as parquet files, so its source must be parquet files", t.Name, src)
 	}
-	if m.Dialect.Name() != "duckdb" {
-		return nil, fmt.Errorf("table %s reads parquet files, which only the embedded engine writes", t.Name)
+	if _, err := sqlgen.FilesSource(m.Dialect, []string{src}); err != nil {
+		return nil, fmt.Errorf("table %s reads parquet files, which only the embedded engine reads and writes", t.Name)
 	}
 	if m.Broken(t.Name) != nil {
 		return nil, m.Broken(t.Name)
