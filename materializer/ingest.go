@@ -20,7 +20,8 @@ import (
 // Appended rows (DESIGN §10, POST /v1/ingest/{table}).
 //
 // A fact read from parquet files gets its appended rows as parquet files of
-// its own, one per append, in .strata/ingest/<table>/, written by the engine
+// its own, one per append, in appended/<table>/ beside strata.yaml (data,
+// not the warehouse's cache: keep it with the sources), written by the engine
 // from a staging table whose columns are the source's as the engine reads
 // them (names, order and types), so that the two read as one: the source
 // view reads both, and the files are fingerprinted, placed in partitions and
@@ -31,13 +32,13 @@ import (
 // A fact held by the engine (a table) gets its rows by INSERT, in one
 // transaction; its fingerprint (count and max time) sees them.
 
-// IngestDirName is the directory, under the project's .strata, that holds
-// appended rows.
-const IngestDirName = "ingest"
+// IngestDirName is the directory, in the project's, that holds appended
+// rows.
+const IngestDirName = "appended"
 
 // ingestDir is where a table's appended files are.
 func (m *Materializer) ingestDir(table string) string {
-	return filepath.Join(m.Project.Dir, ".strata", IngestDirName, table)
+	return filepath.Join(m.Project.Dir, IngestDirName, table)
 }
 
 // ingestPattern is the glob of a table's appended files, relative to the
@@ -155,6 +156,9 @@ func (m *Materializer) Ingest(ctx context.Context, t *model.Table, tg *IngestTar
 	}
 	dir := m.ingestDir(t.Name)
 	tmpDir := filepath.Join(filepath.Dir(dir), ".writing")
+	// One append at a time: the first of a table changes its source view.
+	m.ingestMu.Lock()
+	defer m.ingestMu.Unlock()
 	for _, d := range []string{dir, tmpDir} {
 		if err := os.MkdirAll(d, 0o755); err != nil {
 			return "", fmt.Errorf("appending to %s: %w", t.Name, err)
@@ -180,9 +184,16 @@ func (m *Materializer) Ingest(ctx context.Context, t *model.Table, tg *IngestTar
 		_ = os.Remove(tmp)
 		return "", fmt.Errorf("appending to %s: %w", t.Name, err)
 	}
-	// The first append changes what the source view reads.
-	if err := m.Sources(ctx); err != nil {
-		return name, err
+	// The first append changes what the source view reads; if the view
+	// cannot take it, the append is undone.
+	err := m.Sources(ctx)
+	if err == nil && m.Broken(t.Name) != nil {
+		err = m.Broken(t.Name)
+	}
+	if err != nil {
+		_ = os.Remove(filepath.Join(dir, name))
+		_ = m.Sources(ctx)
+		return "", fmt.Errorf("appending to %s: %w", t.Name, err)
 	}
 	return name, nil
 }

@@ -54,6 +54,9 @@ type Materializer struct {
 	statsMu   sync.Mutex
 	fileStats map[string][]partition.File
 
+	// ingestMu serializes appends (ingest.go).
+	ingestMu sync.Mutex
+
 	// EngineStatsTTL is how long the fingerprint of a table held by the
 	// engine, and a partitioned rollup's per-partition fingerprints of such
 	// a fact, are reused (enginestat.go); 0 is DefaultEngineStatsTTL, a

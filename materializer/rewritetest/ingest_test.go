@@ -88,7 +88,7 @@ func TestIngestStaysExact(t *testing.T) {
 	if stat(t, w) != before {
 		t.Fatalf("a rejected append changed the source")
 	}
-	if files, _ := filepath.Glob(filepath.Join(dir, ".strata", materializer.IngestDirName, "transactions", "*")); len(files) > 0 {
+	if files, _ := filepath.Glob(filepath.Join(dir, materializer.IngestDirName, "transactions", "*")); len(files) > 0 {
 		t.Fatalf("a rejected append left files: %v", files)
 	}
 
