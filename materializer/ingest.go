@@ -1,7 +1,9 @@
 package materializer
 
 import (
+	"bufio"
 	"context"
+	"encoding/json"
 	"crypto/rand"
 	"encoding/hex"
 	"fmt"
@@ -168,15 +170,19 @@ func (m *Materializer) Ingest(ctx context.Context, t *model.Table, tg *IngestTar
 	_, _ = rand.Read(id)
 	name := fmt.Sprintf("%s-%s.parquet", time.Now().UTC().Format("20060102T150405.000000000Z"), hex.EncodeToString(id))
 	tmp := filepath.Join(tmpDir, name)
-	stage := "ingest_" + hex.EncodeToString(id)
+	// The rows go to the engine as JSON lines of the checked values, which
+	// it reads with the source's column types and writes as parquet: a
+	// vectorized read, where INSERT statements bind every value alone.
+	lines := tmp + ".jsonl"
+	defer os.Remove(lines)
+	if err := writeLines(lines, names, rows); err != nil {
+		return "", fmt.Errorf("appending to %s: %w", t.Name, err)
+	}
 	types := make([]string, len(tg.Columns))
 	for i, c := range tg.Columns {
 		types[i] = c.Type
 	}
-	stmts := []engine.Statement{{SQL: sqlgen.IngestStage(m.Dialect, stage, names, types)}}
-	stmts = append(stmts, m.inserts(stage, names, rows)...)
-	stmts = append(stmts, engine.Statement{SQL: sqlgen.IngestWrite(m.Dialect, stage, tmp)}, engine.Statement{SQL: sqlgen.IngestDropStage(m.Dialect, stage)})
-	if err := m.Engine.ExecTx(ctx, stmts...); err != nil {
+	if err := m.Engine.Exec(ctx, sqlgen.IngestWrite(m.Dialect, lines, names, types, tmp)); err != nil {
 		_ = os.Remove(tmp)
 		return "", fmt.Errorf("appending to %s: %w", t.Name, engine.Clean(err))
 	}
@@ -196,6 +202,31 @@ func (m *Materializer) Ingest(ctx context.Context, t *model.Table, tg *IngestTar
 		return "", fmt.Errorf("appending to %s: %w", t.Name, err)
 	}
 	return name, nil
+}
+
+// writeLines writes rows as JSON lines, one object per row.
+func writeLines(path string, names []string, rows [][]any) error {
+	f, err := os.Create(path)
+	if err != nil {
+		return err
+	}
+	w := bufio.NewWriterSize(f, 1<<20)
+	enc := json.NewEncoder(w)
+	obj := make(map[string]any, len(names))
+	for _, r := range rows {
+		for i, n := range names {
+			obj[n] = r[i]
+		}
+		if err := enc.Encode(obj); err != nil {
+			f.Close()
+			return err
+		}
+	}
+	if err := w.Flush(); err != nil {
+		f.Close()
+		return err
+	}
+	return f.Close()
 }
 
 // inserts renders rows as multi-row INSERT statements with arguments.

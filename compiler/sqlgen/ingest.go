@@ -5,28 +5,21 @@ import (
 	"strings"
 )
 
-// Appended rows (materializer/ingest.go): a staging table with the source's
-// columns, filled by InsertRows and written as one parquet file.
+// Appended rows (materializer/ingest.go).
 
-// IngestStage creates the temporary table appended rows are staged in,
-// with the columns (names, and types as the engine names them: the source's
-// as DESCRIBE gave them) of the source they join.
-func IngestStage(d Dialect, name string, cols, types []string) string {
-	defs := make([]string, len(cols))
+// IngestWrite writes the rows of a JSON lines file as a parquet file, each
+// column read as the engine type given (the source's, as DESCRIBE names it),
+// in that order.
+func IngestWrite(d Dialect, lines string, cols, types []string, out string) string {
+	spec := make([]string, len(cols))
 	for i, c := range cols {
-		defs[i] = d.QuoteIdent(c) + " " + types[i]
+		spec[i] = d.QuoteString(c) + ": " + d.QuoteString(types[i])
 	}
-	return "CREATE TEMP TABLE " + d.QuoteIdent(name) + " (" + strings.Join(defs, ", ") + ")"
-}
-
-// IngestWrite writes the staged rows to a parquet file.
-func IngestWrite(d Dialect, name, path string) string {
-	return "COPY " + d.QuoteIdent(name) + " TO " + d.QuoteString(path) + " (FORMAT parquet)"
-}
-
-// IngestDropStage drops the staging table.
-func IngestDropStage(d Dialect, name string) string {
-	return "DROP TABLE " + d.QuoteIdent(name)
+	sel := make([]string, len(cols))
+	for i, c := range cols {
+		sel[i] = d.QuoteIdent(c)
+	}
+	return "COPY (SELECT " + strings.Join(sel, ", ") + " FROM read_json(" + d.QuoteString(lines) + ", format = 'newline_delimited', columns = {" + strings.Join(spec, ", ") + "})) TO " + d.QuoteString(out) + " (FORMAT parquet)"
 }
 
 // InsertRows inserts n rows of the columns, one argument per value.
