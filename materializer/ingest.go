@@ -3,9 +3,9 @@ package materializer
 import (
 	"bufio"
 	"context"
-	"encoding/json"
 	"crypto/rand"
 	"encoding/hex"
+	"encoding/json"
 	"fmt"
 	"os"
 	"path/filepath"
