@@ -67,6 +67,10 @@ func TestIngestOverTheListener(t *testing.T) {
 	if st, v := post("/v1/ingest/transactions", "application/x-ndjson", []byte(lines)); st != 200 || v["rows"] != 2.0 || v["table"] != "transactions" {
 		t.Fatalf("JSON lines: %d %v", st, v)
 	}
+	// No row as a JSON array: nothing to append.
+	if st, v := post("/v1/ingest/transactions", "application/json", []byte(" [ ] ")); st != 400 {
+		t.Fatalf("an empty array: %d %v", st, v)
+	}
 	// One row as an Arrow stream: a decimal128 amount and a UTC timestamp.
 	if st, v := post("/v1/ingest/transactions", "application/vnd.apache.arrow.stream", arrowRow(t)); st != 200 || v["rows"] != 1.0 {
 		t.Fatalf("Arrow: %d %v", st, v)
@@ -94,6 +98,9 @@ func TestIngestOverTheListener(t *testing.T) {
 		{"/v1/ingest/transactions", "application/x-ndjson", `{"txn_time": "2026-02-30 10:00:00"}`, 400, "type-mismatch", 1, "txn_time", "not a valid timestamp"},
 		{"/v1/ingest/transactions", "application/x-ndjson", `{"channel_id": "web"}`, 400, "type-mismatch", 1, "channel_id", "whole number"},
 		{"/v1/ingest/transactions", "application/x-ndjson", "[1]", 400, "bad-json", 1, "", "JSON object"},
+		{"/v1/ingest/transactions", "application/json", `[{"txn_id": 1}, {"amount": true}]`, 400, "type-mismatch", 2, "amount", "not true"},
+		{"/v1/ingest/transactions", "application/json", `[{"txn_id": 1}`, 400, "bad-json", 0, "", "does not end"},
+		{"/v1/ingest/transactions", "application/x-ndjson", "{\"txn_id\": 1}\n{\"txn_id\": 2} x\n", 400, "bad-json", 2, "", "one object per line"},
 		{"/v1/ingest/transactions", "application/x-ndjson", "\n\n", 400, "no-rows", 0, "", "no rows"},
 		{"/v1/ingest/transactions", "text/csv", "a,b", 400, "bad-format", 0, "", "JSON lines"},
 		{"/v1/ingest/transactions", "application/vnd.apache.arrow.stream", "not arrow", 400, "bad-arrow", 0, "", "Arrow"},

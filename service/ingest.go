@@ -137,9 +137,14 @@ func (s *Project) ingestZone(t *model.Table) *time.Location {
 	return time.UTC
 }
 
-// readJSONLines reads one JSON object per line; blank lines are skipped.
+// readJSONLines reads one JSON object per line; blank lines are skipped. A
+// body that is one JSON array of objects is read too.
 func readJSONLines(body io.Reader) ([]map[string]any, error) {
-	sc := bufio.NewScanner(body)
+	br := bufio.NewReaderSize(body, 64<<10)
+	if first, err := firstByte(br); err == nil && first == '[' {
+		return readJSONArray(br)
+	}
+	sc := bufio.NewScanner(br)
 	sc.Buffer(make([]byte, 0, 64<<10), 16<<20)
 	var out []map[string]any
 	for line := 1; sc.Scan(); line++ {
@@ -176,6 +181,61 @@ func readJSONLines(body io.Reader) ([]map[string]any, error) {
 			return nil, &IngestError{Code: "bad-json", Msg: "a line is longer than 16 MiB", Line: len(out) + 1}
 		}
 		return nil, &IngestError{Code: "bad-json", Msg: "reading the rows: " + err.Error()}
+	}
+	return out, nil
+}
+
+// firstByte peeks at the first byte that is not white space.
+func firstByte(br *bufio.Reader) (byte, error) {
+	for {
+		b, err := br.Peek(1)
+		if err != nil {
+			return 0, err
+		}
+		if b[0] != ' ' && b[0] != '\t' && b[0] != '\n' && b[0] != '\r' {
+			return b[0], nil
+		}
+		_, _ = br.ReadByte()
+	}
+}
+
+// readJSONArray reads a JSON array of row objects; a row's number is its
+// place in the array.
+func readJSONArray(br *bufio.Reader) ([]map[string]any, error) {
+	dec := json.NewDecoder(br)
+	dec.UseNumber()
+	if _, err := dec.Token(); err != nil {
+		return nil, &IngestError{Code: "bad-json", Msg: "malformed JSON: " + err.Error()}
+	}
+	var out []map[string]any
+	for n := 1; dec.More(); n++ {
+		if len(out) >= MaxIngestRows {
+			return nil, &IngestError{Code: "too-many", Msg: fmt.Sprintf("one append takes at most %d rows; send the rest in another", MaxIngestRows)}
+		}
+		var raw json.RawMessage
+		if err := dec.Decode(&raw); err != nil {
+			return nil, &IngestError{Code: "bad-json", Msg: "malformed JSON: " + err.Error(), Line: n}
+		}
+		b := bytes.TrimSpace(raw)
+		if len(b) == 0 || b[0] != '{' {
+			return nil, &IngestError{Code: "bad-json", Msg: "not a JSON object; each element of the array is one row", Line: n}
+		}
+		if k, dup := duplicateKey(b); dup {
+			return nil, &IngestError{Code: "duplicate-key", Msg: fmt.Sprintf("key %q appears twice", k), Line: n}
+		}
+		row := map[string]any{}
+		d := json.NewDecoder(bytes.NewReader(b))
+		d.UseNumber()
+		if err := d.Decode(&row); err != nil {
+			return nil, &IngestError{Code: "bad-json", Msg: "malformed JSON: " + err.Error(), Line: n}
+		}
+		out = append(out, row)
+	}
+	if _, err := dec.Token(); err != nil {
+		return nil, &IngestError{Code: "bad-json", Msg: "malformed JSON: the array does not end: " + err.Error()}
+	}
+	if dec.More() {
+		return nil, &IngestError{Code: "bad-json", Msg: "unexpected data after the array of rows"}
 	}
 	return out, nil
 }
