@@ -24,8 +24,8 @@ import (
 // A fact read from parquet files gets its appended rows as parquet files of
 // its own, one per append, in appended/<table>/ beside strata.yaml (data,
 // not the warehouse's cache: keep it with the sources), written by the engine
-// from a staging table whose columns are the source's as the engine reads
-// them (names, order and types), so that the two read as one: the source
+// from the checked rows with the source's columns as the engine reads them
+// (names, order and types), so that the two read as one: the source
 // view reads both, and the files are fingerprinted, placed in partitions and
 // read by the lambda tail like the fact's own files. A file is written under
 // a temporary name outside that directory and renamed into it, so a reader

@@ -370,9 +370,19 @@ func ingestRow(t *model.Table, target []engine.Column, r map[string]any, line in
 		}
 		vals[k] = x
 	}
+	// The engine matches column names regardless of case, and so does the
+	// layout; a value whose column the source lacks is refused.
 	out := make([]any, len(target))
+	at := make(map[string]int, len(target))
 	for i, c := range target {
-		out[i] = vals[c.Name]
+		at[strings.ToLower(c.Name)] = i
+	}
+	for k, v := range vals {
+		i, ok := at[strings.ToLower(k)]
+		if !ok {
+			return nil, &IngestError{Code: "unknown-column", Msg: fmt.Sprintf("the source of %s has no column %q, which the model declares", t.Name, k), Line: line, Column: k}
+		}
+		out[i] = v
 	}
 	return out, nil
 }
