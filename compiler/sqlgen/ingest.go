@@ -1,9 +1,6 @@
 package sqlgen
 
-import (
-	"fmt"
-	"strings"
-)
+import "strings"
 
 // Appended rows (materializer/ingest.go).
 
@@ -39,13 +36,4 @@ func InsertRows(d Dialect, table string, cols []string, n int) string {
 
 // FilesSource reads several parquet files or globs as one table, their
 // columns matched by name: a fact's files and the rows appended to it.
-func FilesSource(d Dialect, paths []string) (string, error) {
-	if d.Name() != "duckdb" {
-		return "", fmt.Errorf("reading a list of parquet files needs the duckdb engine, not %s", d.Name())
-	}
-	list := make([]string, len(paths))
-	for i, p := range paths {
-		list[i] = d.QuoteString(p)
-	}
-	return "read_parquet([" + strings.Join(list, ", ") + "], union_by_name = true)", nil
-}
+func FilesSource(d Dialect, paths []string) (string, error) { return parquetList(d, paths, true) }

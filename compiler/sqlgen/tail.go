@@ -40,7 +40,11 @@ func RollupBuildRanges(cat *logical.Catalog, r *rollup.Rollup, d Dialect, ranges
 }
 
 // fileList reads exactly the given parquet files, as the fact's source.
-func fileList(d Dialect, files []string) (string, error) {
+func fileList(d Dialect, files []string) (string, error) { return parquetList(d, files, false) }
+
+// parquetList reads a list of parquet files or globs, their columns matched
+// by position (files of one schema) or by name.
+func parquetList(d Dialect, files []string, byName bool) (string, error) {
 	if d.Name() != "duckdb" {
 		return "", fmt.Errorf("reading a list of parquet files needs the duckdb engine, not %s", d.Name())
 	}
@@ -48,7 +52,11 @@ func fileList(d Dialect, files []string) (string, error) {
 	for i, f := range files {
 		list[i] = d.QuoteString(f)
 	}
-	return "read_parquet([" + strings.Join(list, ", ") + "])", nil
+	opts := ""
+	if byName {
+		opts = ", union_by_name = true"
+	}
+	return "read_parquet([" + strings.Join(list, ", ") + "]" + opts + ")", nil
 }
 
 // RollupKeep renders the stored rows of table outside the ranges.
