@@ -171,8 +171,10 @@ func readJSONLines(body io.Reader) ([]map[string]any, error) {
 		if dec.More() {
 			return nil, &IngestError{Code: "bad-json", Msg: "more than one JSON value on the line; send one object per line", Line: line}
 		}
-		if k, dup := duplicateKey(b); dup {
-			return nil, &IngestError{Code: "duplicate-key", Msg: fmt.Sprintf("key %q appears twice", k), Line: line}
+		if topLevelKeys(b) != len(row) {
+			if k, dup := duplicateKey(b); dup {
+				return nil, &IngestError{Code: "duplicate-key", Msg: fmt.Sprintf("key %q appears twice", k), Line: line}
+			}
 		}
 		out = append(out, row)
 	}
@@ -220,14 +222,16 @@ func readJSONArray(br *bufio.Reader) ([]map[string]any, error) {
 		if len(b) == 0 || b[0] != '{' {
 			return nil, &IngestError{Code: "bad-json", Msg: "not a JSON object; each element of the array is one row", Line: n}
 		}
-		if k, dup := duplicateKey(b); dup {
-			return nil, &IngestError{Code: "duplicate-key", Msg: fmt.Sprintf("key %q appears twice", k), Line: n}
-		}
 		row := map[string]any{}
 		d := json.NewDecoder(bytes.NewReader(b))
 		d.UseNumber()
 		if err := d.Decode(&row); err != nil {
 			return nil, &IngestError{Code: "bad-json", Msg: "malformed JSON: " + err.Error(), Line: n}
+		}
+		if topLevelKeys(b) != len(row) {
+			if k, dup := duplicateKey(b); dup {
+				return nil, &IngestError{Code: "duplicate-key", Msg: fmt.Sprintf("key %q appears twice", k), Line: n}
+			}
 		}
 		out = append(out, row)
 	}
@@ -238,6 +242,35 @@ func readJSONArray(br *bufio.Reader) ([]map[string]any, error) {
 		return nil, &IngestError{Code: "bad-json", Msg: "unexpected data after the array of rows"}
 	}
 	return out, nil
+}
+
+// topLevelKeys counts the keys of a JSON object as written, duplicates
+// included: the colons outside strings at depth one. It is a cheap guard
+// before duplicateKey, which names the duplicate.
+func topLevelKeys(b []byte) int {
+	n, depth, inString, escaped := 0, 0, false, false
+	for _, c := range b {
+		switch {
+		case inString:
+			switch {
+			case escaped:
+				escaped = false
+			case c == '\\':
+				escaped = true
+			case c == '"':
+				inString = false
+			}
+		case c == '"':
+			inString = true
+		case c == '{' || c == '[':
+			depth++
+		case c == '}' || c == ']':
+			depth--
+		case c == ':' && depth == 1:
+			n++
+		}
+	}
+	return n
 }
 
 // duplicateKey finds a key written twice in a flat JSON object, which
