@@ -49,8 +49,8 @@ const loadClients = 16
 // header's. Under load the end-to-end p50 is mostly the queue of 16 clients
 // for the cores (about 16 ÷ requests per second), so the HTTP/in-process
 // ratio is taken per query, one request at a time over HTTP and in-process,
-// interleaved. The same 16 callers in-process give the throughput the HTTP
-// layer is compared with.
+// interleaved. The same 16 callers in-process give the throughput and the
+// p50 under load the HTTP layer is compared with.
 //
 // DuckDB runs with one thread (STRATA_LOAD_THREADS=N for N; 0 for the
 // project's default, all cores): with 16 queries at once on a few cores,
@@ -86,10 +86,12 @@ func BenchmarkHTTPLoad(b *testing.B) {
 			b.ReportMetric(r.clientP50*1000, "http-p50-µs")
 			b.ReportMetric(r.cpuMS*1000, "cpu-µs/req")
 			b.ReportMetric(inProc.rps, "inproc-q/s")
+			b.ReportMetric(inProc.clientP50*1000, "inproc-p50-µs")
+			b.ReportMetric(r.clientP50/inProc.clientP50, "http/inproc-p50-under-load")
 			b.Logf("%s: %d requests in %ds, %.0f req/s, server p50 %.3f ms (queued p50 %.3f ms before it), HTTP p50 %.3f ms, CPU %.3f ms/request (server and clients), errors %d",
 				mode.name, r.n, secs, r.rps, r.serverP50, r.queuedP50, r.clientP50, r.cpuMS, r.errors)
-			b.Logf("%s in-process, %d callers: %.0f queries/s, CPU %.3f ms/query",
-				mode.name, loadClients, inProc.rps, inProc.cpuMS)
+			b.Logf("%s in-process, %d callers: %.0f queries/s, p50 %.3f ms, CPU %.3f ms/query; HTTP p50 ÷ in-process p50 under the same load %.2f",
+				mode.name, loadClients, inProc.rps, inProc.clientP50, inProc.cpuMS, r.clientP50/inProc.clientP50)
 		})
 	}
 }
