@@ -163,3 +163,87 @@ func arrowRow(t *testing.T) []byte {
 	}
 	return buf.Bytes()
 }
+
+// TestIngestArrowTypes: the Arrow forms writers use beside the plain ones —
+// a dictionary-encoded string (pandas categoricals), date64, nanosecond
+// wall-time timestamps — append like JSON lines; a nested type is refused
+// naming its column.
+func TestIngestArrowTypes(t *testing.T) {
+	w := builtBank(t, 3000, 22, 1)
+	srv := httptest.NewServer(api.New(w, api.Options{}))
+	defer srv.Close()
+	mem := memory.DefaultAllocator
+	dictType := &arrow.DictionaryType{IndexType: arrow.PrimitiveTypes.Int8, ValueType: arrow.BinaryTypes.String}
+	schema := arrow.NewSchema([]arrow.Field{
+		{Name: "txn_id", Type: arrow.PrimitiveTypes.Int64},
+		{Name: "status", Type: dictType},
+		{Name: "value_date", Type: arrow.FixedWidthTypes.Date64},
+		{Name: "txn_time", Type: &arrow.TimestampType{Unit: arrow.Nanosecond}},
+		{Name: "amount", Type: arrow.PrimitiveTypes.Float64},
+	}, nil)
+	b := array.NewRecordBuilder(mem, schema)
+	defer b.Release()
+	day := time.Date(2026, 2, 3, 0, 0, 0, 0, time.UTC)
+	for i, st := range []string{"posted", "reversed", "posted"} {
+		b.Field(0).(*array.Int64Builder).Append(int64(910000000 + i))
+		if err := b.Field(1).(*array.BinaryDictionaryBuilder).AppendString(st); err != nil {
+			t.Fatal(err)
+		}
+		b.Field(2).(*array.Date64Builder).Append(arrow.Date64FromTime(day))
+		ts, _ := arrow.TimestampFromTime(day.Add(time.Duration(i)*time.Hour), arrow.Nanosecond)
+		b.Field(3).(*array.TimestampBuilder).Append(ts)
+		b.Field(4).(*array.Float64Builder).Append(1.25)
+	}
+	rec := b.NewRecord()
+	defer rec.Release()
+	var buf bytes.Buffer
+	wr := ipc.NewWriter(&buf, ipc.WithSchema(schema))
+	if err := wr.Write(rec); err != nil {
+		t.Fatal(err)
+	}
+	wr.Close()
+	resp, err := http.Post(srv.URL+"/v1/ingest/transactions", "application/vnd.apache.arrow.stream", &buf)
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != 200 || !strings.Contains(string(body), `"rows":3`) {
+		t.Fatalf("%d %s", resp.StatusCode, body)
+	}
+	q := `{"metrics":["posted_count","reversed_count","txn_amount"],"where":"transactions.value_date = '2026-02-03'","no_rollup":true}`
+	resp, err = http.Post(srv.URL+"/v1/query", "application/json", strings.NewReader(q))
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ = io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if !strings.Contains(string(body), `"rows":[[2,1,2.50]]`) {
+		t.Errorf("the appended rows: %s", body)
+	}
+
+	// A list column is refused, naming it.
+	ls := arrow.NewSchema([]arrow.Field{{Name: "status", Type: arrow.ListOf(arrow.BinaryTypes.String)}}, nil)
+	lb := array.NewRecordBuilder(mem, ls)
+	defer lb.Release()
+	l := lb.Field(0).(*array.ListBuilder)
+	l.Append(true)
+	l.ValueBuilder().(*array.StringBuilder).Append("posted")
+	lrec := lb.NewRecord()
+	defer lrec.Release()
+	buf.Reset()
+	lw := ipc.NewWriter(&buf, ipc.WithSchema(ls))
+	if err := lw.Write(lrec); err != nil {
+		t.Fatal(err)
+	}
+	lw.Close()
+	resp, err = http.Post(srv.URL+"/v1/ingest/transactions", "application/vnd.apache.arrow.stream", &buf)
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ = io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != 400 || !strings.Contains(string(body), `"column":"status"`) || !strings.Contains(string(body), "list") {
+		t.Errorf("a list column: %d %s", resp.StatusCode, body)
+	}
+}

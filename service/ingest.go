@@ -373,6 +373,12 @@ func arrowValue(col arrow.Array, i int) (any, error) {
 		return a.Value(i), nil
 	case *array.Date32:
 		return a.Value(i).ToTime().Format(time.DateOnly), nil
+	case *array.Date64:
+		return a.Value(i).ToTime().UTC().Format(time.DateOnly), nil
+	case *array.Dictionary:
+		// Dictionary-encoded columns (pandas categoricals): the value the
+		// index points at.
+		return arrowValue(a.Dictionary(), a.GetValueIndex(i))
 	case *array.Timestamp:
 		dt := a.DataType().(*arrow.TimestampType)
 		ts := a.Value(i).ToTime(dt.Unit)
@@ -381,7 +387,7 @@ func arrowValue(col arrow.Array, i int) (any, error) {
 		}
 		return ts.Format("2006-01-02 15:04:05.999999999"), nil // wall time
 	}
-	return nil, fmt.Errorf("Arrow type %s is not one rows are appended with (integers, floats, decimal128, strings, booleans, date32, timestamps)", col.DataType())
+	return nil, fmt.Errorf("Arrow type %s is not one rows are appended with (integers, floats, decimal128, strings, booleans, dates, timestamps, dictionaries of those)", col.DataType())
 }
 
 // ingestRow checks one row against the table's columns and lays it out in
