@@ -106,6 +106,12 @@ func (m *Materializer) IngestTargetOf(ctx context.Context, t *model.Table) (*Ing
 		}
 		return &IngestTarget{Columns: cols, Table: name}, nil
 	}
+	if partition.Hive(src) {
+		// Its partition columns come from the directory names, which a
+		// file beside them would not have: land such rows as files of the
+		// partition directories.
+		return nil, fmt.Errorf("table %s reads a hive-partitioned directory (%s), whose partition columns come from the directory names; land new rows as parquet files under the partition's directory", t.Name, src)
+	}
 	if strings.ToLower(filepath.Ext(partition.Glob(src))) != ".parquet" {
 		return nil, fmt.Errorf("table %s reads %s; rows are appended as parquet files, so its source must be parquet files", t.Name, src)
 	}

@@ -2,6 +2,7 @@ package rewritetest
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"math/rand/v2"
 	"os"
@@ -253,5 +254,55 @@ func TestIngestIntoALake(t *testing.T) {
 	}
 	if fmt.Sprint(got.Rows[0][0]) != fmt.Sprint(want.Rows[0][0]) {
 		t.Errorf("%v transactions, the original file has %v", got.Rows[0][0], want.Rows[0][0])
+	}
+}
+
+// TestIngestRefusesAHiveSource: a hive-partitioned source's partition
+// columns come from its directory names, which an appended file would not
+// have; the append is refused, saying where such rows go, and nothing
+// changes.
+func TestIngestRefusesAHiveSource(t *testing.T) {
+	ctx := context.Background()
+	_, src := sharedWarehouse(t)
+	dir := filepath.Join(testRoot, "ingest-hive")
+	if err := banktest.CopyTree(src, dir); err != nil {
+		t.Fatal(err)
+	}
+	part := filepath.Join(dir, "data", "transactions", "dt=all")
+	if err := os.MkdirAll(part, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Rename(filepath.Join(dir, "data", "transactions.parquet"), filepath.Join(part, "part-0.parquet")); err != nil {
+		t.Fatal(err)
+	}
+	phys := filepath.Join(dir, "models", "physical.yaml")
+	text, err := os.ReadFile(phys)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(phys, []byte(strings.Replace(string(text), "source: data/transactions.parquet", "source: data/transactions/dt=*/", 1)), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	w, err := openBank(ctx, dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer w.Close()
+	q := plan.Query{Metrics: []string{"txn_count"}}
+	before, err := w.Query(ctx, &q)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = w.Ingest(ctx, "transactions", service.IngestJSONLines, strings.NewReader(`{"txn_id": 1, "txn_time": "2025-01-01 00:00:00"}`))
+	var ie *service.IngestError
+	if !errors.As(err, &ie) || ie.Code != "not-appendable" || !strings.Contains(ie.Msg, "hive-partitioned") {
+		t.Fatalf("append to a hive source: %v", err)
+	}
+	after, err := w.Query(ctx, &q)
+	if err != nil || diffResults(after, before) != "" {
+		t.Fatalf("the refused append changed the answer: %v", err)
+	}
+	if files, _ := filepath.Glob(filepath.Join(dir, materializer.IngestDirName, "*", "*")); len(files) > 0 {
+		t.Errorf("files left: %v", files)
 	}
 }
