@@ -151,10 +151,16 @@ func arrowRow(t *testing.T) []byte {
 	b.Field(4).(*array.StringBuilder).Append("posted")
 	ts, _ := arrow.TimestampFromTime(time.Date(2026, 1, 5, 2, 0, 0, 0, time.UTC), arrow.Microsecond)
 	b.Field(5).(*array.TimestampBuilder).Append(ts)
+	return ipcStream(t, b)
+}
+
+// ipcStream is the builder's record as an Arrow IPC stream.
+func ipcStream(t *testing.T, b *array.RecordBuilder) []byte {
+	t.Helper()
 	rec := b.NewRecord()
 	defer rec.Release()
 	var buf bytes.Buffer
-	wr := ipc.NewWriter(&buf, ipc.WithSchema(schema))
+	wr := ipc.NewWriter(&buf, ipc.WithSchema(rec.Schema()))
 	if err := wr.Write(rec); err != nil {
 		t.Fatal(err)
 	}
@@ -194,15 +200,7 @@ func TestIngestArrowTypes(t *testing.T) {
 		b.Field(3).(*array.TimestampBuilder).Append(ts)
 		b.Field(4).(*array.Float64Builder).Append(1.25)
 	}
-	rec := b.NewRecord()
-	defer rec.Release()
-	var buf bytes.Buffer
-	wr := ipc.NewWriter(&buf, ipc.WithSchema(schema))
-	if err := wr.Write(rec); err != nil {
-		t.Fatal(err)
-	}
-	wr.Close()
-	resp, err := http.Post(srv.URL+"/v1/ingest/transactions", "application/vnd.apache.arrow.stream", &buf)
+	resp, err := http.Post(srv.URL+"/v1/ingest/transactions", "application/vnd.apache.arrow.stream", bytes.NewReader(ipcStream(t, b)))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -229,15 +227,7 @@ func TestIngestArrowTypes(t *testing.T) {
 	l := lb.Field(0).(*array.ListBuilder)
 	l.Append(true)
 	l.ValueBuilder().(*array.StringBuilder).Append("posted")
-	lrec := lb.NewRecord()
-	defer lrec.Release()
-	buf.Reset()
-	lw := ipc.NewWriter(&buf, ipc.WithSchema(ls))
-	if err := lw.Write(lrec); err != nil {
-		t.Fatal(err)
-	}
-	lw.Close()
-	resp, err = http.Post(srv.URL+"/v1/ingest/transactions", "application/vnd.apache.arrow.stream", &buf)
+	resp, err = http.Post(srv.URL+"/v1/ingest/transactions", "application/vnd.apache.arrow.stream", bytes.NewReader(ipcStream(t, lb)))
 	if err != nil {
 		t.Fatal(err)
 	}
