@@ -49,13 +49,47 @@ func (m *Materializer) ingestPattern(table string) string {
 	return filepath.Join(m.ingestDir(table), "*.parquet")
 }
 
-// appended lists a table's appended files, sorted by path.
+// appended lists a table's appended files, sorted by path. Queries ask at
+// every compile (through the source fingerprints), so the list is kept per
+// directory modification time: appended files are only ever added or
+// removed by rename, which changes it; a table with no directory costs one
+// stat.
 func (m *Materializer) appended(table string) []partition.File {
+	dir := m.ingestDir(table)
+	st, err := os.Stat(dir)
+	if err != nil {
+		return nil
+	}
+	m.appendedMu.Lock()
+	c, ok := m.appendedCache[dir]
+	m.appendedMu.Unlock()
+	if ok && c.mtime.Equal(st.ModTime()) {
+		return c.files
+	}
 	files, err := partition.List("", m.ingestPattern(table))
 	if err != nil {
 		return nil
 	}
+	m.appendedMu.Lock()
+	if m.appendedCache == nil {
+		m.appendedCache = map[string]appendedList{}
+	}
+	m.appendedCache[dir] = appendedList{mtime: st.ModTime(), files: files}
+	m.appendedMu.Unlock()
 	return files
+}
+
+// forgetAppended drops the kept list of a directory's appended files.
+func (m *Materializer) forgetAppended(dir string) {
+	m.appendedMu.Lock()
+	delete(m.appendedCache, dir)
+	m.appendedMu.Unlock()
+}
+
+// appendedList is a directory's appended files as of its mtime.
+type appendedList struct {
+	mtime time.Time
+	files []partition.File
 }
 
 // TableFiles lists the files a file-sourced table reads now: its source's
@@ -196,6 +230,9 @@ func (m *Materializer) Ingest(ctx context.Context, t *model.Table, tg *IngestTar
 		_ = os.Remove(tmp)
 		return "", fmt.Errorf("appending to %s: %w", t.Name, err)
 	}
+	// A file system with coarse modification times could leave the
+	// directory's as it was: this process forgets its list outright.
+	m.forgetAppended(dir)
 	// The first append changes what the source view reads; if the view
 	// cannot take it, the append is undone.
 	err := m.Sources(ctx)
@@ -204,6 +241,7 @@ func (m *Materializer) Ingest(ctx context.Context, t *model.Table, tg *IngestTar
 	}
 	if err != nil {
 		_ = os.Remove(filepath.Join(dir, name))
+		m.forgetAppended(dir)
 		_ = m.Sources(ctx)
 		return "", fmt.Errorf("appending to %s: %w", t.Name, err)
 	}

@@ -54,8 +54,11 @@ type Materializer struct {
 	statsMu   sync.Mutex
 	fileStats map[string][]partition.File
 
-	// ingestMu serializes appends (ingest.go).
-	ingestMu sync.Mutex
+	// ingestMu serializes appends; appendedCache keeps each table's
+	// appended files by their directory's mtime (ingest.go).
+	ingestMu      sync.Mutex
+	appendedMu    sync.Mutex
+	appendedCache map[string]appendedList
 
 	// EngineStatsTTL is how long the fingerprint of a table held by the
 	// engine, and a partitioned rollup's per-partition fingerprints of such
