@@ -43,8 +43,12 @@ func (s *Server) ingest(c *gin.Context) (any, error) {
 	res, err := s.w.Ingest(ctx, c.Param("table"), format, body)
 	if err != nil {
 		var mbe *http.MaxBytesError
-		if errors.As(err, &mbe) {
+		var be *service.BodyError
+		switch {
+		case errors.As(err, &mbe):
 			return nil, newError("too-large", "the request body is over %d bytes; append the rows in several requests", int64(MaxIngestBody))
+		case errors.As(err, &be):
+			return nil, newError("bad-request", "could not read the request body (sent too slowly, or cut short)")
 		}
 		return nil, err
 	}

@@ -67,6 +67,15 @@ func TestIngestOverTheListener(t *testing.T) {
 	if st, v := post("/v1/ingest/transactions", "application/x-ndjson", []byte(lines)); st != 200 || v["rows"] != 2.0 || v["table"] != "transactions" {
 		t.Fatalf("JSON lines: %d %v", st, v)
 	}
+	// Objects written over several lines (pretty-printed) are rows too.
+	pretty := "{\n  \"txn_id\": 900000004,\n  \"status\": \"pending\",\n  \"txn_time\": \"2026-01-05 03:00:00\"\n}\n{\"txn_id\": 900000005, \"status\": \"pending\",\n \"txn_time\": \"2026-01-05 04:00:00\"}"
+	if st, v := post("/v1/ingest/transactions", "application/json", []byte(pretty)); st != 200 || v["rows"] != 2.0 {
+		t.Fatalf("pretty-printed objects: %d %v", st, v)
+	}
+	// A body over the limit is a 413, whatever it holds.
+	if st, v := post("/v1/ingest/transactions", "application/x-ndjson", bytes.Repeat([]byte(`{"status": "posted"}`+"\n"), api.MaxIngestBody/20+1)); st != 413 {
+		t.Fatalf("a body over the limit: %d %v", st, v)
+	}
 	// No row as a JSON array: nothing to append.
 	if st, v := post("/v1/ingest/transactions", "application/json", []byte(" [ ] ")); st != 400 {
 		t.Fatalf("an empty array: %d %v", st, v)
@@ -75,7 +84,7 @@ func TestIngestOverTheListener(t *testing.T) {
 	if st, v := post("/v1/ingest/transactions", "application/vnd.apache.arrow.stream", arrowRow(t)); st != 200 || v["rows"] != 1.0 {
 		t.Fatalf("Arrow: %d %v", st, v)
 	}
-	const want = "119.75|3" // 100.25 + 19.50 posted; three rows
+	const want = "119.75|5" // 100.25 + 19.50 posted; five rows
 	for _, noRollup := range []bool{false, true} {
 		got, by := totals(noRollup)
 		if got != want {
@@ -100,7 +109,7 @@ func TestIngestOverTheListener(t *testing.T) {
 		{"/v1/ingest/transactions", "application/x-ndjson", "[1]", 400, "bad-json", 1, "", "JSON object"},
 		{"/v1/ingest/transactions", "application/json", `[{"txn_id": 1}, {"amount": true}]`, 400, "type-mismatch", 2, "amount", "not true"},
 		{"/v1/ingest/transactions", "application/json", `[{"txn_id": 1}`, 400, "bad-json", 0, "", "does not end"},
-		{"/v1/ingest/transactions", "application/x-ndjson", "{\"txn_id\": 1}\n{\"txn_id\": 2} x\n", 400, "bad-json", 2, "", "one object per line"},
+		{"/v1/ingest/transactions", "application/x-ndjson", "{\"txn_id\": 1}\n{\"txn_id\": 2} x\n", 400, "bad-json", 3, "", "invalid character 'x'"},
 		{"/v1/ingest/transactions", "application/x-ndjson", "\n\n", 400, "no-rows", 0, "", "no rows"},
 		{"/v1/ingest/transactions", "text/csv", "a,b", 400, "bad-format", 0, "", "JSON lines"},
 		{"/v1/ingest/transactions", "application/vnd.apache.arrow.stream", "not arrow", 400, "bad-arrow", 0, "", "Arrow"},

@@ -66,6 +66,13 @@ func (e *IngestError) Error() string {
 	return e.Msg
 }
 
+// BodyError is a body that could not be read: over the server's limit, or
+// its client gone.
+type BodyError struct{ Err error }
+
+func (e *BodyError) Error() string { return "reading the rows: " + e.Err.Error() }
+func (e *BodyError) Unwrap() error { return e.Err }
+
 // Ingest appends the rows of body (format IngestJSONLines or IngestArrow)
 // to a fact table.
 func (s *Project) Ingest(ctx context.Context, table, format string, body io.Reader) (*IngestResult, error) {
@@ -74,12 +81,18 @@ func (s *Project) Ingest(ctx context.Context, table, format string, body io.Read
 	if err != nil {
 		return nil, err
 	}
+	// The body is read whole first: a read that fails (a body over the
+	// server's limit, a client gone) is that, not a malformed row.
+	data, err := io.ReadAll(body)
+	if err != nil {
+		return nil, &BodyError{Err: err}
+	}
 	var raw []map[string]any
 	switch format {
 	case IngestJSONLines:
-		raw, err = readJSONLines(body)
+		raw, err = readJSONLines(data)
 	case IngestArrow:
-		raw, err = readArrowRows(body)
+		raw, err = readArrowRows(bytes.NewReader(data))
 	default:
 		return nil, &IngestError{Code: "bad-format", Msg: fmt.Sprintf("rows come as JSON lines or an Arrow IPC stream, not %s", format)}
 	}
@@ -138,11 +151,15 @@ func (s *Project) ingestZone(t *model.Table) *time.Location {
 }
 
 // readJSONLines reads one JSON object per line; blank lines are skipped. A
-// body that is one JSON array of objects is read too.
-func readJSONLines(body io.Reader) ([]map[string]any, error) {
-	br := bufio.NewReaderSize(body, 64<<10)
+// body that is one JSON array of objects is read too, and so are objects
+// written over several lines (pretty-printed), one after the other.
+func readJSONLines(data []byte) ([]map[string]any, error) {
+	br := bufio.NewReaderSize(bytes.NewReader(data), 64<<10)
 	if first, err := firstByte(br); err == nil && first == '[' {
 		return readJSONArray(br)
+	}
+	if !oneObjectPerLine(data) {
+		return readJSONObjects(data)
 	}
 	sc := bufio.NewScanner(br)
 	sc.Buffer(make([]byte, 0, 64<<10), 16<<20)
@@ -187,6 +204,71 @@ func readJSONLines(body io.Reader) ([]map[string]any, error) {
 	return out, nil
 }
 
+// oneObjectPerLine reports whether every line that is not blank opens an
+// object and closes it: JSON lines. Anything else is read as a stream of
+// values (readJSONObjects).
+func oneObjectPerLine(data []byte) bool {
+	for len(data) > 0 {
+		line := data
+		if i := bytes.IndexByte(data, '\n'); i >= 0 {
+			line, data = data[:i], data[i+1:]
+		} else {
+			data = nil
+		}
+		line = bytes.TrimSpace(line)
+		if len(line) > 0 && (line[0] != '{' || line[len(line)-1] != '}') {
+			return false
+		}
+	}
+	return true
+}
+
+// readJSONObjects reads JSON objects one after the other, however they are
+// laid out over lines; a row's number is its place among them.
+func readJSONObjects(data []byte) ([]map[string]any, error) {
+	dec := json.NewDecoder(bytes.NewReader(data))
+	var out []map[string]any
+	for n := 1; ; n++ {
+		var raw json.RawMessage
+		err := dec.Decode(&raw)
+		if err == io.EOF {
+			return out, nil
+		}
+		if err != nil {
+			return nil, &IngestError{Code: "bad-json", Msg: "malformed JSON: " + err.Error(), Line: n}
+		}
+		if len(out) >= MaxIngestRows {
+			return nil, &IngestError{Code: "too-many", Msg: fmt.Sprintf("one append takes at most %d rows; send the rest in another", MaxIngestRows)}
+		}
+		row, ierr := objectRow(raw, n)
+		if ierr != nil {
+			return nil, ierr
+		}
+		out = append(out, row)
+	}
+}
+
+// objectRow decodes one row object, refusing anything else and keys written
+// twice.
+func objectRow(raw []byte, n int) (map[string]any, error) {
+	b := bytes.TrimSpace(raw)
+	if len(b) == 0 || b[0] != '{' {
+		return nil, &IngestError{Code: "bad-json", Msg: "not a JSON object; each row is one object", Line: n}
+	}
+	row := map[string]any{}
+	d := json.NewDecoder(bytes.NewReader(b))
+	d.UseNumber()
+	if err := d.Decode(&row); err != nil {
+		return nil, &IngestError{Code: "bad-json", Msg: "malformed JSON: " + err.Error(), Line: n}
+	}
+	if topLevelKeys(b) != len(row) {
+		if k, dup := duplicateKey(b); dup {
+			return nil, &IngestError{Code: "duplicate-key", Msg: fmt.Sprintf("key %q appears twice", k), Line: n}
+		}
+	}
+	return row, nil
+}
+
 // firstByte peeks at the first byte that is not white space.
 func firstByte(br *bufio.Reader) (byte, error) {
 	for {
@@ -218,20 +300,9 @@ func readJSONArray(br *bufio.Reader) ([]map[string]any, error) {
 		if err := dec.Decode(&raw); err != nil {
 			return nil, &IngestError{Code: "bad-json", Msg: "malformed JSON: " + err.Error(), Line: n}
 		}
-		b := bytes.TrimSpace(raw)
-		if len(b) == 0 || b[0] != '{' {
-			return nil, &IngestError{Code: "bad-json", Msg: "not a JSON object; each element of the array is one row", Line: n}
-		}
-		row := map[string]any{}
-		d := json.NewDecoder(bytes.NewReader(b))
-		d.UseNumber()
-		if err := d.Decode(&row); err != nil {
-			return nil, &IngestError{Code: "bad-json", Msg: "malformed JSON: " + err.Error(), Line: n}
-		}
-		if topLevelKeys(b) != len(row) {
-			if k, dup := duplicateKey(b); dup {
-				return nil, &IngestError{Code: "duplicate-key", Msg: fmt.Sprintf("key %q appears twice", k), Line: n}
-			}
+		row, err := objectRow(raw, n)
+		if err != nil {
+			return nil, err
 		}
 		out = append(out, row)
 	}
