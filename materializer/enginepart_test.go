@@ -3,20 +3,14 @@ package materializer_test
 import (
 	"context"
 	"fmt"
-	"os"
 	"path/filepath"
-	"regexp"
 	"testing"
 
-	"github.com/strata-metrics/strata/compiler/logical"
 	"github.com/strata-metrics/strata/compiler/plan"
-	"github.com/strata-metrics/strata/compiler/sqlgen"
 	"github.com/strata-metrics/strata/engine/duckdb"
 	"github.com/strata-metrics/strata/engine/enginetest"
 	"github.com/strata-metrics/strata/materializer"
 	"github.com/strata-metrics/strata/materializer/partition"
-	"github.com/strata-metrics/strata/model"
-	"github.com/strata-metrics/strata/service"
 )
 
 // A fact held by the engine (source: the table itself) has per-partition
@@ -34,31 +28,8 @@ func TestEngineTablePartitions(t *testing.T) {
 	for _, e := range enginetest.Engines(t) {
 		t.Run(e.Name, func(t *testing.T) {
 			ctx := context.Background()
-			dir, p, _ := smallBank(t)
-			loadProject(t, e.Engine, p)
-			phys := filepath.Join(dir, "models", "physical.yaml")
-			text, err := os.ReadFile(phys)
-			if err != nil {
-				t.Fatal(err)
-			}
-			// Every table's source becomes the engine table of its name.
-			engineSources := regexp.MustCompile(`source: data/(\w+)\.parquet`).ReplaceAllString(string(text), "source: $1")
-			if err := os.WriteFile(phys, []byte(engineSources), 0o644); err != nil {
-				t.Fatal(err)
-			}
-			ep, diags := model.Load(dir)
-			cat, diags := logical.Validate(ep, diags)
-			if diags.HasErrors() {
-				t.Fatal(diags.Error())
-			}
-			d, err := sqlgen.Get(e.Engine.Dialect())
-			if err != nil {
-				t.Fatal(err)
-			}
-			w, err := service.New(ctx, cat, e.Engine, d)
-			if err != nil {
-				t.Fatal(err)
-			}
+			w, d := engineBank(t, e, nil)
+			dir := w.Project.Dir
 			refresh := func() {
 				t.Helper()
 				res, err := w.Refresh(ctx, []string{"txn_daily"}, nil)
