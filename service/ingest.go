@@ -106,9 +106,10 @@ func (s *Project) Ingest(ctx context.Context, table, format string, body io.Read
 	if err != nil {
 		return nil, &IngestError{Code: "not-appendable", Msg: err.Error()}
 	}
+	layout := newRowLayout(t, tg.Columns, s.ingestZone(t))
 	rows := make([][]any, len(raw))
 	for i, r := range raw {
-		if rows[i], err = ingestRow(t, tg.Columns, r, i+1, s.ingestZone(t)); err != nil {
+		if rows[i], err = layout.row(r, i+1); err != nil {
 			return nil, err
 		}
 	}
@@ -154,14 +155,13 @@ func (s *Project) ingestZone(t *model.Table) *time.Location {
 // body that is one JSON array of objects is read too, and so are objects
 // written over several lines (pretty-printed), one after the other.
 func readJSONLines(data []byte) ([]map[string]any, error) {
-	br := bufio.NewReaderSize(bytes.NewReader(data), 64<<10)
-	if first, err := firstByte(br); err == nil && first == '[' {
-		return readJSONArray(br)
+	if t := bytes.TrimSpace(data); len(t) > 0 && t[0] == '[' {
+		return readJSONArray(t)
 	}
 	if !oneObjectPerLine(data) {
 		return readJSONObjects(data)
 	}
-	sc := bufio.NewScanner(br)
+	sc := bufio.NewScanner(bytes.NewReader(data))
 	sc.Buffer(make([]byte, 0, 64<<10), 16<<20)
 	var out []map[string]any
 	for line := 1; sc.Scan(); line++ {
@@ -269,24 +269,10 @@ func objectRow(raw []byte, n int) (map[string]any, error) {
 	return row, nil
 }
 
-// firstByte peeks at the first byte that is not white space.
-func firstByte(br *bufio.Reader) (byte, error) {
-	for {
-		b, err := br.Peek(1)
-		if err != nil {
-			return 0, err
-		}
-		if b[0] != ' ' && b[0] != '\t' && b[0] != '\n' && b[0] != '\r' {
-			return b[0], nil
-		}
-		_, _ = br.ReadByte()
-	}
-}
-
 // readJSONArray reads a JSON array of row objects; a row's number is its
 // place in the array.
-func readJSONArray(br *bufio.Reader) ([]map[string]any, error) {
-	dec := json.NewDecoder(br)
+func readJSONArray(data []byte) ([]map[string]any, error) {
+	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.UseNumber()
 	if _, err := dec.Token(); err != nil {
 		return nil, &IngestError{Code: "bad-json", Msg: "malformed JSON: " + err.Error()}
@@ -461,38 +447,48 @@ func arrowValue(col arrow.Array, i int) (any, error) {
 	return nil, fmt.Errorf("Arrow type %s is not one rows are appended with (integers, floats, decimal128, strings, booleans, dates, timestamps, dictionaries of those)", col.DataType())
 }
 
-// ingestRow checks one row against the table's columns and lays it out in
-// the target's column order, as the engine takes each type.
-func ingestRow(t *model.Table, target []engine.Column, r map[string]any, line int, wall *time.Location) ([]any, error) {
-	var names []string
+// rowLayout is how the rows of one append are checked and laid out, made
+// once per append: the table, the target column each model column lands in
+// (the engine matches names regardless of case, and so does the layout), and
+// the zone of its naive timestamps.
+type rowLayout struct {
+	t     *model.Table
+	names []string       // the table's columns, for suggestions
+	at    map[string]int // lower-cased column name → target column
+	width int
+	wall  *time.Location
+}
+
+func newRowLayout(t *model.Table, target []engine.Column, wall *time.Location) *rowLayout {
+	l := &rowLayout{t: t, at: make(map[string]int, len(target)), width: len(target), wall: wall}
 	for _, c := range t.Columns {
-		names = append(names, c.Name)
+		l.names = append(l.names, c.Name)
 	}
-	vals := make(map[string]any, len(r))
+	for i, c := range target {
+		l.at[strings.ToLower(c.Name)] = i
+	}
+	return l
+}
+
+// row checks one row against the table's columns and lays it out in the
+// target's column order, as the engine takes each type; a value whose
+// column the source lacks is refused.
+func (l *rowLayout) row(r map[string]any, line int) ([]any, error) {
+	out := make([]any, l.width)
 	for k, v := range r {
-		c := t.Column(k)
+		c := l.t.Column(k)
 		if c == nil {
-			return nil, &IngestError{Code: "unknown-column", Msg: fmt.Sprintf("%s has no column %q%s", t.Name, k, model.DidYouMean(k, names)), Line: line, Column: k}
+			return nil, &IngestError{Code: "unknown-column", Msg: fmt.Sprintf("%s has no column %q%s", l.t.Name, k, model.DidYouMean(k, l.names)), Line: line, Column: k}
 		}
-		x, err := ingestValue(c.Type, v, wall)
+		x, err := ingestValue(c.Type, v, l.wall)
 		if err != nil {
 			return nil, &IngestError{Code: "type-mismatch", Msg: err.Error(), Line: line, Column: k}
 		}
-		vals[k] = x
-	}
-	// The engine matches column names regardless of case, and so does the
-	// layout; a value whose column the source lacks is refused.
-	out := make([]any, len(target))
-	at := make(map[string]int, len(target))
-	for i, c := range target {
-		at[strings.ToLower(c.Name)] = i
-	}
-	for k, v := range vals {
-		i, ok := at[strings.ToLower(k)]
+		i, ok := l.at[strings.ToLower(k)]
 		if !ok {
-			return nil, &IngestError{Code: "unknown-column", Msg: fmt.Sprintf("the source of %s has no column %q, which the model declares", t.Name, k), Line: line, Column: k}
+			return nil, &IngestError{Code: "unknown-column", Msg: fmt.Sprintf("the source of %s has no column %q, which the model declares", l.t.Name, k), Line: line, Column: k}
 		}
-		out[i] = v
+		out[i] = x
 	}
 	return out, nil
 }
