@@ -14,11 +14,8 @@ import (
 
 	"github.com/strata-metrics/strata/compiler/plan"
 	"github.com/strata-metrics/strata/engine/duckdb"
-	"github.com/strata-metrics/strata/engine/enginetest"
-	"github.com/strata-metrics/strata/engine/mysql"
 	"github.com/strata-metrics/strata/internal/banktest"
 	"github.com/strata-metrics/strata/materializer"
-	"github.com/strata-metrics/strata/model"
 	"github.com/strata-metrics/strata/service"
 )
 
@@ -153,60 +150,6 @@ FROM ` + all + ` t LEFT JOIN read_parquet(` + duckdb.QuoteString(filepath.Join(d
 func stat(t *testing.T, w *service.Project) string {
 	t.Helper()
 	return w.Materializer().SourceStat(w.Project.Table("transactions"))
-}
-
-// TestIngestOnMariaDB appends rows to a fact held by the MySQL-protocol
-// test server: one INSERT transaction, seen by raw queries at once; the
-// engine table's fingerprint keeps the rollup from serving without them
-// until the refresh folds them in. A bad row leaves the table as it was.
-func TestIngestOnMariaDB(t *testing.T) {
-	enginetest.MySQLDSN(t)
-	ctx := context.Background()
-	ref, dir := sharedWarehouse(t)
-	db, dsn := enginetest.OpenMySQL(t, mysql.Config{})
-	w := projectOnServer(t, ref, dir, db, dsn, model.EngineMySQL)
-	if _, err := w.Refresh(ctx, nil, nil); err != nil {
-		t.Fatal(err)
-	}
-	q := plan.Query{Metrics: []string{"txn_amount", "txn_count", "active_customers"}, Dimensions: []string{"channels.name"}}
-	answer := func(noRollup bool) *service.Result {
-		t.Helper()
-		q := q
-		q.NoRollup = noRollup
-		res, err := w.Query(ctx, &q)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return res
-	}
-	before := answer(true)
-	rows := `{"txn_id": 3000000001, "account_id": 1, "customer_id": 999999, "channel_id": 1, "amount": 12.34, "status": "posted", "txn_time": "2025-06-30 10:00:00", "value_date": "2025-06-30"}
-{"txn_id": 3000000002, "account_id": 1, "customer_id": 999998, "channel_id": 1, "amount": "0.66", "status": "posted", "txn_time": "2024-02-01T00:00:00Z"}
-`
-	if _, err := w.Ingest(ctx, "transactions", service.IngestJSONLines, strings.NewReader(rows+`{"amount": "x"}`)); err == nil {
-		t.Fatal("a bad row was appended")
-	}
-	if diffResults(answer(true), before) != "" {
-		t.Fatal("a rejected append changed the table")
-	}
-	if res, err := w.Ingest(ctx, "transactions", service.IngestJSONLines, strings.NewReader(rows)); err != nil || res.Rows != 2 {
-		t.Fatalf("append: %v %+v", err, res)
-	}
-	raw, served := answer(true), answer(false)
-	if diffResults(raw, before) == "" {
-		t.Fatal("the appended rows are not in the raw answer")
-	}
-	// MySQL-protocol engines build partitioned rollups whole (no tail): the
-	// changed table makes the rollup stale until the refresh.
-	if diffResults(sortedResult(served), sortedResult(raw)) != "" {
-		t.Errorf("served by %s, not the raw answer:\n%s", served.Meta.ServedBy, diffResults(sortedResult(served), sortedResult(raw)))
-	}
-	if rep, err := w.Refresh(ctx, []string{"txn_daily"}, nil); err != nil || rep[0].Err != nil {
-		t.Fatalf("refresh: %v %+v", err, rep)
-	}
-	if served = answer(false); served.Meta.ServedBy != "txn_daily" || diffResults(sortedResult(served), sortedResult(raw)) != "" {
-		t.Errorf("after the refresh, served by %s:\n%s", served.Meta.ServedBy, diffResults(sortedResult(served), sortedResult(raw)))
-	}
 }
 
 // TestIngestIntoALake appends the lake's held-back days to its glob source
