@@ -9,7 +9,6 @@ import (
 
 	"github.com/strata-metrics/strata/compiler/rollup"
 	"github.com/strata-metrics/strata/materializer/schedule"
-	"github.com/strata-metrics/strata/model"
 )
 
 // SchedulerOptions tune NewScheduler.
@@ -146,18 +145,9 @@ func (s *seededStore) Save(ctx context.Context, st schedule.State) error {
 func (m *Materializer) newestChange(r *rollup.Rollup) time.Time {
 	var t time.Time
 	for _, in := range r.Fact.Instances {
-		if c := m.tableChangedAt(in.Table); c.After(t) {
+		if c := m.SourceNewest(in.Table); c.After(t) {
 			t = c
 		}
 	}
 	return t
-}
-
-// tableChangedAt is the latest modification time of a table's source files
-// (zero for an engine table).
-func (m *Materializer) tableChangedAt(tb *model.Table) time.Time {
-	if isEngineSource(tb.Source.Value) {
-		return time.Time{}
-	}
-	return m.SourceNewest(tb)
 }

@@ -90,7 +90,7 @@ func (m *Materializer) tagFingerprint(d *audience.TagDef) string {
 func (m *Materializer) tagChangedAt(d *audience.TagDef) time.Time {
 	var t time.Time
 	for _, tb := range m.tagTables(d) {
-		if c := m.tableChangedAt(tb); c.After(t) {
+		if c := m.SourceNewest(tb); c.After(t) {
 			t = c
 		}
 	}
