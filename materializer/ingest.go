@@ -180,10 +180,8 @@ const ingestBatch = 500
 
 // Ingest appends rows to a table: each row holds one value per target
 // column, as the engine takes it for that column's type (strings for
-// decimals, dates and timestamps). All rows are appended, or none. It
-// returns the appended file's name (relative to the ingest directory), or
-// "" for an engine table.
-func (m *Materializer) Ingest(ctx context.Context, t *model.Table, tg *IngestTarget, rows [][]any) (string, error) {
+// decimals, dates and timestamps). All rows are appended, or none.
+func (m *Materializer) Ingest(ctx context.Context, t *model.Table, tg *IngestTarget, rows [][]any) error {
 	names := make([]string, len(tg.Columns))
 	for i, c := range tg.Columns {
 		names[i] = c.Name
@@ -191,10 +189,10 @@ func (m *Materializer) Ingest(ctx context.Context, t *model.Table, tg *IngestTar
 	if tg.Table != "" {
 		stmts := m.inserts(tg.Table, names, rows)
 		if err := m.Engine.ExecTx(ctx, stmts...); err != nil {
-			return "", fmt.Errorf("appending to %s: %w", t.Name, engine.Clean(err))
+			return fmt.Errorf("appending to %s: %w", t.Name, engine.Clean(err))
 		}
 		m.ForgetEngineStats()
-		return "", nil
+		return nil
 	}
 	dir := m.ingestDir(t.Name)
 	tmpDir := filepath.Join(filepath.Dir(dir), ".writing")
@@ -203,7 +201,7 @@ func (m *Materializer) Ingest(ctx context.Context, t *model.Table, tg *IngestTar
 	defer m.ingestMu.Unlock()
 	for _, d := range []string{dir, tmpDir} {
 		if err := os.MkdirAll(d, 0o755); err != nil {
-			return "", fmt.Errorf("appending to %s: %w", t.Name, err)
+			return fmt.Errorf("appending to %s: %w", t.Name, err)
 		}
 	}
 	id := make([]byte, 6)
@@ -216,7 +214,7 @@ func (m *Materializer) Ingest(ctx context.Context, t *model.Table, tg *IngestTar
 	lines := tmp + ".jsonl"
 	defer os.Remove(lines)
 	if err := writeLines(lines, names, rows); err != nil {
-		return "", fmt.Errorf("appending to %s: %w", t.Name, err)
+		return fmt.Errorf("appending to %s: %w", t.Name, err)
 	}
 	types := make([]string, len(tg.Columns))
 	for i, c := range tg.Columns {
@@ -224,11 +222,11 @@ func (m *Materializer) Ingest(ctx context.Context, t *model.Table, tg *IngestTar
 	}
 	if err := m.Engine.Exec(ctx, sqlgen.IngestWrite(m.Dialect, lines, names, types, tmp)); err != nil {
 		_ = os.Remove(tmp)
-		return "", fmt.Errorf("appending to %s: %w", t.Name, engine.Clean(err))
+		return fmt.Errorf("appending to %s: %w", t.Name, engine.Clean(err))
 	}
 	if err := os.Rename(tmp, filepath.Join(dir, name)); err != nil {
 		_ = os.Remove(tmp)
-		return "", fmt.Errorf("appending to %s: %w", t.Name, err)
+		return fmt.Errorf("appending to %s: %w", t.Name, err)
 	}
 	// A file system with coarse modification times could leave the
 	// directory's as it was: this process forgets its list outright.
@@ -243,9 +241,9 @@ func (m *Materializer) Ingest(ctx context.Context, t *model.Table, tg *IngestTar
 		_ = os.Remove(filepath.Join(dir, name))
 		m.forgetAppended(dir)
 		_ = m.Sources(ctx)
-		return "", fmt.Errorf("appending to %s: %w", t.Name, err)
+		return fmt.Errorf("appending to %s: %w", t.Name, err)
 	}
-	return name, nil
+	return nil
 }
 
 // writeLines writes rows as JSON lines, one object per row.

@@ -113,7 +113,7 @@ func (s *Project) Ingest(ctx context.Context, table, format string, body io.Read
 			return nil, err
 		}
 	}
-	if _, err := s.m.Ingest(ctx, t, tg, rows); err != nil {
+	if err := s.m.Ingest(ctx, t, tg, rows); err != nil {
 		if ctx.Err() != nil {
 			return nil, engine.ErrCanceled
 		}
