@@ -87,28 +87,11 @@ func (b *builder) valuesAllowed(w *logical.WideTable) *Error {
 		return nil
 	}
 	for _, name := range sc.Metrics {
-		if b.reads(b.cat.Metrics[name], w, 0) {
-			return nil
+		for _, m := range b.cat.Measures(name) {
+			if m.Fact == w {
+				return nil
+			}
 		}
 	}
 	return &Error{Field: "from", Code: "forbidden-fact", Msg: fmt.Sprintf("key %s may read no metric of %s (allowed: %s), so it may not list values from its wide table", sc.Key, w.Name(), strings.Join(sc.Metrics, ", "))}
-}
-
-// reads reports whether a metric aggregates a fact, itself or through the
-// metrics it is derived from.
-func (b *builder) reads(m *logical.Metric, w *logical.WideTable, depth int) bool {
-	switch {
-	case m == nil || depth > 32:
-		return false
-	case m.Base != nil:
-		return b.reads(m.Base, w, depth+1)
-	case m.Kind == model.MetricDerived:
-		for _, r := range m.Refs {
-			if b.reads(b.cat.Metrics[r], w, depth+1) {
-				return true
-			}
-		}
-		return false
-	}
-	return m.Fact == w
 }
