@@ -27,14 +27,7 @@ func Table(d Dialect, name string) string {
 	return d.QuoteIdent(name)
 }
 
-func insertInto(d Dialect, table string, cols []string) string {
-	q := make([]string, len(cols))
-	marks := make([]string, len(cols))
-	for i, c := range cols {
-		q[i], marks[i] = d.QuoteIdent(c), "?"
-	}
-	return "INSERT INTO " + Table(d, table) + " (" + strings.Join(q, ", ") + ") VALUES (" + strings.Join(marks, ", ") + ")"
-}
+func insertInto(d Dialect, table string, cols []string) string { return InsertRows(d, table, cols, 1) }
 
 // StateExists counts the state tables that exist (both: 2), so that a reader
 // can tell an engine never written to from one with state, without writing.
