@@ -69,7 +69,8 @@ While strata serve runs, the server appends them (POST /v1/ingest/TABLE).`,
 				var ae *apiError
 				if errors.As(err, &ae) && ae.status < 500 {
 					// The local run's message: row and column first.
-					return fail("%v", &service.IngestError{Code: ae.code, Msg: ae.message, Line: intAt(ae.position, "row"), Column: fmt.Sprint(orEmpty(ae.position["column"]))})
+					col, _ := ae.position["column"].(string)
+					return fail("%v", &service.IngestError{Code: ae.code, Msg: ae.message, Line: intAt(ae.position, "row"), Column: col})
 				}
 				if err != nil {
 					return remoteFail(err)
@@ -124,11 +125,4 @@ func (r *remote) ingest(ctx context.Context, table, format string, body io.Reade
 		return nil, fmt.Errorf("reading the answer of %s: %v", r.info.owner(), err)
 	}
 	return &res, nil
-}
-
-func orEmpty(v any) any {
-	if v == nil {
-		return ""
-	}
-	return v
 }
